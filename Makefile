@@ -1,0 +1,80 @@
+# Nexus: `make run` serves the embedded default, `make test` runs everything CI runs.
+SHELL := /bin/bash
+.SHELLFLAGS := -eu -o pipefail -c
+.DEFAULT_GOAL := help
+
+PYTHON ?= python3
+UV_VERSION := 0.13.8
+TOOLS := .tools
+UV := $(TOOLS)/bin/uv
+BIN := .venv/bin
+HOST ?= 127.0.0.1
+PORT ?= 8000
+
+export PYTHONPATH := $(CURDIR)/src
+export UV_PROJECT_ENVIRONMENT := $(CURDIR)/.venv
+MANAGE := $(BIN)/python manage.py
+TEST_SETTINGS := DJANGO_SETTINGS_MODULE=config.settings.test
+
+.PHONY: help install run test check-services lint fmt checks pytest worker beat bench clean
+
+help: ## list the targets
+	@grep -hE '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  make %-15s %s\n", $$1, $$2}'
+
+$(UV):
+	$(PYTHON) -m venv $(TOOLS)
+	$(TOOLS)/bin/pip install --quiet --disable-pip-version-check uv==$(UV_VERSION)
+
+install: $(UV) ## install the pinned dependencies from uv.lock into .venv
+	$(UV) sync --frozen --quiet
+
+run: install ## migrate, load demo data and serve on http://127.0.0.1:8000 (SQLite, no services)
+	$(MANAGE) migrate --noinput
+	$(MANAGE) seed_demo
+	@echo "Nexus is starting on http://$(HOST):$(PORT)/"
+	$(BIN)/uvicorn config.asgi:application --host $(HOST) --port $(PORT)
+
+test: install check-services lint checks pytest ## everything CI runs, against real PostgreSQL, Redis, RabbitMQ
+
+check-services: install ## stop early, naming the service, if PostgreSQL, Redis or RabbitMQ is down
+	$(TEST_SETTINGS) $(MANAGE) check_services
+
+lint: install ## ruff, import boundaries, workflow and infra validation
+	$(BIN)/ruff check .
+	$(BIN)/ruff format --check .
+	$(BIN)/lint-imports
+	$(BIN)/check-jsonschema --builtin-schema vendor.github-workflows .github/workflows/ci.yml
+	$(BIN)/zizmor --offline --quiet .github/workflows/ci.yml
+	$(BIN)/hadolint infra/Dockerfile
+	$(BIN)/check-jsonschema --builtin-schema vendor.compose-spec infra/compose.yaml
+	$(BIN)/kubernetes-validate --strict infra/k8s/
+
+fmt: install ## format and auto-fix
+	$(BIN)/ruff format .
+	$(BIN)/ruff check --fix .
+
+checks: install ## Django system checks, migrations up to date, OpenAPI schema valid, deploy checks
+	$(TEST_SETTINGS) $(MANAGE) check --fail-level WARNING
+	$(TEST_SETTINGS) $(MANAGE) makemigrations --check --dry-run
+	$(TEST_SETTINGS) $(MANAGE) spectacular --validate --fail-on-warn --file /dev/null
+	DJANGO_SETTINGS_MODULE=config.settings.production DJANGO_SECRET_KEY=check-deploy-$$RANDOM$$RANDOM-0123456789abcdefghijklmnopqrstuvwxyz \
+		DJANGO_ALLOWED_HOSTS=nexus.example.org $(MANAGE) check --deploy --fail-level WARNING
+
+pytest: install ## the whole suite (needs the services; see check-services)
+	$(BIN)/pytest $(PYTEST_ARGS)
+
+worker: install ## a real Celery worker on RabbitMQ (CELERY_BROKER_URL)
+	DJANGO_SETTINGS_MODULE=$${DJANGO_SETTINGS_MODULE:-config.settings.local} CELERY_TASK_ALWAYS_EAGER=false \
+		CELERY_BROKER_URL=$${CELERY_BROKER_URL:-amqp://guest:guest@127.0.0.1:5672//} \
+		$(BIN)/celery -A config worker --loglevel INFO --concurrency 2
+
+beat: install ## Celery beat: the periodic schedule every context adds to
+	DJANGO_SETTINGS_MODULE=$${DJANGO_SETTINGS_MODULE:-config.settings.local} CELERY_TASK_ALWAYS_EAGER=false \
+		CELERY_BROKER_URL=$${CELERY_BROKER_URL:-amqp://guest:guest@127.0.0.1:5672//} \
+		$(BIN)/celery -A config beat --loglevel INFO --schedule var/celerybeat-schedule
+
+bench: install ## seed at scale and measure (writes figures to bench/RESULTS.md by hand)
+	$(BIN)/python bench/run.py
+
+clean: ## remove the virtualenvs and local state
+	rm -rf .venv $(TOOLS) var .pytest_cache .ruff_cache

@@ -1,0 +1,39 @@
+"""Production: PostgreSQL, Redis, RabbitMQ, secure cookies and HSTS.
+
+Refuses to start without the variables that have no safe default; the error
+is one line naming the variable."""
+
+import os
+
+for _required in ("DJANGO_SECRET_KEY", "DJANGO_ALLOWED_HOSTS"):
+    if not os.environ.get(_required, "").strip():
+        raise SystemExit(
+            f"{_required} is not set: production settings refuse to start without it "
+            "(see .env.example)."
+        )
+
+from .base import *  # noqa: E402,F403
+from .base import env  # noqa: E402
+
+DEBUG = False
+
+SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https")
+SECURE_SSL_REDIRECT = env.bool("DJANGO_SECURE_SSL_REDIRECT", default=True)
+# Probes reach the pods over plain HTTP inside the cluster.
+SECURE_REDIRECT_EXEMPT = [r"^health/"]
+SESSION_COOKIE_SECURE = True
+CSRF_COOKIE_SECURE = True
+SECURE_HSTS_SECONDS = env.int("DJANGO_SECURE_HSTS_SECONDS", default=31_536_000)
+SECURE_HSTS_INCLUDE_SUBDOMAINS = True
+SECURE_HSTS_PRELOAD = env.bool("DJANGO_SECURE_HSTS_PRELOAD", default=True)
+
+TEMPLATES[0]["OPTIONS"]["loaders"] = [  # noqa: F405
+    (
+        "django.template.loaders.cached.Loader",
+        [
+            "django.template.loaders.filesystem.Loader",
+            "django.template.loaders.app_directories.Loader",
+        ],
+    )
+]
+TEMPLATES[0]["APP_DIRS"] = False  # noqa: F405

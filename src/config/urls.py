@@ -1,0 +1,44 @@
+"""The composition root's URL map. Domain URL modules are included by string,
+so this module adds no import edges to them."""
+
+from django.conf import settings
+from django.contrib import admin
+from django.urls import include, path
+from drf_spectacular.views import SpectacularAPIView, SpectacularRedocView, SpectacularSwaggerView
+
+from core import views as core_views
+from core.api import health
+from core.graphql.view import graphql_view
+
+handler400 = "core.errors.bad_request"
+handler403 = "core.errors.permission_denied"
+handler404 = "core.errors.page_not_found"
+handler500 = "core.errors.server_error"
+
+api_v1 = [
+    path("auth/", include("core.api.urls", namespace="auth")),
+    path("shop/", include("shop.api.urls", namespace="shop")),
+    path("social/", include("social.api.urls", namespace="social")),
+    path("movies/", include("movies.api.urls", namespace="movies")),
+    path("jobs/", include("jobs.api.urls", namespace="jobs")),
+    path("polls/", include("polls.api.urls", namespace="polls")),
+]
+
+urlpatterns = [
+    path("", core_views.landing, name="landing"),
+    path("problems/", core_views.problem_index, name="problems"),
+    path("problems/<slug:code>/", core_views.problem_detail, name="problem"),
+    path("api/v1/", include(api_v1)),
+    path("api/schema/", SpectacularAPIView.as_view(), name="schema"),
+    path("api/docs/", SpectacularSwaggerView.as_view(url_name="schema"), name="swagger-ui"),
+    path("api/redoc/", SpectacularRedocView.as_view(url_name="schema"), name="redoc"),
+    path("graphql/", graphql_view, name="graphql"),
+    path("health/live/", health.LiveView.as_view(), name="health-live"),
+    path("health/ready/", health.ReadyView.as_view(), name="health-ready"),
+    path("admin/", admin.site.urls),
+]
+
+if settings.DEBUG:
+    from django.conf.urls.static import static
+
+    urlpatterns += static(settings.MEDIA_URL, document_root=settings.MEDIA_ROOT)

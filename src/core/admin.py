@@ -1,0 +1,26 @@
+from django.contrib import admin
+from django.contrib.auth.admin import UserAdmin as BaseUserAdmin
+
+from core.models import Notification, TaskOutbox, User
+
+
+@admin.register(User)
+class UserAdmin(BaseUserAdmin):
+    list_display = ("username", "email", "is_staff", "is_active", "date_joined")
+    list_filter = ("is_staff", "is_superuser", "is_active", "groups")
+    search_fields = ("username", "email", "first_name", "last_name")
+
+
+@admin.register(Notification)
+class NotificationAdmin(admin.ModelAdmin):
+    list_display = ("id", "user", "kind", "title", "created_at", "read_at", "emailed_at")
+    list_filter = ("kind",)
+    search_fields = ("title", "user__username")
+    raw_id_fields = ("user",)
+    list_select_related = ("user",)
+
+
+@admin.register(TaskOutbox)
+class TaskOutboxAdmin(admin.ModelAdmin):
+    list_display = ("id", "task_name", "created_at", "attempts", "last_error")
+    readonly_fields = ("task_name", "args", "kwargs", "request_id", "created_at", "attempts")

@@ -1,0 +1,72 @@
+"""``GET /api/v1/<domain>/``: each domain's entry point, listing its resources.
+
+A domain mounts ``DomainIndexView.as_view(domain=..., routes=...)`` at the root
+of its ``api/urls.py``; the resource links are built from that module's named
+routes, so the index stays true as the domain grows.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Sequence
+from typing import Any
+
+from django.apps import apps
+from django.urls import NoReverseMatch, URLPattern, reverse
+from drf_spectacular.utils import extend_schema, inline_serializer
+from rest_framework import permissions, serializers
+from rest_framework.request import Request
+from rest_framework.response import Response
+from rest_framework.views import APIView
+
+_DomainIndex = inline_serializer(
+    name="DomainIndex",
+    fields={
+        "domain": serializers.CharField(),
+        "name": serializers.CharField(),
+        "summary": serializers.CharField(),
+        "docs": serializers.URLField(help_text="This domain's operations in Swagger UI."),
+        "graphql": serializers.URLField(required=False, allow_null=True),
+        "resources": serializers.DictField(
+            child=serializers.URLField(), help_text="Route name -> absolute URL."
+        ),
+    },
+)
+
+
+class DomainIndexView(APIView):
+    permission_classes = [permissions.AllowAny]
+    domain: str = ""
+    routes: Callable[[], Sequence[Any]] = staticmethod(lambda: ())
+
+    def get_view_description(self, html: bool = False) -> str:
+        return f"Entry point of the {self.domain} API."
+
+    @extend_schema(
+        summary="Domain index",
+        description="What this domain offers: a summary, its docs and links to its resources.",
+        responses={200: _DomainIndex},
+    )
+    def get(self, request: Request) -> Response:
+        config = apps.get_app_config(self.domain)
+        info = getattr(config, "nexus_domain", {})
+        resources: dict[str, str] = {}
+        for route in self.routes():
+            if not isinstance(route, URLPattern) or not route.name or route.name == "index":
+                continue
+            try:
+                resources[route.name] = request.build_absolute_uri(
+                    reverse(f"{self.domain}:{route.name}")
+                )
+            except NoReverseMatch:  # routes that need an id are reached from their list
+                continue
+        graphql = info.get("graphql")
+        return Response(
+            {
+                "domain": self.domain,
+                "name": str(config.verbose_name),
+                "summary": info.get("summary", ""),
+                "docs": request.build_absolute_uri(f"/api/docs/#/{self.domain}"),
+                "graphql": request.build_absolute_uri(graphql) if graphql else None,
+                "resources": resources,
+            }
+        )

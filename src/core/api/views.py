@@ -1,0 +1,169 @@
+from __future__ import annotations
+
+from drf_spectacular.utils import OpenApiExample, OpenApiParameter, extend_schema
+from rest_framework import generics, permissions, status
+from rest_framework.request import Request
+from rest_framework.response import Response
+from rest_framework.views import APIView
+from rest_framework_simplejwt import views as jwt_views
+
+from core import selectors, services
+from core.api import serializers
+from core.pagination import CursorPagination
+from core.throttling import AuthIPThrottle
+
+_AUTH_THROTTLES = [AuthIPThrottle]
+
+
+@extend_schema(
+    tags=["auth"],
+    summary="Register a user",
+    description="Creates an account. Everyone is a `customer`; `role` may add "
+    "`candidate` or `employer`. Rate-limited per IP.",
+    request=serializers.RegisterSerializer,
+    responses={201: serializers.UserSerializer},
+    examples=[
+        OpenApiExample(
+            "Employer",
+            value={
+                "username": "acme",
+                "email": "hiring@acme.test",
+                "password": "long-and-unusual-42",
+                "role": "employer",
+            },
+            request_only=True,
+        )
+    ],
+)
+class RegisterView(APIView):
+    permission_classes = [permissions.AllowAny]
+    authentication_classes: list = []
+    throttle_classes = _AUTH_THROTTLES
+
+    def post(self, request: Request) -> Response:
+        payload = serializers.RegisterSerializer(data=request.data)
+        payload.is_valid(raise_exception=True)
+        user = services.user_register(**payload.validated_data)
+        user = selectors.user_get(user_id=user.pk)
+        return Response(serializers.UserSerializer(user).data, status=status.HTTP_201_CREATED)
+
+
+@extend_schema(
+    tags=["auth"],
+    summary="Obtain a token pair",
+    description="Exchange username (any case) and password for an `access` token "
+    "(short-lived, send as `Authorization: Bearer …`) and a `refresh` token.",
+)
+class TokenObtainPairView(jwt_views.TokenObtainPairView):
+    throttle_classes = _AUTH_THROTTLES
+
+
+@extend_schema(
+    tags=["auth"],
+    summary="Refresh the token pair",
+    description="Returns a new `access` and a new `refresh`; the refresh token sent is "
+    "blacklisted (rotation), so reusing it fails with 401.",
+)
+class TokenRefreshView(jwt_views.TokenRefreshView):
+    throttle_classes = _AUTH_THROTTLES
+
+
+@extend_schema(
+    tags=["auth"],
+    summary="Log out (blacklist a refresh token)",
+    description="The refresh token stops working at once; access tokens expire on their own.",
+)
+class TokenBlacklistView(jwt_views.TokenBlacklistView):
+    throttle_classes = _AUTH_THROTTLES
+
+
+class MeView(APIView):
+    permission_classes = [permissions.IsAuthenticated]
+
+    @extend_schema(
+        tags=["auth"], summary="Current user", responses={200: serializers.UserSerializer}
+    )
+    def get(self, request: Request) -> Response:
+        user = selectors.user_get(user_id=request.user.pk)
+        return Response(serializers.UserSerializer(user).data)
+
+    @extend_schema(
+        tags=["auth"],
+        summary="Update my profile",
+        description="Email (unique regardless of case), first and last name.",
+        request=serializers.ProfileUpdateSerializer,
+        responses={200: serializers.UserSerializer},
+    )
+    def patch(self, request: Request) -> Response:
+        payload = serializers.ProfileUpdateSerializer(data=request.data, partial=True)
+        payload.is_valid(raise_exception=True)
+        services.user_update(user=request.user, data=payload.validated_data)
+        user = selectors.user_get(user_id=request.user.pk)
+        return Response(serializers.UserSerializer(user).data)
+
+
+@extend_schema(
+    tags=["auth"],
+    summary="Change my password",
+    description="Checks the current password and the password rules, then revokes every "
+    "refresh token (other devices are logged out). Returns 204.",
+    request=serializers.PasswordChangeSerializer,
+    responses={204: None},
+)
+class PasswordChangeView(APIView):
+    permission_classes = [permissions.IsAuthenticated]
+    throttle_classes = _AUTH_THROTTLES
+
+    def post(self, request: Request) -> Response:
+        payload = serializers.PasswordChangeSerializer(data=request.data)
+        payload.is_valid(raise_exception=True)
+        services.user_password_change(user=request.user, **payload.validated_data)
+        return Response(status=status.HTTP_204_NO_CONTENT)
+
+
+class NotificationCursorPagination(CursorPagination):
+    ordering = ("-created_at", "-id")
+
+
+@extend_schema(
+    tags=["auth"],
+    summary="My notifications",
+    description="Newest first, cursor-paginated. `?unread=true` for unread only.",
+    parameters=[
+        OpenApiParameter("unread", bool, description="true: unread only; false: read only.")
+    ],
+)
+class NotificationListView(generics.ListAPIView):
+    permission_classes = [permissions.IsAuthenticated]
+    serializer_class = serializers.NotificationSerializer
+    pagination_class = NotificationCursorPagination
+    filter_backends: list = []
+
+    def get_queryset(self):  # type: ignore[no-untyped-def]
+        raw = self.request.query_params.get("unread")
+        unread = {"true": True, "1": True, "false": False, "0": False}.get(str(raw).lower())
+        if raw is not None and unread is None:
+            from rest_framework.exceptions import ValidationError
+
+            raise ValidationError({"unread": ["Use true or false."]}, code="invalid")
+        return selectors.notification_list(user=self.request.user, unread=unread)
+
+
+@extend_schema(
+    tags=["auth"],
+    summary="Mark notifications read",
+    description="Marks the given ids (yours only; others are ignored) or all unread ones.",
+    request=serializers.NotificationMarkReadSerializer,
+    responses={200: serializers.MarkedReadSerializer},
+)
+class NotificationMarkReadView(APIView):
+    permission_classes = [permissions.IsAuthenticated]
+
+    def post(self, request: Request) -> Response:
+        payload = serializers.NotificationMarkReadSerializer(data=request.data)
+        payload.is_valid(raise_exception=True)
+        marked = services.notifications_mark_read(
+            user=request.user, ids=payload.validated_data.get("ids")
+        )
+        unread = selectors.notification_unread_count(user=request.user)
+        return Response({"marked": marked, "unread": unread})

@@ -1,0 +1,14 @@
+from django.apps import AppConfig
+
+
+class CoreConfig(AppConfig):
+    name = "core"
+    verbose_name = "Core platform"
+    default_auto_field = "django.db.models.BigAutoField"
+
+    def ready(self) -> None:
+        from core import handlers, tasking
+
+        handlers.register()
+        # The outbox relay publishes tasks whose broker publish failed (broker outage).
+        tasking.register_periodic("core.outbox-relay", "core.tasks.outbox_relay_task", 30.0)

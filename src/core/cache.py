@@ -1,0 +1,73 @@
+"""Cache-aside with versioned keys.
+
+Each namespace has a version number stored in the cache; a key is
+``<namespace>:v<version>:<parts>``. Writers call ``invalidate(namespace)``
+after commit to bump the version, which orphans every key of the old version
+at once (they expire by TTL). If Redis is down, django-redis swallows the
+error (``IGNORE_EXCEPTIONS``): reads fall through to the loader, i.e. the
+database, and writes still succeed.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import logging
+from collections.abc import Callable, Iterable
+from typing import Any, TypeVar
+
+from django.core.cache import cache
+from django.db import transaction
+
+logger = logging.getLogger(__name__)
+
+T = TypeVar("T")
+
+_VERSION_KEY = "nsver:{namespace}"
+
+
+def namespace_version(namespace: str) -> int:
+    version = cache.get(_VERSION_KEY.format(namespace=namespace))
+    if version is None:
+        # add() so two processes racing here agree on one value.
+        cache.add(_VERSION_KEY.format(namespace=namespace), 1, timeout=None)
+        version = cache.get(_VERSION_KEY.format(namespace=namespace)) or 1
+    return int(version)
+
+
+def make_key(namespace: str, *parts: Any) -> str:
+    raw = ":".join(str(part) for part in parts)
+    if len(raw) > 150:  # keep memcached-safe lengths and hide user input in keys
+        raw = hashlib.blake2b(raw.encode(), digest_size=16).hexdigest()
+    return f"{namespace}:v{namespace_version(namespace)}:{raw}"
+
+
+def cached(
+    namespace: str,
+    parts: Iterable[Any],
+    loader: Callable[[], T],
+    *,
+    timeout: int | None = 300,
+) -> T:
+    """Return the cached value for ``namespace``/``parts``, loading and storing it on a miss."""
+    key = make_key(namespace, *parts)
+    # Values are stored boxed in a 1-tuple: a cached None stays distinguishable
+    # from a miss, and so does the None django-redis returns when Redis is down.
+    boxed = cache.get(key)
+    if isinstance(boxed, tuple) and len(boxed) == 1:
+        return boxed[0]  # type: ignore[no-any-return]
+    value = loader()
+    cache.set(key, (value,), timeout=timeout)
+    return value
+
+
+def invalidate(namespace: str) -> None:
+    """Bump the namespace version after the current transaction commits."""
+
+    def bump() -> None:
+        key = _VERSION_KEY.format(namespace=namespace)
+        try:
+            cache.incr(key)
+        except ValueError:  # no version yet (or it expired): start a new one
+            cache.set(key, 2, timeout=None)
+
+    transaction.on_commit(bump)

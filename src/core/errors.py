@@ -1,0 +1,251 @@
+"""RFC 9457 problem details for every error the API can return.
+
+DRF exceptions go through ``problem_exception_handler``; Django-level errors
+(unknown URL, CSRF, uncaught exceptions outside DRF) through the ``handler*``
+views wired in ``config.urls``. Bodies never carry a traceback.
+"""
+
+from __future__ import annotations
+
+import logging
+from typing import Any
+
+from django.core.exceptions import PermissionDenied as DjangoPermissionDenied
+from django.core.exceptions import ValidationError as DjangoValidationError
+from django.http import Http404, HttpRequest, HttpResponse, JsonResponse
+from django.shortcuts import render
+from rest_framework import exceptions as drf_exceptions
+from rest_framework.response import Response
+from rest_framework.serializers import as_serializer_error
+from rest_framework.views import set_rollback
+
+from core.error_codes import ProblemCode
+from core.logging import get_request_id
+
+logger = logging.getLogger(__name__)
+
+PROBLEM_CONTENT_TYPE = "application/problem+json"
+
+_DRF_CODES: dict[type[drf_exceptions.APIException], ProblemCode] = {
+    drf_exceptions.ValidationError: ProblemCode.VALIDATION_ERROR,
+    drf_exceptions.ParseError: ProblemCode.PARSE_ERROR,
+    drf_exceptions.NotAuthenticated: ProblemCode.NOT_AUTHENTICATED,
+    drf_exceptions.AuthenticationFailed: ProblemCode.AUTHENTICATION_FAILED,
+    drf_exceptions.PermissionDenied: ProblemCode.PERMISSION_DENIED,
+    drf_exceptions.NotFound: ProblemCode.NOT_FOUND,
+    drf_exceptions.MethodNotAllowed: ProblemCode.METHOD_NOT_ALLOWED,
+    drf_exceptions.NotAcceptable: ProblemCode.NOT_ACCEPTABLE,
+    drf_exceptions.UnsupportedMediaType: ProblemCode.UNSUPPORTED_MEDIA_TYPE,
+    drf_exceptions.Throttled: ProblemCode.THROTTLED,
+}
+
+
+def problem_type(code: str) -> str:
+    return f"/problems/{code}/"
+
+
+def problem_body(
+    *,
+    status: int,
+    code: str,
+    detail: str,
+    title: str | None = None,
+    errors: dict[str, Any] | None = None,
+    instance: str | None = None,
+    **extra: Any,
+) -> dict[str, Any]:
+    known = ProblemCode.from_code(code)
+    body: dict[str, Any] = {
+        "type": problem_type(code),
+        "title": title or (known.title if known else ProblemCode.for_status(status).title),
+        "status": status,
+        "detail": detail,
+        "code": code,
+    }
+    if instance:
+        body["instance"] = instance
+    request_id = get_request_id()
+    if request_id:
+        body["request_id"] = request_id
+    if errors is not None:
+        body["errors"] = errors
+    body.update(extra)
+    return body
+
+
+def problem_response(
+    *,
+    status: int,
+    code: str,
+    detail: str,
+    errors: dict[str, Any] | None = None,
+    headers: dict[str, str] | None = None,
+    **extra: Any,
+) -> JsonResponse:
+    response = JsonResponse(
+        problem_body(status=status, code=code, detail=detail, errors=errors, **extra),
+        status=status,
+        content_type=PROBLEM_CONTENT_TYPE,
+    )
+    for name, value in (headers or {}).items():
+        response[name] = value
+    return response
+
+
+def _field_errors(detail: Any) -> Any:
+    """DRF's nested error detail -> {field: [{"message", "code"}]} (nested for nested input)."""
+    if isinstance(detail, dict):
+        return {str(key): _field_errors(value) for key, value in detail.items()}
+    if isinstance(detail, list):
+        if all(isinstance(item, drf_exceptions.ErrorDetail) for item in detail):
+            return [{"message": str(item), "code": item.code} for item in detail]
+        return [_field_errors(item) for item in detail]
+    if isinstance(detail, drf_exceptions.ErrorDetail):
+        return [{"message": str(detail), "code": detail.code}]
+    return [{"message": str(detail), "code": "invalid"}]
+
+
+def _detail_text(detail: Any) -> str:
+    if isinstance(detail, dict):
+        # simplejwt's InvalidToken carries {"detail": ..., "code": ..., "messages": [...]}
+        if "detail" in detail:
+            return str(detail["detail"])
+        return "; ".join(f"{key}: {_detail_text(value)}" for key, value in detail.items())
+    if isinstance(detail, list):
+        return " ".join(_detail_text(item) for item in detail)
+    return str(detail)
+
+
+def _validation_summary(errors: Any) -> str:
+    if isinstance(errors, dict) and errors:
+        fields = ", ".join(sorted(errors))
+        return f"Invalid input in: {fields}."
+    return "Invalid input."
+
+
+def problem_exception_handler(exc: Exception, context: dict[str, Any]) -> Response | None:
+    """DRF ``EXCEPTION_HANDLER``: every exception becomes problem details."""
+    request = context.get("request")
+    instance = request.path if request is not None else None
+
+    if isinstance(exc, DjangoValidationError):
+        # Services raise Django's ValidationError (they do not import DRF).
+        exc = drf_exceptions.ValidationError(detail=as_serializer_error(exc))
+    elif isinstance(exc, Http404):
+        exc = drf_exceptions.NotFound()
+    elif isinstance(exc, DjangoPermissionDenied):
+        exc = drf_exceptions.PermissionDenied()
+
+    if not isinstance(exc, drf_exceptions.APIException):
+        logger.error(
+            "unhandled exception in %s", instance, exc_info=(type(exc), exc, exc.__traceback__)
+        )
+        set_rollback()
+        return Response(
+            problem_body(
+                status=500,
+                code=ProblemCode.SERVER_ERROR.code,
+                detail=ProblemCode.SERVER_ERROR.description,
+                instance=instance,
+            ),
+            status=500,
+            content_type=PROBLEM_CONTENT_TYPE,
+        )
+
+    problem = next(
+        (code for klass, code in _DRF_CODES.items() if isinstance(exc, klass)),
+        ProblemCode.for_status(exc.status_code),
+    )
+    code = problem.code
+    errors = None
+    if isinstance(exc, drf_exceptions.ValidationError):
+        errors = _field_errors(exc.detail)
+        if not isinstance(errors, dict):
+            errors = {"non_field_errors": errors}
+        detail = _validation_summary(errors)
+    else:
+        detail = _detail_text(exc.detail)
+        raw_code = exc.get_codes()
+        if isinstance(raw_code, dict):
+            raw_code = raw_code.get("code") or raw_code.get("detail")
+        if isinstance(raw_code, str) and raw_code not in {"invalid", "error"}:
+            code = raw_code
+
+    headers: dict[str, str] = {}
+    auth_header = getattr(exc, "auth_header", None)
+    if auth_header:
+        headers["WWW-Authenticate"] = auth_header
+    wait = getattr(exc, "wait", None)
+    if wait is not None:
+        headers["Retry-After"] = str(max(1, int(wait + 0.999)))
+    extra: dict[str, Any] = {}
+    if isinstance(exc, drf_exceptions.Throttled) and wait is not None:
+        extra["retry_after"] = int(headers["Retry-After"])
+
+    set_rollback()
+    return Response(
+        problem_body(
+            status=exc.status_code,
+            code=code,
+            title=problem.title,
+            detail=detail,
+            errors=errors,
+            instance=instance,
+            **extra,
+        ),
+        status=exc.status_code,
+        headers=headers,
+        content_type=PROBLEM_CONTENT_TYPE,
+    )
+
+
+# --- Django-level handlers (outside DRF views) --------------------------------
+
+_API_PREFIXES = ("/api/", "/graphql", "/health/")
+
+
+def wants_problem(request: HttpRequest) -> bool:
+    """API paths always get problem details; other pages only when JSON is asked for."""
+    if request.path.startswith(_API_PREFIXES) and not request.path.startswith("/api/docs/"):
+        return True
+    accept = request.headers.get("Accept", "")
+    return "json" in accept and "text/html" not in accept
+
+
+def _error_page(request: HttpRequest, problem: ProblemCode, detail: str) -> HttpResponse:
+    if wants_problem(request):
+        return problem_response(
+            status=problem.status, code=problem.code, detail=detail, instance=request.path
+        )
+    return render(
+        request,
+        "core/error.html",
+        {"problem": problem, "detail": detail},
+        status=problem.status,
+    )
+
+
+def bad_request(request: HttpRequest, exception: Exception | None = None) -> HttpResponse:
+    return _error_page(request, ProblemCode.BAD_REQUEST, ProblemCode.BAD_REQUEST.description)
+
+
+def permission_denied(request: HttpRequest, exception: Exception | None = None) -> HttpResponse:
+    return _error_page(
+        request, ProblemCode.PERMISSION_DENIED, ProblemCode.PERMISSION_DENIED.description
+    )
+
+
+def page_not_found(request: HttpRequest, exception: Exception | None = None) -> HttpResponse:
+    return _error_page(request, ProblemCode.NOT_FOUND, f"Nothing is served at {request.path}.")
+
+
+def server_error(request: HttpRequest) -> HttpResponse:
+    return _error_page(request, ProblemCode.SERVER_ERROR, ProblemCode.SERVER_ERROR.description)
+
+
+def csrf_failure(request: HttpRequest, reason: str = "") -> HttpResponse:
+    return _error_page(
+        request,
+        ProblemCode.PERMISSION_DENIED,
+        "CSRF verification failed. API clients should authenticate with a bearer token.",
+    )

@@ -1,0 +1,27 @@
+"""Request ids: accepted from ``X-Request-ID`` or generated, echoed in the
+response, attached to every log record and carried into Celery tasks."""
+
+from __future__ import annotations
+
+import logging
+import re
+from contextvars import ContextVar
+
+_request_id: ContextVar[str | None] = ContextVar("nexus_request_id", default=None)
+
+# A client-supplied id is kept only if it is short and plain (no log injection).
+VALID_REQUEST_ID = re.compile(r"^[A-Za-z0-9._:\-]{1,64}$")
+
+
+def get_request_id() -> str | None:
+    return _request_id.get()
+
+
+def set_request_id(value: str | None) -> None:
+    _request_id.set(value)
+
+
+class RequestIdFilter(logging.Filter):
+    def filter(self, record: logging.LogRecord) -> bool:
+        record.request_id = _request_id.get() or "-"
+        return True

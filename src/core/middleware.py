@@ -1,0 +1,145 @@
+from __future__ import annotations
+
+import uuid
+from collections.abc import Callable
+from typing import Any
+
+from asgiref.sync import iscoroutinefunction, markcoroutinefunction
+from django.conf import settings
+from django.http import HttpRequest, HttpResponse
+from django.middleware.common import CommonMiddleware as DjangoCommonMiddleware
+from django.urls import Resolver404, resolve
+
+from core.error_codes import ProblemCode
+from core.errors import problem_response, wants_problem
+from core.logging import VALID_REQUEST_ID, set_request_id
+
+REQUEST_ID_HEADER = "X-Request-ID"
+
+
+class HybridMiddleware:
+    """Base for middleware that runs natively under WSGI and ASGI (no thread hop
+    for the streaming poll endpoints). Subclasses implement ``before``/``after``."""
+
+    sync_capable = True
+    async_capable = True
+
+    def __init__(self, get_response: Callable[..., Any]) -> None:
+        self.get_response = get_response
+        if iscoroutinefunction(self.get_response):
+            markcoroutinefunction(self)
+
+    def before(self, request: HttpRequest) -> HttpResponse | None:
+        return None
+
+    def after(self, request: HttpRequest, response: HttpResponse) -> HttpResponse:
+        return response
+
+    def cleanup(self) -> None:
+        return None
+
+    def __call__(self, request: HttpRequest) -> Any:
+        if iscoroutinefunction(self):
+            return self._acall(request)
+        try:
+            response = self.before(request) or self.get_response(request)
+            return self.after(request, response)
+        finally:
+            self.cleanup()
+
+    async def _acall(self, request: HttpRequest) -> HttpResponse:
+        try:
+            response = self.before(request) or await self.get_response(request)
+            return self.after(request, response)
+        finally:
+            self.cleanup()
+
+
+class RequestIdMiddleware(HybridMiddleware):
+    """Take the caller's ``X-Request-ID`` (if well-formed) or make one; echo it back."""
+
+    def before(self, request: HttpRequest) -> None:
+        incoming = request.headers.get(REQUEST_ID_HEADER, "")
+        request_id = incoming if VALID_REQUEST_ID.match(incoming) else uuid.uuid4().hex
+        request.request_id = request_id  # type: ignore[attr-defined]
+        set_request_id(request_id)
+
+    def after(self, request: HttpRequest, response: HttpResponse) -> HttpResponse:
+        response[REQUEST_ID_HEADER] = request.request_id  # type: ignore[attr-defined]
+        return response
+
+    def cleanup(self) -> None:
+        set_request_id(None)
+
+
+class BodySizeLimitMiddleware(HybridMiddleware):
+    """Refuse declared bodies over the limit with a 413 before anything reads them.
+
+    Django checks ``DATA_UPLOAD_MAX_MEMORY_SIZE`` only when ``request.body`` is
+    read; DRF's parsers stream the body, so the check belongs here. Multipart
+    uploads get the larger ``NEXUS_MAX_UPLOAD_BYTES``.
+    """
+
+    def before(self, request: HttpRequest) -> HttpResponse | None:
+        try:
+            length = int(request.META.get("CONTENT_LENGTH") or 0)
+        except ValueError:
+            return problem_response(
+                status=400, code="bad_request", detail="Content-Length is not a number."
+            )
+        is_upload = request.content_type == "multipart/form-data"
+        limit = (
+            settings.NEXUS_MAX_UPLOAD_BYTES if is_upload else settings.DATA_UPLOAD_MAX_MEMORY_SIZE
+        )
+        if limit is not None and length > limit:
+            return problem_response(
+                status=413,
+                code="payload_too_large",
+                detail=f"The request body is {length} bytes; the limit is {limit} bytes.",
+            )
+        return None
+
+
+class ProblemFallbackMiddleware(HybridMiddleware):
+    """Any error response on an API path that is not already JSON becomes problem
+    details: Django's 404 (also its DEBUG page), 405 from plain views, CSRF
+    failures, and 500 pages, so no HTML and no traceback reaches an API client."""
+
+    def after(self, request: HttpRequest, response: HttpResponse) -> HttpResponse:
+        if response.status_code < 400 or not wants_problem(request):
+            return response
+        if "json" in response.get("Content-Type", ""):
+            return response
+        problem = ProblemCode.for_status(response.status_code)
+        detail = problem.description
+        if response.status_code == 404:
+            detail = f"Nothing is served at {request.path}."
+            if not request.path.endswith("/") and _resolves(request.path + "/"):
+                detail += f" Did you mean {request.path}/ (with a trailing slash)?"
+        headers = {name: response[name] for name in ("Allow", "Retry-After") if name in response}
+        return problem_response(
+            status=response.status_code,
+            code=problem.code if problem.status == response.status_code else "http_error",
+            detail=detail,
+            instance=request.path,
+            headers=headers,
+        )
+
+
+def _resolves(path: str) -> bool:
+    try:
+        resolve(path)
+    except Resolver404:
+        return False
+    return True
+
+
+class CommonMiddleware(DjangoCommonMiddleware):
+    """Django's CommonMiddleware without the trailing-slash redirect on API paths:
+    a redirect would drop a POST body (and DEBUG turns it into a 500). API clients
+    get a 404 problem that names the right path instead."""
+
+    def should_redirect_with_slash(self, request: HttpRequest) -> bool:
+        if wants_problem(request):
+            return False
+        return super().should_redirect_with_slash(request)

@@ -1,0 +1,87 @@
+from __future__ import annotations
+
+from django.contrib.auth.models import AbstractUser, UserManager
+from django.db import models
+from django.db.models.functions import Lower
+
+
+class NexusUserManager(UserManager["User"]):
+    def get_by_natural_key(self, username: str | None) -> User:
+        # Logins are case-insensitive, like the uniqueness rule.
+        return self.get(username__iexact=username)
+
+
+class User(AbstractUser):
+    """The one identity shared by every context. Roles are groups (see core.roles)."""
+
+    email = models.EmailField("email address")
+
+    objects = NexusUserManager()
+
+    REQUIRED_FIELDS = ["email"]
+
+    class Meta:
+        db_table = "core_user"
+        ordering = ["id"]
+        constraints = [
+            models.UniqueConstraint(Lower("username"), name="core_user_username_ci_unique"),
+            models.UniqueConstraint(Lower("email"), name="core_user_email_ci_unique"),
+        ]
+
+    @property
+    def roles(self) -> list[str]:
+        # Uses the prefetch cache when the caller prefetched "groups".
+        return sorted(group.name for group in self.groups.all())
+
+    def has_role(self, role: str) -> bool:
+        return role in self.roles
+
+
+class Notification(models.Model):
+    """A message for one user, shown in-app and optionally delivered by email."""
+
+    user = models.ForeignKey("core.User", on_delete=models.CASCADE, related_name="notifications")
+    kind = models.CharField(max_length=64)
+    title = models.CharField(max_length=200)
+    body = models.TextField(blank=True)
+    data = models.JSONField(default=dict, blank=True)
+    created_at = models.DateTimeField(auto_now_add=True, db_index=True)
+    read_at = models.DateTimeField(null=True, blank=True)
+    emailed_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        ordering = ["-created_at", "-id"]
+        indexes = [
+            models.Index(fields=["user", "-created_at", "-id"], name="core_notif_user_recent"),
+            models.Index(
+                fields=["user"],
+                name="core_notif_user_unread",
+                condition=models.Q(read_at__isnull=True),
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.kind} for user {self.user_id}"
+
+
+class TaskOutbox(models.Model):
+    """A task enqueued inside a transaction, kept until the broker has accepted it.
+
+    The row commits with the business write; it is deleted once published. If the
+    broker is down, ``outbox_relay_task`` (beat) publishes what is left, so no task
+    is lost and none is published for a rolled-back transaction.
+    """
+
+    task_name = models.CharField(max_length=200)
+    args = models.JSONField(default=list)
+    kwargs = models.JSONField(default=dict)
+    request_id = models.CharField(max_length=64, blank=True)
+    created_at = models.DateTimeField(auto_now_add=True, db_index=True)
+    attempts = models.PositiveIntegerField(default=0)
+    last_error = models.TextField(blank=True)
+
+    class Meta:
+        ordering = ["id"]
+
+    def __str__(self) -> str:
+        return f"{self.task_name} #{self.pk}"

@@ -1,0 +1,190 @@
+"""Identity and notification writes. Every rule lives here, so REST, GraphQL,
+admin and tasks share it. Services raise Django's ``ValidationError`` with
+per-field codes; the API layer turns it into problem details."""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from typing import Any
+
+from django.contrib.auth import password_validation
+from django.contrib.auth.models import Group
+from django.core.exceptions import ValidationError
+from django.db import IntegrityError, transaction
+from django.utils import timezone
+
+from core import events
+from core.models import Notification, User
+from core.roles import ALL_ROLES, SELF_SERVICE_ROLES, Role
+from core.tasking import enqueue_on_commit
+
+
+def roles_ensure() -> list[Group]:
+    """Create the role groups if missing (idempotent)."""
+    return [Group.objects.get_or_create(name=role.value)[0] for role in ALL_ROLES]
+
+
+def _field_error(field: str, message: str, code: str) -> ValidationError:
+    return ValidationError({field: [ValidationError(message, code=code)]})
+
+
+def _uniqueness_errors(
+    *, username: str | None, email: str | None, exclude_id: int | None
+) -> dict[str, list[ValidationError]]:
+    others = User.objects.all()
+    if exclude_id is not None:
+        others = others.exclude(pk=exclude_id)
+    errors: dict[str, list[ValidationError]] = {}
+    if username is not None and others.filter(username__iexact=username).exists():
+        errors["username"] = [
+            ValidationError("A user with that username already exists.", code="unique")
+        ]
+    if email is not None and others.filter(email__iexact=email).exists():
+        errors["email"] = [ValidationError("A user with that email already exists.", code="unique")]
+    return errors
+
+
+def _integrity_to_validation(exc: IntegrityError) -> ValidationError:
+    # A concurrent registration won the race between our check and the insert.
+    text = str(exc)
+    if "email" in text:
+        return _field_error("email", "A user with that email already exists.", "unique")
+    return _field_error("username", "A user with that username already exists.", "unique")
+
+
+def user_register(*, username: str, email: str, password: str, role: str | None = None) -> User:
+    username = username.strip()
+    email = User.objects.normalize_email(email.strip())
+    # Collect every problem at once so a client can fix the whole form in one go.
+    errors = _uniqueness_errors(username=username, email=email, exclude_id=None)
+    if role is not None and role not in SELF_SERVICE_ROLES:
+        allowed = ", ".join(sorted(SELF_SERVICE_ROLES))
+        errors["role"] = [ValidationError(f"Choose one of: {allowed}.", code="invalid_choice")]
+    try:
+        password_validation.validate_password(password, user=User(username=username, email=email))
+    except ValidationError as exc:
+        errors["password"] = exc.error_list
+    if errors:
+        raise ValidationError(errors)
+
+    try:
+        with transaction.atomic():
+            user = User.objects.create_user(username=username, email=email, password=password)
+            names = [Role.CUSTOMER.value] + ([role] if role else [])
+            user.groups.add(*_groups(names))
+    except IntegrityError as exc:
+        raise _integrity_to_validation(exc) from exc
+
+    events.publish(
+        events.UserRegistered(
+            user_id=user.pk, username=user.username, email=user.email, roles=tuple(sorted(names))
+        )
+    )
+    return user
+
+
+def _groups(names: Iterable[str]) -> list[Group]:
+    groups = {group.name: group for group in Group.objects.filter(name__in=list(names))}
+    missing = [name for name in names if name not in groups]
+    for name in missing:
+        groups[name] = Group.objects.get_or_create(name=name)[0]
+    return [groups[name] for name in names]
+
+
+PROFILE_FIELDS = ("email", "first_name", "last_name")
+
+
+def user_update(*, user: User, data: dict[str, Any]) -> User:
+    """Update the caller's own profile. Username and roles are not self-editable."""
+    changes = {field: data[field] for field in PROFILE_FIELDS if field in data}
+    if "email" in changes:
+        changes["email"] = User.objects.normalize_email(str(changes["email"]).strip())
+        errors = _uniqueness_errors(username=None, email=changes["email"], exclude_id=user.pk)
+        if errors:
+            raise ValidationError(errors)
+    if not changes:
+        return user
+    for field, value in changes.items():
+        setattr(user, field, value)
+    try:
+        with transaction.atomic():
+            user.save(update_fields=list(changes))
+    except IntegrityError as exc:
+        raise _integrity_to_validation(exc) from exc
+    return user
+
+
+def user_password_change(*, user: User, old_password: str, new_password: str) -> None:
+    """Change the password and revoke every refresh token the user holds."""
+    if not user.check_password(old_password):
+        raise _field_error("old_password", "The current password is not correct.", "invalid")
+    try:
+        password_validation.validate_password(new_password, user=user)
+    except ValidationError as exc:
+        raise ValidationError({"new_password": exc.error_list}) from exc
+    with transaction.atomic():
+        user.set_password(new_password)
+        user.save(update_fields=["password"])
+        user_tokens_revoke(user=user)
+
+
+def user_tokens_revoke(*, user: User) -> int:
+    """Blacklist all outstanding refresh tokens of ``user`` (logout everywhere)."""
+    from rest_framework_simplejwt.token_blacklist.models import (
+        BlacklistedToken,
+        OutstandingToken,
+    )
+
+    outstanding = OutstandingToken.objects.filter(user=user, blacklistedtoken__isnull=True)
+    rows = [BlacklistedToken(token=token) for token in outstanding]
+    BlacklistedToken.objects.bulk_create(rows, ignore_conflicts=True)
+    return len(rows)
+
+
+def notification_create(
+    *,
+    user_id: int,
+    kind: str,
+    title: str,
+    body: str = "",
+    data: dict[str, Any] | None = None,
+    email: bool = False,
+) -> Notification:
+    notification = Notification.objects.create(
+        user_id=user_id, kind=kind, title=title, body=body, data=data or {}
+    )
+    if email:
+        enqueue_on_commit("core.tasks.notification_email_task", notification.pk)
+    return notification
+
+
+def notification_email_send(*, notification_id: int) -> bool:
+    """Email one notification once; a repeated delivery is a no-op. Returns True if sent."""
+    from django.core.mail import send_mail
+
+    with transaction.atomic():
+        notification = (
+            Notification.objects.select_for_update()
+            .select_related("user")
+            .filter(pk=notification_id, emailed_at__isnull=True)
+            .first()
+        )
+        if notification is None or not notification.user.email:
+            return False
+        send_mail(
+            subject=notification.title,
+            message=notification.body or notification.title,
+            from_email=None,
+            recipient_list=[notification.user.email],
+        )
+        notification.emailed_at = timezone.now()
+        notification.save(update_fields=["emailed_at"])
+    return True
+
+
+def notifications_mark_read(*, user: User, ids: Iterable[int] | None = None) -> int:
+    """Mark the user's notifications read (all unread ones when ``ids`` is None)."""
+    queryset = Notification.objects.filter(user=user, read_at__isnull=True)
+    if ids is not None:
+        queryset = queryset.filter(pk__in=list(ids))
+    return queryset.update(read_at=timezone.now())

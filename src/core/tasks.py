@@ -1,0 +1,17 @@
+"""Core tasks: thin, load by id, call a service, safe to run twice."""
+
+from __future__ import annotations
+
+from celery import shared_task
+
+from core import services, tasking
+
+
+@shared_task(name="core.tasks.notification_email_task")
+def notification_email_task(notification_id: int) -> bool:
+    return services.notification_email_send(notification_id=notification_id)
+
+
+@shared_task(name="core.tasks.outbox_relay_task", acks_late=False)
+def outbox_relay_task() -> int:
+    return tasking.outbox_relay()

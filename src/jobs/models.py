@@ -1,0 +1,1 @@
+"""Job board tables. Users are referenced through settings.AUTH_USER_MODEL."""

@@ -1,0 +1,1 @@
+"""Movies tables. Users are referenced through settings.AUTH_USER_MODEL."""

@@ -1,0 +1,1 @@
+"""Live polls tables. Users are referenced through settings.AUTH_USER_MODEL."""

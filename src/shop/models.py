@@ -1,0 +1,1 @@
+"""Shop tables. Users are referenced through settings.AUTH_USER_MODEL."""

@@ -1,0 +1,1 @@
+"""Social feed tables. Users are referenced through settings.AUTH_USER_MODEL."""
