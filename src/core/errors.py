@@ -14,6 +14,7 @@ from django.core.exceptions import PermissionDenied as DjangoPermissionDenied
 from django.core.exceptions import ValidationError as DjangoValidationError
 from django.http import Http404, HttpRequest, HttpResponse, JsonResponse
 from django.shortcuts import render
+from django.urls import Resolver404, resolve
 from rest_framework import exceptions as drf_exceptions
 from rest_framework.response import Response
 from rest_framework.serializers import as_serializer_error
@@ -235,8 +236,24 @@ def permission_denied(request: HttpRequest, exception: Exception | None = None) 
     )
 
 
+def not_found_detail(path: str) -> str:
+    """Name the path, and the slashed one when that is what the client meant."""
+    detail = f"Nothing is served at {path}."
+    if not path.endswith("/") and _resolves(path + "/"):
+        detail += f" Did you mean {path}/ (with a trailing slash)?"
+    return detail
+
+
+def _resolves(path: str) -> bool:
+    try:
+        resolve(path)
+    except Resolver404:
+        return False
+    return True
+
+
 def page_not_found(request: HttpRequest, exception: Exception | None = None) -> HttpResponse:
-    return _error_page(request, ProblemCode.NOT_FOUND, f"Nothing is served at {request.path}.")
+    return _error_page(request, ProblemCode.NOT_FOUND, not_found_detail(request.path))
 
 
 def server_error(request: HttpRequest) -> HttpResponse:

@@ -8,10 +8,9 @@ from asgiref.sync import iscoroutinefunction, markcoroutinefunction
 from django.conf import settings
 from django.http import HttpRequest, HttpResponse
 from django.middleware.common import CommonMiddleware as DjangoCommonMiddleware
-from django.urls import Resolver404, resolve
 
 from core.error_codes import ProblemCode
-from core.errors import problem_response, wants_problem
+from core.errors import not_found_detail, problem_response, wants_problem
 from core.logging import VALID_REQUEST_ID, set_request_id
 
 REQUEST_ID_HEADER = "X-Request-ID"
@@ -60,7 +59,8 @@ class RequestIdMiddleware(HybridMiddleware):
 
     def before(self, request: HttpRequest) -> None:
         incoming = request.headers.get(REQUEST_ID_HEADER, "")
-        request_id = incoming if VALID_REQUEST_ID.match(incoming) else uuid.uuid4().hex
+        # fullmatch: the pattern's "$" would let a trailing newline through (header injection).
+        request_id = incoming if VALID_REQUEST_ID.fullmatch(incoming) else uuid.uuid4().hex
         request.request_id = request_id  # type: ignore[attr-defined]
         set_request_id(request_id)
 
@@ -85,7 +85,10 @@ class BodySizeLimitMiddleware(HybridMiddleware):
             length = int(request.META.get("CONTENT_LENGTH") or 0)
         except ValueError:
             return problem_response(
-                status=400, code="bad_request", detail="Content-Length is not a number."
+                status=400,
+                code="bad_request",
+                detail="Content-Length is not a number.",
+                instance=request.path,
             )
         is_upload = request.content_type == "multipart/form-data"
         limit = (
@@ -96,6 +99,7 @@ class BodySizeLimitMiddleware(HybridMiddleware):
                 status=413,
                 code="payload_too_large",
                 detail=f"The request body is {length} bytes; the limit is {limit} bytes.",
+                instance=request.path,
             )
         return None
 
@@ -113,9 +117,7 @@ class ProblemFallbackMiddleware(HybridMiddleware):
         problem = ProblemCode.for_status(response.status_code)
         detail = problem.description
         if response.status_code == 404:
-            detail = f"Nothing is served at {request.path}."
-            if not request.path.endswith("/") and _resolves(request.path + "/"):
-                detail += f" Did you mean {request.path}/ (with a trailing slash)?"
+            detail = not_found_detail(request.path)
         headers = {name: response[name] for name in ("Allow", "Retry-After") if name in response}
         return problem_response(
             status=response.status_code,
@@ -124,14 +126,6 @@ class ProblemFallbackMiddleware(HybridMiddleware):
             instance=request.path,
             headers=headers,
         )
-
-
-def _resolves(path: str) -> bool:
-    try:
-        resolve(path)
-    except Resolver404:
-        return False
-    return True
 
 
 class CommonMiddleware(DjangoCommonMiddleware):

@@ -2,6 +2,8 @@ from __future__ import annotations
 
 from django.contrib.auth.password_validation import password_validators_help_texts
 from rest_framework import serializers
+from rest_framework.exceptions import AuthenticationFailed
+from rest_framework_simplejwt.serializers import TokenRefreshSerializer as JWTRefreshSerializer
 
 from core.models import Notification, User
 from core.roles import SELF_SERVICE_ROLES
@@ -77,3 +79,16 @@ class NotificationMarkReadSerializer(serializers.Serializer):
 class MarkedReadSerializer(serializers.Serializer):
     marked = serializers.IntegerField(help_text="How many notifications changed to read.")
     unread = serializers.IntegerField(help_text="How many remain unread.")
+
+
+class TokenRefreshSerializer(JWTRefreshSerializer):
+    """simplejwt's refresh, but a token whose user was deleted is a 401, not a 500
+    (simplejwt looks the user up with ``.get()`` and lets DoesNotExist escape)."""
+
+    def validate(self, attrs):  # type: ignore[no-untyped-def]
+        try:
+            return super().validate(attrs)
+        except User.DoesNotExist as exc:
+            raise AuthenticationFailed(
+                self.error_messages["no_active_account"], "no_active_account"
+            ) from exc

@@ -65,6 +65,7 @@ class TokenObtainPairView(jwt_views.TokenObtainPairView):
     "blacklisted (rotation), so reusing it fails with 401.",
 )
 class TokenRefreshView(jwt_views.TokenRefreshView):
+    serializer_class = serializers.TokenRefreshSerializer
     throttle_classes = _AUTH_THROTTLES
 
 

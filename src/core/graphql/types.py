@@ -7,6 +7,11 @@ from core.models import User
 class UserType(DjangoObjectType):
     """A Nexus account, the identity shared by every context."""
 
+    id = graphene.ID(required=True, description="The user's id (the same as in REST).")
+    username = graphene.String(required=True, description="Unique, case-insensitive handle.")
+    first_name = graphene.String(required=True, description="Given name; may be empty.")
+    last_name = graphene.String(required=True, description="Family name; may be empty.")
+    date_joined = graphene.DateTime(required=True, description="When the account was created.")
     roles = graphene.List(
         graphene.NonNull(graphene.String),
         required=True,

@@ -35,9 +35,8 @@ class Command(BaseCommand):
         targets: list[tuple[str, str, int]] = []
         database = settings.DATABASES["default"]
         if "postgresql" in database["ENGINE"]:
-            targets.append(
-                ("PostgreSQL", database.get("HOST") or "127.0.0.1", int(database.get("PORT") or 5432))
-            )
+            host = database.get("HOST") or "127.0.0.1"
+            targets.append(("PostgreSQL", host, int(database.get("PORT") or 5432)))
         if settings.REDIS_URL:
             url = urlsplit(settings.REDIS_URL)
             targets.append(("Redis", url.hostname or "127.0.0.1", url.port or 6379))

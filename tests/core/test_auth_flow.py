@@ -1,0 +1,479 @@
+"""Identity end to end through the HTTP API: register, JWT, profile, password."""
+
+from __future__ import annotations
+
+from datetime import timedelta
+
+import pytest
+from rest_framework.test import APIClient
+from rest_framework_simplejwt.tokens import AccessToken, RefreshToken
+
+from core.models import User
+from tests.core.factories import PASSWORD, UserFactory
+
+pytestmark = pytest.mark.django_db
+
+REGISTER = "/api/v1/auth/register/"
+TOKEN = "/api/v1/auth/token/"
+REFRESH = "/api/v1/auth/token/refresh/"
+BLACKLIST = "/api/v1/auth/token/blacklist/"
+ME = "/api/v1/auth/me/"
+PASSWORD_CHANGE = "/api/v1/auth/password/change/"
+GRAPHQL = "/graphql/"
+
+STRONG = "long-and-unusual-42"
+
+
+def _register_payload(**overrides: object) -> dict[str, object]:
+    payload: dict[str, object] = {
+        "username": "newcomer",
+        "email": "newcomer@example.test",
+        "password": STRONG,
+    }
+    payload.update(overrides)
+    return {key: value for key, value in payload.items() if value is not None}
+
+
+def _field_codes(response, field: str) -> list[str]:
+    return [error["code"] for error in response.json()["errors"][field]]
+
+
+def _assert_validation_problem(response, expected: dict[str, list[str]]) -> None:
+    """A 400 problem whose ``errors`` name exactly these fields with these codes."""
+    assert response.status_code == 400, response.content
+    assert response["Content-Type"] == "application/problem+json"
+    body = response.json()
+    assert body["code"] == "validation_error"
+    assert body["status"] == 400
+    assert set(body["errors"]) == set(expected)
+    for field, codes in expected.items():
+        assert _field_codes(response, field) == codes
+        assert all(error["message"] for error in body["errors"][field])
+
+
+def _bearer(client: APIClient, access: str) -> APIClient:
+    client.credentials(HTTP_AUTHORIZATION=f"Bearer {access}")
+    return client
+
+
+def _login(client: APIClient, username: str, password: str = PASSWORD):
+    return client.post(TOKEN, {"username": username, "password": password}, format="json")
+
+
+# --- register ----------------------------------------------------------------
+
+
+def test_register_creates_customer_without_exposing_password(api_client):
+    response = api_client.post(REGISTER, _register_payload(), format="json")
+
+    assert response.status_code == 201, response.content
+    body = response.json()
+    assert set(body) == {
+        "id",
+        "username",
+        "email",
+        "first_name",
+        "last_name",
+        "roles",
+        "date_joined",
+    }
+    assert body["username"] == "newcomer"
+    assert body["email"] == "newcomer@example.test"
+    assert body["roles"] == ["customer"]
+    user = User.objects.get(pk=body["id"])
+    assert user.check_password(STRONG)
+    assert STRONG not in response.content.decode()
+    assert user.password not in response.content.decode()
+
+
+@pytest.mark.parametrize(
+    ("role", "roles"),
+    [("candidate", ["candidate", "customer"]), ("employer", ["customer", "employer"])],
+)
+def test_register_with_role_adds_that_group_to_customer(api_client, role, roles):
+    response = api_client.post(REGISTER, _register_payload(role=role), format="json")
+
+    assert response.status_code == 201, response.content
+    assert response.json()["roles"] == roles
+    user = User.objects.get(username="newcomer")
+    assert sorted(user.groups.values_list("name", flat=True)) == roles
+
+
+def test_register_refuses_username_taken_in_another_case(api_client):
+    UserFactory(username="Newcomer", email="first@example.test")
+
+    response = api_client.post(REGISTER, _register_payload(username="NEWCOMER"), format="json")
+
+    _assert_validation_problem(response, {"username": ["unique"]})
+    assert User.objects.count() == 1
+
+
+def test_register_refuses_email_taken_in_another_case(api_client):
+    UserFactory(username="someone", email="Newcomer@Example.test")
+
+    response = api_client.post(
+        REGISTER, _register_payload(email="NEWCOMER@example.TEST"), format="json"
+    )
+
+    _assert_validation_problem(response, {"email": ["unique"]})
+    assert User.objects.count() == 1
+
+
+@pytest.mark.parametrize(
+    ("username", "password", "codes"),
+    [
+        ("newcomer", "48210937561", ["password_entirely_numeric"]),
+        ("newcomer", "Xk9#q", ["password_too_short"]),
+        ("newcomer", "password123", ["password_too_common"]),
+        ("margaretha", "margaretha7", ["password_too_similar"]),
+    ],
+)
+def test_register_refuses_weak_password(api_client, username, password, codes):
+    response = api_client.post(
+        REGISTER,
+        _register_payload(username=username, email=f"{username}@example.test", password=password),
+        format="json",
+    )
+
+    _assert_validation_problem(response, {"password": codes})
+    assert User.objects.count() == 0
+
+
+@pytest.mark.parametrize("role", ["moderator", "admin"])
+def test_register_refuses_role_that_is_not_self_service(api_client, role):
+    response = api_client.post(REGISTER, _register_payload(role=role), format="json")
+
+    _assert_validation_problem(response, {"role": ["invalid_choice"]})
+    assert User.objects.count() == 0
+
+
+def test_register_refuses_missing_fields(api_client):
+    response = api_client.post(REGISTER, {}, format="json")
+
+    _assert_validation_problem(
+        response, {"username": ["required"], "email": ["required"], "password": ["required"]}
+    )
+    assert User.objects.count() == 0
+
+
+def test_register_reports_every_problem_at_once(api_client):
+    UserFactory(username="someone", email="newcomer@example.test")
+
+    response = api_client.post(
+        REGISTER, _register_payload(email="NewComer@example.test", password="12345"), format="json"
+    )
+
+    _assert_validation_problem(
+        response,
+        {
+            "email": ["unique"],
+            "password": ["password_too_short", "password_too_common", "password_entirely_numeric"],
+        },
+    )
+    assert response.json()["detail"] == "Invalid input in: email, password."
+    assert User.objects.count() == 1
+
+
+# --- token -------------------------------------------------------------------
+
+
+def test_token_with_correct_credentials_returns_a_usable_pair(api_client):
+    user = UserFactory(username="alice")
+
+    response = _login(api_client, "alice")
+
+    assert response.status_code == 200, response.content
+    assert set(response.json()) == {"access", "refresh"}
+    assert AccessToken(response.json()["access"])["user_id"] == str(user.pk)
+    me = _bearer(APIClient(), response.json()["access"]).get(ME)
+    assert me.status_code == 200
+    assert me.json()["username"] == "alice"
+
+
+def test_token_accepts_username_in_another_case(api_client):
+    UserFactory(username="alice")
+
+    response = _login(api_client, "ALICE")
+
+    assert response.status_code == 200, response.content
+    assert set(response.json()) == {"access", "refresh"}
+
+
+def test_token_with_wrong_password_is_401_problem(api_client):
+    UserFactory(username="alice")
+
+    response = _login(api_client, "alice", "not-the-password")
+
+    assert response.status_code == 401
+    assert response["Content-Type"] == "application/problem+json"
+    body = response.json()
+    assert body["code"] == "no_active_account"
+    assert body["status"] == 401
+    assert "access" not in body
+    assert response["WWW-Authenticate"] == 'Bearer realm="api"'
+
+
+def test_token_for_inactive_user_is_401(api_client):
+    UserFactory(username="alice", is_active=False)
+
+    response = _login(api_client, "alice")
+
+    assert response.status_code == 401
+    assert response.json()["code"] == "no_active_account"
+
+
+# --- me ------------------------------------------------------------------------
+
+
+def test_me_with_token_lists_roles(api_client):
+    user = UserFactory(username="alice", roles=["customer", "employer"])
+    _bearer(api_client, str(RefreshToken.for_user(user).access_token))
+
+    response = api_client.get(ME)
+
+    assert response.status_code == 200
+    body = response.json()
+    assert body["id"] == user.pk
+    assert body["username"] == "alice"
+    assert body["roles"] == ["customer", "employer"]
+    assert "password" not in body
+
+
+def test_me_without_token_is_401_with_www_authenticate(api_client):
+    response = api_client.get(ME)
+
+    assert response.status_code == 401
+    assert response["Content-Type"] == "application/problem+json"
+    assert response.json()["code"] == "not_authenticated"
+    assert response["WWW-Authenticate"] == 'Bearer realm="api"'
+
+
+def test_me_with_tampered_token_is_401_token_not_valid(api_client, user):
+    access = str(RefreshToken.for_user(user).access_token)
+    header, payload, signature = access.split(".")
+    flipped = ("A" if signature[0] != "A" else "B") + signature[1:]
+    _bearer(api_client, f"{header}.{payload}.{flipped}")
+
+    response = api_client.get(ME)
+
+    assert response.status_code == 401
+    assert response.json()["code"] == "token_not_valid"
+    assert "WWW-Authenticate" in response
+
+
+def test_me_with_expired_token_is_401_token_not_valid(api_client, user):
+    token = AccessToken.for_user(user)
+    token.set_exp(lifetime=-timedelta(minutes=5))
+    _bearer(api_client, str(token))
+
+    response = api_client.get(ME)
+
+    assert response.status_code == 401
+    assert response.json()["code"] == "token_not_valid"
+
+
+def test_me_with_refresh_token_instead_of_access_is_401(api_client, user):
+    _bearer(api_client, str(RefreshToken.for_user(user)))
+
+    response = api_client.get(ME)
+
+    assert response.status_code == 401
+    assert response.json()["code"] == "token_not_valid"
+
+
+def test_refresh_with_access_token_is_401(api_client, user):
+    access = str(RefreshToken.for_user(user).access_token)
+
+    response = api_client.post(REFRESH, {"refresh": access}, format="json")
+
+    assert response.status_code == 401
+    assert response.json()["code"] == "token_not_valid"
+    assert "access" not in response.json()
+
+
+def test_patch_me_changes_email_and_ignores_username(auth_client, user):
+    response = auth_client.patch(
+        ME, {"email": "Fresh@Example.test", "username": "hijack", "last_name": "Doe"}, format="json"
+    )
+
+    assert response.status_code == 200, response.content
+    assert response.json()["email"] == "Fresh@example.test"
+    assert response.json()["username"] == user.username
+    user.refresh_from_db()
+    assert user.email == "Fresh@example.test"
+    assert user.last_name == "Doe"
+    assert user.username != "hijack"
+    assert not User.objects.filter(username="hijack").exists()
+
+
+def test_patch_me_refuses_email_taken_in_another_case(auth_client, user):
+    UserFactory(username="other", email="taken@example.test")
+    before = user.email
+
+    response = auth_client.patch(ME, {"email": "TAKEN@example.test"}, format="json")
+
+    _assert_validation_problem(response, {"email": ["unique"]})
+    user.refresh_from_db()
+    assert user.email == before
+
+
+def test_patch_me_without_token_is_401_and_changes_nothing(api_client, user):
+    before = user.email
+
+    response = api_client.patch(ME, {"email": "fresh@example.test"}, format="json")
+
+    assert response.status_code == 401
+    user.refresh_from_db()
+    assert user.email == before
+
+
+# --- refresh and logout --------------------------------------------------------
+
+
+def test_refresh_rotates_and_blacklists_the_old_refresh(api_client):
+    UserFactory(username="alice")
+    pair = _login(api_client, "alice").json()
+
+    rotated = api_client.post(REFRESH, {"refresh": pair["refresh"]}, format="json")
+
+    assert rotated.status_code == 200, rotated.content
+    assert set(rotated.json()) == {"access", "refresh"}
+    assert rotated.json()["refresh"] != pair["refresh"]
+    reused = api_client.post(REFRESH, {"refresh": pair["refresh"]}, format="json")
+    assert reused.status_code == 401
+    assert reused.json()["code"] == "token_not_valid"
+    again = api_client.post(REFRESH, {"refresh": rotated.json()["refresh"]}, format="json")
+    assert again.status_code == 200
+
+
+def test_logout_blacklists_the_refresh(api_client):
+    UserFactory(username="alice")
+    pair = _login(api_client, "alice").json()
+
+    logout = api_client.post(BLACKLIST, {"refresh": pair["refresh"]}, format="json")
+
+    assert logout.status_code == 200, logout.content
+    response = api_client.post(REFRESH, {"refresh": pair["refresh"]}, format="json")
+    assert response.status_code == 401
+    assert response.json()["code"] == "token_not_valid"
+
+
+# --- password change -----------------------------------------------------------
+
+
+def test_password_change_refuses_wrong_old_password(api_client):
+    user = UserFactory(username="alice")
+    _bearer(api_client, _login(api_client, "alice").json()["access"])
+
+    response = api_client.post(
+        PASSWORD_CHANGE, {"old_password": "wrong-one-123", "new_password": STRONG}, format="json"
+    )
+
+    _assert_validation_problem(response, {"old_password": ["invalid"]})
+    user.refresh_from_db()
+    assert user.check_password(PASSWORD)
+
+
+def test_password_change_refuses_weak_new_password(api_client):
+    user = UserFactory(username="alice")
+    _bearer(api_client, _login(api_client, "alice").json()["access"])
+
+    response = api_client.post(
+        PASSWORD_CHANGE, {"old_password": PASSWORD, "new_password": "48210937561"}, format="json"
+    )
+
+    _assert_validation_problem(response, {"new_password": ["password_entirely_numeric"]})
+    user.refresh_from_db()
+    assert user.check_password(PASSWORD)
+
+
+def test_password_change_refuses_anonymous(api_client, user):
+    response = api_client.post(
+        PASSWORD_CHANGE, {"old_password": PASSWORD, "new_password": STRONG}, format="json"
+    )
+
+    assert response.status_code == 401
+    user.refresh_from_db()
+    assert user.check_password(PASSWORD)
+
+
+def test_password_change_switches_password_and_revokes_refresh_tokens():
+    UserFactory(username="alice")
+    client = APIClient()
+    first = _login(client, "alice").json()
+    other_device = _login(client, "alice").json()
+    rotated = client.post(REFRESH, {"refresh": other_device["refresh"]}, format="json").json()
+    _bearer(client, first["access"])
+
+    response = client.post(
+        PASSWORD_CHANGE, {"old_password": PASSWORD, "new_password": STRONG}, format="json"
+    )
+
+    assert response.status_code == 204
+    assert response.content == b""
+    anonymous = APIClient()
+    assert _login(anonymous, "alice", PASSWORD).status_code == 401
+    assert _login(anonymous, "alice", STRONG).status_code == 200
+    for refresh in (first["refresh"], rotated["refresh"]):
+        refused = anonymous.post(REFRESH, {"refresh": refresh}, format="json")
+        assert refused.status_code == 401
+        assert refused.json()["code"] == "token_not_valid"
+
+
+# --- GraphQL -------------------------------------------------------------------
+
+
+def test_graphql_me_with_bearer_token_returns_the_user(api_client):
+    UserFactory(username="alice", roles=["customer", "candidate"])
+    _bearer(api_client, _login(api_client, "alice").json()["access"])
+
+    response = api_client.post(GRAPHQL, {"query": "{ me { username roles } }"}, format="json")
+
+    assert response.status_code == 200, response.content
+    assert response.json() == {
+        "data": {"me": {"username": "alice", "roles": ["candidate", "customer"]}}
+    }
+
+
+def test_graphql_me_without_token_is_null(api_client):
+    response = api_client.post(GRAPHQL, {"query": "{ me { username } }"}, format="json")
+
+    assert response.status_code == 200
+    assert response.json() == {"data": {"me": None}}
+
+
+def test_graphql_with_garbage_token_is_401(api_client):
+    _bearer(api_client, "not-a-jwt")
+
+    response = api_client.post(GRAPHQL, {"query": "{ me { username } }"}, format="json")
+
+    assert response.status_code == 401
+    body = response.json()
+    assert body["errors"][0]["extensions"]["code"] == "token_not_valid"
+    assert response["WWW-Authenticate"] == 'Bearer realm="api"'
+    assert "data" not in body
+
+
+def test_refresh_for_deactivated_user_is_401(api_client):
+    user = UserFactory(username="alice")
+    pair = _login(api_client, "alice").json()
+    User.objects.filter(pk=user.pk).update(is_active=False)
+
+    response = api_client.post(REFRESH, {"refresh": pair["refresh"]}, format="json")
+
+    assert response.status_code == 401
+    assert response.json()["code"] == "no_active_account"
+    assert "access" not in response.json()
+
+
+def test_refresh_for_deleted_user_is_401_not_500():
+    user = UserFactory(username="alice")
+    client = APIClient(raise_request_exception=False)
+    pair = _login(client, "alice").json()
+    user.delete()
+
+    response = client.post(REFRESH, {"refresh": pair["refresh"]}, format="json")
+
+    assert response.status_code == 401, response.content
+    assert response["Content-Type"] == "application/problem+json"
+    assert response.json()["code"] == "no_active_account"

@@ -1,0 +1,150 @@
+"""Tasks against the real RabbitMQ and a real Celery worker process.
+
+The worker consumes the test queue from the test database; the tests run in
+real transactions (``transaction=True``) so the worker sees committed rows.
+"""
+
+from __future__ import annotations
+
+import os
+import subprocess
+import sys
+import threading
+import time
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+from celery import current_app
+from django.conf import settings
+from django.db import connection, transaction
+
+from core.models import Notification, TaskOutbox
+from core.tasking import enqueue_on_commit, outbox_relay
+from core.tasks import notification_email_task
+from tests.core.factories import NotificationFactory
+
+ROOT = Path(__file__).resolve().parents[2]
+pytestmark = pytest.mark.django_db(transaction=True)
+
+
+class Rollback(Exception):
+    pass
+
+
+@pytest.fixture(scope="module")
+def worker(django_db_setup) -> Iterator[subprocess.Popen]:
+    """One worker for the module, on the test database pytest-django created."""
+    db = connection.settings_dict
+    env = {
+        **os.environ,
+        "DJANGO_SETTINGS_MODULE": "config.settings.test",
+        "PYTHONPATH": str(ROOT / "src"),
+        "DATABASE_URL": f"postgres://{db['USER']}@{db['HOST']}:{db['PORT']}/{db['NAME']}",
+        "CELERY_TASK_DEFAULT_QUEUE": settings.CELERY_TASK_DEFAULT_QUEUE,
+    }
+    process = subprocess.Popen(
+        [
+            *(sys.executable, "-m", "celery", "-A", "config", "worker", "--pool", "solo"),
+            *("--purge", "--without-gossip", "--without-mingle", "--loglevel", "INFO"),
+            *("--hostname", f"pytest-{os.getpid()}@%h"),
+            *("--queues", settings.CELERY_TASK_DEFAULT_QUEUE),
+        ],
+        cwd=ROOT,
+        env=env,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.STDOUT,
+        text=True,
+    )
+    ready = threading.Event()
+    lines: list[str] = []
+
+    def read() -> None:
+        assert process.stdout is not None
+        for line in process.stdout:
+            lines.append(line)
+            if "ready." in line:
+                ready.set()
+
+    threading.Thread(target=read, daemon=True).start()
+    if not ready.wait(timeout=60):
+        process.kill()
+        pytest.fail("celery worker did not start:\n" + "".join(lines[-40:]))
+    yield process
+    process.terminate()
+    try:
+        process.wait(timeout=15)
+    except subprocess.TimeoutExpired:
+        process.kill()
+
+
+def wait_until(predicate, timeout: float = 30.0) -> bool:
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        if predicate():
+            return True
+        time.sleep(0.1)
+    return False
+
+
+def emailed(notification: Notification) -> bool:
+    return Notification.objects.filter(pk=notification.pk, emailed_at__isnull=False).exists()
+
+
+def test_task_enqueued_in_a_committed_transaction_runs_on_the_worker(worker):
+    notification = NotificationFactory()
+
+    with transaction.atomic():
+        enqueue_on_commit(notification_email_task, notification.pk)
+
+    assert wait_until(lambda: emailed(notification)), "the worker never ran the task"
+    assert TaskOutbox.objects.count() == 0  # published, so the outbox row is gone
+
+
+def test_task_enqueued_in_a_rolled_back_transaction_never_runs(worker):
+    rolled_back = NotificationFactory()
+    committed = NotificationFactory()
+
+    def enqueue_then_fail() -> None:
+        with transaction.atomic():
+            enqueue_on_commit(notification_email_task, rolled_back.pk)
+            raise Rollback
+
+    with pytest.raises(Rollback):
+        enqueue_then_fail()
+    # Published after the rolled-back one would have been: once it has run, the
+    # FIFO queue proves the other was never sent.
+    enqueue_on_commit(notification_email_task, committed.pk)
+
+    assert wait_until(lambda: emailed(committed))
+    assert not emailed(rolled_back)
+    assert TaskOutbox.objects.count() == 0
+
+
+def _point_broker_at(url: str) -> None:
+    current_app.conf.broker_url = url
+    current_app.conf.broker_write_url = url
+    current_app._pool = None  # drop pooled connections to the old address
+    current_app.amqp._producer_pool = None
+
+
+def test_broker_outage_keeps_the_task_in_the_outbox_and_the_relay_delivers_it(worker):
+    notification = NotificationFactory()
+    real_broker = current_app.conf.broker_url
+    _point_broker_at("amqp://guest:guest@127.0.0.1:1//")  # nothing listens there
+    try:
+        with transaction.atomic():
+            enqueue_on_commit(notification_email_task, notification.pk)
+        kept = TaskOutbox.objects.get()
+        assert kept.task_name == "core.tasks.notification_email_task"
+        assert kept.args == [notification.pk]
+        assert kept.attempts == 1
+        assert kept.last_error
+        assert outbox_relay(min_age_seconds=0) == 0  # broker still down: still kept
+        assert TaskOutbox.objects.count() == 1
+    finally:
+        _point_broker_at(real_broker)
+
+    assert outbox_relay(min_age_seconds=0) == 1
+    assert wait_until(lambda: emailed(notification))
+    assert TaskOutbox.objects.count() == 0
