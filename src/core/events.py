@@ -64,7 +64,9 @@ def handlers_for(event_type: type[Event]) -> list[Callable[[Event], None]]:
 def _dispatch(event: Event) -> None:
     for handler in handlers_for(type(event)):
         try:
-            handler(event)
+            # Each handler is all-or-nothing: a failure rolls back its own writes only.
+            with transaction.atomic():
+                handler(event)
         except Exception:
             # One failing subscriber must not stop the others nor the write that
             # already committed; it is logged with the event for replay.

@@ -1,0 +1,139 @@
+"""The embedded default behind `make run` must not rot: a fresh SQLite file,
+migrate, seed (twice: idempotent), then the real ASGI server answers."""
+
+from __future__ import annotations
+
+import json
+import os
+import socket
+import subprocess
+import sys
+import time
+import urllib.error
+import urllib.request
+from pathlib import Path
+
+import pytest
+
+ROOT = Path(__file__).resolve().parents[2]
+
+
+def _free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return sock.getsockname()[1]
+
+
+def _get(url: str, data: bytes | None = None, token: str = "") -> tuple[int, str, bytes]:
+    headers = {"Content-Type": "application/json"} if data else {}
+    if token:
+        headers["Authorization"] = f"Bearer {token}"
+    request = urllib.request.Request(url, data=data, headers=headers)  # noqa: S310 (loopback)
+    try:
+        with urllib.request.urlopen(request, timeout=10) as response:  # noqa: S310
+            return response.status, response.headers.get("Content-Type", ""), response.read()
+    except urllib.error.HTTPError as error:
+        return error.code, error.headers.get("Content-Type", ""), error.read()
+
+
+@pytest.fixture(scope="module")
+def embedded(tmp_path_factory):
+    tmp = tmp_path_factory.mktemp("embedded")
+    # Only what a newcomer's shell has: none of the suite's service URLs.
+    env = {
+        "PATH": os.environ["PATH"],
+        "HOME": os.environ.get("HOME", str(tmp)),
+        "LANG": "C.UTF-8",
+        "PYTHONPATH": str(ROOT / "src"),
+        "DJANGO_SETTINGS_MODULE": "config.settings.local",
+        "DATABASE_URL": f"sqlite:///{tmp / 'nexus.sqlite3'}",
+    }
+    manage = [sys.executable, str(ROOT / "manage.py")]
+    for command in (["migrate", "--noinput"], ["seed_demo"], ["seed_demo"]):
+        result = subprocess.run(
+            manage + command, cwd=ROOT, env=env, capture_output=True, text=True, timeout=180
+        )
+        assert result.returncode == 0, result.stdout + result.stderr
+    port = _free_port()
+    server = subprocess.Popen(
+        [
+            *(sys.executable, "-m", "uvicorn", "config.asgi:application"),
+            *("--host", "127.0.0.1", "--port", str(port), "--log-level", "warning"),
+        ],
+        cwd=ROOT,
+        env=env,
+    )
+    base = f"http://127.0.0.1:{port}"
+    deadline = time.monotonic() + 30
+    while time.monotonic() < deadline:
+        try:
+            if _get(base + "/health/live/")[0] == 200:
+                break
+        except OSError:
+            time.sleep(0.2)
+    else:
+        server.kill()
+        pytest.fail("uvicorn did not start")
+    yield base, tmp / "nexus.sqlite3"
+    server.terminate()
+    server.wait(timeout=10)
+
+
+def test_landing_page_is_served(embedded):
+    base, _ = embedded
+    status, content_type, body = _get(base + "/")
+
+    assert status == 200
+    assert content_type.startswith("text/html")
+    for domain in ("Shop", "Social feed", "Movies", "Job board", "Live polls"):
+        assert domain.encode() in body
+    assert b"demo_customer" in body  # demo mode shows the demo accounts
+
+
+def test_openapi_schema_is_served(embedded):
+    base, _ = embedded
+    status, _, body = _get(base + "/api/schema/?format=json")
+
+    assert status == 200
+    schema = json.loads(body)
+    assert schema["openapi"].startswith("3.")
+    assert "/api/v1/auth/token/" in schema["paths"]
+
+
+def test_ready_without_any_service(embedded):
+    base, database = embedded
+    status, _, body = _get(base + "/health/ready/")
+
+    assert status == 200
+    checks = json.loads(body)["checks"]
+    assert checks["database"]["status"] == "ok"
+    assert checks["cache"]["status"] == "ok"
+    assert checks["broker"]["status"] == "skipped"  # eager Celery
+    assert database.exists()
+
+
+def test_demo_account_logs_in_and_the_welcome_flow_runs_eagerly(embedded):
+    base, _ = embedded
+    status, _, body = _get(
+        base + "/api/v1/auth/token/",
+        json.dumps({"username": "demo_customer", "password": "nexus-customer-demo"}).encode(),
+    )
+    assert status == 200
+    assert set(json.loads(body)) == {"access", "refresh"}
+
+    status, _, body = _get(
+        base + "/api/v1/auth/register/",
+        json.dumps(
+            {"username": "newbie", "email": "newbie@example.test", "password": "a-fine-passphrase"}
+        ).encode(),
+    )
+    assert status == 201, body
+
+    # The welcome notification was made by an event handler, after commit, eagerly.
+    _, _, body = _get(
+        base + "/api/v1/auth/token/",
+        json.dumps({"username": "newbie", "password": "a-fine-passphrase"}).encode(),
+    )
+    status, _, body = _get(base + "/api/v1/auth/notifications/", token=json.loads(body)["access"])
+    assert status == 200
+    assert [item["kind"] for item in json.loads(body)["results"]] == ["welcome"]
