@@ -47,7 +47,7 @@ lint: install ## ruff, import boundaries, workflow and infra validation
 	$(BIN)/zizmor --offline --quiet .github/workflows/ci.yml
 	$(BIN)/hadolint infra/Dockerfile
 	$(BIN)/check-jsonschema --builtin-schema vendor.compose-spec infra/compose.yaml
-	$(BIN)/kubernetes-validate --strict infra/k8s/
+	$(BIN)/kubernetes-validate --strict --quiet infra/k8s/*.yaml
 
 fmt: install ## format and auto-fix
 	$(BIN)/ruff format .
