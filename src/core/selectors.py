@@ -1,12 +1,14 @@
 from __future__ import annotations
 
-from django.db.models import QuerySet
+from django.db.models import QuerySet, prefetch_related_objects
 
 from core.models import Notification, User
 
 
-def user_get(*, user_id: int) -> User | None:
-    return User.objects.prefetch_related("groups").filter(pk=user_id).first()
+def user_with_roles(*, user: User) -> User:
+    """Load the roles of a user already in hand (e.g. ``request.user``): one query."""
+    prefetch_related_objects([user], "groups")
+    return user
 
 
 def notification_list(*, user: User, unread: bool | None = None) -> QuerySet[Notification]:

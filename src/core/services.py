@@ -4,6 +4,7 @@ per-field codes; the API layer turns it into problem details."""
 
 from __future__ import annotations
 
+import logging
 from collections.abc import Iterable
 from typing import Any
 
@@ -17,6 +18,8 @@ from core import events
 from core.models import Notification, User
 from core.roles import ALL_ROLES, SELF_SERVICE_ROLES, Role
 from core.tasking import enqueue_on_commit
+
+logger = logging.getLogger(__name__)
 
 
 def roles_ensure() -> list[Group]:
@@ -179,6 +182,7 @@ def notification_email_send(*, notification_id: int) -> bool:
         )
         notification.emailed_at = timezone.now()
         notification.save(update_fields=["emailed_at"])
+    logger.info("notification %s emailed to user %s", notification.pk, notification.user_id)
     return True
 
 

@@ -1,25 +1,101 @@
 """Rate limits. Rates live in ``REST_FRAMEWORK["DEFAULT_THROTTLE_RATES"]``
-(env-driven); counters live in the cache, so they are shared by every web
-process when Redis is configured."""
+(env-driven); counters live in the cache, so every web process shares them
+when Redis is configured.
+
+DRF's stock throttles keep a list of every request's timestamp in one cache
+value and rewrite it on each request: O(requests in the window) per call,
+and concurrent requests overwrite each other's entries, so a burst can get
+past the limit. These use a sliding-window counter instead: one atomic
+``INCR`` on the current window's key plus a read of the previous window's
+count, weighted by how much of it still overlaps the sliding window. O(1),
+exact under concurrency, and fails open (logged by django-redis) if the
+cache is down. A refused request is not counted, and ``Retry-After`` says
+when the next one will be let through.
+"""
 
 from __future__ import annotations
 
-from rest_framework.throttling import AnonRateThrottle, SimpleRateThrottle, UserRateThrottle
+import math
+from typing import Any
+
+from django.core.cache import cache as default_cache
+from rest_framework.throttling import SimpleRateThrottle
 
 
-class AnonBurstThrottle(AnonRateThrottle):
+class SlidingWindowThrottle(SimpleRateThrottle):
+    cache = default_cache
+    cache_format = "throttle:%(scope)s:%(ident)s"
+
+    def allow_request(self, request: Any, view: Any) -> bool:
+        if self.rate is None:
+            return True
+        self.key = self.get_cache_key(request, view)
+        if self.key is None:
+            return True
+
+        self.now = self.timer()
+        window = int(self.now // self.duration)
+        current_key = f"{self.key}:{window}"
+        # add() creates the window's counter with its expiry; incr() is atomic in Redis.
+        self.cache.add(current_key, 0, timeout=self.duration * 2)
+        try:
+            current = self.cache.incr(current_key)
+        except ValueError:  # the key expired between add() and incr()
+            self.cache.set(current_key, 1, timeout=self.duration * 2)
+            current = 1
+        if current is None:  # cache down (IGNORE_EXCEPTIONS): fail open
+            return True
+        self.previous = self.cache.get(f"{self.key}:{window - 1}") or 0
+        self.window_start = window * self.duration
+        elapsed = (self.now - self.window_start) / self.duration
+        if self.previous * (1 - elapsed) + current <= self.num_requests:
+            return True
+        # Refused requests do not count, so Retry-After stays a promise.
+        self.cache.decr(current_key)
+        self.current = current - 1
+        return False
+
+    def wait(self) -> float | None:
+        """Seconds until one more request is allowed, assuming no other arrives."""
+        limit, duration = self.num_requests, self.duration
+        into = self.now - self.window_start
+        room = limit - self.current - 1
+        if self.previous > 0 and room >= 0:
+            # Later in this window, once the previous window's weight has decayed enough.
+            fraction = 1 - room / self.previous
+            return max(1, math.ceil(fraction * duration - into))
+        # In the next window, where this one's count decays from full weight.
+        fraction = max(0.0, 1 - (limit - 1) / self.current) if self.current > 0 else 0.0
+        return max(1, math.ceil(duration - into + fraction * duration))
+
+
+class AnonBurstThrottle(SlidingWindowThrottle):
+    """Anonymous requests, per client IP."""
+
     scope = "anon"
 
+    def get_cache_key(self, request: Any, view: Any) -> str | None:
+        if request.user and request.user.is_authenticated:
+            return None
+        return self.cache_format % {"scope": self.scope, "ident": self.get_ident(request)}
 
-class UserBurstThrottle(UserRateThrottle):
+
+class UserBurstThrottle(SlidingWindowThrottle):
+    """Authenticated requests, per user."""
+
     scope = "user"
 
+    def get_cache_key(self, request: Any, view: Any) -> str | None:
+        if not (request.user and request.user.is_authenticated):
+            return None  # counted by AnonBurstThrottle
+        return self.cache_format % {"scope": self.scope, "ident": request.user.pk}
 
-class AuthIPThrottle(SimpleRateThrottle):
+
+class AuthIPThrottle(SlidingWindowThrottle):
     """Per client IP, whoever is logged in: for login, refresh and registration,
     where the thing to slow down is guessing from one address."""
 
     scope = "auth"
 
-    def get_cache_key(self, request, view):  # type: ignore[no-untyped-def]
+    def get_cache_key(self, request: Any, view: Any) -> str | None:
         return self.cache_format % {"scope": self.scope, "ident": self.get_ident(request)}

@@ -13,7 +13,7 @@ from django.views.decorators.http import require_safe
 from core.demo import DEMO_ACCOUNTS
 from core.error_codes import ProblemCode
 
-EXAMPLE_QUERY = """# Send "Authorization: Bearer <access>" in the Headers tab to see yourself.
+EXAMPLE_QUERY = """# Add {"Authorization": "Bearer <access>"} under Headers.
 query Me {
   me {
     username

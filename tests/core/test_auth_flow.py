@@ -477,3 +477,9 @@ def test_refresh_for_deleted_user_is_401_not_500():
     assert response.status_code == 401, response.content
     assert response["Content-Type"] == "application/problem+json"
     assert response.json()["code"] == "no_active_account"
+
+
+def test_me_costs_two_queries(auth_client, django_assert_num_queries):
+    # One to authenticate the token's user, one for the roles.
+    with django_assert_num_queries(2):
+        assert auth_client.get("/api/v1/auth/me/").status_code == 200

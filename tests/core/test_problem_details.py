@@ -163,7 +163,9 @@ def test_too_many_auth_requests_is_429_problem_with_retry_after(api_client, monk
 
     body = assert_problem(response, status=429, code="throttled", instance=REGISTER)
     retry_after = int(response["Retry-After"])
-    assert 1 <= retry_after <= 60
+    # Sliding window: up to the rest of this window plus part of the next one
+    # (test_throttling checks the value is exact: not a second too early).
+    assert 1 <= retry_after <= 120
     assert body["retry_after"] == retry_after
 
 

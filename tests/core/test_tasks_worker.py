@@ -19,6 +19,7 @@ from django.conf import settings
 from django.db import connection, transaction
 from rest_framework.test import APIClient
 
+from core.logging import set_request_id
 from core.models import Notification, TaskOutbox
 from core.tasking import enqueue_on_commit, outbox_relay
 from core.tasks import notification_email_task
@@ -33,8 +34,14 @@ class Rollback(Exception):
     pass
 
 
+class Worker:
+    def __init__(self, process: subprocess.Popen, lines: list[str]) -> None:
+        self.process = process
+        self.lines = lines  # everything the worker printed so far
+
+
 @pytest.fixture(scope="module")
-def worker(django_db_setup) -> Iterator[subprocess.Popen]:
+def worker(django_db_setup) -> Iterator[Worker]:
     """One worker for the module, on the test database pytest-django created."""
     db = connection.settings_dict
     env = {
@@ -71,7 +78,7 @@ def worker(django_db_setup) -> Iterator[subprocess.Popen]:
     if not ready.wait(timeout=60):
         process.kill()
         pytest.fail("celery worker did not start:\n" + "".join(lines[-40:]))
-    yield process
+    yield Worker(process, lines)
     process.terminate()
     try:
         process.wait(timeout=15)
@@ -95,11 +102,23 @@ def emailed(notification: Notification) -> bool:
 def test_task_enqueued_in_a_committed_transaction_runs_on_the_worker(worker):
     notification = NotificationFactory()
 
-    with transaction.atomic():
-        enqueue_on_commit(notification_email_task, notification.pk)
+    set_request_id("req-commit-42")
+    try:
+        with transaction.atomic():
+            enqueue_on_commit(notification_email_task, notification.pk)
+    finally:
+        set_request_id(None)
 
     assert wait_until(lambda: emailed(notification)), "the worker never ran the task"
     assert TaskOutbox.objects.count() == 0  # published, so the outbox row is gone
+    # The request id travelled into the task: the worker's log lines carry it.
+    assert wait_until(
+        lambda: any(
+            "[req-commit-42]" in line and f"notification {notification.pk} emailed" in line
+            for line in worker.lines
+        ),
+        timeout=5,
+    )
 
 
 def test_task_enqueued_in_a_rolled_back_transaction_never_runs(worker):

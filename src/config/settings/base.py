@@ -40,6 +40,7 @@ INSTALLED_APPS = [
     "rest_framework_simplejwt.token_blacklist",
     "django_filters",
     "drf_spectacular",
+    "drf_spectacular_sidecar",
     "graphene_django",
     "core",
     "shop",
@@ -284,6 +285,10 @@ SPECTACULAR_SETTINGS = {
         {"name": "polls", "description": "Live polls: questions, votes, streamed results."},
         {"name": "health", "description": "Liveness and readiness probes."},
     ],
+    # Swagger UI and ReDoc assets are served from our own static files (no CDN).
+    "SWAGGER_UI_DIST": "SIDECAR",
+    "SWAGGER_UI_FAVICON_HREF": "SIDECAR",
+    "REDOC_DIST": "SIDECAR",
     "SWAGGER_UI_SETTINGS": {
         "persistAuthorization": True,
         "deepLinking": True,

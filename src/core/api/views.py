@@ -44,8 +44,8 @@ class RegisterView(APIView):
         payload = serializers.RegisterSerializer(data=request.data)
         payload.is_valid(raise_exception=True)
         user = services.user_register(**payload.validated_data)
-        user = selectors.user_get(user_id=user.pk)
-        return Response(serializers.UserSerializer(user).data, status=status.HTTP_201_CREATED)
+        body = serializers.UserSerializer(selectors.user_with_roles(user=user)).data
+        return Response(body, status=status.HTTP_201_CREATED)
 
 
 @extend_schema(
@@ -85,7 +85,7 @@ class MeView(APIView):
         tags=["auth"], summary="Current user", responses={200: serializers.UserSerializer}
     )
     def get(self, request: Request) -> Response:
-        user = selectors.user_get(user_id=request.user.pk)
+        user = selectors.user_with_roles(user=request.user)
         return Response(serializers.UserSerializer(user).data)
 
     @extend_schema(
@@ -98,9 +98,8 @@ class MeView(APIView):
     def patch(self, request: Request) -> Response:
         payload = serializers.ProfileUpdateSerializer(data=request.data, partial=True)
         payload.is_valid(raise_exception=True)
-        services.user_update(user=request.user, data=payload.validated_data)
-        user = selectors.user_get(user_id=request.user.pk)
-        return Response(serializers.UserSerializer(user).data)
+        user = services.user_update(user=request.user, data=payload.validated_data)
+        return Response(serializers.UserSerializer(selectors.user_with_roles(user=user)).data)
 
 
 @extend_schema(

@@ -20,4 +20,4 @@ class CoreQuery(graphene.ObjectType):
         user = info.context.user
         if not user.is_authenticated:
             return None
-        return selectors.user_get(user_id=user.pk)
+        return selectors.user_with_roles(user=user)
