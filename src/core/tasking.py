@@ -54,6 +54,10 @@ def _publish(task_name: str, args: list[Any], kwargs: dict[str, Any], request_id
 
 
 def _run_eagerly(task_name: str, args: list[Any], kwargs: dict[str, Any]) -> None:
+    if task_name not in current_app.tasks:
+        # A web process never starts a worker, so autodiscovery has not run yet:
+        # import every app's tasks module (once) the way a worker would.
+        current_app.loader.import_default_modules()
     task = current_app.tasks[task_name]
     task.apply(args=args, kwargs=kwargs, throw=True)
 
@@ -68,15 +72,18 @@ def enqueue_on_commit(
     task_name = task if isinstance(task, str) else task.name
     request_id = get_request_id() or ""
 
+    # robust: the write has committed; a failing task is logged, never turned into a 500.
     if settings.CELERY_TASK_ALWAYS_EAGER:
-        transaction.on_commit(lambda: _run_eagerly(task_name, list(args), kwargs), using=using)
+        transaction.on_commit(
+            lambda: _run_eagerly(task_name, list(args), kwargs), using=using, robust=True
+        )
         return
 
     with transaction.atomic(using=using):
         row = TaskOutbox.objects.using(using).create(
             task_name=task_name, args=list(args), kwargs=kwargs, request_id=request_id
         )
-    transaction.on_commit(lambda: outbox_publish(row.pk, using=using), using=using)
+    transaction.on_commit(lambda: outbox_publish(row.pk, using=using), using=using, robust=True)
 
 
 def outbox_publish(row_id: int, *, using: str | None = None) -> bool:

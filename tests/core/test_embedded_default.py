@@ -55,6 +55,7 @@ def embedded(tmp_path_factory):
         )
         assert result.returncode == 0, result.stdout + result.stderr
     port = _free_port()
+    output = (tmp / "server.log").open("w")  # the console email backend prints here
     server = subprocess.Popen(
         [
             *(sys.executable, "-m", "uvicorn", "config.asgi:application"),
@@ -62,6 +63,8 @@ def embedded(tmp_path_factory):
         ],
         cwd=ROOT,
         env=env,
+        stdout=output,
+        stderr=subprocess.STDOUT,
     )
     base = f"http://127.0.0.1:{port}"
     deadline = time.monotonic() + 30
@@ -74,13 +77,14 @@ def embedded(tmp_path_factory):
     else:
         server.kill()
         pytest.fail("uvicorn did not start")
-    yield base, tmp / "nexus.sqlite3"
+    yield base, tmp / "nexus.sqlite3", tmp / "server.log"
     server.terminate()
     server.wait(timeout=10)
+    output.close()
 
 
 def test_landing_page_is_served(embedded):
-    base, _ = embedded
+    base, *_ = embedded
     status, content_type, body = _get(base + "/")
 
     assert status == 200
@@ -91,7 +95,7 @@ def test_landing_page_is_served(embedded):
 
 
 def test_openapi_schema_is_served(embedded):
-    base, _ = embedded
+    base, *_ = embedded
     status, _, body = _get(base + "/api/schema/?format=json")
 
     assert status == 200
@@ -101,7 +105,7 @@ def test_openapi_schema_is_served(embedded):
 
 
 def test_ready_without_any_service(embedded):
-    base, database = embedded
+    base, database, _ = embedded
     status, _, body = _get(base + "/health/ready/")
 
     assert status == 200
@@ -113,7 +117,7 @@ def test_ready_without_any_service(embedded):
 
 
 def test_demo_account_logs_in_and_the_welcome_flow_runs_eagerly(embedded):
-    base, _ = embedded
+    base, _, server_log = embedded
     status, _, body = _get(
         base + "/api/v1/auth/token/",
         json.dumps({"username": "demo_customer", "password": "nexus-customer-demo"}).encode(),
@@ -137,3 +141,7 @@ def test_demo_account_logs_in_and_the_welcome_flow_runs_eagerly(embedded):
     status, _, body = _get(base + "/api/v1/auth/notifications/", token=json.loads(body)["access"])
     assert status == 200
     assert [item["kind"] for item in json.loads(body)["results"]] == ["welcome"]
+    # ...and its email went out through the eager Celery task (console backend).
+    log = server_log.read_text()
+    assert "Subject: Welcome to Nexus" in log
+    assert "To: newbie@example.test" in log

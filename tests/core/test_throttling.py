@@ -5,6 +5,7 @@ from __future__ import annotations
 from concurrent.futures import ThreadPoolExecutor
 
 import pytest
+from django.db import connections
 from django.test import RequestFactory
 from rest_framework.request import Request
 
@@ -76,11 +77,13 @@ def test_concurrent_logins_cannot_exceed_the_limit(monkeypatch):
     from rest_framework.test import APIClient
 
     def attempt(_: int) -> int:
-        client = APIClient()
-        response = client.post(
-            "/api/v1/auth/token/", {"username": "nobody", "password": "wrong"}, format="json"
-        )
-        return response.status_code
+        try:
+            response = APIClient().post(
+                "/api/v1/auth/token/", {"username": "nobody", "password": "wrong"}, format="json"
+            )
+            return response.status_code
+        finally:
+            connections.close_all()  # each thread opened its own connection
 
     with ThreadPoolExecutor(max_workers=10) as pool:
         statuses = list(pool.map(attempt, range(20)))

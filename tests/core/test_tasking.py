@@ -1,0 +1,51 @@
+"""enqueue_on_commit in the embedded (eager) mode and with the real broker."""
+
+from __future__ import annotations
+
+import pytest
+from rest_framework.test import APIClient
+
+from core.models import Notification, TaskOutbox
+from tests.core.factories import PASSWORD
+
+REGISTER = "/api/v1/auth/register/"
+
+
+def register(client: APIClient, name: str):
+    return client.post(
+        REGISTER,
+        {"username": name, "email": f"{name}@example.test", "password": PASSWORD},
+        format="json",
+    )
+
+
+@pytest.mark.django_db
+def test_eager_mode_runs_the_task_after_commit(
+    settings, mailoutbox, django_capture_on_commit_callbacks
+):
+    settings.CELERY_TASK_ALWAYS_EAGER = True
+
+    with django_capture_on_commit_callbacks(execute=True):
+        response = register(APIClient(), "eager")
+
+    assert response.status_code == 201
+    assert [mail.to for mail in mailoutbox] == [["eager@example.test"]]
+    assert Notification.objects.get(user__username="eager").emailed_at is not None
+    assert TaskOutbox.objects.count() == 0  # eager mode needs no outbox
+
+
+@pytest.mark.django_db
+def test_a_failing_task_after_commit_is_logged_not_a_500(
+    settings, caplog, django_capture_on_commit_callbacks
+):
+    settings.CELERY_TASK_ALWAYS_EAGER = True
+    settings.EMAIL_BACKEND = "django.core.mail.backends.smtp.EmailBackend"
+    settings.EMAIL_HOST, settings.EMAIL_PORT = "127.0.0.1", 1  # SMTP refuses
+
+    with django_capture_on_commit_callbacks(execute=True):
+        response = register(APIClient(), "unlucky")
+
+    assert response.status_code == 201  # the write committed; the email failed
+    welcome = Notification.objects.get(user__username="unlucky")
+    assert welcome.emailed_at is None
+    assert "on_commit" in caplog.text
