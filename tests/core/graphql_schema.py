@@ -3,27 +3,38 @@ through the real /graphql/ view class (the product schema is still shallow)."""
 
 import graphene
 from django.urls import path
+from graphene import relay
+from graphene_django import DjangoConnectionField, DjangoObjectType
 
 from config.urls import urlpatterns as product_urlpatterns
 from core.graphql.view import NexusGraphQLView
+from core.models import User
 
 
-class Node(graphene.ObjectType):
+class Chain(graphene.ObjectType):
     name = graphene.String()
-    child = graphene.Field(lambda: Node)
+    child = graphene.Field(lambda: Chain)
 
     def resolve_name(self, info):
         return "node"
 
     def resolve_child(self, info):
-        return Node()
+        return Chain()
+
+
+class UserNode(DjangoObjectType):
+    class Meta:
+        model = User
+        interfaces = (relay.Node,)
+        fields = ("username",)
 
 
 class Query(graphene.ObjectType):
-    root = graphene.Field(Node)
+    root = graphene.Field(Chain)
+    users = DjangoConnectionField(UserNode)
 
     def resolve_root(self, info):
-        return Node()
+        return Chain()
 
 
 schema = graphene.Schema(query=Query)

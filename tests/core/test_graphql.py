@@ -92,6 +92,19 @@ def test_too_many_fields_are_refused(client, settings):
     assert message == f"Query selects more than {settings.GRAPHQL_MAX_FIELDS} fields."
 
 
+@pytest.mark.django_db
+@pytest.mark.urls("tests.core.graphql_schema")
+def test_connection_page_size_is_capped(client, settings):
+    UserFactory.create_batch(3)
+    cap = settings.GRAPHENE["RELAY_CONNECTION_MAX_LIMIT"]
+
+    within = post(client, "/graphql-deep/", "{ users(first: 2) { edges { node { username } } } }")
+    over = post(client, "/graphql-deep/", f"{{ users(first: {cap + 1}) {{ edges {{ cursor }} }} }}")
+
+    assert len(within.json()["data"]["users"]["edges"]) == 2
+    assert "exceeds the `first` limit of 100" in over.json()["errors"][0]["message"]
+
+
 def test_malformed_query_is_a_400_graphql_error(client):
     response = post(client, "/graphql/", "{ me { ")
 
