@@ -16,7 +16,7 @@ from django.conf import settings
 from django.db import transaction
 from kombu.exceptions import OperationalError
 
-from core.logging import get_request_id
+from core.logging import get_request_id, set_request_id
 from core.models import TaskOutbox
 
 logger = logging.getLogger(__name__)
@@ -37,8 +37,6 @@ class NexusTask(Task):
     max_retries = 8
 
     def before_start(self, task_id: str, args: Any, kwargs: Any) -> None:
-        from core.logging import set_request_id
-
         set_request_id(self.request.get("nexus_request_id") or f"task-{task_id}")
 
 
