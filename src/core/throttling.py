@@ -36,13 +36,7 @@ class SlidingWindowThrottle(SimpleRateThrottle):
         self.now = self.timer()
         window = int(self.now // self.duration)
         current_key = f"{self.key}:{window}"
-        # add() creates the window's counter with its expiry; incr() is atomic in Redis.
-        self.cache.add(current_key, 0, timeout=self.duration * 2)
-        try:
-            current = self.cache.incr(current_key)
-        except ValueError:  # the key expired between add() and incr()
-            self.cache.set(current_key, 1, timeout=self.duration * 2)
-            current = 1
+        current = self._count(current_key)
         if current is None:  # cache down (IGNORE_EXCEPTIONS): fail open
             return True
         self.previous = self.cache.get(f"{self.key}:{window - 1}") or 0
@@ -54,6 +48,18 @@ class SlidingWindowThrottle(SimpleRateThrottle):
         self.cache.decr(current_key)
         self.current = current - 1
         return False
+
+    def _count(self, key: str) -> int | None:
+        """Atomically add one to the window's counter: one round trip once it exists."""
+        for _ in range(2):
+            try:
+                return self.cache.incr(key)  # atomic INCR; ValueError if the key is missing
+            except ValueError:
+                # First request of the window: create the counter with its expiry. If a
+                # concurrent request created it first, add() is False and we INCR again.
+                if self.cache.add(key, 1, timeout=self.duration * 2):
+                    return 1
+        return self.cache.incr(key)
 
     def wait(self) -> float | None:
         """Seconds until one more request is allowed, assuming no other arrives."""

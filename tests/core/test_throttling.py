@@ -26,11 +26,9 @@ def request_from(ip: str) -> Request:
 
 def test_allows_exactly_the_limit_then_refuses_with_a_wait():
     now = 1_000_000 * 60 + 10.0  # 10 s into a minute window
-    outcomes = [make_throttle("3/min", now).allow_request(request_from("10.0.0.1"), None)]
-    outcomes += [make_throttle("3/min", now).allow_request(request_from("10.0.0.1"), None)]
-    outcomes += [make_throttle("3/min", now).allow_request(request_from("10.0.0.1"), None)]
-    refused = make_throttle("3/min", now)
-    outcomes.append(refused.allow_request(request_from("10.0.0.1"), None))
+    throttles = [make_throttle("3/min", now) for _ in range(4)]
+    outcomes = [throttle.allow_request(request_from("10.0.0.1"), None) for throttle in throttles]
+    refused = throttles[-1]
 
     assert outcomes == [True, True, True, False]
     wait = refused.wait()
