@@ -16,7 +16,7 @@ export UV_PROJECT_ENVIRONMENT := $(CURDIR)/.venv
 MANAGE := $(BIN)/python manage.py
 TEST_SETTINGS := DJANGO_SETTINGS_MODULE=config.settings.test
 
-.PHONY: help install run test check-services lint fmt checks pytest worker beat bench clean
+.PHONY: help install run dev test check-services lint fmt checks pytest fuzz worker beat bench clean
 
 help: ## list the targets
 	@grep -hE '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  make %-15s %s\n", $$1, $$2}'
@@ -32,7 +32,13 @@ run: install ## migrate, load demo data and serve on http://127.0.0.1:8000 (SQLi
 	$(MANAGE) migrate --noinput
 	$(MANAGE) seed_demo
 	@echo "Nexus is starting on http://$(HOST):$(PORT)/"
-	$(BIN)/uvicorn config.asgi:application --host $(HOST) --port $(PORT)
+	$(BIN)/uvicorn config.asgi:application --host $(HOST) --port $(PORT) --no-proxy-headers --no-server-header
+
+dev: install ## like run, with DEBUG pages and auto-reload, for development only
+	DJANGO_DEBUG=true $(MANAGE) migrate --noinput
+	DJANGO_DEBUG=true $(MANAGE) seed_demo
+	DJANGO_DEBUG=true $(BIN)/uvicorn config.asgi:application --host $(HOST) --port $(PORT) \
+		--no-proxy-headers --no-server-header --reload --reload-dir src
 
 test: install check-services lint checks pytest ## everything CI runs, against real PostgreSQL, Redis, RabbitMQ
 
@@ -64,6 +70,13 @@ checks: install ## Django system checks, migrations up to date, OpenAPI schema v
 
 pytest: install ## the whole suite (needs the services; see check-services)
 	$(BIN)/pytest $(PYTEST_ARGS)
+
+# The suite runs a one-minute slice of the fuzzing (NEXUS_FUZZ_SECONDS, shared by every
+# operation); this is the long run: NEXUS_FUZZ_EXAMPLES generated cases per operation and
+# identity, no time cap. Seeded, so a failure found here is found again.
+fuzz: install check-services ## schemathesis at length on every REST operation and GraphQL field (NEXUS_FUZZ_EXAMPLES=300)
+	NEXUS_FUZZ_SECONDS=0 NEXUS_FUZZ_EXAMPLES=$${NEXUS_FUZZ_EXAMPLES:-300} \
+		$(BIN)/pytest tests/fuzz -m fuzz -v --timeout=1800 $(PYTEST_ARGS)
 
 worker: install ## a real Celery worker on RabbitMQ (CELERY_BROKER_URL)
 	DJANGO_SETTINGS_MODULE=$${DJANGO_SETTINGS_MODULE:-config.settings.local} CELERY_TASK_ALWAYS_EAGER=false \

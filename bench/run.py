@@ -31,7 +31,7 @@ DB_NAME = "nexus_bench"
 PORT = 8100
 
 SERVERS = {
-    "asgi": ["config.asgi:application", "-k", "uvicorn_worker.UvicornWorker"],
+    "asgi": ["config.asgi:application", "-k", "config.workers.UvicornWorker"],
     "wsgi": ["config.wsgi:application", "-k", "gthread", "--threads", "4"],
 }
 

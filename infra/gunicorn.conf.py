@@ -11,7 +11,9 @@ bind = "0.0.0.0:8000"
 # On 2 cores, 2 workers beat 4 (measured on the project machines).
 workers = int(os.environ.get("WEB_CONCURRENCY", "2"))
 # ASGI: live poll results stream; the uvicorn worker runs Django's ASGI handler.
-worker_class = "uvicorn_worker.UvicornWorker"
+# config.workers.UvicornWorker is uvicorn's worker without its X-Forwarded-For
+# rewriting and without the "Server: uvicorn" banner.
+worker_class = "config.workers.UvicornWorker"
 
 # Longer than the load balancer's idle timeout (60 s on most), so the balancer,
 # not gunicorn, closes idle kept-alive connections.
@@ -23,9 +25,15 @@ timeout = 60
 # orchestrator's grace period (Kubernetes terminationGracePeriodSeconds: 45).
 graceful_timeout = 30
 
-# Trust X-Forwarded-For/-Proto only from these proxy addresses ("*" when the
-# container is reachable only through the ingress or load balancer).
-forwarded_allow_ips = os.environ.get("GUNICORN_FORWARDED_ALLOW_IPS", "127.0.0.1,::1")
+# Forwarded headers are the app's business, not the server's: Django reads
+# X-Forwarded-For/-Proto/-Host only from NEXUS_TRUSTED_PROXIES (core.net,
+# core.middleware.ClientIpMiddleware, SECURE_PROXY_SSL_HEADER). Gunicorn never
+# rewrites REMOTE_ADDR; from the peers in forwarded_allow_ips it would set the URL
+# scheme from X-Forwarded-Proto/-Protocol/-Ssl (and map SCRIPT_NAME/PATH_INFO
+# headers), behind Django's back, for gthread workers. So it trusts no peer and
+# reads no scheme header (its default, 127.0.0.1, would trust anything on the pod).
+forwarded_allow_ips = ""
+secure_scheme_headers: dict[str, str] = {}
 
 # Logs go to stdout/stderr for the container runtime to collect.
 accesslog = "-"

@@ -3,6 +3,8 @@ RabbitMQ (see config/settings/test.py); `make test` checks they are up first."""
 
 from __future__ import annotations
 
+import os
+
 import pytest
 from django.core.cache import cache
 from rest_framework.test import APIClient
@@ -14,6 +16,25 @@ def _clean_cache():
     cache.clear()
     yield
     cache.clear()
+
+
+# Debian's chromium here and in .ci/run; NEXUS_CHROMIUM points elsewhere (GitHub's
+# Ubuntu runners ship Google Chrome at /usr/bin/google-chrome).
+CHROMIUM = os.environ.get("NEXUS_CHROMIUM", "/usr/bin/chromium")
+CHROMIUM_INSTALL = "apt-get install -y chromium chromium-driver"
+
+
+@pytest.fixture(scope="session")
+def chromium_executable() -> str:
+    """The system Chromium that browser tests drive. Missing, it fails the run under
+    CI (which installs it, see .ci/run) and skips the test elsewhere; both say how
+    to install it."""
+    if not os.access(CHROMIUM, os.X_OK):
+        message = f"Chromium is not installed at {CHROMIUM}; install it with: {CHROMIUM_INSTALL}"
+        if os.environ.get("CI", "").strip().lower() not in ("", "0", "false"):
+            pytest.fail(message)
+        pytest.skip(message)
+    return CHROMIUM
 
 
 @pytest.fixture

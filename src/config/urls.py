@@ -1,10 +1,18 @@
 """The composition root's URL map. Domain URL modules are included by string,
 so this module adds no import edges to them."""
 
+from csp.decorators import csp_update
 from django.conf import settings
 from django.contrib import admin
+from django.templatetags.static import static
 from django.urls import include, path
-from drf_spectacular.views import SpectacularAPIView, SpectacularRedocView, SpectacularSwaggerView
+from django.utils.functional import lazy
+from django.views.generic import RedirectView
+from drf_spectacular.views import (
+    SpectacularAPIView,
+    SpectacularRedocView,
+    SpectacularSwaggerSplitView,
+)
 
 from core import views as core_views
 from core.api import health
@@ -26,12 +34,29 @@ api_v1 = [
 
 urlpatterns = [
     path("", core_views.landing, name="landing"),
+    # Browsers ask for /favicon.ico on pages that name no icon (the admin's).
+    path("favicon.ico", RedirectView.as_view(url=lazy(static, str)("core/favicon.svg"))),
     path("problems/", core_views.problem_index, name="problems"),
     path("problems/<slug:code>/", core_views.problem_detail, name="problem"),
     path("api/v1/", include(api_v1)),
     path("api/schema/", SpectacularAPIView.as_view(), name="schema"),
-    path("api/docs/", SpectacularSwaggerView.as_view(url_name="schema"), name="swagger-ui"),
-    path("api/redoc/", SpectacularRedocView.as_view(url_name="schema"), name="redoc"),
+    # API docs under the strict CSP: Swagger UI's init script is its own request
+    # (?script) and neither page has inline styles (core/swagger_ui.html, core/redoc.html).
+    path(
+        "api/docs/",
+        SpectacularSwaggerSplitView.as_view(
+            url_name="schema", template_name="core/swagger_ui.html"
+        ),
+        name="swagger-ui",
+    ),
+    # ReDoc needs a few additions to the CSP; settings.CONTENT_SECURITY_POLICY_REDOC says why.
+    path(
+        "api/redoc/",
+        csp_update(settings.CONTENT_SECURITY_POLICY_REDOC)(
+            SpectacularRedocView.as_view(url_name="schema", template_name="core/redoc.html")
+        ),
+        name="redoc",
+    ),
     path("graphql/", graphql_view, name="graphql"),
     path("health/live/", health.LiveView.as_view(), name="health-live"),
     path("health/ready/", health.ReadyView.as_view(), name="health-ready"),

@@ -4,4 +4,10 @@ from django.core.wsgi import get_wsgi_application
 
 os.environ.setdefault("DJANGO_SETTINGS_MODULE", "config.settings.local")
 
-application = get_wsgi_application()
+django_application = get_wsgi_application()
+
+# After Django is set up: the guard reads settings and core's problem details.
+from core.http_guard import BodyGuardWSGI  # noqa: E402
+
+# Bodies are bounded before Django reads them; chunked bodies reach Django with a length.
+application = BodyGuardWSGI(django_application)

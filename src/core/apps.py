@@ -7,7 +7,7 @@ class CoreConfig(AppConfig):
     default_auto_field = "django.db.models.BigAutoField"
 
     def ready(self) -> None:
-        from core import handlers, tasking
+        from core import converters, handlers, tasking  # noqa: F401  (converters: <id:...>)
 
         handlers.register()
         # The outbox relay publishes tasks whose broker publish failed (broker outage).

@@ -43,8 +43,14 @@ DEMO_ACCOUNTS: tuple[DemoAccount, ...] = (
         "demo_moderator",
         "nexus-moderator-demo",
         (Role.CUSTOMER, Role.MODERATOR),
+        note="moderates posts, comments, jobs and companies",
+    ),
+    DemoAccount(
+        "demo_staff",
+        "nexus-staff-demo",
+        (Role.CUSTOMER,),
         staff=True,
-        note="staff; moderates content",
+        note="staff: operates the store (catalog, orders)",
     ),
     DemoAccount(
         "admin", "nexus-admin-demo", (Role.CUSTOMER,), staff=True, superuser=True, note="/admin/"

@@ -3,7 +3,11 @@
 
 from __future__ import annotations
 
+import re
+from dataclasses import dataclass
 from enum import Enum
+
+_CODE_PATTERN = re.compile(r"[a-z][a-z0-9_]{1,62}")
 
 
 class ProblemCode(Enum):
@@ -25,11 +29,23 @@ class ProblemCode(Enum):
         "Send `Authorization: Bearer <access token>` from `POST /api/v1/auth/token/`.",
     )
     AUTHENTICATION_FAILED = (401, "Authentication failed", "The credentials were not accepted.")
+    NO_ACTIVE_ACCOUNT = (
+        401,
+        "Wrong credentials",
+        "No active account matches this username and password.",
+    )
+    BAD_AUTHORIZATION_HEADER = (
+        401,
+        "Malformed Authorization header",
+        "Send exactly `Authorization: Bearer <access token>`.",
+    )
     TOKEN_NOT_VALID = (
         401,
         "Token not valid",
         "The token is expired, tampered with, of the wrong type, or was revoked.",
     )
+    USER_NOT_FOUND = (401, "User not found", "The token's user no longer exists.")
+    USER_INACTIVE = (401, "User inactive", "The token's user has been deactivated.")
     PERMISSION_DENIED = (
         403,
         "Permission denied",
@@ -44,6 +60,19 @@ class ProblemCode(Enum):
     NOT_ACCEPTABLE = (406, "Not acceptable", "No representation matches the `Accept` header.")
     CONFLICT = (409, "Conflict", "The request conflicts with the resource's current state.")
     PAYLOAD_TOO_LARGE = (413, "Payload too large", "The request body exceeds the limit.")
+    QUERY_TOO_COMPLEX = (
+        400,
+        "GraphQL query too complex",
+        "The GraphQL document exceeds a limit (bytes, tokens, depth, aliases or fields); "
+        "the message names it. Split the query or ask for less.",
+    )
+    GRAPHQL_PARSE_FAILED = (400, "GraphQL syntax error", "The GraphQL document does not parse.")
+    GRAPHQL_VALIDATION_FAILED = (
+        400,
+        "GraphQL document invalid",
+        "The document does not match the schema (unknown fields or fragments, wrong "
+        "arguments, fragment cycles); each error names what and where.",
+    )
     UNSUPPORTED_MEDIA_TYPE = (
         415,
         "Unsupported media type",
@@ -60,6 +89,11 @@ class ProblemCode(Enum):
         "An unexpected error; it has been logged with the request id.",
     )
     SERVICE_UNAVAILABLE = (503, "Service unavailable", "A dependency is down; try again later.")
+    HTTP_ERROR = (
+        0,
+        "HTTP error",
+        "An HTTP error with no more specific type; `status` and `detail` say what happened.",
+    )
 
     @property
     def code(self) -> str:
@@ -83,7 +117,50 @@ class ProblemCode(Enum):
 
     @classmethod
     def for_status(cls, status: int) -> ProblemCode:
+        """The generic type for a status; HTTP_ERROR when core has none for it."""
         for member in cls:
             if member.status == status:
                 return member
-        return cls.SERVER_ERROR if status >= 500 else cls.BAD_REQUEST
+        return cls.HTTP_ERROR
+
+
+@dataclass(frozen=True)
+class Problem:
+    """A catalogued problem type: what ``/problems/<code>/`` explains."""
+
+    code: str
+    status: int
+    title: str
+    description: str
+    context: str = "core"
+
+
+_CATALOGUE: dict[str, Problem] = {
+    member.code: Problem(member.code, member.status, member.title, member.description)
+    for member in ProblemCode
+}
+
+
+def register_problem(
+    code: str, *, status: int, title: str, description: str, context: str
+) -> Problem:
+    """Add a context's own problem code to the catalogue (call it at import time of the
+    context's ``errors`` module or from ``AppConfig.ready()``). Idempotent for the same
+    definition; a clash with a different definition is a programming error."""
+    if not _CODE_PATTERN.fullmatch(code):
+        raise ValueError(f"problem codes are lower_snake_case slugs: {code!r}")
+    problem = Problem(code, status, title, description, context)
+    existing = _CATALOGUE.get(code)
+    if existing is not None and existing != problem:
+        raise ValueError(f"problem code {code!r} is already registered by {existing.context}")
+    _CATALOGUE[code] = problem
+    return problem
+
+
+def lookup_problem(code: str) -> Problem | None:
+    return _CATALOGUE.get(code)
+
+
+def catalogue() -> list[Problem]:
+    """Every problem type, core's first, then each context's, alphabetically."""
+    return sorted(_CATALOGUE.values(), key=lambda p: (p.context != "core", p.context, p.code))

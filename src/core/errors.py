@@ -10,20 +10,30 @@ from __future__ import annotations
 import logging
 from typing import Any
 
+from django.conf import settings
+from django.core.exceptions import (
+    BadRequest,
+    RequestDataTooBig,
+    SuspiciousOperation,
+    TooManyFieldsSent,
+    TooManyFilesSent,
+)
 from django.core.exceptions import PermissionDenied as DjangoPermissionDenied
 from django.core.exceptions import ValidationError as DjangoValidationError
-from django.http import Http404, HttpRequest, HttpResponse, JsonResponse
+from django.http import Http404, HttpRequest, HttpResponse, JsonResponse, UnreadablePostError
 from django.shortcuts import render
 from django.urls import Resolver404, resolve
 from rest_framework import exceptions as drf_exceptions
+from rest_framework.renderers import JSONRenderer
 from rest_framework.response import Response
 from rest_framework.serializers import as_serializer_error
 from rest_framework.views import set_rollback
 
-from core.error_codes import ProblemCode
+from core.error_codes import ProblemCode, lookup_problem
 from core.logging import get_request_id
 
 logger = logging.getLogger(__name__)
+security_logger = logging.getLogger("django.security")
 
 PROBLEM_CONTENT_TYPE = "application/problem+json"
 
@@ -55,10 +65,16 @@ def problem_body(
     instance: str | None = None,
     **extra: Any,
 ) -> dict[str, Any]:
-    known = ProblemCode.from_code(code)
+    known = lookup_problem(code)
+    if known is None:
+        # Every `type` must resolve to a page: an uncatalogued code falls back to the
+        # generic type of its status (and is logged, so the gap gets catalogued).
+        logger.warning("uncatalogued problem code %r; using the generic one", code)
+        fallback = ProblemCode.for_status(status)
+        code, known = fallback.code, lookup_problem(fallback.code)
     body: dict[str, Any] = {
         "type": problem_type(code),
-        "title": title or (known.title if known else ProblemCode.for_status(status).title),
+        "title": title or known.title,
         "status": status,
         "detail": detail,
         "code": code,
@@ -93,17 +109,38 @@ def problem_response(
     return response
 
 
-def _field_errors(detail: Any) -> Any:
-    """DRF's nested error detail -> {field: [{"message", "code"}]} (nested for nested input)."""
-    if isinstance(detail, dict):
-        return {str(key): _field_errors(value) for key, value in detail.items()}
-    if isinstance(detail, list):
-        if all(isinstance(item, drf_exceptions.ErrorDetail) for item in detail):
-            return [{"message": str(item), "code": item.code} for item in detail]
-        return [_field_errors(item) for item in detail]
-    if isinstance(detail, drf_exceptions.ErrorDetail):
-        return [{"message": str(detail), "code": detail.code}]
-    return [{"message": str(detail), "code": "invalid"}]
+def _field_errors(detail: Any) -> dict[str, list[dict[str, str]]]:
+    """DRF's nested error detail -> ``{path: [{"message", "code"}]}``, flat.
+
+    Nested input gets dotted paths (``items.0.quantity``, ``ids.3``), so every
+    value is a list of errors, as the OpenAPI schema documents, however deep the
+    input; errors for the body as a whole go under ``non_field_errors``.
+    """
+    flat: dict[str, list[dict[str, str]]] = {}
+
+    def add(path: str, message: Any, code: str) -> None:
+        flat.setdefault(path or "non_field_errors", []).append(
+            {"message": str(message), "code": code}
+        )
+
+    stack: list[tuple[str, Any]] = [("", detail)]
+    while stack:
+        path, node = stack.pop()
+        if isinstance(node, dict):
+            for key, value in reversed(list(node.items())):
+                stack.append((f"{path}.{key}" if path else str(key), value))
+        elif isinstance(node, list):
+            for index in reversed(range(len(node))):
+                item = node[index]
+                if isinstance(item, drf_exceptions.ErrorDetail):
+                    stack.append((path, item))
+                elif item:  # a list of nested objects has {} for the valid ones
+                    stack.append((f"{path}.{index}" if path else str(index), item))
+        elif isinstance(node, drf_exceptions.ErrorDetail):
+            add(path, node, node.code or "invalid")
+        else:
+            add(path, node, "invalid")
+    return flat
 
 
 def _detail_text(detail: Any) -> str:
@@ -124,10 +161,70 @@ def _validation_summary(errors: Any) -> str:
     return "Invalid input."
 
 
+def refused_request(exc: BaseException) -> tuple[ProblemCode, str] | None:
+    """The problem for Django's refusals of hostile or malformed requests (the
+    ``SuspiciousOperation``/``BadRequest`` family, an unreadable body), or None.
+
+    One mapping for DRF views, plain views and middleware: too big is a 413,
+    everything else in the family a 400 that says what was wrong.
+    """
+    if isinstance(exc, RequestDataTooBig):
+        limit = settings.DATA_UPLOAD_MAX_MEMORY_SIZE
+        return ProblemCode.PAYLOAD_TOO_LARGE, f"A request field or body exceeds {limit} bytes."
+    if isinstance(exc, TooManyFieldsSent):
+        limit = settings.DATA_UPLOAD_MAX_NUMBER_FIELDS
+        return (
+            ProblemCode.BAD_REQUEST,
+            f"The request has more than {limit} query parameters or form fields.",
+        )
+    if isinstance(exc, TooManyFilesSent):
+        limit = settings.DATA_UPLOAD_MAX_NUMBER_FILES
+        return ProblemCode.BAD_REQUEST, f"The request has more than {limit} files."
+    if isinstance(exc, SuspiciousOperation):
+        return ProblemCode.BAD_REQUEST, "The request was refused as malformed or suspicious."
+    if isinstance(exc, BadRequest):
+        return ProblemCode.BAD_REQUEST, str(exc) or ProblemCode.BAD_REQUEST.description
+    if isinstance(exc, UnreadablePostError):
+        return ProblemCode.BAD_REQUEST, "The request body could not be read."
+    return None
+
+
+def log_refusal(exc: BaseException, path: str | None) -> None:
+    """Like Django, tell the security log about suspicious requests (not an error of ours)."""
+    if isinstance(exc, SuspiciousOperation):
+        logging.getLogger(f"django.security.{type(exc).__name__}").warning(
+            "refused %s: %s", path, exc
+        )
+
+
+def mark_logged(response: HttpResponse) -> HttpResponse:
+    """Tell Django's request logger this error response was logged already (once)."""
+    response._has_been_logged = True  # type: ignore[attr-defined]
+    return response
+
+
 def problem_exception_handler(exc: Exception, context: dict[str, Any]) -> Response | None:
     """DRF ``EXCEPTION_HANDLER``: every exception becomes problem details."""
     request = context.get("request")
     instance = request.path if request is not None else None
+    if request is not None:
+        # Problems are JSON whatever the view renders otherwise (the schema's YAML, an
+        # unknown ``?format=``): DRF renders error bodies with the negotiated renderer.
+        request.accepted_renderer = JSONRenderer()
+        request.accepted_media_type = PROBLEM_CONTENT_TYPE
+
+    refused = refused_request(exc)
+    if refused is not None:
+        log_refusal(exc, instance)
+        problem, detail = refused
+        set_rollback()
+        return Response(
+            problem_body(
+                status=problem.status, code=problem.code, detail=detail, instance=instance
+            ),
+            status=problem.status,
+            content_type=PROBLEM_CONTENT_TYPE,
+        )
 
     if isinstance(exc, DjangoValidationError):
         # Services raise Django's ValidationError (they do not import DRF).
@@ -142,15 +239,17 @@ def problem_exception_handler(exc: Exception, context: dict[str, Any]) -> Respon
             "unhandled exception in %s", instance, exc_info=(type(exc), exc, exc.__traceback__)
         )
         set_rollback()
-        return Response(
-            problem_body(
+        return mark_logged(
+            Response(
+                problem_body(
+                    status=500,
+                    code=ProblemCode.SERVER_ERROR.code,
+                    detail=ProblemCode.SERVER_ERROR.description,
+                    instance=instance,
+                ),
                 status=500,
-                code=ProblemCode.SERVER_ERROR.code,
-                detail=ProblemCode.SERVER_ERROR.description,
-                instance=instance,
-            ),
-            status=500,
-            content_type=PROBLEM_CONTENT_TYPE,
+                content_type=PROBLEM_CONTENT_TYPE,
+            )
         )
 
     problem = next(
@@ -161,16 +260,18 @@ def problem_exception_handler(exc: Exception, context: dict[str, Any]) -> Respon
     errors = None
     if isinstance(exc, drf_exceptions.ValidationError):
         errors = _field_errors(exc.detail)
-        if not isinstance(errors, dict):
-            errors = {"non_field_errors": errors}
         detail = _validation_summary(errors)
     else:
         detail = _detail_text(exc.detail)
         raw_code = exc.get_codes()
         if isinstance(raw_code, dict):
             raw_code = raw_code.get("code") or raw_code.get("detail")
-        if isinstance(raw_code, str) and raw_code not in {"invalid", "error"}:
-            code = raw_code
+        # A library's more specific code (simplejwt's `no_active_account`, ...) is used
+        # only when it is catalogued, so every `type` resolves to a page.
+        if isinstance(raw_code, str) and lookup_problem(raw_code) is not None:
+            found = lookup_problem(raw_code)
+            if found is not None and found.status == exc.status_code:
+                code = raw_code
 
     headers: dict[str, str] = {}
     auth_header = getattr(exc, "auth_header", None)
@@ -227,7 +328,13 @@ def _error_page(request: HttpRequest, problem: ProblemCode, detail: str) -> Http
 
 
 def bad_request(request: HttpRequest, exception: Exception | None = None) -> HttpResponse:
-    return _error_page(request, ProblemCode.BAD_REQUEST, ProblemCode.BAD_REQUEST.description)
+    """Django's ``handler400``: the SuspiciousOperation/BadRequest family raised outside
+    DRF views (in middleware, in plain views); the same mapping as inside DRF."""
+    refused = refused_request(exception) if exception is not None else None
+    if refused is None:
+        return _error_page(request, ProblemCode.BAD_REQUEST, ProblemCode.BAD_REQUEST.description)
+    problem, detail = refused
+    return _error_page(request, problem, detail)
 
 
 def permission_denied(request: HttpRequest, exception: Exception | None = None) -> HttpResponse:

@@ -5,13 +5,14 @@ from collections.abc import Callable
 from typing import Any
 
 from asgiref.sync import iscoroutinefunction, markcoroutinefunction
-from django.conf import settings
 from django.http import HttpRequest, HttpResponse
 from django.middleware.common import CommonMiddleware as DjangoCommonMiddleware
 
 from core.error_codes import ProblemCode
-from core.errors import not_found_detail, problem_response, wants_problem
-from core.logging import VALID_REQUEST_ID, set_request_id
+from core.errors import mark_logged, not_found_detail, problem_response, wants_problem
+from core.http_guard import body_limit, too_large_detail
+from core.logging import VALID_REQUEST_ID, set_client_ip, set_request_id
+from core.net import client_ip, peer_is_trusted, trusted_networks
 
 REQUEST_ID_HEADER = "X-Request-ID"
 
@@ -72,6 +73,48 @@ class RequestIdMiddleware(HybridMiddleware):
         set_request_id(None)
 
 
+class ClientIpMiddleware(HybridMiddleware):
+    """``request.client_ip`` (``core.net.client_ip``), also on every log record.
+
+    ``X-Forwarded-Proto``/``-Host``/``-Port`` are dropped unless the peer is a
+    trusted proxy (``NEXUS_TRUSTED_PROXIES``), so ``SECURE_PROXY_SSL_HEADER`` and
+    the forwarded host are believed only from the proxies that set them.
+    """
+
+    UNTRUSTED_HEADERS = ("HTTP_X_FORWARDED_PROTO", "HTTP_X_FORWARDED_HOST", "HTTP_X_FORWARDED_PORT")
+
+    def __init__(self, get_response: Callable[..., Any]) -> None:
+        super().__init__(get_response)
+        trusted_networks()  # a malformed NEXUS_TRUSTED_PROXIES fails at startup
+
+    def before(self, request: HttpRequest) -> None:
+        if not peer_is_trusted(request):
+            for name in self.UNTRUSTED_HEADERS:
+                request.META.pop(name, None)
+        request.client_ip = client_ip(request)  # type: ignore[attr-defined]
+        set_client_ip(request.client_ip)  # type: ignore[attr-defined]
+
+    def cleanup(self) -> None:
+        set_client_ip(None)
+
+
+class MalformedRequestMiddleware(HybridMiddleware):
+    """Refuse a NUL byte anywhere in the path or query string with a 400: no URL of
+    ours has one, PostgreSQL cannot store or compare text containing it (a filter or
+    search on it would be a 500), and it is a classic of injection payloads."""
+
+    def before(self, request: HttpRequest) -> HttpResponse | None:
+        query = request.META.get("QUERY_STRING", "")
+        if "\x00" in request.path or "\x00" in query or "%00" in query:
+            return problem_response(
+                status=400,
+                code="bad_request",
+                detail="The URL contains a NUL byte (%00), which no parameter accepts.",
+                instance=request.path.replace("\x00", "%00"),
+            )
+        return None
+
+
 class BodySizeLimitMiddleware(HybridMiddleware):
     """Refuse declared bodies over the limit with a 413 before anything reads them.
 
@@ -90,15 +133,12 @@ class BodySizeLimitMiddleware(HybridMiddleware):
                 detail="Content-Length is not a number.",
                 instance=request.path,
             )
-        is_upload = request.content_type == "multipart/form-data"
-        limit = (
-            settings.NEXUS_MAX_UPLOAD_BYTES if is_upload else settings.DATA_UPLOAD_MAX_MEMORY_SIZE
-        )
+        limit = body_limit(request.content_type)
         if limit is not None and length > limit:
             return problem_response(
                 status=413,
                 code="payload_too_large",
-                detail=f"The request body is {length} bytes; the limit is {limit} bytes.",
+                detail=too_large_detail(length, limit),
                 instance=request.path,
             )
         return None
@@ -118,14 +158,23 @@ class ProblemFallbackMiddleware(HybridMiddleware):
         detail = problem.description
         if response.status_code == 404:
             detail = not_found_detail(request.path)
-        headers = {name: response[name] for name in ("Allow", "Retry-After") if name in response}
-        return problem_response(
+        # Keep what inner middleware set (Allow, Retry-After, the security headers,
+        # Vary); only the body and its type change.
+        headers = {
+            name: value
+            for name, value in response.items()
+            if name.lower() not in ("content-type", "content-length")
+        }
+        problem_json = problem_response(
             status=response.status_code,
-            code=problem.code if problem.status == response.status_code else "http_error",
+            code=problem.code,
             detail=detail,
             instance=request.path,
             headers=headers,
         )
+        if getattr(response, "_has_been_logged", False):
+            mark_logged(problem_json)  # logged once where it happened, not again
+        return problem_json
 
 
 class CommonMiddleware(DjangoCommonMiddleware):

@@ -1,8 +1,11 @@
 from __future__ import annotations
 
 from django.contrib.auth.models import AbstractUser, UserManager
+from django.contrib.auth.validators import UnicodeUsernameValidator
 from django.db import models
 from django.db.models.functions import Lower
+
+from core.validators import SingleScriptValidator
 
 
 class NexusUserManager(UserManager["User"]):
@@ -14,6 +17,15 @@ class NexusUserManager(UserManager["User"]):
 class User(AbstractUser):
     """The one identity shared by every context. Roles are groups (see core.roles)."""
 
+    username = models.CharField(
+        "username",
+        max_length=150,
+        unique=True,
+        help_text="150 characters or fewer: letters, digits and @/./+/-/_ only, "
+        "letters from one writing system.",
+        validators=[UnicodeUsernameValidator(), SingleScriptValidator()],
+        error_messages={"unique": "A user with that username already exists."},
+    )
     email = models.EmailField("email address")
 
     objects = NexusUserManager()

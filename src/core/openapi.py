@@ -1,15 +1,22 @@
 """OpenAPI generation: every operation documents its problem-details errors.
 
-The auto schema adds 400/401/403/404/405/415/429 responses where they can
-happen (from the view's permissions, parsers, path parameters and throttles),
-each as ``application/problem+json`` with a real example, so a frontend sees
-the whole contract without reading the code.
+The auto schema adds the problem responses each operation can really give,
+as ``application/problem+json``, so a frontend (and the fuzzer, which checks
+every response against this schema) sees the whole contract:
+
+- 400 everywhere (a malformed request: too many parameters, a NUL byte), with
+  field errors on writes and on lists (filters, an invalid ``cursor``/``page``);
+- 401 wherever a bearer token is read (a stale token is refused, not ignored:
+  see ``AutoSchema``) and where a view says it checks credentials;
+- 403 where permissions are not public; 404 with a path parameter; 413 and 415
+  on writes; 429 where throttles apply.
 """
 
 from __future__ import annotations
 
 from typing import Any
 
+from drf_spectacular.contrib.rest_framework_simplejwt import SimpleJWTScheme
 from drf_spectacular.openapi import AutoSchema as BaseAutoSchema
 from drf_spectacular.utils import OpenApiResponse, inline_serializer
 from rest_framework import serializers
@@ -38,6 +45,7 @@ class ProblemSerializer(serializers.Serializer):
 
 class ValidationProblemSerializer(ProblemSerializer):
     errors = serializers.DictField(
+        required=False,
         child=serializers.ListField(
             child=inline_serializer(
                 name="FieldError",
@@ -47,7 +55,8 @@ class ValidationProblemSerializer(ProblemSerializer):
                 },
             )
         ),
-        help_text="Field name -> list of {message, code}; `non_field_errors` for the whole body.",
+        help_text="With `validation_error`: field path (dotted for nested input, e.g. "
+        "`items.0.quantity`) -> list of {message, code}; `non_field_errors` for the whole body.",
     )
 
     class Meta:
@@ -62,20 +71,32 @@ _WRITE_METHODS = {"POST", "PUT", "PATCH"}
 
 
 class AutoSchema(BaseAutoSchema):
+    """Views may list extra problem statuses they answer in ``openapi_problems``
+    (e.g. ``(401,)`` on the token endpoints, which check credentials themselves).
+
+    A stale or invalid bearer token is a 401 even on public operations: silently
+    serving such a client as anonymous would hide its bug (it believes it is signed
+    in) until it acts on data it should not see; the 401 tells it to refresh."""
+
     def _error_responses(self) -> dict[str, OpenApiResponse]:
         errors: dict[str, OpenApiResponse] = {}
         view = self.view
-        if self.method in _WRITE_METHODS:
+        extra = set(getattr(view, "openapi_problems", ()))
+        writes = self.method in _WRITE_METHODS
+        if writes or self.get_filter_backends() or self._is_list_view():
             errors["400"] = _problem(ProblemCode.VALIDATION_ERROR, ValidationProblemSerializer)
+        else:
+            errors["400"] = _problem(ProblemCode.BAD_REQUEST)
+        if writes:
+            errors["413"] = _problem(ProblemCode.PAYLOAD_TOO_LARGE)
             errors["415"] = _problem(ProblemCode.UNSUPPORTED_MEDIA_TYPE)
-        elif self.get_filter_backends() or self._is_list_view():
-            errors["400"] = _problem(ProblemCode.VALIDATION_ERROR, ValidationProblemSerializer)
         permissions = getattr(view, "permission_classes", [])
         public = not permissions or all(p is AllowAny for p in permissions)
-        if not public:
+        if getattr(view, "authentication_classes", None) or not public or 401 in extra:
             errors["401"] = _problem(ProblemCode.NOT_AUTHENTICATED)
+        if not public:
             errors["403"] = _problem(ProblemCode.PERMISSION_DENIED)
-        if "{" in self.path:
+        if "{" in self.path or self._is_list_view():  # a list's page past the last one
             errors["404"] = _problem(ProblemCode.NOT_FOUND)
         if getattr(view, "throttle_classes", None):
             errors["429"] = _problem(ProblemCode.THROTTLED)
@@ -93,3 +114,9 @@ class AutoSchema(BaseAutoSchema):
             )
             responses[status_code] = body
         return responses
+
+
+class NexusJWTScheme(SimpleJWTScheme):
+    """Documents core's JWT authentication as the bearer scheme simplejwt's is."""
+
+    target_class = "core.authentication.JWTAuthentication"

@@ -11,6 +11,7 @@ from typing import Any
 from django.contrib.auth import password_validation
 from django.contrib.auth.models import Group
 from django.core.exceptions import ValidationError
+from django.core.validators import ProhibitNullCharactersValidator
 from django.db import IntegrityError, transaction
 from django.utils import timezone
 
@@ -55,18 +56,71 @@ def _integrity_to_validation(exc: IntegrityError) -> ValidationError:
     return _field_error("username", "A user with that username already exists.", "unique")
 
 
-def user_register(*, username: str, email: str, password: str, role: str | None = None) -> User:
-    username = username.strip()
-    email = User.objects.normalize_email(email.strip())
+_no_nul = ProhibitNullCharactersValidator()
+
+
+def _text(field: str, value: Any, errors: dict[str, list[ValidationError]]) -> str:
+    """A text input, stripped; a non-string is an error on its field (GraphQL and
+    tasks call services with whatever they were given)."""
+    if not isinstance(value, str):
+        errors[field] = [ValidationError("Must be a string.", code="invalid")]
+        return ""
+    return value.strip()
+
+
+def _column_errors(user: User, fields: Iterable[str]) -> dict[str, list[ValidationError]]:
+    """Check values against their columns: length, format and each field's validators
+    (the username's script rule included). The same rules bind REST, GraphQL and admin,
+    on SQLite (which would store anything) and PostgreSQL (which would raise)."""
+    fields = set(fields)
+    errors: dict[str, list[ValidationError]] = {}
+    for field in fields:
+        value = getattr(user, field)
+        try:
+            _no_nul(value)
+        except ValidationError as exc:
+            errors[field] = exc.error_list
+    exclude = [f.name for f in User._meta.concrete_fields if f.name not in fields] + list(errors)
+    try:
+        user.clean_fields(exclude=exclude)
+    except ValidationError as exc:
+        errors.update(exc.error_dict)
+    return errors
+
+
+def _password_errors(password: Any, user: User) -> list[ValidationError]:
+    if not isinstance(password, str):
+        return [ValidationError("Must be a string.", code="invalid")]
+    try:
+        password_validation.validate_password(password, user=user)
+    except ValidationError as exc:
+        # The length cap runs first; a capped password need not be checked further.
+        return [error for error in exc.error_list if error.code == "password_too_long"] or (
+            exc.error_list
+        )
+    return []
+
+
+def user_register(*, username: Any, email: Any, password: Any, role: Any = None) -> User:
+    errors: dict[str, list[ValidationError]] = {}
+    username = _text("username", username, errors)
+    email = User.objects.normalize_email(_text("email", email, errors))
+    candidate = User(username=username, email=email)
+    errors.update(_column_errors(candidate, {"username", "email"} - set(errors)))
     # Collect every problem at once so a client can fix the whole form in one go.
-    errors = _uniqueness_errors(username=username, email=email, exclude_id=None)
+    errors.update(
+        _uniqueness_errors(
+            username=None if "username" in errors else username,
+            email=None if "email" in errors else email,
+            exclude_id=None,
+        )
+    )
     if role is not None and role not in SELF_SERVICE_ROLES:
         allowed = ", ".join(sorted(SELF_SERVICE_ROLES))
         errors["role"] = [ValidationError(f"Choose one of: {allowed}.", code="invalid_choice")]
-    try:
-        password_validation.validate_password(password, user=User(username=username, email=email))
-    except ValidationError as exc:
-        errors["password"] = exc.error_list
+    password_errors = _password_errors(password, candidate)
+    if password_errors:
+        errors["password"] = password_errors
     if errors:
         raise ValidationError(errors)
 
@@ -99,14 +153,23 @@ PROFILE_FIELDS = ("email", "first_name", "last_name")
 
 def user_update(*, user: User, data: dict[str, Any]) -> User:
     """Update the caller's own profile. Username and roles are not self-editable."""
-    changes = {field: data[field] for field in PROFILE_FIELDS if field in data}
+    errors: dict[str, list[ValidationError]] = {}
+    changes = {
+        field: _text(field, data[field], errors) for field in PROFILE_FIELDS if field in data
+    }
     if "email" in changes:
-        changes["email"] = User.objects.normalize_email(str(changes["email"]).strip())
-        errors = _uniqueness_errors(username=None, email=changes["email"], exclude_id=user.pk)
-        if errors:
-            raise ValidationError(errors)
-    if not changes:
+        changes["email"] = User.objects.normalize_email(changes["email"])
+    if not changes and not errors:
         return user
+    # Validate on a copy: a refused update leaves the caller's object untouched.
+    candidate = User(**{field: getattr(user, field) for field in PROFILE_FIELDS}, pk=user.pk)
+    for field, value in changes.items():
+        setattr(candidate, field, value)
+    errors.update(_column_errors(candidate, set(changes) - set(errors)))
+    if "email" in changes and "email" not in errors:
+        errors.update(_uniqueness_errors(username=None, email=changes["email"], exclude_id=user.pk))
+    if errors:
+        raise ValidationError(errors)
     for field, value in changes.items():
         setattr(user, field, value)
     try:
@@ -117,14 +180,13 @@ def user_update(*, user: User, data: dict[str, Any]) -> User:
     return user
 
 
-def user_password_change(*, user: User, old_password: str, new_password: str) -> None:
+def user_password_change(*, user: User, old_password: Any, new_password: Any) -> None:
     """Change the password and revoke every refresh token the user holds."""
-    if not user.check_password(old_password):
+    if not isinstance(old_password, str) or not user.check_password(old_password):
         raise _field_error("old_password", "The current password is not correct.", "invalid")
-    try:
-        password_validation.validate_password(new_password, user=user)
-    except ValidationError as exc:
-        raise ValidationError({"new_password": exc.error_list}) from exc
+    password_errors = _password_errors(new_password, user)
+    if password_errors:
+        raise ValidationError({"new_password": password_errors})
     with transaction.atomic():
         user.set_password(new_password)
         user.save(update_fields=["password"])

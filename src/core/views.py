@@ -11,7 +11,7 @@ from django.shortcuts import render
 from django.views.decorators.http import require_safe
 
 from core.demo import DEMO_ACCOUNTS
-from core.error_codes import ProblemCode
+from core.error_codes import catalogue, lookup_problem
 
 EXAMPLE_QUERY = """# Add {"Authorization": "Bearer <access>"} under Headers.
 query Me {
@@ -48,12 +48,12 @@ def landing(request: HttpRequest) -> HttpResponse:
 
 @require_safe
 def problem_index(request: HttpRequest) -> HttpResponse:
-    return render(request, "core/problems.html", {"problems": list(ProblemCode)})
+    return render(request, "core/problems.html", {"problems": catalogue()})
 
 
 @require_safe
 def problem_detail(request: HttpRequest, code: str) -> HttpResponse:
-    problem = ProblemCode.from_code(code)
+    problem = lookup_problem(code)
     if problem is None:
         raise Http404(code)
     return render(request, "core/problems.html", {"problems": [problem], "single": True})

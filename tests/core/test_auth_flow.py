@@ -75,8 +75,10 @@ def test_register_creates_customer_without_exposing_password(api_client):
         "first_name",
         "last_name",
         "roles",
+        "is_staff",
         "date_joined",
     }
+    assert body["is_staff"] is False
     assert body["username"] == "newcomer"
     assert body["email"] == "newcomer@example.test"
     assert body["roles"] == ["customer"]
@@ -483,3 +485,21 @@ def test_me_costs_two_queries(auth_client, django_assert_num_queries):
     # One to authenticate the token's user, one for the roles.
     with django_assert_num_queries(2):
         assert auth_client.get("/api/v1/auth/me/").status_code == 200
+
+
+def test_token_refresh_and_me_responses_are_never_stored(api_client, user):
+    from tests.core.factories import PASSWORD
+
+    pair = api_client.post(
+        "/api/v1/auth/token/", {"username": user.username, "password": PASSWORD}, format="json"
+    )
+    refreshed = api_client.post(
+        "/api/v1/auth/token/refresh/", {"refresh": pair.json()["refresh"]}, format="json"
+    )
+    api_client.credentials(HTTP_AUTHORIZATION=f"Bearer {refreshed.json()['access']}")
+    me = api_client.get("/api/v1/auth/me/")
+
+    for response in (pair, refreshed, me):
+        assert response.status_code == 200
+        assert "no-store" in response["Cache-Control"]
+        assert "private" in response["Cache-Control"]

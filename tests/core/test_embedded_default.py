@@ -60,6 +60,7 @@ def embedded(tmp_path_factory):
         [
             *(sys.executable, "-m", "uvicorn", "config.asgi:application"),
             *("--host", "127.0.0.1", "--port", str(port), "--log-level", "warning"),
+            *("--no-proxy-headers", "--no-server-header"),  # as `make run` serves
         ],
         cwd=ROOT,
         env=env,

@@ -161,7 +161,7 @@ def test_mark_read_refuses_bad_ids_and_changes_nothing(auth_client, user):
 
     assert response.status_code == 400
     assert response.json()["code"] == "validation_error"
-    assert list(response.json()["errors"]) == ["ids"]
+    assert list(response.json()["errors"]) == ["ids.0"]  # dotted path to the bad item
     mine.refresh_from_db()
     assert mine.read_at is None
 

@@ -249,3 +249,15 @@ def test_problem_body_is_plain_json(api_client):
 
     assert response["Content-Type"] == "application/problem+json"
     assert json.loads(response.content)["code"] == "not_found"
+
+
+@pytest.mark.urls("tests.core.urls_errors")
+def test_a_converted_html_error_keeps_the_security_headers():
+    client = APIClient(raise_request_exception=False)
+
+    response = client.get("/api/v1/_test/plain-html-error/")
+
+    assert response["Content-Type"] == "application/problem+json"
+    assert response["X-Content-Type-Options"] == "nosniff"
+    assert response["X-Frame-Options"] == "DENY"
+    assert response["Referrer-Policy"] == "same-origin"

@@ -42,6 +42,27 @@ def test_production_refuses_to_start_naming_the_missing_variable(env, missing):
     assert lines[0].startswith(f"{missing} is not set")
 
 
+@pytest.mark.parametrize(
+    ("env", "variable"),
+    [
+        ({"DJANGO_SECRET_KEY": "short-but-not-empty-" + "k" * 29}, "DJANGO_SECRET_KEY"),
+        ({"DJANGO_SECRET_KEY": "k" * 60, "JWT_SIGNING_KEY": "j" * 49}, "JWT_SIGNING_KEY"),
+    ],
+)
+def test_production_refuses_a_short_signing_key(env, variable):
+    result = manage(
+        "check",
+        DJANGO_SETTINGS_MODULE="config.settings.production",
+        DJANGO_ALLOWED_HOSTS="nexus.example.org",
+        **env,
+    )
+
+    assert result.returncode != 0
+    lines = result.stderr.strip().splitlines()
+    assert len(lines) == 1, result.stderr
+    assert lines[0].startswith(f"{variable} is shorter than 50 characters")
+
+
 def test_production_passes_the_deploy_checks():
     result = manage(
         "check",

@@ -114,7 +114,7 @@ def test_task_enqueued_in_a_committed_transaction_runs_on_the_worker(worker):
     # The request id travelled into the task: the worker's log lines carry it.
     assert wait_until(
         lambda: any(
-            "[req-commit-42]" in line and f"notification {notification.pk} emailed" in line
+            "[req-commit-42 " in line and f"notification {notification.pk} emailed" in line
             for line in worker.lines
         ),
         timeout=5,

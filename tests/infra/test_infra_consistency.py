@@ -8,6 +8,7 @@ These tests read files and import modules only: no database, cache or broker.
 from __future__ import annotations
 
 import importlib
+import ipaddress
 import json
 import re
 import runpy
@@ -133,8 +134,32 @@ def test_the_settings_scan_finds_the_variables():
         "DJANGO_STATIC_ROOT",
         "EMAIL_URL",
         "LOG_FORMAT",
+        "NEXUS_TRUSTED_PROXIES",
     } <= settings_vars()
-    assert {"WEB_CONCURRENCY", "GUNICORN_FORWARDED_ALLOW_IPS", "LOG_LEVEL"} <= gunicorn_vars()
+    assert {"WEB_CONCURRENCY", "LOG_LEVEL"} <= gunicorn_vars()
+
+
+# Replaced by NEXUS_TRUSTED_PROXIES: one setting says which proxies are believed.
+RETIRED_VARS = ("DJANGO_NUM_PROXIES", "GUNICORN_FORWARDED_ALLOW_IPS", "FORWARDED_ALLOW_IPS")
+
+
+@pytest.mark.parametrize(
+    "path",
+    [
+        ENV_EXAMPLE,
+        COMPOSE,
+        GUNICORN_CONF,
+        DOCKERFILE,
+        MAKEFILE,
+        *sorted(SETTINGS_DIR.glob("*.py")),
+        *sorted(K8S.glob("*.yaml")),
+    ],
+    ids=lambda path: str(path.relative_to(ROOT)),
+)
+def test_the_proxy_trust_setting_is_the_only_one(path):
+    text = path.read_text()
+    assert not [name for name in RETIRED_VARS if re.search(rf"\b{name}\b", text)]
+    assert "NUM_PROXIES" not in text
 
 
 def test_every_variable_the_settings_read_is_documented():
@@ -199,12 +224,38 @@ def test_gunicorn_binds_the_app_port_with_uvicorn_workers(monkeypatch):
     monkeypatch.delenv("WEB_CONCURRENCY", raising=False)
     config = runpy.run_path(str(GUNICORN_CONF))
     assert config["bind"] == f"0.0.0.0:{APP_PORT}"
-    assert config["worker_class"] == "uvicorn_worker.UvicornWorker"
+    assert config["worker_class"] == "config.workers.UvicornWorker"
     assert config["workers"] == 2
     assert config["accesslog"] == "-"
     assert config["graceful_timeout"] > 0
     module_name, _, class_name = config["worker_class"].rpartition(".")
-    assert hasattr(importlib.import_module(module_name), class_name)
+    worker = getattr(importlib.import_module(module_name), class_name)
+    from uvicorn_worker import UvicornWorker
+
+    assert issubclass(worker, UvicornWorker)
+    # uvicorn neither rewrites the client address from X-Forwarded-For nor says "uvicorn".
+    assert worker.CONFIG_KWARGS["proxy_headers"] is False
+    assert worker.CONFIG_KWARGS["server_header"] is False
+
+
+def test_gunicorn_leaves_forwarded_headers_to_the_app():
+    """REMOTE_ADDR is the socket's peer and the scheme is Django's call
+    (NEXUS_TRUSTED_PROXIES): gunicorn believes no forwarder's scheme headers."""
+    from gunicorn.config import Config
+
+    settings = Config()
+    for name, value in gunicorn_config().items():
+        if name in settings.settings:
+            settings.set(name, value)
+    assert settings.forwarded_allow_ips == []
+    assert settings.secure_scheme_headers == {}
+
+
+def test_make_run_serves_without_proxy_headers_or_banner():
+    recipe = MAKEFILE.read_text().split("\nrun:", 1)[1].split("\n\n", 1)[0]
+    (serve,) = [line for line in recipe.splitlines() if "uvicorn " in line]
+    assert "--no-proxy-headers" in serve.split()
+    assert "--no-server-header" in serve.split()
 
 
 def test_gunicorn_workers_follow_web_concurrency(monkeypatch):
@@ -316,6 +367,9 @@ def test_dockerfile_collects_static_with_throwaway_production_values():
     assert "DJANGO_SECRET_KEY=" in runs[0]
     assert "DJANGO_ALLOWED_HOSTS=" in runs[0]
     assert "--noinput" in runs[0]
+    # Production refuses keys under 50 characters: the build-time one must pass too.
+    key = re.search(r"DJANGO_SECRET_KEY=(\S+)", runs[0]).group(1)
+    assert len(key) >= 50, f"the build-time DJANGO_SECRET_KEY has {len(key)} characters"
     # The files land where the settings look for them at runtime.
     static_root = env_assignments(final_stage())["DJANGO_STATIC_ROOT"]
     assert static_root.startswith(instructions("WORKDIR", final_stage())[-1])
@@ -433,6 +487,12 @@ def test_compose_app_services_build_the_image_and_set_only_known_variables(name)
     assert urlsplit(env["REDIS_URL"]).hostname == "redis"
     assert urlsplit(interpolated(env["CELERY_BROKER_URL"])).scheme == "amqp"
     assert urlsplit(interpolated(env["CELERY_BROKER_URL"])).hostname == "rabbitmq"
+
+
+@pytest.mark.parametrize("name", COMPOSE_APP_SERVICES)
+def test_compose_trusts_no_proxy_by_default(name):
+    # Nothing sits in front of the published port: X-Forwarded-* from clients is ignored.
+    assert service_env(name)["NEXUS_TRUSTED_PROXIES"] == "${NEXUS_TRUSTED_PROXIES:-}"
 
 
 def test_compose_web_uses_the_pool_and_publishes_the_app_port():
@@ -590,6 +650,14 @@ def test_k8s_configmap_runs_production():
     assert configmap().get("NEXUS_DEMO_MODE", "false") == "false"
 
 
+def test_k8s_trusts_only_a_private_range_for_the_ingress():
+    entries = [e.strip() for e in configmap()["NEXUS_TRUSTED_PROXIES"].split(",") if e.strip()]
+    assert entries, "the ingress controller is a proxy: its range must be trusted"
+    for entry in entries:
+        network = ipaddress.ip_network(entry)  # the settings parse it the same way
+        assert network.is_private, f"{entry}: trust the ingress' pod range, not the internet"
+
+
 def test_k8s_web_port_service_and_ingress_agree():
     ports = {p["name"]: p["containerPort"] for p in container("Deployment", WEB)["ports"]}
     assert ports == {"http": APP_PORT}
@@ -712,7 +780,10 @@ def test_workflow_runs_make_test_against_the_test_settings_services():
     (job,) = document["jobs"].values()
     assert [step["run"] for step in job["steps"] if "run" in step] == ["make test"]
     env = job["env"]
-    assert_known(env, "the CI workflow")
+    # The suite's own knob: which Chromium the browser tests drive (tests/conftest.py).
+    assert env.get("NEXUS_CHROMIUM") in (None, "/usr/bin/google-chrome")
+    assert "NEXUS_CHROMIUM" in (ROOT / "tests" / "conftest.py").read_text()
+    assert_known(set(env) - {"NEXUS_CHROMIUM"}, "the CI workflow")
     # The URLs are the test settings' defaults, and they point at the service containers.
     defaults = dict(
         re.findall(

@@ -11,6 +11,7 @@ from datetime import timedelta
 from pathlib import Path
 
 import environ
+from csp.constants import NONCE, NONE, SELF
 
 BASE_DIR = Path(__file__).resolve().parents[3]
 SRC_DIR = BASE_DIR / "src"
@@ -42,6 +43,8 @@ INSTALLED_APPS = [
     "drf_spectacular",
     "drf_spectacular_sidecar",
     "graphene_django",
+    "graphene_django_graphiql_static",
+    "csp",
     "core",
     "shop",
     "social",
@@ -52,10 +55,14 @@ INSTALLED_APPS = [
 
 MIDDLEWARE = [
     "core.middleware.RequestIdMiddleware",
+    "core.middleware.ClientIpMiddleware",
+    # Outside ProblemFallbackMiddleware: the problem bodies it makes get the header too.
+    "csp.middleware.CSPMiddleware",
     "core.middleware.ProblemFallbackMiddleware",
     "django.middleware.security.SecurityMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "corsheaders.middleware.CorsMiddleware",
+    "core.middleware.MalformedRequestMiddleware",
     "core.middleware.BodySizeLimitMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "core.middleware.CommonMiddleware",
@@ -124,6 +131,8 @@ PASSWORD_HASHERS = [
     "django.contrib.auth.hashers.PBKDF2PasswordHasher",
 ]
 AUTH_PASSWORD_VALIDATORS = [
+    # First: the cap stops a megabyte password before any other validator reads it.
+    {"NAME": "core.validators.MaximumLengthPasswordValidator"},
     {"NAME": "django.contrib.auth.password_validation.UserAttributeSimilarityValidator"},
     {
         "NAME": "django.contrib.auth.password_validation.MinimumLengthValidator",
@@ -146,7 +155,8 @@ MEDIA_URL = "/media/"
 MEDIA_ROOT = env.path("DJANGO_MEDIA_ROOT", default=VAR_DIR / "media")
 STORAGES = {
     "default": {"BACKEND": "django.core.files.storage.FileSystemStorage"},
-    "staticfiles": {"BACKEND": "whitenoise.storage.CompressedManifestStaticFilesStorage"},
+    # whitenoise's CompressedManifestStaticFilesStorage, keeping SRI-pinned files intact.
+    "staticfiles": {"BACKEND": "core.storage.NexusStaticFilesStorage"},
 }
 
 # --- request limits ---------------------------------------------------------
@@ -155,6 +165,8 @@ STORAGES = {
 DATA_UPLOAD_MAX_MEMORY_SIZE = env.int("DJANGO_MAX_BODY_BYTES", default=1_048_576)
 FILE_UPLOAD_MAX_MEMORY_SIZE = DATA_UPLOAD_MAX_MEMORY_SIZE
 NEXUS_MAX_UPLOAD_BYTES = env.int("NEXUS_MAX_UPLOAD_BYTES", default=10_485_760)
+# JSON nested deeper than this is a 400 (core.parsers), for REST bodies and GraphQL.
+NEXUS_MAX_JSON_DEPTH = env.int("NEXUS_MAX_JSON_DEPTH", default=32)
 
 # --- cache ------------------------------------------------------------------
 
@@ -218,12 +230,12 @@ DEFAULT_FROM_EMAIL = env("DEFAULT_FROM_EMAIL", default="Nexus <no-reply@nexus.lo
 
 REST_FRAMEWORK = {
     "DEFAULT_AUTHENTICATION_CLASSES": [
-        "rest_framework_simplejwt.authentication.JWTAuthentication",
+        "core.authentication.JWTAuthentication",
     ],
     "DEFAULT_PERMISSION_CLASSES": ["rest_framework.permissions.IsAuthenticatedOrReadOnly"],
     "DEFAULT_RENDERER_CLASSES": ["rest_framework.renderers.JSONRenderer"],
     "DEFAULT_PARSER_CLASSES": [
-        "rest_framework.parsers.JSONParser",
+        "core.parsers.JSONParser",
         "rest_framework.parsers.FormParser",
         "rest_framework.parsers.MultiPartParser",
     ],
@@ -244,7 +256,6 @@ REST_FRAMEWORK = {
         "user": env("THROTTLE_USER", default="600/min"),
         "auth": env("THROTTLE_AUTH", default="10/min"),
     },
-    "NUM_PROXIES": env.int("DJANGO_NUM_PROXIES", default=0),
     "EXCEPTION_HANDLER": "core.errors.problem_exception_handler",
     "DEFAULT_SCHEMA_CLASS": "core.openapi.AutoSchema",
     "DATETIME_FORMAT": "iso-8601",
@@ -261,6 +272,9 @@ SIMPLE_JWT = {
     "ALGORITHM": "HS256",
     "SIGNING_KEY": env("JWT_SIGNING_KEY", default="") or SECRET_KEY,
     "AUTH_HEADER_TYPES": ("Bearer",),
+    # Tokens whose claims are not what we issue (a non-numeric user id, an absurd
+    # expiry) are refused as invalid, a 401, never a 500 (core.tokens).
+    "AUTH_TOKEN_CLASSES": ("core.tokens.AccessToken",),
     "LEEWAY": 5,
 }
 
@@ -306,9 +320,20 @@ GRAPHENE = {
     "RELAY_CONNECTION_ENFORCE_FIRST_OR_LAST": False,
     "ATOMIC_MUTATIONS": True,
 }
-GRAPHQL_MAX_DEPTH = env.int("GRAPHQL_MAX_DEPTH", default=8)
+# Limits on every GraphQL document, introspection included. Size and tokens are
+# checked before and while parsing, so an oversized document costs milliseconds;
+# depth, aliases and fields are checked before execution. Introspection obeys the
+# same depth: GraphiQL's query is 12 levels deep, graphql-core's (Python clients,
+# schemathesis) 14.
+GRAPHQL_MAX_QUERY_BYTES = env.int("GRAPHQL_MAX_QUERY_BYTES", default=20_000)
+GRAPHQL_MAX_TOKENS = env.int("GRAPHQL_MAX_TOKENS", default=3_000)
+GRAPHQL_MAX_DEPTH = env.int("GRAPHQL_MAX_DEPTH", default=15)
 GRAPHQL_MAX_ALIASES = env.int("GRAPHQL_MAX_ALIASES", default=30)
 GRAPHQL_MAX_FIELDS = env.int("GRAPHQL_MAX_FIELDS", default=500)
+# The schema is public (it is in the repository, like the OpenAPI schema), so both
+# default to on; turning introspection off also leaves GraphiQL without its docs.
+GRAPHQL_INTROSPECTION = env.bool("GRAPHQL_INTROSPECTION", default=True)
+GRAPHQL_GRAPHIQL = env.bool("GRAPHQL_GRAPHIQL", default=True)
 
 # --- CORS and security ------------------------------------------------------
 
@@ -322,12 +347,52 @@ CORS_ALLOW_HEADERS = [
     "x-request-id",
 ]
 CSRF_TRUSTED_ORIGINS = env.list("DJANGO_CSRF_TRUSTED_ORIGINS", default=[])
+# The proxies (addresses or CIDR ranges) in front of the app, e.g. the ingress
+# controller's pods. Only their X-Forwarded-For/-Proto/-Host are believed; the client
+# is the right-most X-Forwarded-For address that is not one of them (core.net).
+# Empty: nothing in front, the socket's peer is the client.
+NEXUS_TRUSTED_PROXIES = env.list("NEXUS_TRUSTED_PROXIES", default=[])
 SECURE_CONTENT_TYPE_NOSNIFF = True
 SECURE_REFERRER_POLICY = "same-origin"
 SECURE_CROSS_ORIGIN_OPENER_POLICY = "same-origin"
 X_FRAME_OPTIONS = "DENY"
 SESSION_COOKIE_HTTPONLY = True
 CSRF_FAILURE_VIEW = "core.errors.csrf_failure"
+
+# Content-Security-Policy (django-csp) on every response. Every HTML page works
+# under it: tests/core/test_browser.py loads each one in Chromium and fails on any
+# violation. Scripts come from our origin or are inline with this request's nonce
+# (`request.csp_nonce`); nothing is loaded from another host; no 'unsafe-inline'
+# anywhere. One page adds to it: ReDoc (CONTENT_SECURITY_POLICY_REDOC below).
+CONTENT_SECURITY_POLICY = {
+    "DIRECTIVES": {
+        "default-src": [SELF],
+        "script-src": [SELF, NONCE],
+        "style-src": [SELF],
+        "img-src": [SELF, "data:"],
+        # GraphiQL's stylesheet embeds its fonts as data: URIs.
+        "font-src": [SELF, "data:"],
+        "connect-src": [SELF],
+        "object-src": [NONE],
+        "base-uri": [SELF],
+        "form-action": [SELF],
+        "frame-ancestors": [NONE],
+    },
+}
+# Added to the policy on /api/redoc/ only (config/urls.py). ReDoc writes <style>
+# elements at runtime: those it makes after Redoc.init carry the nonce that
+# core/static/core/redoc-init.js hands it; two are made while its bundle loads,
+# before it can know a nonce, and are allowed by their hashes: the perfect-scrollbar
+# stylesheet inside the bundle and an empty styled-components sheet. Its search
+# index runs in a Web Worker started from a blob: URL.
+CONTENT_SECURITY_POLICY_REDOC = {
+    "style-src": [
+        NONCE,
+        "'sha256-QMIg+bpjm3JdElJ388KYke01izlUW0UoNOeKjpMxdgc='",
+        "'sha256-47DEQpj8HBSa+/TImW+5JCeuQeRkm5NMpJWZG3hSuFU='",
+    ],
+    "worker-src": [SELF, "blob:"],
+}
 
 # --- logging ----------------------------------------------------------------
 
@@ -339,11 +404,13 @@ LOGGING = {
     "filters": {"request_id": {"()": "core.logging.RequestIdFilter"}},
     "formatters": {
         "text": {
-            "format": "%(asctime)s %(levelname)s %(name)s [%(request_id)s] %(message)s",
+            "format": (
+                "%(asctime)s %(levelname)s %(name)s [%(request_id)s %(client_ip)s] %(message)s"
+            ),
         },
         "json": {
             "()": "pythonjsonlogger.json.JsonFormatter",
-            "format": "%(asctime)s %(levelname)s %(name)s %(request_id)s %(message)s",
+            "format": "%(asctime)s %(levelname)s %(name)s %(request_id)s %(client_ip)s %(message)s",
             "rename_fields": {"asctime": "time", "levelname": "level", "name": "logger"},
         },
     },

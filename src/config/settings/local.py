@@ -1,17 +1,51 @@
 """Embedded default behind ``make run``: SQLite under var/, in-process cache,
 eager Celery, console email, demo mode. No other service needed; any of them
-can still be switched on with its environment variable."""
+can still be switched on with its environment variable.
+
+``make run`` is what reviewers see, so it serves with DEBUG off: errors are
+problem details and plain error pages, never Django's debug pages (tracebacks,
+paths, settings). ``make dev`` turns DEBUG on for development.
+
+No signing key is written in the source: the first run generates a random
+one per checkout under var/ (mode 0600), so tokens cannot be forged by
+anyone who has read the code.
+"""
 
 import os
+import secrets
+from pathlib import Path
 
-os.environ.setdefault("DJANGO_SECRET_KEY", "local-insecure-only-for-make-run-0123456789abcdef")
-os.environ.setdefault("DJANGO_DEBUG", "true")
+_VAR = Path(__file__).resolve().parents[3] / "var"
+_VAR.mkdir(parents=True, exist_ok=True)
+
+
+def _local_secret_key(path: Path) -> str:
+    try:
+        key = path.read_text().strip()
+    except FileNotFoundError:
+        key = ""
+    if len(key) >= 50:
+        return key
+    key = secrets.token_urlsafe(50)
+    # Created with owner-only permissions; O_EXCL: a concurrent first run keeps the first key.
+    try:
+        fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+    except FileExistsError:
+        return path.read_text().strip()
+    with os.fdopen(fd, "w") as handle:
+        handle.write(key + "\n")
+    return key
+
+
+if not os.environ.get("DJANGO_SECRET_KEY"):
+    os.environ["DJANGO_SECRET_KEY"] = _local_secret_key(_VAR / "secret_key")
+os.environ.setdefault("DJANGO_DEBUG", "false")
 os.environ.setdefault("DJANGO_ALLOWED_HOSTS", "127.0.0.1,localhost,[::1],testserver")
 os.environ.setdefault("NEXUS_DEMO_MODE", "true")
 os.environ.setdefault("CELERY_TASK_ALWAYS_EAGER", "true")
 
-from .base import *  # noqa: F403
-from .base import VAR_DIR
+from .base import *  # noqa: E402,F403
+from .base import VAR_DIR  # noqa: E402
 
 VAR_DIR.mkdir(parents=True, exist_ok=True)
 

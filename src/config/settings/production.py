@@ -12,6 +12,18 @@ for _required in ("DJANGO_SECRET_KEY", "DJANGO_ALLOWED_HOSTS"):
             "(see .env.example)."
         )
 
+# Django's own deploy check asks for at least 50 characters; a shorter key can be
+# guessed offline from any token it signed. Refuse to start rather than warn.
+MIN_SECRET_KEY_LENGTH = 50
+for _key in ("DJANGO_SECRET_KEY", "JWT_SIGNING_KEY"):
+    _value = os.environ.get(_key, "").strip()
+    if (_value or _key == "DJANGO_SECRET_KEY") and len(_value) < MIN_SECRET_KEY_LENGTH:
+        raise SystemExit(
+            f"{_key} is shorter than {MIN_SECRET_KEY_LENGTH} characters: production "
+            "settings refuse to start with it (generate one with "
+            "`python -c 'import secrets; print(secrets.token_urlsafe(50))'`)."
+        )
+
 from .base import *  # noqa: E402,F403
 from .base import env  # noqa: E402
 

@@ -8,14 +8,14 @@ from rest_framework.views import APIView
 
 from core import health
 
-_Check = inline_serializer(
-    name="HealthCheck",
-    fields={
-        "status": serializers.ChoiceField(choices=["ok", "down", "skipped"]),
-        "latency_ms": serializers.FloatField(),
-        "detail": serializers.CharField(required=False),
-    },
-)
+
+class HealthCheckSerializer(serializers.Serializer):
+    status = serializers.ChoiceField(choices=["ok", "down", "skipped"])
+    latency_ms = serializers.FloatField()
+    detail = serializers.CharField(required=False)
+
+    class Meta:
+        ref_name = "HealthCheck"
 
 
 class _ProbeView(APIView):
@@ -47,7 +47,13 @@ class LiveView(_ProbeView):
                 "status": serializers.ChoiceField(choices=["ok", "degraded", "down"]),
                 "checks": inline_serializer(
                     name="ReadinessChecks",
-                    fields={"database": _Check, "cache": _Check, "broker": _Check},
+                    fields={
+                        # One instance per field: an instance shared by several
+                        # fields is documented for the last of them only.
+                        "database": HealthCheckSerializer(),
+                        "cache": HealthCheckSerializer(),
+                        "broker": HealthCheckSerializer(),
+                    },
                 ),
             },
         ),

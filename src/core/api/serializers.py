@@ -1,12 +1,31 @@
 from __future__ import annotations
 
 from django.contrib.auth.password_validation import password_validators_help_texts
+from django.core.validators import MaxLengthValidator
 from rest_framework import serializers
 from rest_framework.exceptions import AuthenticationFailed
-from rest_framework_simplejwt.serializers import TokenRefreshSerializer as JWTRefreshSerializer
+from rest_framework_simplejwt import serializers as jwt_serializers
 
+from core import tokens
+from core.api.fields import IdField
 from core.models import Notification, User
 from core.roles import SELF_SERVICE_ROLES
+from core.validators import MAX_PASSWORD_BYTES
+
+EMAIL_MAX_LENGTH = User._meta.get_field("email").max_length
+USERNAME_MAX_LENGTH = User._meta.get_field("username").max_length
+
+
+def password_field(**kwargs):  # type: ignore[no-untyped-def]
+    """Passwords are taken as typed (no trimming), at most 4,096 bytes (the service
+    checks bytes; this caps characters for the schema)."""
+    return serializers.CharField(
+        write_only=True,
+        trim_whitespace=False,
+        max_length=MAX_PASSWORD_BYTES,
+        style={"input_type": "password"},
+        **kwargs,
+    )
 
 
 class UserSerializer(serializers.ModelSerializer):
@@ -16,22 +35,32 @@ class UserSerializer(serializers.ModelSerializer):
 
     class Meta:
         model = User
-        fields = ("id", "username", "email", "first_name", "last_name", "roles", "date_joined")
-        read_only_fields = ("id", "username", "roles", "date_joined")
+        fields = (
+            "id",
+            "username",
+            "email",
+            "first_name",
+            "last_name",
+            "roles",
+            "is_staff",
+            "date_joined",
+        )
+        read_only_fields = ("id", "username", "roles", "is_staff", "date_joined")
+        extra_kwargs = {
+            "is_staff": {"help_text": "Operates the store and the site (catalog, orders, admin)."}
+        }
 
 
 class RegisterSerializer(serializers.Serializer):
-    username = serializers.RegexField(
-        r"^[\w.@+-]+\Z",
-        max_length=150,
-        help_text="Letters, digits and @/./+/-/_ only; unique regardless of case.",
+    username = serializers.CharField(
+        max_length=USERNAME_MAX_LENGTH,
+        help_text="Letters, digits and @/./+/-/_ only, from one writing system; "
+        "unique regardless of case.",
     )
-    email = serializers.EmailField(help_text="Unique regardless of case.")
-    password = serializers.CharField(
-        write_only=True,
-        style={"input_type": "password"},
-        help_text=" ".join(password_validators_help_texts()),
+    email = serializers.EmailField(
+        max_length=EMAIL_MAX_LENGTH, help_text="Unique regardless of case."
     )
+    password = password_field(help_text=" ".join(password_validators_help_texts()))
     role = serializers.ChoiceField(
         choices=sorted(SELF_SERVICE_ROLES),
         required=False,
@@ -41,18 +70,14 @@ class RegisterSerializer(serializers.Serializer):
 
 
 class ProfileUpdateSerializer(serializers.Serializer):
-    email = serializers.EmailField(required=False)
+    email = serializers.EmailField(required=False, max_length=EMAIL_MAX_LENGTH)
     first_name = serializers.CharField(required=False, allow_blank=True, max_length=150)
     last_name = serializers.CharField(required=False, allow_blank=True, max_length=150)
 
 
 class PasswordChangeSerializer(serializers.Serializer):
-    old_password = serializers.CharField(write_only=True, style={"input_type": "password"})
-    new_password = serializers.CharField(
-        write_only=True,
-        style={"input_type": "password"},
-        help_text=" ".join(password_validators_help_texts()),
-    )
+    old_password = password_field()
+    new_password = password_field(help_text=" ".join(password_validators_help_texts()))
 
 
 class NotificationSerializer(serializers.ModelSerializer):
@@ -69,7 +94,7 @@ class NotificationSerializer(serializers.ModelSerializer):
 
 class NotificationMarkReadSerializer(serializers.Serializer):
     ids = serializers.ListField(
-        child=serializers.IntegerField(min_value=1),
+        child=IdField(),
         required=False,
         max_length=500,
         help_text="Notification ids to mark read; omit to mark all unread ones.",
@@ -81,9 +106,36 @@ class MarkedReadSerializer(serializers.Serializer):
     unread = serializers.IntegerField(help_text="How many remain unread.")
 
 
-class TokenRefreshSerializer(JWTRefreshSerializer):
-    """simplejwt's refresh, but a token whose user was deleted is a 401, not a 500
-    (simplejwt looks the user up with ``.get()`` and lets DoesNotExist escape)."""
+# simplejwt's serializers with our checked token classes (core.tokens); login caps
+# its inputs, so an over-long password is refused before anything hashes it. (Comments,
+# not docstrings: docstrings become descriptions in the OpenAPI schema.)
+class TokenObtainPairSerializer(jwt_serializers.TokenObtainPairSerializer):
+    token_class = tokens.RefreshToken
+
+    def __init__(self, *args, **kwargs):  # type: ignore[no-untyped-def]
+        super().__init__(*args, **kwargs)
+        self.fields[self.username_field].validators.append(MaxLengthValidator(USERNAME_MAX_LENGTH))
+        self.fields["password"].validators.append(MaxLengthValidator(MAX_PASSWORD_BYTES))
+        self.fields["password"].trim_whitespace = False
+
+
+class TokenPairSerializer(serializers.Serializer):
+    access = serializers.CharField(help_text="Send as `Authorization: Bearer <access>`.")
+    refresh = serializers.CharField(help_text="Exchange at `token/refresh/`; one use only.")
+
+
+class LoggedOutSerializer(serializers.Serializer):
+    """An empty object: the refresh token is blacklisted."""
+
+
+class TokenBlacklistSerializer(jwt_serializers.TokenBlacklistSerializer):
+    token_class = tokens.RefreshToken
+
+
+# A token whose user was deleted is a 401, not a 500 (simplejwt's ``.get()`` lets
+# DoesNotExist escape).
+class TokenRefreshSerializer(jwt_serializers.TokenRefreshSerializer):
+    token_class = tokens.RefreshToken
 
     def validate(self, attrs):  # type: ignore[no-untyped-def]
         try:

@@ -1,7 +1,11 @@
 from __future__ import annotations
 
+from typing import Any
+
+from django.utils.cache import add_never_cache_headers
 from drf_spectacular.utils import OpenApiExample, OpenApiParameter, extend_schema
 from rest_framework import generics, permissions, status
+from rest_framework.exceptions import ValidationError
 from rest_framework.request import Request
 from rest_framework.response import Response
 from rest_framework.views import APIView
@@ -13,6 +17,15 @@ from core.pagination import CursorPagination
 from core.throttling import AuthIPThrottle
 
 _AUTH_THROTTLES = [AuthIPThrottle]
+
+
+# Responses that carry tokens or personal data: no cache may keep them
+# (``Cache-Control: no-store``), errors included.
+class NoStoreMixin:
+    def finalize_response(self, request: Request, response: Any, *args: Any, **kwargs: Any) -> Any:
+        response = super().finalize_response(request, response, *args, **kwargs)  # type: ignore[misc]
+        add_never_cache_headers(response)
+        return response
 
 
 @extend_schema(
@@ -35,7 +48,7 @@ _AUTH_THROTTLES = [AuthIPThrottle]
         )
     ],
 )
-class RegisterView(APIView):
+class RegisterView(NoStoreMixin, APIView):
     permission_classes = [permissions.AllowAny]
     authentication_classes: list = []
     throttle_classes = _AUTH_THROTTLES
@@ -53,9 +66,12 @@ class RegisterView(APIView):
     summary="Obtain a token pair",
     description="Exchange username (any case) and password for an `access` token "
     "(short-lived, send as `Authorization: Bearer …`) and a `refresh` token.",
+    responses={200: serializers.TokenPairSerializer},
 )
-class TokenObtainPairView(jwt_views.TokenObtainPairView):
+class TokenObtainPairView(NoStoreMixin, jwt_views.TokenObtainPairView):
+    serializer_class = serializers.TokenObtainPairSerializer
     throttle_classes = _AUTH_THROTTLES
+    openapi_problems = (401,)
 
 
 @extend_schema(
@@ -64,21 +80,25 @@ class TokenObtainPairView(jwt_views.TokenObtainPairView):
     description="Returns a new `access` and a new `refresh`; the refresh token sent is "
     "blacklisted (rotation), so reusing it fails with 401.",
 )
-class TokenRefreshView(jwt_views.TokenRefreshView):
+class TokenRefreshView(NoStoreMixin, jwt_views.TokenRefreshView):
     serializer_class = serializers.TokenRefreshSerializer
     throttle_classes = _AUTH_THROTTLES
+    openapi_problems = (401,)
 
 
 @extend_schema(
     tags=["auth"],
     summary="Log out (blacklist a refresh token)",
     description="The refresh token stops working at once; access tokens expire on their own.",
+    responses={200: serializers.LoggedOutSerializer},
 )
-class TokenBlacklistView(jwt_views.TokenBlacklistView):
+class TokenBlacklistView(NoStoreMixin, jwt_views.TokenBlacklistView):
+    serializer_class = serializers.TokenBlacklistSerializer
     throttle_classes = _AUTH_THROTTLES
+    openapi_problems = (401,)
 
 
-class MeView(APIView):
+class MeView(NoStoreMixin, APIView):
     permission_classes = [permissions.IsAuthenticated]
 
     @extend_schema(
@@ -110,7 +130,7 @@ class MeView(APIView):
     request=serializers.PasswordChangeSerializer,
     responses={204: None},
 )
-class PasswordChangeView(APIView):
+class PasswordChangeView(NoStoreMixin, APIView):
     permission_classes = [permissions.IsAuthenticated]
     throttle_classes = _AUTH_THROTTLES
 
@@ -143,8 +163,6 @@ class NotificationListView(generics.ListAPIView):
         raw = self.request.query_params.get("unread")
         unread = {"true": True, "1": True, "false": False, "0": False}.get(str(raw).lower())
         if raw is not None and unread is None:
-            from rest_framework.exceptions import ValidationError
-
             raise ValidationError({"unread": ["Use true or false."]}, code="invalid")
         return selectors.notification_list(user=self.request.user, unread=unread)
 

@@ -12,6 +12,9 @@ class UserType(DjangoObjectType):
     first_name = graphene.String(required=True, description="Given name; may be empty.")
     last_name = graphene.String(required=True, description="Family name; may be empty.")
     date_joined = graphene.DateTime(required=True, description="When the account was created.")
+    is_staff = graphene.Boolean(
+        required=True, description="Operates the store and the site (catalog, orders, admin)."
+    )
     roles = graphene.List(
         graphene.NonNull(graphene.String),
         required=True,
@@ -22,7 +25,7 @@ class UserType(DjangoObjectType):
         model = User
         name = "User"
         description = "A Nexus account, the identity shared by every context."
-        fields = ("id", "username", "first_name", "last_name", "date_joined")
+        fields = ("id", "username", "first_name", "last_name", "date_joined", "is_staff")
 
     @staticmethod
     def resolve_roles(user: User, info: graphene.ResolveInfo) -> list[str]:

@@ -1,0 +1,72 @@
+"""JWT classes whose claims are checked before anything uses them.
+
+simplejwt verifies the signature and then trusts the claims' types: a correctly
+signed token with ``user_id: "abc"`` (or a list), ``exp: 10**20`` or a list as
+``jti`` reaches the database or ``datetime`` and ends in a 500. A token signed
+with our key should only ever carry what we issue, so anything else is refused
+as an invalid token (a 401 everywhere: REST, refresh, logout and GraphQL).
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from rest_framework_simplejwt import tokens
+from rest_framework_simplejwt.exceptions import TokenError
+from rest_framework_simplejwt.settings import api_settings
+
+MAX_ID = 2**63 - 1
+# Seconds since the epoch up to the year 9999: datetime can represent all of them.
+MAX_TIMESTAMP = 253_402_300_799
+MAX_JTI_LENGTH = 255  # OutstandingToken.jti's column
+
+
+def parse_user_id(value: Any) -> int | None:
+    """The user id claim as a database id, or None if it is not one."""
+    if isinstance(value, bool):
+        return None
+    if isinstance(value, str) and value.isascii() and value.isdigit() and len(value) <= 19:
+        value = int(value)
+    if isinstance(value, int) and 1 <= value <= MAX_ID:
+        return value
+    return None
+
+
+def check_claims(payload: dict[str, Any]) -> None:
+    """Raise TokenError unless every claim we rely on has the type and range we issue."""
+    for claim in ("exp", "iat", "nbf"):
+        if claim in payload:
+            value = payload[claim]
+            if isinstance(value, bool) or not isinstance(value, int | float):
+                raise TokenError(f"Token claim '{claim}' is not a timestamp")
+            if not 0 <= value <= MAX_TIMESTAMP:
+                raise TokenError(f"Token claim '{claim}' is out of range")
+    jti = payload.get(api_settings.JTI_CLAIM)
+    if jti is not None and (not isinstance(jti, str) or not 0 < len(jti) <= MAX_JTI_LENGTH):
+        raise TokenError("Token id is malformed")
+    token_type = payload.get(api_settings.TOKEN_TYPE_CLAIM)
+    if token_type is not None and not isinstance(token_type, str):
+        raise TokenError("Token type is malformed")
+    if api_settings.USER_ID_CLAIM in payload and (
+        parse_user_id(payload[api_settings.USER_ID_CLAIM]) is None
+    ):
+        raise TokenError("Token user id is malformed")
+
+
+class CheckedClaimsMixin:
+    payload: dict[str, Any]
+
+    def verify(self) -> None:
+        check_claims(self.payload)
+        try:
+            super().verify()  # type: ignore[misc]
+        except (ValueError, TypeError, OverflowError, OSError) as exc:
+            raise TokenError("Token claims are malformed") from exc
+
+
+class AccessToken(CheckedClaimsMixin, tokens.AccessToken):
+    pass
+
+
+class RefreshToken(CheckedClaimsMixin, tokens.RefreshToken):
+    access_token_class = AccessToken
