@@ -1,0 +1,258 @@
+"""Fixtures for the API fuzz tests (tests/fuzz/harness.py does the fuzzing).
+
+Every REST operation of the OpenAPI schema and every GraphQL root field becomes one
+test, parametrized at collection from the schema generators themselves; the test then
+fuzzes the operation as it appears in the app's own ``/api/schema/`` (or GraphQL
+introspection), once per identity: anonymous, a user, a staff user.
+
+The slice in ``make test`` shares ``NEXUS_FUZZ_SECONDS`` (60 s by default) between all
+of those runs; ``make fuzz`` lifts the cap and runs ``NEXUS_FUZZ_EXAMPLES`` per run.
+"""
+
+from __future__ import annotations
+
+import os
+import tempfile
+from pathlib import Path
+
+import pytest
+from django.core import signals
+from django.db import close_old_connections
+
+from tests.fuzz import harness
+
+_REPORTS = pytest.StashKey[list]()
+_BUDGET = pytest.StashKey[harness.Budget]()
+IDENTITIES = ("anonymous", "user", "staff")
+
+# Hypothesis keeps caches (and would keep an example database, which the runs do not use)
+# under ./.hypothesis: keep the checkout clean.
+os.environ.setdefault(
+    "HYPOTHESIS_STORAGE_DIRECTORY", str(Path(tempfile.gettempdir()) / "nexus-hypothesis")
+)
+
+
+# --- collection: one test per operation ---------------------------------------------------------
+
+
+def rest_operation_labels() -> list[str]:
+    """``METHOD /path`` for every operation the OpenAPI generator documents (the same
+    generator ``/api/schema/`` serves), without a request or a database."""
+    from drf_spectacular.drainage import GENERATOR_STATS
+    from drf_spectacular.settings import spectacular_settings
+
+    generator = spectacular_settings.DEFAULT_GENERATOR_CLASS()
+    with GENERATOR_STATS.silence():
+        schema = generator.get_schema(request=None, public=True)
+    methods = {"get", "put", "post", "delete", "options", "head", "patch", "trace"}
+    return [
+        f"{method.upper()} {path}"
+        for path, item in schema.get("paths", {}).items()
+        for method in item
+        if method in methods
+    ]
+
+
+def graphql_operation_labels() -> list[str]:
+    """``Query.<field>`` / ``Mutation.<field>`` for every root field of the schema."""
+    from django.conf import settings
+    from django.utils.module_loading import import_string
+
+    schema = import_string(settings.GRAPHENE["SCHEMA"]).graphql_schema
+    roots = (schema.query_type, schema.mutation_type)
+    return [f"{root.name}.{name}" for root in roots if root is not None for name in root.fields]
+
+
+def pytest_generate_tests(metafunc: pytest.Metafunc) -> None:
+    if "rest_operation" in metafunc.fixturenames:
+        metafunc.parametrize("rest_operation", rest_operation_labels())
+    if "graphql_operation" in metafunc.fixturenames:
+        metafunc.parametrize("graphql_operation", graphql_operation_labels())
+
+
+def pytest_terminal_summary(terminalreporter, exitstatus, config: pytest.Config) -> None:
+    reports: list[harness.OperationReport] = config.stash.get(_REPORTS, [])
+    if not reports:
+        return
+    budget = config.stash.get(_BUDGET, None)
+    elapsed = budget.finished - budget.started if budget is not None else 0.0
+    runs = [run for report in reports for run in report.runs]
+    failing = [report for report in reports if report.findings or report.errors]
+    findings = sum(len(report.findings) for report in reports)
+    fuzz = harness.FuzzSettings.from_env()
+    writer = terminalreporter
+    writer.section("API fuzzing (schemathesis)", sep="-")
+    writer.write_line(f"settings: {fuzz.describe()}")
+    writer.write_line(
+        f"operations: {len(reports)}, runs (operation x identity): {len(runs)}, "
+        f"cases sent: {sum(run.examples for run in runs)}, "
+        f"stopped by their time share: {sum(run.stopped_by_budget for run in runs)}, "
+        f"wall time: {elapsed:.1f} s"
+    )
+    writer.write_line(
+        f"distinct failures: {findings} on {len(failing)} operation(s)"
+        + (": " + ", ".join(report.operation for report in failing) if failing else "")
+    )
+    if config.getoption("verbose") > 0:
+        for report in reports:
+            statuses: dict[int, int] = {}
+            for run in report.runs:
+                for status, count in run.statuses.items():
+                    statuses[status] = statuses.get(status, 0) + count
+            spread = " ".join(f"{status}:{count}" for status, count in sorted(statuses.items()))
+            writer.write_line(
+                f"  {report.operation}: {report.examples} cases, "
+                f"{len(report.findings)} failure(s); statuses {spread}"
+            )
+
+
+# --- fixtures -------------------------------------------------------------------------------------
+
+
+@pytest.fixture(scope="session")
+def fuzz_settings() -> harness.FuzzSettings:
+    return harness.FuzzSettings.from_env()
+
+
+@pytest.fixture(scope="session")
+def fuzz_budget(request: pytest.FixtureRequest, fuzz_settings) -> harness.Budget:
+    """Started by the first fuzz test: schema loading and fixtures count against it too.
+    Shared by the fuzz tests that were selected (after -k/-m), once per identity."""
+    selected = [item for item in request.session.items if "fuzz_budget" in item.fixturenames]
+    budget = harness.Budget(fuzz_settings.seconds, len(selected) * len(IDENTITIES))
+    request.config.stash[_BUDGET] = budget
+    return budget
+
+
+@pytest.fixture(scope="session")
+def fuzz_reports(request: pytest.FixtureRequest) -> list[harness.OperationReport]:
+    return request.config.stash.setdefault(_REPORTS, [])
+
+
+@pytest.fixture(scope="session")
+def wsgi_app():
+    from config.wsgi import application
+
+    return application
+
+
+@pytest.fixture(scope="session")
+def _loaded_schemas() -> dict:
+    return {}
+
+
+@pytest.fixture
+def openapi_schema(in_process_requests, wsgi_app, _loaded_schemas):
+    """The app's own ``/api/schema/``, loaded through the WSGI app once per session."""
+    import schemathesis
+
+    if "openapi" not in _loaded_schemas:
+        _loaded_schemas["openapi"] = schemathesis.openapi.from_wsgi(
+            "/api/schema/?format=json", wsgi_app, config=schemathesis.Config()
+        )
+    return _loaded_schemas["openapi"]
+
+
+@pytest.fixture
+def graphql_schema(in_process_requests, wsgi_app, _loaded_schemas):
+    """``/graphql/``'s schema by introspection through the WSGI app, once per session."""
+    import schemathesis
+
+    if "graphql" not in _loaded_schemas:
+        _loaded_schemas["graphql"] = schemathesis.graphql.from_wsgi(
+            "/graphql/", wsgi_app, config=schemathesis.Config()
+        )
+    return _loaded_schemas["graphql"]
+
+
+@pytest.fixture
+def in_process_requests(db):
+    """Requests run in the test's thread, on its connection, inside its transaction. Like
+    Django's test client, keep the request signals from closing that connection (it is
+    in a transaction, so ``close_old_connections`` would drop it)."""
+    disconnected = [
+        signal
+        for signal in (signals.request_started, signals.request_finished)
+        if signal.disconnect(close_old_connections)
+    ]
+    yield
+    for signal in disconnected:
+        signal.connect(close_old_connections)
+
+
+@pytest.fixture
+def raised_throttle_rates(settings, monkeypatch) -> dict[str, str]:
+    """Every throttle scope at harness.HUGE_RATE. DRF's throttles copy the rates into a class
+    attribute at import (``SimpleRateThrottle.THROTTLE_RATES``), so overriding the setting
+    alone changes nothing: patch the attribute wherever a class defines it, then check
+    that every scoped throttle now allows ``harness.HUGE_NUM_REQUESTS``."""
+    current = settings.REST_FRAMEWORK.get("DEFAULT_THROTTLE_RATES", {})
+    rates = dict.fromkeys({*current, "anon", "user", "auth"}, harness.HUGE_RATE)
+    settings.REST_FRAMEWORK = {**settings.REST_FRAMEWORK, "DEFAULT_THROTTLE_RATES": rates}
+    classes = harness.throttle_classes()
+    for cls in classes:
+        if "THROTTLE_RATES" in vars(cls):
+            monkeypatch.setattr(cls, "THROTTLE_RATES", rates)
+    for cls in classes:
+        scope = vars(cls).get("scope")
+        if scope and scope in rates:
+            limit = cls().num_requests
+            assert limit == harness.HUGE_NUM_REQUESTS, f"{cls.__qualname__} still allows {limit}"
+    return rates
+
+
+@pytest.fixture
+def fuzz_identities(db) -> list[harness.Identity]:
+    """Anonymous, a customer with a few notifications, and a staff user."""
+    from tests.core.factories import NotificationFactory, UserFactory
+
+    user = UserFactory()
+    NotificationFactory.create_batch(3, user=user)
+    staff = UserFactory(is_staff=True)
+    identities = [
+        harness.ANONYMOUS,
+        harness.bearer("user", user),
+        harness.bearer("staff", staff),
+    ]
+    assert [identity.name for identity in identities] == list(IDENTITIES)
+    return identities
+
+
+@pytest.fixture
+def fuzz_run(
+    in_process_requests,
+    raised_throttle_rates,
+    fuzz_identities,
+    fuzz_settings,
+    fuzz_budget,
+    fuzz_reports,
+    wsgi_app,
+):
+    """Fuzz one operation as every identity with the given checks; fail with every
+    distinct failure found."""
+    from werkzeug.test import Client
+
+    def problem_page_status(path: str) -> int:
+        return Client(wsgi_app).get(path).status_code
+
+    problem_check = harness.problem_type_check(problem_page_status)
+
+    def run(operation, checks: list, *, graphql: bool = False) -> harness.OperationReport:
+        report = harness.OperationReport(operation.label)
+        fuzz_reports.append(report)
+        for identity in fuzz_identities:
+            harness.fuzz_operation(
+                operation,
+                identity,
+                checks=[*checks, problem_check, harness.throttle_check],
+                fuzz=fuzz_settings,
+                deadline=fuzz_budget.next_deadline(),
+                report=report,
+                graphql=graphql,
+            )
+        fuzz_budget.finished = fuzz_budget.clock()
+        if report.findings or report.errors:
+            pytest.fail(report.render(), pytrace=False)
+        return report
+
+    return run
