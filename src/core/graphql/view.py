@@ -58,7 +58,11 @@ class GraphQLRequestError(Exception):
 
 def error_response(error: GraphQLRequestError) -> HttpResponse:
     body = {"errors": [{"message": error.message, "extensions": {"code": error.code}}]}
-    response = HttpResponse(json.dumps(body), status=error.status, content_type="application/json")
+    response = HttpResponse(
+        json.dumps(body, separators=(",", ":")),
+        status=error.status,
+        content_type="application/json",
+    )
     for name, value in error.headers.items():
         response[name] = value
     return response
