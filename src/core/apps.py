@@ -12,3 +12,7 @@ class CoreConfig(AppConfig):
         handlers.register()
         # The outbox relay publishes tasks whose broker publish failed (broker outage).
         tasking.register_periodic("core.outbox-relay", "core.tasks.outbox_relay_task", 30.0)
+        # Idempotency keys live a day.
+        tasking.register_periodic(
+            "core.idempotency-purge", "core.tasks.idempotency_keys_purge_task", 3600.0
+        )

@@ -164,3 +164,27 @@ def lookup_problem(code: str) -> Problem | None:
 def catalogue() -> list[Problem]:
     """Every problem type, core's first, then each context's, alphabetically."""
     return sorted(_CATALOGUE.values(), key=lambda p: (p.context != "core", p.context, p.code))
+
+
+class ProblemError(Exception):
+    """A refusal with a catalogued problem, raised by services (which know neither DRF
+    nor graphene): REST answers it as problem details with ``problem.status``, GraphQL
+    as an error with ``extensions.code``. ``extra`` members are added to the body
+    (e.g. ``available=3``); ``retry_after`` becomes a ``Retry-After`` header."""
+
+    def __init__(
+        self, problem: Problem, detail: str, *, retry_after: int | None = None, **extra: object
+    ) -> None:
+        super().__init__(detail)
+        self.problem = problem
+        self.detail = detail
+        self.retry_after = retry_after
+        reserved = RESERVED_MEMBERS & extra.keys()
+        if reserved:
+            raise ValueError(f"problem members {sorted(reserved)} are reserved")
+        self.extra = extra
+
+
+RESERVED_MEMBERS = frozenset(
+    {"type", "title", "status", "detail", "code", "instance", "request_id", "errors"}
+)

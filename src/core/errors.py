@@ -13,6 +13,7 @@ from typing import Any
 from django.conf import settings
 from django.core.exceptions import (
     BadRequest,
+    ObjectDoesNotExist,
     RequestDataTooBig,
     SuspiciousOperation,
     TooManyFieldsSent,
@@ -27,9 +28,10 @@ from rest_framework import exceptions as drf_exceptions
 from rest_framework.renderers import JSONRenderer
 from rest_framework.response import Response
 from rest_framework.serializers import as_serializer_error
+from rest_framework.settings import api_settings
 from rest_framework.views import set_rollback
 
-from core.error_codes import ProblemCode, lookup_problem
+from core.error_codes import ProblemCode, ProblemError, lookup_problem
 from core.logging import get_request_id
 
 logger = logging.getLogger(__name__)
@@ -128,7 +130,10 @@ def _field_errors(detail: Any) -> dict[str, list[dict[str, str]]]:
         path, node = stack.pop()
         if isinstance(node, dict):
             for key, value in reversed(list(node.items())):
-                stack.append((f"{path}.{key}" if path else str(key), value))
+                if key == api_settings.NON_FIELD_ERRORS_KEY and path:
+                    stack.append((path, value))  # about the list or object at `path` itself
+                else:
+                    stack.append((f"{path}.{key}" if path else str(key), value))
         elif isinstance(node, list):
             for index in reversed(range(len(node))):
                 item = node[index]
@@ -213,6 +218,23 @@ def problem_exception_handler(exc: Exception, context: dict[str, Any]) -> Respon
         request.accepted_renderer = JSONRenderer()
         request.accepted_media_type = PROBLEM_CONTENT_TYPE
 
+    if isinstance(exc, ProblemError):
+        set_rollback()
+        headers = {"Retry-After": str(exc.retry_after)} if exc.retry_after else {}
+        return Response(
+            problem_body(
+                status=exc.problem.status,
+                code=exc.problem.code,
+                title=exc.problem.title,
+                detail=exc.detail,
+                instance=instance,
+                **exc.extra,
+            ),
+            status=exc.problem.status,
+            headers=headers,
+            content_type=PROBLEM_CONTENT_TYPE,
+        )
+
     refused = refused_request(exc)
     if refused is not None:
         log_refusal(exc, instance)
@@ -229,8 +251,9 @@ def problem_exception_handler(exc: Exception, context: dict[str, Any]) -> Respon
     if isinstance(exc, DjangoValidationError):
         # Services raise Django's ValidationError (they do not import DRF).
         exc = drf_exceptions.ValidationError(detail=as_serializer_error(exc))
-    elif isinstance(exc, Http404):
-        exc = drf_exceptions.NotFound()
+    elif isinstance(exc, Http404 | ObjectDoesNotExist):
+        # Services raise Model.DoesNotExist for what the caller may not see or that is gone.
+        exc = drf_exceptions.NotFound(str(exc) if isinstance(exc, ObjectDoesNotExist) else None)
     elif isinstance(exc, DjangoPermissionDenied):
         exc = drf_exceptions.PermissionDenied()
 

@@ -97,3 +97,30 @@ class TaskOutbox(models.Model):
 
     def __str__(self) -> str:
         return f"{self.task_name} #{self.pk}"
+
+
+class IdempotencyKey(models.Model):
+    """A client's ``Idempotency-Key`` for one kind of write, with the response it got.
+
+    The row is inserted (committed) before the write runs, so a concurrent retry
+    sees it in progress; the write and the stored response commit together, so a
+    crash leaves no response and no write. Keys expire after a day.
+    """
+
+    user = models.ForeignKey("core.User", on_delete=models.CASCADE, related_name="+")
+    scope = models.CharField(max_length=64)
+    key = models.CharField(max_length=255)
+    request_hash = models.CharField(max_length=64)
+    status_code = models.PositiveSmallIntegerField(null=True, blank=True)
+    response_body = models.JSONField(null=True, blank=True)
+    created_at = models.DateTimeField(db_index=True)
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(
+                fields=["user", "scope", "key"], name="core_idempotency_key_unique"
+            )
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.scope}:{self.key}"

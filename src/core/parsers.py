@@ -94,3 +94,23 @@ class JSONParser(parsers.JSONParser):
             return loads(text)
         except JSONInputError as exc:
             raise ParseError(f"JSON parse error - {exc}") from None
+
+
+def _refuse_nul_fields(data: Any) -> Any:
+    """Form fields: the same NUL rule as JSON (PostgreSQL cannot store or compare it)."""
+    for key, values in data.lists():
+        if "\x00" in key or any(isinstance(v, str) and "\x00" in v for v in values):
+            raise ParseError("Form fields may not contain NUL (%00).")
+    return data
+
+
+class FormParser(parsers.FormParser):
+    def parse(self, stream: Any, media_type: str | None = None, parser_context: Any = None) -> Any:
+        return _refuse_nul_fields(super().parse(stream, media_type, parser_context))
+
+
+class MultiPartParser(parsers.MultiPartParser):
+    def parse(self, stream: Any, media_type: str | None = None, parser_context: Any = None) -> Any:
+        result = super().parse(stream, media_type, parser_context)
+        _refuse_nul_fields(result.data)
+        return result

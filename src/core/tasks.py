@@ -15,3 +15,10 @@ def notification_email_task(notification_id: int) -> bool:
 @shared_task(name="core.tasks.outbox_relay_task", acks_late=False)
 def outbox_relay_task() -> int:
     return tasking.outbox_relay()
+
+
+@shared_task(name="core.tasks.idempotency_keys_purge_task")
+def idempotency_keys_purge_task() -> int:
+    from core.idempotency import idempotency_keys_purge
+
+    return idempotency_keys_purge()

@@ -5,10 +5,25 @@ class ShopConfig(AppConfig):
     name = "shop"
     verbose_name = "Shop"
     default_auto_field = "django.db.models.BigAutoField"
+    # Called by `manage.py seed_demo` (core) after the demo accounts exist.
+    demo_seed = "shop.demo.demo_seed"
     # Read by core (landing page, domain index) without importing this app.
     nexus_domain = {
         "summary": (
-            "A catalog with variants and stock, carts, and a checkout that never oversells, "
-            "with idempotent order placement."
+            "A category tree and a catalog with full-text search and keyset pagination, "
+            "carts, and an idempotent checkout that never oversells; orders with a "
+            "lifecycle, offline payments and signed card webhooks."
         ),
     }
+
+    def ready(self) -> None:
+        from core.tasking import register_periodic
+        from shop import error_codes  # noqa: F401  (registers the shop's problem codes)
+
+        # Beat records what readers already see (expired orders) and sends the notices.
+        register_periodic(
+            "shop.expire-overdue-orders", "shop.tasks.orders_expire_overdue_task", 300.0
+        )
+        register_periodic(
+            "shop.clear-abandoned-carts", "shop.tasks.carts_clear_abandoned_task", 3600.0
+        )

@@ -508,3 +508,20 @@ def test_the_graphql_view_answers_json_to_non_graphql_methods(client):
 
     assert response.status_code == 405
     assert response["Allow"] == "GET, POST"
+
+
+@pytest.mark.parametrize("multipart", [False, True])
+def test_nul_in_form_fields_is_a_400_and_registers_no_one(client, multipart):
+    fields = {"username": "nul\x00user", "email": "nul@example.test", "password": STRONG}
+
+    if multipart:
+        response = client.post(REGISTER, fields)
+    else:
+        from urllib.parse import urlencode
+
+        response = client.post(
+            REGISTER, urlencode(fields), content_type="application/x-www-form-urlencoded"
+        )
+
+    assert_problem(response, 400, "parse_error")
+    assert not User.objects.exists()

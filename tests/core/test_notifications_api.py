@@ -78,16 +78,21 @@ def test_cursor_page_is_stable_when_new_notifications_arrive(auth_client, user):
     assert _ids(second) == _newest_first(older)[2:]
 
 
-def test_page_size_is_capped_at_100(auth_client, user):
+def test_page_size_goes_up_to_100_and_beyond_is_a_400(auth_client, user):
     Notification.objects.bulk_create(
         [Notification(user=user, kind="test", title=f"n{i}") for i in range(105)]
     )
 
-    response = auth_client.get(LIST, {"page_size": 500})
+    full = auth_client.get(LIST, {"page_size": 100})
+    over = auth_client.get(LIST, {"page_size": 500})
+    malformed = auth_client.get(LIST, {"page_size": "abc"})
 
-    assert response.status_code == 200
-    assert len(response.json()["results"]) == 100
-    assert response.json()["next"] is not None
+    assert full.status_code == 200
+    assert len(full.json()["results"]) == 100
+    assert full.json()["next"] is not None
+    for refused in (over, malformed):
+        assert refused.status_code == 400
+        assert list(refused.json()["errors"]) == ["page_size"]
 
 
 def test_page_size_can_be_smaller(auth_client, user):

@@ -60,6 +60,8 @@ MIDDLEWARE = [
     "csp.middleware.CSPMiddleware",
     "core.middleware.ProblemFallbackMiddleware",
     "django.middleware.security.SecurityMiddleware",
+    # ETag on GET responses and 304 for If-None-Match (catalog clients revalidate cheaply).
+    "django.middleware.http.ConditionalGetMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "corsheaders.middleware.CorsMiddleware",
     "core.middleware.MalformedRequestMiddleware",
@@ -236,8 +238,8 @@ REST_FRAMEWORK = {
     "DEFAULT_RENDERER_CLASSES": ["rest_framework.renderers.JSONRenderer"],
     "DEFAULT_PARSER_CLASSES": [
         "core.parsers.JSONParser",
-        "rest_framework.parsers.FormParser",
-        "rest_framework.parsers.MultiPartParser",
+        "core.parsers.FormParser",
+        "core.parsers.MultiPartParser",
     ],
     "DEFAULT_CONTENT_NEGOTIATION_CLASS": "core.negotiation.FallbackContentNegotiation",
     "DEFAULT_PAGINATION_CLASS": "core.pagination.PageNumberPagination",
@@ -334,6 +336,16 @@ GRAPHQL_MAX_FIELDS = env.int("GRAPHQL_MAX_FIELDS", default=500)
 # default to on; turning introspection off also leaves GraphiQL without its docs.
 GRAPHQL_INTROSPECTION = env.bool("GRAPHQL_INTROSPECTION", default=True)
 GRAPHQL_GRAPHIQL = env.bool("GRAPHQL_GRAPHIQL", default=True)
+
+# --- shop -------------------------------------------------------------------
+
+# An unpaid order (bank transfer, card) expires this long after it is placed and
+# its stock goes back on sale.
+SHOP_PAYMENT_WINDOW_MINUTES = env.int("SHOP_PAYMENT_WINDOW_MINUTES", default=24 * 60)
+# Carts nobody touched for this many days are emptied (beat).
+SHOP_CART_ABANDONED_DAYS = env.int("SHOP_CART_ABANDONED_DAYS", default=30)
+# The card provider's webhook signing secret; empty refuses every webhook.
+SHOP_WEBHOOK_SECRET = env("SHOP_WEBHOOK_SECRET", default="")
 
 # --- CORS and security ------------------------------------------------------
 

@@ -39,6 +39,7 @@ from rest_framework.settings import api_settings
 
 from core import parsers
 from core.authentication import JWTAuthentication
+from core.error_codes import ProblemError
 from core.graphql.graphiql import OfflineGraphiQLMixin
 from core.graphql.validation import TOO_COMPLEX, validation_rules
 
@@ -271,6 +272,11 @@ class NexusGraphQLView(OfflineGraphiQLMixin, GraphQLView):
         original = error.original_error
         if original is None or isinstance(original, _CLIENT_ERRORS):
             return dict(error.formatted)
+        if isinstance(original, ProblemError):
+            formatted = dict(error.formatted)
+            formatted["message"] = original.detail
+            formatted["extensions"] = {"code": original.problem.code, **original.extra}
+            return formatted
         if isinstance(original, ObjectDoesNotExist):
             formatted = dict(error.formatted)
             formatted["message"] = "Not found."

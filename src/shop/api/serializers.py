@@ -1,0 +1,269 @@
+from __future__ import annotations
+
+from decimal import Decimal
+from typing import Any
+
+from rest_framework import serializers
+
+from core.api.fields import IdField
+from shop import services
+from shop.models import MAX_QUANTITY, Category, Order, OrderStatus, PaymentMethod, Product
+
+# --- catalog ------------------------------------------------------------------------------
+
+
+class CategoryRefSerializer(serializers.Serializer):
+    slug = serializers.SlugField()
+    name = serializers.CharField()
+
+
+class CategoryNodeSerializer(serializers.Serializer):
+    id = serializers.IntegerField()
+    slug = serializers.SlugField()
+    name = serializers.CharField()
+    description = serializers.CharField()
+    depth = serializers.IntegerField(help_text="0 for a top-level category.")
+    parent = serializers.SlugField(allow_null=True, help_text="The parent's slug.")
+    product_count = serializers.IntegerField(
+        help_text="Active products in this category and all its descendants."
+    )
+    children = serializers.ListField(
+        child=serializers.DictField(), help_text="Subcategories, shaped like this one."
+    )
+
+
+class CategoryWriteSerializer(serializers.Serializer):
+    name = serializers.CharField(max_length=120)
+    slug = serializers.SlugField(max_length=140)
+    description = serializers.CharField(required=False, allow_blank=True, max_length=5000)
+    parent = serializers.SlugRelatedField(
+        slug_field="slug",
+        queryset=Category.objects.all(),
+        required=False,
+        allow_null=True,
+        help_text="The parent category's slug; null for a top-level category.",
+    )
+
+
+class ProductSerializer(serializers.ModelSerializer):
+    category = CategoryRefSerializer(read_only=True)
+    price = serializers.DecimalField(max_digits=12, decimal_places=2, coerce_to_string=True)
+    stock = serializers.IntegerField(help_text="Units available now (read live).")
+    popularity = serializers.IntegerField(help_text="Units sold in paid orders.")
+    image_urls = serializers.ListField(child=serializers.URLField())
+
+    class Meta:
+        model = Product
+        fields = (
+            "id",
+            "slug",
+            "name",
+            "sku",
+            "description",
+            "price",
+            "currency",
+            "stock",
+            "is_active",
+            "category",
+            "image_urls",
+            "popularity",
+            "created_at",
+            "updated_at",
+        )
+        read_only_fields = fields
+
+
+class ProductWriteSerializer(serializers.Serializer):
+    category = serializers.SlugRelatedField(slug_field="slug", queryset=Category.objects.all())
+    name = serializers.CharField(max_length=200)
+    slug = serializers.SlugField(max_length=220)
+    sku = serializers.CharField(max_length=64)
+    description = serializers.CharField(required=False, allow_blank=True, max_length=20_000)
+    price = serializers.DecimalField(
+        max_digits=12, decimal_places=2, min_value=Decimal("0"), coerce_to_string=True
+    )
+    currency = serializers.RegexField(r"^[A-Z]{3}\Z", required=False, help_text="ISO 4217.")
+    stock = serializers.IntegerField(min_value=0, max_value=2**31 - 1, required=False)
+    low_stock_threshold = serializers.IntegerField(min_value=0, max_value=2**31 - 1, required=False)
+    is_active = serializers.BooleanField(required=False)
+    image_urls = serializers.ListField(
+        child=serializers.URLField(max_length=500), max_length=10, required=False
+    )
+
+
+class ProductFilterSerializer(serializers.Serializer):
+    """The list's query parameters; anything else is refused."""
+
+    category = serializers.SlugField(
+        required=False, help_text="A category slug; its subcategories are included."
+    )
+    min_price = serializers.DecimalField(
+        max_digits=12, decimal_places=2, min_value=Decimal("0"), required=False
+    )
+    max_price = serializers.DecimalField(
+        max_digits=12, decimal_places=2, min_value=Decimal("0"), required=False
+    )
+    in_stock = serializers.BooleanField(
+        required=False, allow_null=True, default=None, help_text="true or false."
+    )
+    search = serializers.CharField(required=False, max_length=200, help_text="Words to find.")
+
+    def validate(self, attrs: dict[str, Any]) -> dict[str, Any]:
+        low, high = attrs.get("min_price"), attrs.get("max_price")
+        if low is not None and high is not None and low > high:
+            raise serializers.ValidationError(
+                {"max_price": ["Must be at least min_price."]}, code="invalid"
+            )
+        return attrs
+
+
+# --- cart ---------------------------------------------------------------------------------
+
+
+class CartProductSerializer(serializers.Serializer):
+    id = serializers.IntegerField()
+    slug = serializers.SlugField()
+    name = serializers.CharField()
+    price = serializers.DecimalField(max_digits=12, decimal_places=2)
+    currency = serializers.CharField()
+    stock = serializers.IntegerField()
+    is_active = serializers.BooleanField()
+
+
+class CartItemSerializer(serializers.Serializer):
+    id = serializers.IntegerField(read_only=True)
+    product = CartProductSerializer(read_only=True)
+    quantity = serializers.IntegerField(read_only=True)
+    line_total = serializers.SerializerMethodField()
+
+    def get_line_total(self, item: Any) -> str:
+        return str(item.product.price * item.quantity)
+
+
+class CartSerializer(serializers.Serializer):
+    items = serializers.SerializerMethodField()
+    item_count = serializers.SerializerMethodField(help_text="Units in the cart.")
+    total = serializers.SerializerMethodField(help_text="Sum of the lines (decimal string).")
+    currency = serializers.SerializerMethodField()
+
+    def get_items(self, cart: Any) -> list[dict[str, Any]]:
+        return CartItemSerializer(cart.prefetched_items, many=True).data
+
+    def get_item_count(self, cart: Any) -> int:
+        return sum(item.quantity for item in cart.prefetched_items)
+
+    def get_total(self, cart: Any) -> str:
+        return str(
+            sum((i.product.price * i.quantity for i in cart.prefetched_items), Decimal("0.00"))
+        )
+
+    def get_currency(self, cart: Any) -> str | None:
+        currencies = {item.product.currency for item in cart.prefetched_items}
+        return currencies.pop() if len(currencies) == 1 else None
+
+
+class CartItemAddSerializer(serializers.Serializer):
+    product = IdField(help_text="The product's id.")
+    quantity = serializers.IntegerField(min_value=1, max_value=MAX_QUANTITY, default=1)
+
+
+class CartItemUpdateSerializer(serializers.Serializer):
+    quantity = serializers.IntegerField(min_value=1, max_value=MAX_QUANTITY)
+
+
+class CheckoutSerializer(serializers.Serializer):
+    shipping_address = serializers.CharField(required=False, allow_blank=True, max_length=1000)
+    payment_method = serializers.ChoiceField(
+        choices=PaymentMethod.choices, default=PaymentMethod.BANK_TRANSFER
+    )
+
+
+# --- orders -------------------------------------------------------------------------------
+
+
+class OrderItemInputSerializer(serializers.Serializer):
+    product = IdField()
+    quantity = serializers.IntegerField(min_value=1, max_value=MAX_QUANTITY)
+
+
+class OrderCreateSerializer(CheckoutSerializer):
+    items = OrderItemInputSerializer(many=True, max_length=services.MAX_ORDER_LINES)
+
+
+class OrderLineSerializer(serializers.Serializer):
+    product = serializers.IntegerField(
+        source="product_id", allow_null=True, help_text="Null once the product is deleted."
+    )
+    name = serializers.CharField(source="product_name")
+    sku = serializers.CharField(source="product_sku")
+    unit_price = serializers.DecimalField(max_digits=12, decimal_places=2)
+    currency = serializers.CharField()
+    quantity = serializers.IntegerField()
+    line_total = serializers.DecimalField(max_digits=14, decimal_places=2)
+
+
+class OrderSerializer(serializers.ModelSerializer):
+    status = serializers.SerializerMethodField(
+        help_text="pending, paid, shipped, delivered, cancelled or expired (an unpaid order "
+        "past payment_due_at is expired)."
+    )
+    lines = OrderLineSerializer(many=True, read_only=True)
+    total = serializers.DecimalField(max_digits=14, decimal_places=2)
+    user = serializers.IntegerField(source="user_id")
+
+    class Meta:
+        model = Order
+        fields = (
+            "id",
+            "user",
+            "status",
+            "payment_method",
+            "currency",
+            "total",
+            "shipping_address",
+            "lines",
+            "created_at",
+            "updated_at",
+            "payment_due_at",
+            "paid_at",
+            "shipped_at",
+            "delivered_at",
+            "closed_at",
+        )
+        read_only_fields = fields
+
+    def get_status(self, order: Order) -> str:
+        return services.effective_status(order)
+
+
+class OrderFilterSerializer(serializers.Serializer):
+    status = serializers.ChoiceField(choices=OrderStatus.choices, required=False)
+
+
+class TransitionSerializer(serializers.Serializer):
+    status = serializers.ChoiceField(
+        choices=[
+            OrderStatus.PAID,
+            OrderStatus.SHIPPED,
+            OrderStatus.DELIVERED,
+            OrderStatus.CANCELLED,
+        ]
+    )
+
+
+class WebhookReceiptSerializer(serializers.Serializer):
+    received = serializers.BooleanField()
+    duplicate = serializers.BooleanField(help_text="True when this event was already applied.")
+    order = serializers.IntegerField()
+    status = serializers.CharField()
+
+
+class ProductPageSerializer(serializers.Serializer):
+    next = serializers.URLField(allow_null=True, help_text="The next page; null on the last.")
+    results = ProductSerializer(many=True)
+
+
+class OrderPageSerializer(serializers.Serializer):
+    next = serializers.URLField(allow_null=True)
+    previous = serializers.URLField(allow_null=True)
+    results = OrderSerializer(many=True)

@@ -1,0 +1,97 @@
+"""Bulk-create a generated catalog at scale, for benchmarks and load tests."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from django.core.management.base import BaseCommand, CommandError
+from django.db import connection
+
+from shop.demo import DEFAULT_LEAVES, SEED_SKU_PREFIX, catalog_seed
+
+
+def _positive(value: str) -> int:
+    number = int(value)
+    if number < 1:
+        raise ValueError(value)
+    return number
+
+
+class Command(BaseCommand):
+    help = (
+        "Bulk-create a generated catalog: a three-level category tree and N products "
+        f"(SKUs {SEED_SKU_PREFIX}00000001...), log-normal prices of 5-2000 EUR, stock mostly "
+        "above zero, a few inactive. Safe to re-run: it tops the generated products up to N "
+        "(existing ones are kept, none duplicated; a second run with the same N creates "
+        "nothing) and reuses the tree. PostgreSQL loads with COPY (about 100k products in "
+        "well under a minute on two cores); other databases use bulk_create."
+    )
+
+    def add_arguments(self, parser: Any) -> None:
+        parser.add_argument(
+            "--products",
+            type=_positive,
+            required=True,
+            help="How many generated products should exist afterwards.",
+        )
+        parser.add_argument(
+            "--categories",
+            type=_positive,
+            default=DEFAULT_LEAVES,
+            help=(
+                "Leaf categories (default %(default)s): the 6/15/35 demo tree replicated, "
+                "about one middle category per 2.3 leaves and one top per 6."
+            ),
+        )
+        parser.add_argument(
+            "--batch",
+            type=_positive,
+            default=5000,
+            help="Products per COPY or bulk_create (default %(default)s).",
+        )
+        parser.add_argument(
+            "--method",
+            choices=("auto", "copy", "bulk"),
+            default="auto",
+            help="copy (PostgreSQL only), bulk (bulk_create) or auto (copy on PostgreSQL).",
+        )
+
+    def handle(self, *args: Any, **options: Any) -> None:
+        if options["method"] == "copy" and connection.vendor != "postgresql":
+            raise CommandError("--method copy needs PostgreSQL; use --method bulk.")
+        tty = self.stdout.isatty()
+        shown = {"at": -1.0}
+
+        def progress(done: int, total: int, seconds: float) -> None:
+            # A live line on a terminal; in logs, a line every five seconds and the last.
+            if not tty and done < total and seconds - shown["at"] < 5:
+                return
+            shown["at"] = seconds
+            rate = done / seconds if seconds else 0.0
+            eta = (total - done) / rate if rate else 0.0
+            width = 30
+            filled = int(width * done / total)
+            line = (
+                f"[{'#' * filled}{'.' * (width - filled)}] {done:,}/{total:,} products "
+                f"{rate:,.0f}/s, {seconds:.0f}s elapsed, eta {eta:.0f}s"
+            )
+            self.stdout.write(("\r" + line) if tty else line, ending="" if tty else "\n")
+            self.stdout.flush()
+
+        report = catalog_seed(
+            products=options["products"],
+            leaves=options["categories"],
+            batch=options["batch"],
+            method=options["method"],
+            progress=progress,
+        )
+        if tty and report.created:
+            self.stdout.write("")
+        rate = report.created / report.seconds if report.seconds else 0.0
+        self.stdout.write(
+            self.style.SUCCESS(
+                f"seed_shop: {report.existing:,} generated products existed, created "
+                f"{report.created:,} in {report.seconds:.1f}s ({rate:,.0f}/s, {report.method}); "
+                f"{report.categories} leaf categories"
+            )
+        )

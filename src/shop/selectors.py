@@ -1,0 +1,159 @@
+"""Shop reads, shaped for the API: a fixed number of queries whatever the page size."""
+
+from __future__ import annotations
+
+from decimal import Decimal
+from typing import Any
+
+from django.contrib.postgres.search import SearchQuery, SearchRank
+from django.db import connection
+from django.db.models import Count, F, FloatField, Prefetch, Q, QuerySet
+from django.db.models.functions import Cast
+from django.utils import timezone
+
+from core import roles
+from shop.models import Cart, CartItem, Category, Order, OrderLine, OrderStatus, Product
+
+
+def category_tree() -> list[dict[str, Any]]:
+    """Every category with the number of active products in its subtree, nested.
+    Two queries, whatever the size of the tree."""
+    categories = list(Category.objects.order_by("path"))
+    direct = dict(
+        Product.objects.filter(is_active=True)
+        .values_list("category_id")
+        .annotate(n=Count("id"))
+        .values_list("category_id", "n")
+    )
+    nodes = {
+        category.pk: {
+            "id": category.pk,
+            "slug": category.slug,
+            "name": category.name,
+            "description": category.description,
+            "depth": category.depth,
+            "parent": None,
+            "product_count": 0,
+            "children": [],
+        }
+        for category in categories
+    }
+    parents = {category.pk: category.parent_id for category in categories}
+    for category in categories:
+        count = direct.get(category.pk, 0)
+        node_id: int | None = category.pk
+        while node_id is not None:  # add to the category and each ancestor
+            nodes[node_id]["product_count"] += count
+            node_id = parents.get(node_id)
+    roots = []
+    by_id = {category.pk: category for category in categories}
+    for category in categories:  # ordered by path: parents come first
+        node = nodes[category.pk]
+        if category.parent_id is None:
+            roots.append(node)
+        else:
+            node["parent"] = by_id[category.parent_id].slug
+            nodes[category.parent_id]["children"].append(node)
+    return roots
+
+
+def category_by_slug(slug: str) -> Category:
+    return Category.objects.select_related("parent").get(slug=slug)
+
+
+def category_subtree_ids(slug: str) -> list[int] | None:
+    """The ids of a category and its descendants, or None if no such category."""
+    category = Category.objects.filter(slug=slug).values("path").first()
+    if category is None:
+        return None
+    return list(
+        Category.objects.filter(path__startswith=category["path"]).values_list("pk", flat=True)
+    )
+
+
+def product_queryset(*, staff: bool) -> QuerySet[Product]:
+    products = Product.objects.select_related("category").defer("search_vector")
+    return products if staff else products.filter(is_active=True)
+
+
+def product_filter(
+    products: QuerySet[Product],
+    *,
+    category_ids: list[int] | None = None,
+    min_price: Decimal | None = None,
+    max_price: Decimal | None = None,
+    in_stock: bool | None = None,
+    search: str | None = None,
+) -> QuerySet[Product]:
+    if category_ids is not None:
+        products = products.filter(category_id__in=category_ids)
+    if min_price is not None:
+        products = products.filter(price__gte=min_price)
+    if max_price is not None:
+        products = products.filter(price__lte=max_price)
+    if in_stock is True:
+        products = products.filter(stock__gt=0)
+    elif in_stock is False:
+        products = products.filter(stock=0)
+    if search:
+        products = product_search(products, search)
+    return products
+
+
+def product_search(products: QuerySet[Product], text: str) -> QuerySet[Product]:
+    """PostgreSQL: the stored weighted vector (name above description) against a
+    web-style query, ranked (``rank``); SQLite: every word in the name or description."""
+    if connection.vendor == "postgresql":
+        query = SearchQuery(text, search_type="websearch", config="english")
+        return products.filter(search_vector=query).annotate(
+            rank=Cast(SearchRank(F("search_vector"), query), FloatField())
+        )
+    for word in text.split()[:10]:
+        products = products.filter(Q(name__icontains=word) | Q(description__icontains=word))
+    return products.annotate(rank=Cast(F("popularity"), FloatField()))
+
+
+def product_live_fields(ids: list[int]) -> dict[int, tuple[int, int]]:
+    """Stock and popularity change with every sale: read live, one indexed query."""
+    return {
+        pk: (stock, popularity)
+        for pk, stock, popularity in Product.objects.filter(pk__in=ids).values_list(
+            "pk", "stock", "popularity"
+        )
+    }
+
+
+def cart_detail(*, user: Any) -> Cart:
+    cart = Cart.objects.filter(user=user).first()
+    if cart is None:
+        cart = Cart(user=user)
+        cart.prefetched_items = []  # type: ignore[attr-defined]
+        return cart
+    cart.prefetched_items = list(  # type: ignore[attr-defined]
+        CartItem.objects.filter(cart=cart).select_related("product").order_by("id")
+    )
+    return cart
+
+
+def order_list(*, user: Any, status: str | None = None) -> QuerySet[Order]:
+    """Own orders; staff see everyone's. Lines are prefetched (two queries a page).
+    ``status`` is the status a reader sees: an unpaid order past its deadline is
+    ``expired`` even before beat records it."""
+    orders = Order.objects.all()
+    if not roles.is_site_staff(user):
+        orders = orders.filter(user=user)
+    if status:
+        now = timezone.now()
+        overdue = Q(status=OrderStatus.PENDING, payment_due_at__lte=now)
+        if status == OrderStatus.EXPIRED:
+            orders = orders.filter(Q(status=OrderStatus.EXPIRED) | overdue)
+        elif status == OrderStatus.PENDING:
+            orders = orders.filter(status=OrderStatus.PENDING).exclude(overdue)
+        else:
+            orders = orders.filter(status=status)
+    return orders.prefetch_related(Prefetch("lines", queryset=OrderLine.objects.order_by("id")))
+
+
+def order_for(*, user: Any, order_id: int) -> Order:
+    """An order the user may see (their own, or any for staff); DoesNotExist otherwise."""
+    return order_list(user=user).get(pk=order_id)

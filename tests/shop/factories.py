@@ -1,0 +1,149 @@
+"""Shop test data, built through ``shop.services`` so category paths, search
+vectors and cache invalidation are what the product does; and API clients that
+carry real bearer tokens."""
+
+from __future__ import annotations
+
+import hashlib
+import hmac
+import itertools
+import json
+import time
+from decimal import Decimal
+from typing import Any
+
+from rest_framework.test import APIClient
+from rest_framework_simplejwt.tokens import AccessToken
+
+from shop import services
+from shop.models import Category, Order, Product
+from tests.core.factories import UserFactory
+
+CATEGORIES = "/api/v1/shop/categories/"
+PRODUCTS = "/api/v1/shop/products/"
+CART = "/api/v1/shop/cart/"
+CART_ITEMS = "/api/v1/shop/cart/items/"
+CHECKOUT = "/api/v1/shop/cart/checkout/"
+ORDERS = "/api/v1/shop/orders/"
+WEBHOOK = "/api/v1/shop/payments/webhook/"
+WEBHOOK_SECRET = "whsec-test-0123456789"
+
+_sequence = itertools.count(1)
+
+
+def category_url(slug: str) -> str:
+    return f"{CATEGORIES}{slug}/"
+
+
+def product_url(pk: int) -> str:
+    return f"{PRODUCTS}{pk}/"
+
+
+def cart_item_url(pk: int) -> str:
+    return f"{CART_ITEMS}{pk}/"
+
+
+def order_url(pk: int, action: str = "") -> str:
+    return f"{ORDERS}{pk}/{action + '/' if action else ''}"
+
+
+def customer(**kwargs: Any):
+    return UserFactory(**kwargs)
+
+
+def staff(**kwargs: Any):
+    return UserFactory(is_staff=True, **kwargs)
+
+
+def client_for(user: Any = None) -> APIClient:
+    """An API client; with a user, it sends that user's bearer token."""
+    client = APIClient()
+    if user is not None:
+        client.credentials(HTTP_AUTHORIZATION=f"Bearer {AccessToken.for_user(user)}")
+    return client
+
+
+def make_category(name: str | None = None, *, slug: str | None = None, parent=None) -> Category:
+    n = next(_sequence)
+    name = name or f"Category {n}"
+    return services.category_create(
+        name=name, slug=slug or f"{name.lower().replace(' ', '-')}-{n}", parent=parent
+    )
+
+
+def make_product(category: Category | None = None, **overrides: Any) -> Product:
+    n = next(_sequence)
+    data: dict[str, Any] = {
+        "category": category or make_category(),
+        "name": f"Product {n}",
+        "slug": f"product-{n}",
+        "sku": f"SKU-{n}",
+        "description": "",
+        "price": Decimal("10.00"),
+        "stock": 10,
+    }
+    data.update(overrides)
+    if "price" in data:
+        data["price"] = Decimal(str(data["price"]))
+    return services.product_create(data=data)
+
+
+def place_order(user: Any, *lines: tuple[Product, int], **kwargs: Any) -> Order:
+    """An order placed through the service (as the API does)."""
+    return services.order_place(
+        user=user, lines=[(product.pk, quantity) for product, quantity in lines], **kwargs
+    )
+
+
+def stock_of(product: Product) -> int:
+    return Product.objects.values_list("stock", flat=True).get(pk=product.pk)
+
+
+def ids(response) -> list[int]:
+    return [item["id"] for item in response.json()["results"]]
+
+
+def signed(
+    event: dict[str, Any] | bytes,
+    *,
+    secret: str = WEBHOOK_SECRET,
+    timestamp: int | None = None,
+) -> tuple[bytes, str]:
+    """A webhook body and its ``Nexus-Signature``, built as the OpenAPI description
+    documents: ``t=<unix>,v1=<hex hmac_sha256(secret, "<t>." + body)>``."""
+    body = event if isinstance(event, bytes) else json.dumps(event).encode()
+    t = int(time.time()) if timestamp is None else timestamp
+    digest = hmac.new(secret.encode(), f"{t}.".encode() + body, hashlib.sha256).hexdigest()
+    return body, f"t={t},v1={digest}"
+
+
+def payment_event(order: Order, /, *, event_id: str = "evt_1", **data: Any) -> dict[str, Any]:
+    return {
+        "id": event_id,
+        "type": "payment.succeeded",
+        "data": {
+            "order": order.pk,
+            "amount": str(order.total),
+            "currency": order.currency,
+            **data,
+        },
+    }
+
+
+def assert_problem(response, status: int, code: str) -> dict[str, Any]:
+    """A problem-details response with this status and code, whose type is its page."""
+    assert response.status_code == status, response.content
+    assert response["Content-Type"] == "application/problem+json"
+    body = response.json()
+    assert body["code"] == code, body
+    assert body["type"] == f"/problems/{code}/"
+    return body
+
+
+def assert_invalid(response, *params: str) -> dict[str, Any]:
+    """A 400 validation problem whose ``errors`` name exactly these parameters (an error
+    about a list as a whole may be keyed ``<param>.non_field_errors``)."""
+    body = assert_problem(response, 400, "validation_error")
+    named = sorted(key.removesuffix(".non_field_errors") for key in body["errors"])
+    assert named == sorted(params), body
+    return body
