@@ -16,7 +16,7 @@ export UV_PROJECT_ENVIRONMENT := $(CURDIR)/.venv
 MANAGE := $(BIN)/python manage.py
 TEST_SETTINGS := DJANGO_SETTINGS_MODULE=config.settings.test
 
-.PHONY: help install run dev test check-services lint fmt checks pytest fuzz worker beat bench clean
+.PHONY: help install run dev test check-services lint fmt checks pytest fuzz worker beat bench bench-shop clean
 
 help: ## list the targets
 	@grep -hE '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  make %-15s %s\n", $$1, $$2}'
@@ -90,6 +90,9 @@ beat: install ## Celery beat: the periodic schedule every context adds to
 
 bench: install ## seed at scale and measure (writes figures to bench/RESULTS.md by hand)
 	$(BIN)/python bench/run.py
+
+bench-shop: install ## seed 1M products and measure the catalog, its raw-SQL ceiling and checkout
+	$(BIN)/python bench/shop_run.py
 
 clean: ## remove the virtualenvs and local state
 	rm -rf .venv $(TOOLS) var .pytest_cache .ruff_cache

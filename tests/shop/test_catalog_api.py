@@ -889,3 +889,15 @@ def test_the_shop_index_links_every_collection():
         "orders": ORDERS,
         "payment-webhook": "/api/v1/shop/payments/webhook/",
     }
+
+
+def test_the_fast_product_payload_matches_the_documented_serializer():
+    from shop.api.serializers import ProductSerializer, product_payload
+    from shop.models import Product
+
+    root = make_category("Payload root", slug="payload-root")
+    made = make_product(root, price="1234.50", stock=7)
+    Product.objects.filter(pk=made.pk).update(image_urls=["https://img.example/a.png"])
+    product = Product.objects.select_related("category").get(pk=made.pk)
+
+    assert product_payload(product) == ProductSerializer(product).data

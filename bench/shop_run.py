@@ -1,0 +1,445 @@
+"""Benchmark the shop on PostgreSQL + Redis + RabbitMQ with a million products.
+
+    make bench-shop                  # or: python bench/shop_run.py [--products 1000000]
+
+1. creates and migrates ``nexus_bench`` (bench/run.py's helpers) and seeds it with
+   bench/shop_seed.py: the generated catalog, 16 buyers, one hot product;
+2. starts gunicorn as bench/run.py does (production settings, 2 workers; ``wsgi``:
+   gthread, ``asgi``: uvicorn workers), with bench/shop_settings.py, which only adds
+   the raw-SQL ceiling views of bench/shop_urls.py;
+3. for the product list (a mid-level category, a price range, ordered by price:
+   first page and 50 cursors deep) and a product detail: the API, the same query in
+   raw SQL in a minimal Django view (the ceiling), and for the list a LATERAL rewrite
+   of it; checks all three return the same page, then wrk at 2 connections (p50/p95,
+   warm cache) and 16 (req/s), in interleaved rounds (medians reported); then cold:
+   Redis flushed before each of N sequential requests on one kept-alive connection;
+4. checkout: 16 buyers (threads, one token each) POST /api/v1/shop/orders/ for one
+   hot product for N seconds (orders/s, no oversell: stock + units sold == initial),
+   then sell out 200 units (exactly 200 orders, stock 0, the rest 409).
+
+Prints Markdown tables and writes bench/out/shop-<server>.json. Needs ``wrk``.
+"""
+
+from __future__ import annotations
+
+import argparse
+import http.client
+import json
+import os
+import re
+import shutil
+import socket
+import statistics
+import subprocess
+import sys
+import threading
+import time
+import urllib.parse
+import uuid
+
+from run import BIN, ROOT, SERVERS, bench_env, ensure_database, post_json, wait_for
+
+PORT = 8101
+REDIS_URL = os.environ.setdefault("BENCH_SHOP_REDIS_URL", "redis://127.0.0.1:6379/11")
+OUT = ROOT / "bench" / "out"
+QUEUE = "nexus-bench-shop"  # the orders' tasks; no worker consumes them here
+API = "/api/v1/shop"
+RAW = "/bench/shop/raw"
+API_KIND, SAME_KIND, LATERAL_KIND = "api", "raw SQL, same query", "raw SQL, LATERAL"
+
+
+def server_env(server: str) -> dict[str, str]:
+    env = bench_env(server)
+    env["DJANGO_SETTINGS_MODULE"] = "shop_settings"
+    env["PYTHONPATH"] = f"{ROOT / 'src'}{os.pathsep}{ROOT / 'bench'}"
+    env["REDIS_URL"] = REDIS_URL  # flushed for the cold figures: not the core bench's
+    env["CACHE_KEY_PREFIX"] = "nexus-bench-shop"
+    env["CELERY_TASK_DEFAULT_QUEUE"] = QUEUE
+    # Every throttle the settings define, raised so that none refuses the load.
+    settings = (ROOT / "src" / "config" / "settings" / "base.py").read_text()
+    for name in set(re.findall(r"env\(\s*\"(THROTTLE_[A-Z0-9_]+)\"", settings)):
+        env[name] = "100000000/min"
+    return env
+
+
+def seed(env: dict[str, str], products: int) -> dict:
+    result = subprocess.run(  # noqa: S603
+        [sys.executable, str(ROOT / "bench" / "shop_seed.py"), "--products", str(products)],
+        env=env,
+        cwd=ROOT,
+        check=True,
+        stdout=subprocess.PIPE,
+        text=True,
+    )
+    return json.loads(result.stdout.strip().splitlines()[-1])
+
+
+def wrk(url: str, duration: int, connections: int) -> dict:
+    """wrk with bench/report.lua (one JSON line: rps, p50/p95/p99, errors)."""
+    result = subprocess.run(  # noqa: S603
+        [
+            *("wrk", "-t2", f"-c{connections}", f"-d{duration}s", "--timeout", "10s"),
+            *("-s", str(ROOT / "bench" / "report.lua"), url),
+        ],
+        env={**os.environ, "BENCH_TOKEN": "", "BENCH_BODY": "", "BENCH_METHOD": "GET"},
+        capture_output=True,
+        text=True,
+        check=True,
+    )
+    return json.loads(result.stdout.strip().splitlines()[-1])
+
+
+class Client:
+    """One kept-alive HTTP/1.1 connection, like one wrk connection or one buyer."""
+
+    def __init__(self, base: str, token: str = "") -> None:
+        parts = urllib.parse.urlsplit(base)
+        self.connection = http.client.HTTPConnection(parts.hostname, parts.port, timeout=30)
+        self.headers = {"Authorization": f"Bearer {token}"} if token else {}
+
+    def request(
+        self, method: str, path: str, body: dict | None = None, headers: dict | None = None
+    ) -> tuple[int, bytes]:
+        data = json.dumps(body).encode() if body is not None else None
+        all_headers = {**self.headers, **(headers or {})}
+        if data is not None:
+            all_headers["Content-Type"] = "application/json"
+        self.connection.request(method, path, body=data, headers=all_headers)
+        response = self.connection.getresponse()
+        return response.status, response.read()
+
+    def get_json(self, url: str) -> dict:
+        status, body = self.request("GET", _path(url))
+        if status != 200:
+            raise RuntimeError(f"GET {url}: {status} {body[:300]!r}")
+        return json.loads(body)
+
+
+def _path(url: str) -> str:
+    parts = urllib.parse.urlsplit(url)
+    return parts.path + (f"?{parts.query}" if parts.query else "")
+
+
+def follow(client: Client, url: str, pages: int) -> tuple[str, dict]:
+    """Follow ``next`` ``pages`` times; the URL reached and its page."""
+    page = client.get_json(url)
+    for _ in range(pages):
+        if not page.get("next"):
+            raise RuntimeError(f"{url}: the list ends before {pages} pages")
+        url = page["next"]
+        page = client.get_json(url)
+    return url, page
+
+
+def cold(base: str, path: str, times: int) -> dict:
+    """The first request after the cache was emptied, ``times`` times: FLUSHDB on the
+    bench's own Redis database, then one GET on an already open connection."""
+    import redis
+
+    store = redis.Redis.from_url(REDIS_URL)
+    client = Client(base)
+    client.request("GET", path)  # open the connection; not measured
+    samples = []
+    for _ in range(times):
+        store.flushdb()
+        started = time.perf_counter()
+        status, _ = client.request("GET", path)
+        samples.append((time.perf_counter() - started) * 1000)
+        if status != 200:
+            raise RuntimeError(f"cold GET {path}: {status}")
+    samples.sort()
+    return {
+        "n": times,
+        "p50_ms": statistics.median(samples),
+        "p95_ms": samples[max(0, round(0.95 * times) - 1)],
+        "max_ms": samples[-1],
+    }
+
+
+def psql(sql: str, params: list | None = None) -> list[tuple]:
+    import psycopg
+
+    url = os.environ.get("BENCH_DATABASE_URL", "postgres://postgres@127.0.0.1:5432/nexus_bench")
+    with psycopg.connect(url.replace("postgres://", "postgresql://", 1), autocommit=True) as db:
+        cursor = db.execute(sql, params)
+        return cursor.fetchall() if cursor.description else []
+
+
+def buyers_run(base: str, tokens: list[str], hot_id: int, seconds: float, stop_on_409: bool):
+    """Each buyer POSTs one unit of the hot product in a loop (a fresh Idempotency-Key per
+    order, as a careful client sends). Returns statuses, latencies (ms) and wall time."""
+    statuses: list[int] = []
+    latencies: list[float] = []
+    lock = threading.Lock()
+    deadline = time.monotonic() + seconds
+
+    def buyer(token: str) -> None:
+        client = Client(base, token)
+        refused = 0
+        while time.monotonic() < deadline:
+            started = time.perf_counter()
+            status, _ = client.request(
+                "POST",
+                f"{API}/orders/",
+                {"items": [{"product": hot_id, "quantity": 1}]},
+                {"Idempotency-Key": str(uuid.uuid4())},
+            )
+            elapsed = (time.perf_counter() - started) * 1000
+            with lock:
+                statuses.append(status)
+                latencies.append(elapsed)
+            refused = refused + 1 if status == 409 else 0
+            if stop_on_409 and refused >= 3:
+                return
+
+    threads = [threading.Thread(target=buyer, args=(token,)) for token in tokens]
+    started = time.perf_counter()
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    return statuses, sorted(latencies), time.perf_counter() - started
+
+
+def checkout(base: str, params: dict, seconds: int, sellout: int) -> dict:
+    from seed_core import PASSWORD
+
+    hot = params["hot_id"]
+    tokens = [
+        post_json(base + "/api/v1/auth/token/", {"username": name, "password": PASSWORD})["access"]
+        for name in params["buyers"]
+    ]
+    # Warm-up (each buyer's first request pays for its connection and token checks).
+    psql("UPDATE shop_product SET stock = 1000000 WHERE id = %s", [hot])
+    buyers_run(base, tokens, hot, 2, stop_on_409=False)
+
+    initial = 1_000_000
+    psql("UPDATE shop_product SET stock = %s WHERE id = %s", [initial, hot])
+    since = psql("SELECT now()")[0][0]
+    statuses, latencies, wall = buyers_run(base, tokens, hot, seconds, stop_on_409=False)
+    stock = psql("SELECT stock FROM shop_product WHERE id = %s", [hot])[0][0]
+    sold = psql(
+        "SELECT coalesce(sum(l.quantity), 0), count(DISTINCT o.id) FROM shop_orderline l "
+        "JOIN shop_order o ON o.id = l.order_id WHERE l.product_id = %s AND o.created_at >= %s",
+        [hot, since],
+    )[0]
+    created = statuses.count(201)
+    throughput = {
+        "seconds": round(wall, 1),
+        "orders": created,
+        "orders_per_s": created / wall,
+        "p50_ms": statistics.median(latencies),
+        "p95_ms": latencies[int(0.95 * len(latencies)) - 1],
+        "statuses": {str(code): statuses.count(code) for code in sorted(set(statuses))},
+        "initial_stock": initial,
+        "stock_after": stock,
+        "units_sold": int(sold[0]),
+        "no_oversell": stock + int(sold[0]) == initial and int(sold[0]) == created,
+    }
+
+    psql("UPDATE shop_product SET stock = %s WHERE id = %s", [sellout, hot])
+    since = psql("SELECT now()")[0][0]
+    statuses, _, wall = buyers_run(base, tokens, hot, 60, stop_on_409=True)
+    stock = psql("SELECT stock FROM shop_product WHERE id = %s", [hot])[0][0]
+    sold = psql(
+        "SELECT coalesce(sum(l.quantity), 0) FROM shop_orderline l JOIN shop_order o "
+        "ON o.id = l.order_id WHERE l.product_id = %s AND o.created_at >= %s",
+        [hot, since],
+    )[0][0]
+    selling_out = {
+        "initial_stock": sellout,
+        "seconds": round(wall, 1),
+        "statuses": {str(code): statuses.count(code) for code in sorted(set(statuses))},
+        "stock_after": stock,
+        "units_sold": int(sold),
+        "exact": statuses.count(201) == sellout == int(sold) and stock == 0,
+        "server_errors": sum(1 for code in statuses if code >= 500),
+    }
+    return {"throughput": throughput, "sell_out": selling_out}
+
+
+def measure(server: str, params: dict, args: argparse.Namespace) -> dict:
+    env = server_env(server)
+    with socket.socket() as probe:
+        if probe.connect_ex(("127.0.0.1", PORT)) == 0:
+            sys.exit(f"port {PORT} is busy")
+    process = subprocess.Popen(  # noqa: S603
+        [
+            str(BIN / "gunicorn"),
+            *SERVERS[server],
+            *("--bind", f"127.0.0.1:{PORT}", "--workers", "2", "--log-level", "warning"),
+        ],
+        env=env,
+        cwd=ROOT,
+    )
+    base = f"http://127.0.0.1:{PORT}"
+    results: dict = {"server": server, "params": params}
+    try:
+        wait_for(base + "/health/live/")
+        query = urllib.parse.urlencode(
+            {
+                "category": params["category"],
+                "min_price": params["min_price"],
+                "max_price": params["max_price"],
+            }
+        )
+        client = Client(base)
+        first = {
+            API_KIND: f"{base}{API}/products/?{query}&ordering=price",
+            SAME_KIND: f"{base}{RAW}/products/?{query}",
+            LATERAL_KIND: f"{base}{RAW}/products/?{query}&sql=lateral",
+        }
+        deep, pages = {}, {}
+        for kind, url in first.items():
+            deep[kind], pages[kind] = follow(client, url, args.depth)
+        detail = params["detail_id"]
+        scenarios = {
+            "list, first page": first,
+            f"list, {args.depth} cursors deep": deep,
+            "detail": {
+                API_KIND: f"{base}{API}/products/{detail}/",
+                SAME_KIND: f"{base}{RAW}/products/{detail}/",
+            },
+        }
+        # A ceiling must answer the same question: the same products, fields and order.
+        firsts = {kind: client.get_json(url)["results"] for kind, url in first.items()}
+        same = {
+            "first page": all(page == firsts[API_KIND] for page in firsts.values()),
+            "deep page": all(
+                page["results"] == pages[API_KIND]["results"] for page in pages.values()
+            ),
+            "detail": client.get_json(scenarios["detail"][API_KIND])
+            == client.get_json(scenarios["detail"][SAME_KIND]),
+        }
+        results["same_results"] = same
+        results["urls"] = scenarios
+        print("same results as the ceilings:", same, flush=True)
+
+        # Rounds interleave the API and its ceilings, so that a drift in what else runs
+        # on the two cores weighs on both; each figure is the median over the rounds.
+        runs: dict[tuple[str, str, int], list[dict]] = {}
+        for round_ in range(args.rounds):
+            for name, urls in scenarios.items():
+                for kind, url in urls.items():
+                    for connections in (2, 16):
+                        if round_ == 0:
+                            wrk(url, 2, connections)  # warm-up: caches, connections, plans
+                        figures = wrk(url, args.duration, connections)
+                        runs.setdefault((name, kind, connections), []).append(figures)
+                        print(server, round_ + 1, name, kind, connections, figures, flush=True)
+        rows = [
+            {
+                "scenario": name,
+                "kind": kind,
+                "c": connections,
+                "rounds": len(figures),
+                **{
+                    key: statistics.median(f[key] for f in figures)
+                    for key in ("rps", "p50_ms", "p95_ms", "p99_ms")
+                },
+                "rps_min": min(f["rps"] for f in figures),
+                "rps_max": max(f["rps"] for f in figures),
+                "errors": sum(f["errors"] for f in figures),
+            }
+            for (name, kind, connections), figures in runs.items()
+        ]
+        results["wrk"] = rows
+
+        colds = []
+        for name, urls in scenarios.items():
+            for kind, url in urls.items():
+                figures = cold(base, _path(url), args.cold)
+                colds.append({"scenario": name, "kind": kind, **figures})
+                print(server, "cold", name, kind, figures, flush=True)
+        results["cold"] = colds
+
+        results["checkout"] = checkout(base, params, args.checkout_seconds, args.sellout)
+        print(server, "checkout", results["checkout"], flush=True)
+    finally:
+        process.terminate()
+        process.wait(timeout=30)
+        purge(env["CELERY_BROKER_URL"])
+    return results
+
+
+def purge(broker_url: str) -> None:
+    """Drop the tasks the bench's orders queued (confirmations, alerts): no worker runs."""
+    from kombu import Connection
+
+    try:
+        with Connection(broker_url, connect_timeout=5) as connection:
+            connection.default_channel.queue_purge(QUEUE)
+    except Exception as error:  # a missing queue or broker is fine here
+        print(f"could not purge {QUEUE}: {error}", flush=True)
+
+
+def report(results: dict) -> None:
+    server = results["server"]
+    print(f"\n### {server}\n")
+    rounds = results["wrk"][0]["rounds"]
+    print(f"medians of {rounds} interleaved rounds; req/s range = lowest-highest round\n")
+    print("| scenario | served by | conns | req/s | range | p50 ms | p95 ms | p99 ms | errors |")
+    print("| --- | --- | ---: | ---: | ---: | ---: | ---: | ---: | ---: |")
+    for r in results["wrk"]:
+        print(
+            f"| {r['scenario']} | {r['kind']} | {r['c']} | {r['rps']:.0f} "
+            f"| {r['rps_min']:.0f}-{r['rps_max']:.0f} | {r['p50_ms']:.1f} "
+            f"| {r['p95_ms']:.1f} | {r['p99_ms']:.1f} | {r['errors']} |"
+        )
+    print("\n| scenario | API / ceiling | req/s at 16 | at 2 |")
+    print("| --- | --- | ---: | ---: |")
+    by = {(r["scenario"], r["kind"], r["c"]): r["rps"] for r in results["wrk"]}
+    for name in dict.fromkeys(r["scenario"] for r in results["wrk"]):
+        for ceiling in (SAME_KIND, LATERAL_KIND):
+            if (name, ceiling, 16) in by:
+                at16 = by[(name, API_KIND, 16)] / by[(name, ceiling, 16)]
+                at2 = by[(name, API_KIND, 2)] / by[(name, ceiling, 2)]
+                print(f"| {name} | {ceiling} | {at16:.0%} | {at2:.0%} |")
+    print("\n| cold (Redis flushed before each) | served by | n | p50 ms | p95 ms | max ms |")
+    print("| --- | --- | ---: | ---: | ---: | ---: |")
+    for r in results["cold"]:
+        print(
+            f"| {r['scenario']} | {r['kind']} | {r['n']} | {r['p50_ms']:.1f} "
+            f"| {r['p95_ms']:.1f} | {r['max_ms']:.1f} |"
+        )
+    c = results["checkout"]
+    t, s = c["throughput"], c["sell_out"]
+    print(
+        f"\ncheckout, 16 buyers, one product: {t['orders_per_s']:.1f} orders/s "
+        f"({t['orders']} in {t['seconds']} s; p50 {t['p50_ms']:.0f} ms, p95 {t['p95_ms']:.0f} ms; "
+        f"statuses {t['statuses']}); stock {t['initial_stock']} -> {t['stock_after']}, "
+        f"units sold {t['units_sold']}: no oversell {t['no_oversell']}"
+    )
+    print(
+        f"sell-out of {s['initial_stock']}: statuses {s['statuses']}, stock after "
+        f"{s['stock_after']}, units sold {s['units_sold']}: exact {s['exact']}"
+    )
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser()
+    parser.add_argument("--products", type=int, default=1_000_000)
+    parser.add_argument("--duration", type=int, default=5, help="seconds per wrk measurement")
+    parser.add_argument("--rounds", type=int, default=3, help="interleaved rounds per scenario")
+    parser.add_argument("--servers", default="wsgi,asgi", help="wsgi, asgi or both (comma)")
+    parser.add_argument("--depth", type=int, default=50, help="cursors followed for the deep page")
+    parser.add_argument("--cold", type=int, default=50, help="cold requests per scenario")
+    parser.add_argument("--checkout-seconds", type=int, default=15)
+    parser.add_argument("--sellout", type=int, default=200)
+    args = parser.parse_args()
+    if shutil.which("wrk") is None:
+        sys.exit("wrk is not installed: apt-get install wrk")
+
+    env = bench_env("wsgi")
+    ensure_database(env)
+    params = seed(env, args.products)
+    print("seeded:", params, flush=True)
+    OUT.mkdir(parents=True, exist_ok=True)
+    for server in args.servers.split(","):
+        results = measure(server, params, args)
+        (OUT / f"shop-{server}.json").write_text(json.dumps(results, indent=2, default=str))
+        report(results)
+
+
+if __name__ == "__main__":
+    main()
