@@ -11,6 +11,7 @@ database, and writes still succeed.
 from __future__ import annotations
 
 import hashlib
+import re
 from collections.abc import Callable, Iterable
 from typing import Any, TypeVar
 
@@ -20,6 +21,7 @@ from django.db import transaction
 T = TypeVar("T")
 
 _VERSION_KEY = "nsver:{namespace}"
+_PLAIN_KEY = re.compile(r"[A-Za-z0-9_.:=,/-]*")
 
 
 def namespace_version(namespace: str) -> int:
@@ -33,7 +35,9 @@ def namespace_version(namespace: str) -> int:
 
 def make_key(namespace: str, *parts: Any) -> str:
     raw = ":".join(str(part) for part in parts)
-    if len(raw) > 150:  # keep memcached-safe lengths and hide user input in keys
+    # Keys stay short and plain whatever the parts hold (query strings are user input:
+    # spaces, quotes, control characters): anything else is hashed.
+    if len(raw) > 150 or not _PLAIN_KEY.fullmatch(raw):
         raw = hashlib.blake2b(raw.encode(), digest_size=16).hexdigest()
     return f"{namespace}:v{namespace_version(namespace)}:{raw}"
 

@@ -128,3 +128,14 @@ class TestRedisDown:
         assert body["status"] == "degraded"
         assert body["checks"]["cache"]["status"] == "down"
         assert body["checks"]["database"]["status"] == "ok"
+
+
+def test_keys_with_user_input_are_hashed_to_plain_characters():
+    from core.cache import make_key
+
+    plain = make_key("ns", "list", "page_size=2")
+    odd = make_key("ns", "list", "search=cast iron\n'quoted'")
+
+    assert plain.endswith(":list:page_size=2")
+    assert odd.rsplit(":", 1)[1].isalnum()
+    assert " " not in odd and "\n" not in odd

@@ -216,7 +216,11 @@ class ProductListView(APIView):
                 {"ordering": ["`relevance` needs `search`."]}, code="invalid_choice"
             )
         staff = _staff(request)
-        parts = [request.get_host(), staff, *sorted(request.query_params.items())]
+        parts = [
+            request.get_host(),
+            staff,
+            *(f"{k}={v}" for k, v in sorted(request.query_params.items())),
+        ]
 
         def load() -> dict[str, Any]:
             params = dict(filters.validated_data)
