@@ -138,4 +138,5 @@ def test_keys_with_user_input_are_hashed_to_plain_characters():
 
     assert plain.endswith(":list:page_size=2")
     assert odd.rsplit(":", 1)[1].isalnum()
-    assert " " not in odd and "\n" not in odd
+    assert " " not in odd
+    assert "\n" not in odd
