@@ -103,6 +103,22 @@ def wait_for(url: str, timeout: float = 30) -> None:
     raise RuntimeError(f"{url} did not answer")
 
 
+def start_gunicorn(server: str, env: dict[str, str]) -> subprocess.Popen:
+    """gunicorn as production runs it (SERVERS[server], 2 workers) on PORT."""
+    with socket.socket() as probe:
+        if probe.connect_ex(("127.0.0.1", PORT)) == 0:
+            sys.exit(f"port {PORT} is busy")
+    return subprocess.Popen(  # noqa: S603
+        [
+            str(BIN / "gunicorn"),
+            *SERVERS[server],
+            *("--bind", f"127.0.0.1:{PORT}", "--workers", "2", "--log-level", "warning"),
+        ],
+        env=env,
+        cwd=ROOT,
+    )
+
+
 def post_json(url: str, body: dict) -> dict:
     request = urllib.request.Request(  # noqa: S310
         url, data=json.dumps(body).encode(), headers={"Content-Type": "application/json"}
@@ -161,18 +177,7 @@ def main() -> None:
     rows = []
     for server in args.servers.split(","):
         env = bench_env(server)
-        with socket.socket() as probe:
-            if probe.connect_ex(("127.0.0.1", PORT)) == 0:
-                sys.exit(f"port {PORT} is busy")
-        process = subprocess.Popen(  # noqa: S603
-            [
-                str(BIN / "gunicorn"),
-                *SERVERS[server],
-                *("--bind", f"127.0.0.1:{PORT}", "--workers", "2", "--log-level", "warning"),
-            ],
-            env=env,
-            cwd=ROOT,
-        )
+        process = start_gunicorn(server, env)
         base = f"http://127.0.0.1:{PORT}"
         try:
             wait_for(base + "/health/live/")

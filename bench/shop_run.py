@@ -28,7 +28,6 @@ import json
 import os
 import re
 import shutil
-import socket
 import statistics
 import subprocess
 import sys
@@ -37,7 +36,7 @@ import time
 import urllib.parse
 import uuid
 
-from run import BIN, ROOT, SERVERS, bench_env, ensure_database, post_json, wait_for
+from run import ROOT, bench_env, ensure_database, post_json, start_gunicorn, wait_for
 
 PORT = 8101
 REDIS_URL = os.environ.setdefault("BENCH_SHOP_REDIS_URL", "redis://127.0.0.1:6379/11")
@@ -260,18 +259,7 @@ def checkout(base: str, params: dict, seconds: int, sellout: int) -> dict:
 
 def measure(server: str, params: dict, args: argparse.Namespace) -> dict:
     env = server_env(server)
-    with socket.socket() as probe:
-        if probe.connect_ex(("127.0.0.1", PORT)) == 0:
-            sys.exit(f"port {PORT} is busy")
-    process = subprocess.Popen(  # noqa: S603
-        [
-            str(BIN / "gunicorn"),
-            *SERVERS[server],
-            *("--bind", f"127.0.0.1:{PORT}", "--workers", "2", "--log-level", "warning"),
-        ],
-        env=env,
-        cwd=ROOT,
-    )
+    process = start_gunicorn(server, env)
     base = f"http://127.0.0.1:{PORT}"
     results: dict = {"server": server, "params": params}
     try:

@@ -208,6 +208,19 @@ def mark_logged(response: HttpResponse) -> HttpResponse:
     return response
 
 
+def _drf_problem(
+    status: int, code: str, detail: str, headers: dict[str, str] | None = None, **members: Any
+) -> Response:
+    """A problem-details DRF response; the transaction of the request rolls back."""
+    set_rollback()
+    return Response(
+        problem_body(status=status, code=code, detail=detail, **members),
+        status=status,
+        headers=headers,
+        content_type=PROBLEM_CONTENT_TYPE,
+    )
+
+
 def problem_exception_handler(exc: Exception, context: dict[str, Any]) -> Response | None:
     """DRF ``EXCEPTION_HANDLER``: every exception becomes problem details."""
     request = context.get("request")
@@ -219,34 +232,21 @@ def problem_exception_handler(exc: Exception, context: dict[str, Any]) -> Respon
         request.accepted_media_type = PROBLEM_CONTENT_TYPE
 
     if isinstance(exc, ProblemError):
-        set_rollback()
-        headers = {"Retry-After": str(exc.retry_after)} if exc.retry_after else {}
-        return Response(
-            problem_body(
-                status=exc.problem.status,
-                code=exc.problem.code,
-                title=exc.problem.title,
-                detail=exc.detail,
-                instance=instance,
-                **exc.extra,
-            ),
-            status=exc.problem.status,
-            headers=headers,
-            content_type=PROBLEM_CONTENT_TYPE,
+        return _drf_problem(
+            exc.problem.status,
+            exc.problem.code,
+            exc.detail,
+            {"Retry-After": str(exc.retry_after)} if exc.retry_after else None,
+            title=exc.problem.title,
+            instance=instance,
+            **exc.extra,
         )
 
     refused = refused_request(exc)
     if refused is not None:
         log_refusal(exc, instance)
         problem, detail = refused
-        set_rollback()
-        return Response(
-            problem_body(
-                status=problem.status, code=problem.code, detail=detail, instance=instance
-            ),
-            status=problem.status,
-            content_type=PROBLEM_CONTENT_TYPE,
-        )
+        return _drf_problem(problem.status, problem.code, detail, instance=instance)
 
     if isinstance(exc, DjangoValidationError):
         # Services raise Django's ValidationError (they do not import DRF).
@@ -261,18 +261,9 @@ def problem_exception_handler(exc: Exception, context: dict[str, Any]) -> Respon
         logger.error(
             "unhandled exception in %s", instance, exc_info=(type(exc), exc, exc.__traceback__)
         )
-        set_rollback()
+        server_error = ProblemCode.SERVER_ERROR
         return mark_logged(
-            Response(
-                problem_body(
-                    status=500,
-                    code=ProblemCode.SERVER_ERROR.code,
-                    detail=ProblemCode.SERVER_ERROR.description,
-                    instance=instance,
-                ),
-                status=500,
-                content_type=PROBLEM_CONTENT_TYPE,
-            )
+            _drf_problem(500, server_error.code, server_error.description, instance=instance)
         )
 
     problem = next(
@@ -307,20 +298,15 @@ def problem_exception_handler(exc: Exception, context: dict[str, Any]) -> Respon
     if isinstance(exc, drf_exceptions.Throttled) and wait is not None:
         extra["retry_after"] = int(headers["Retry-After"])
 
-    set_rollback()
-    return Response(
-        problem_body(
-            status=exc.status_code,
-            code=code,
-            title=problem.title,
-            detail=detail,
-            errors=errors,
-            instance=instance,
-            **extra,
-        ),
-        status=exc.status_code,
-        headers=headers,
-        content_type=PROBLEM_CONTENT_TYPE,
+    return _drf_problem(
+        exc.status_code,
+        code,
+        detail,
+        headers,
+        title=problem.title,
+        errors=errors,
+        instance=instance,
+        **extra,
     )
 
 

@@ -23,25 +23,27 @@ from rest_framework.utils.urls import replace_query_param
 MAX_PAGE_SIZE = 100
 
 
-def page_size(request: Any, param: str, default: int, maximum: int) -> int:
-    """``?page_size=``: 1 to ``maximum``; anything else is a 400 naming it (DRF's
+class StrictPageSize:
+    """``?page_size=``: 1 to ``max_page_size``; anything else is a 400 naming it (DRF's
     paginators silently fall back or cap, which hides a client's mistake)."""
-    raw = request.query_params.get(param)
-    if raw is None:
-        return default
-    if not (raw.isascii() and raw.isdigit() and len(raw) <= 4 and 1 <= int(raw) <= maximum):
-        raise ValidationError({param: [f"A number from 1 to {maximum}."]}, code="invalid")
-    return int(raw)
 
-
-class PageNumberPagination(pagination.PageNumberPagination):
     page_size = 20
     page_size_query_param = "page_size"
     max_page_size = MAX_PAGE_SIZE
 
     def get_page_size(self, request: Any) -> int:
-        return page_size(request, self.page_size_query_param, self.page_size, self.max_page_size)
+        raw = request.query_params.get(self.page_size_query_param)
+        if raw is None:
+            return self.page_size
+        maximum = self.max_page_size
+        if not (raw.isascii() and raw.isdigit() and len(raw) <= 4 and 1 <= int(raw) <= maximum):
+            raise ValidationError(
+                {self.page_size_query_param: [f"A number from 1 to {maximum}."]}, code="invalid"
+            )
+        return int(raw)
 
+
+class PageNumberPagination(StrictPageSize, pagination.PageNumberPagination):
     def paginate_queryset(self, queryset: Any, request: Any, view: Any = None) -> Any:
         raw = request.query_params.get(self.page_query_param)
         if raw not in (None, "", *self.last_page_strings) and not (
@@ -64,16 +66,10 @@ class PageNumberPagination(pagination.PageNumberPagination):
         return parameters
 
 
-class CursorPagination(pagination.CursorPagination):
+class CursorPagination(StrictPageSize, pagination.CursorPagination):
     """Keyset pagination. Subclasses set ``ordering`` to a unique, indexed key."""
 
-    page_size = 20
-    page_size_query_param = "page_size"
-    max_page_size = MAX_PAGE_SIZE
     ordering = ("-created_at", "-id")
-
-    def get_page_size(self, request: Any) -> int:
-        return page_size(request, self.page_size_query_param, self.page_size, self.max_page_size)
 
     def paginate_queryset(self, queryset: Any, request: Any, view: Any = None) -> Any:
         try:
@@ -97,7 +93,7 @@ class CursorPagination(pagination.CursorPagination):
             ) from None
 
 
-class KeysetPagination(pagination.BasePagination):
+class KeysetPagination(StrictPageSize, pagination.BasePagination):
     """Keyset ("seek") pagination over a choice of orderings, for large lists.
 
     Each public ``ordering`` value maps to one field (``-`` for descending); the id
@@ -109,9 +105,6 @@ class KeysetPagination(pagination.BasePagination):
     Subclasses set ``orderings`` and ``default_ordering``.
     """
 
-    page_size = 20
-    page_size_query_param = "page_size"
-    max_page_size = MAX_PAGE_SIZE
     cursor_query_param = "cursor"
     ordering_query_param = "ordering"
     orderings: dict[str, str] = {"-id": "-id"}
@@ -132,9 +125,6 @@ class KeysetPagination(pagination.BasePagination):
                 code="invalid_choice",
             )
         return name
-
-    def get_page_size(self, request: Any) -> int:
-        return page_size(request, self.page_size_query_param, self.page_size, self.max_page_size)
 
     @staticmethod
     def _encode(payload: dict[str, Any]) -> str:

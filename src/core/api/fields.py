@@ -28,11 +28,6 @@ class IdField(serializers.IntegerField):
 class PrimaryKeyRelatedField(serializers.PrimaryKeyRelatedField):
     """DRF's, with the id range checked before the lookup."""
 
-    default_error_messages = {
-        **serializers.PrimaryKeyRelatedField.default_error_messages,
-        "out_of_range": 'Invalid pk "{pk_value}" - object does not exist.',
-    }
-
     def to_internal_value(self, data: Any) -> Any:
         if self.pk_field is None:
             value = data

@@ -52,6 +52,11 @@ class OrderPagination(CursorPagination):
     ordering = ("-created_at", "-id")
 
 
+def _order_body(request: Request, order_id: int) -> dict[str, Any]:
+    """An order as its reader sees it (lines prefetched; another user's is a 404)."""
+    return s.OrderSerializer(selectors.order_for(user=request.user, order_id=order_id)).data
+
+
 def _staff(request: Request) -> bool:
     return roles.is_site_staff(request.user)
 
@@ -379,9 +384,7 @@ class CheckoutView(APIView):
 
         def write() -> tuple[int, Any]:
             order = services.cart_checkout(user=request.user, **payload.validated_data)
-            return 201, s.OrderSerializer(
-                selectors.order_for(user=request.user, order_id=order.pk)
-            ).data
+            return 201, _order_body(request, order.pk)
 
         return idempotent_response(request, scope="shop.checkout", write=write)
 
@@ -433,9 +436,7 @@ class OrderListView(APIView):
                 shipping_address=data.get("shipping_address", ""),
                 payment_method=data["payment_method"],
             )
-            return 201, s.OrderSerializer(
-                selectors.order_for(user=request.user, order_id=order.pk)
-            ).data
+            return 201, _order_body(request, order.pk)
 
         return idempotent_response(request, scope="shop.order", write=write)
 
@@ -450,7 +451,7 @@ class OrderDetailView(APIView):
         responses={200: s.OrderSerializer},
     )
     def get(self, request: Request, pk: int) -> Response:
-        return Response(s.OrderSerializer(selectors.order_for(user=request.user, order_id=pk)).data)
+        return Response(_order_body(request, pk))
 
 
 class OrderCancelView(APIView):
@@ -467,7 +468,7 @@ class OrderCancelView(APIView):
     def post(self, request: Request, pk: int) -> Response:
         order = selectors.order_for(user=request.user, order_id=pk)
         services.order_cancel(order=order, actor=request.user)
-        return Response(s.OrderSerializer(selectors.order_for(user=request.user, order_id=pk)).data)
+        return Response(_order_body(request, pk))
 
 
 class OrderTransitionView(APIView):
@@ -487,7 +488,7 @@ class OrderTransitionView(APIView):
         services.order_transition(
             order_id=pk, status=payload.validated_data["status"], actor=request.user
         )
-        return Response(s.OrderSerializer(selectors.order_for(user=request.user, order_id=pk)).data)
+        return Response(_order_body(request, pk))
 
 
 # --- payments -----------------------------------------------------------------------------
