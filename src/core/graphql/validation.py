@@ -6,6 +6,7 @@ reported by graphql-core's standard rules, which run with these."""
 
 from __future__ import annotations
 
+from functools import lru_cache
 from typing import Any
 
 from django.conf import settings
@@ -59,6 +60,7 @@ def operation_depth(
     return deepest
 
 
+@lru_cache(maxsize=8)
 def _depth_rule(max_depth: int) -> type[ValidationRule]:
     class DepthLimitRule(ValidationRule):
         def enter_operation_definition(self, node: OperationDefinitionNode, *_: Any) -> None:
@@ -80,6 +82,7 @@ def _depth_rule(max_depth: int) -> type[ValidationRule]:
     return DepthLimitRule
 
 
+@lru_cache(maxsize=8)
 def _budget_rule(max_aliases: int, max_fields: int) -> type[ValidationRule]:
     class QueryBudgetRule(ValidationRule):
         def __init__(self, context: Any) -> None:
@@ -115,7 +118,8 @@ def _budget_rule(max_aliases: int, max_fields: int) -> type[ValidationRule]:
 
 
 def validation_rules() -> list[type[ValidationRule]]:
-    """graphql-core's standard rules, then ours. Read per request, so settings apply."""
+    """graphql-core's standard rules, then ours. The limits are read per request, so
+    settings apply; a rule class is built once per distinct limit."""
     rules = [
         *specified_rules,
         _depth_rule(settings.GRAPHQL_MAX_DEPTH),
