@@ -8,6 +8,7 @@ class JobsConfig(AppConfig):
     # Read by core (landing page, domain index) without importing this app.
     nexus_domain = {
         "summary": (
+            "Planned, not built yet: "
             "Employers publish openings, candidates search and apply once, and both follow "
             "each application's status."
         ),

@@ -8,6 +8,7 @@ class MoviesConfig(AppConfig):
     # Read by core (landing page, domain index) without importing this app.
     nexus_domain = {
         "summary": (
+            "Planned, not built yet: "
             "A movie catalog with ratings and personal recommendations computed from what "
             "similar viewers liked."
         ),

@@ -8,6 +8,7 @@ class PollsConfig(AppConfig):
     # Read by core (landing page, domain index) without importing this app.
     nexus_domain = {
         "summary": (
+            "Planned, not built yet: "
             "Questions with choices, one vote per user, and results that stream live to every"
             " open browser."
         ),

@@ -8,6 +8,7 @@ class SocialConfig(AppConfig):
     # Read by core (landing page, domain index) without importing this app.
     nexus_domain = {
         "summary": (
+            "Planned, not built yet: "
             "Posts, follows and a newest-first feed over GraphQL (and REST), with likes and "
             "comments counted exactly."
         ),
