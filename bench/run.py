@@ -103,16 +103,16 @@ def wait_for(url: str, timeout: float = 30) -> None:
     raise RuntimeError(f"{url} did not answer")
 
 
-def start_gunicorn(server: str, env: dict[str, str]) -> subprocess.Popen:
-    """gunicorn as production runs it (SERVERS[server], 2 workers) on PORT."""
+def start_gunicorn(server: str, env: dict[str, str], port: int = PORT) -> subprocess.Popen:
+    """gunicorn as production runs it (SERVERS[server], 2 workers) on ``port``."""
     with socket.socket() as probe:
-        if probe.connect_ex(("127.0.0.1", PORT)) == 0:
-            sys.exit(f"port {PORT} is busy")
+        if probe.connect_ex(("127.0.0.1", port)) == 0:
+            sys.exit(f"port {port} is busy")
     return subprocess.Popen(  # noqa: S603
         [
             str(BIN / "gunicorn"),
             *SERVERS[server],
-            *("--bind", f"127.0.0.1:{PORT}", "--workers", "2", "--log-level", "warning"),
+            *("--bind", f"127.0.0.1:{port}", "--workers", "2", "--log-level", "warning"),
         ],
         env=env,
         cwd=ROOT,

@@ -259,7 +259,7 @@ def checkout(base: str, params: dict, seconds: int, sellout: int) -> dict:
 
 def measure(server: str, params: dict, args: argparse.Namespace) -> dict:
     env = server_env(server)
-    process = start_gunicorn(server, env)
+    process = start_gunicorn(server, env, PORT)
     base = f"http://127.0.0.1:{PORT}"
     results: dict = {"server": server, "params": params}
     try:
