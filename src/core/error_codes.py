@@ -59,6 +59,13 @@ class ProblemCode(Enum):
     )
     NOT_ACCEPTABLE = (406, "Not acceptable", "No representation matches the `Accept` header.")
     CONFLICT = (409, "Conflict", "The request conflicts with the resource's current state.")
+    ILLEGAL_TRANSITION = (
+        409,
+        "Illegal transition",
+        "The resource cannot move to that status from its current one (for example, "
+        "cancelling a shipped order or rejecting a hired candidate); `current_status` says "
+        "where it is and, where the workflow lists them, `allowed` the statuses it can move to.",
+    )
     PAYLOAD_TOO_LARGE = (413, "Payload too large", "The request body exceeds the limit.")
     QUERY_TOO_COMPLEX = (
         400,
@@ -139,6 +146,9 @@ _CATALOGUE: dict[str, Problem] = {
     member.code: Problem(member.code, member.status, member.title, member.description)
     for member in ProblemCode
 }
+
+# Shared by every context with a status workflow (shop orders, job applications, ...).
+ILLEGAL_TRANSITION = _CATALOGUE["illegal_transition"]
 
 
 def register_problem(

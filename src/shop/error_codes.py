@@ -3,6 +3,8 @@ under /problems/). Clients switch on ``code``."""
 
 from __future__ import annotations
 
+# core's, shared with every context that has a status workflow
+from core.error_codes import ILLEGAL_TRANSITION as ILLEGAL_TRANSITION
 from core.error_codes import register_problem
 
 INSUFFICIENT_STOCK = register_problem(
@@ -18,14 +20,6 @@ PRODUCT_UNAVAILABLE = register_problem(
     status=409,
     title="Product unavailable",
     description="The product does not exist or is no longer sold; `product` names it.",
-    context="shop",
-)
-ILLEGAL_TRANSITION = register_problem(
-    "illegal_transition",
-    status=409,
-    title="Illegal order transition",
-    description="The order cannot move to that status from its current one (for example, "
-    "cancelling a shipped order or paying an expired one); `current_status` says where it is.",
     context="shop",
 )
 CART_EMPTY = register_problem(
