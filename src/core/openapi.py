@@ -129,3 +129,70 @@ class NexusJWTScheme(SimpleJWTScheme):
     """Documents core's JWT authentication as the bearer scheme simplejwt's is."""
 
     target_class = "core.authentication.JWTAuthentication"
+
+
+# --- streaming operations ---------------------------------------------------------------
+
+_STREAM_OPERATIONS: dict[str, dict[str, Any]] = {}
+
+
+def register_stream_operation(
+    path: str,
+    *,
+    operation_id: str,
+    tag: str,
+    summary: str,
+    description: str,
+    parameters: list[dict[str, Any]],
+    events: str,
+) -> None:
+    """Document a Server-Sent Events endpoint (an async Django view, which the DRF-based
+    generator cannot see). ``events`` describes the events; every stream answers 404 for
+    an unknown resource and 204 when there is nothing more to send. Marked
+    ``x-nexus-stream`` so request-replaying tools (the fuzz harness) can skip it."""
+
+    def problem(description: str) -> dict[str, Any]:
+        return {
+            "description": description,
+            "content": {PROBLEM_CONTENT_TYPE: {"schema": {"$ref": "#/components/schemas/Problem"}}},
+        }
+
+    _STREAM_OPERATIONS[path] = {
+        "operationId": operation_id,
+        "summary": summary,
+        "description": description,
+        "tags": [tag],
+        "parameters": [
+            *parameters,
+            {
+                "name": "Last-Event-ID",
+                "in": "header",
+                "required": False,
+                "description": "The id of the last event received (browsers send it when "
+                "they reconnect): the stream resumes without repeating it.",
+                "schema": {"type": "string"},
+            },
+        ],
+        "responses": {
+            "200": {
+                "description": events,
+                "content": {"text/event-stream": {"schema": {"type": "string"}}},
+            },
+            "204": {"description": "Nothing more will come (e.g. the final event was seen)."},
+            "400": problem("Bad request"),
+            "401": problem("Invalid credentials for the stream"),
+            "404": problem("Not found"),
+        },
+        "security": [{}],
+        "x-nexus-stream": True,
+    }
+
+
+def add_stream_operations(
+    result: dict[str, Any], generator: Any, request: Any, public: bool
+) -> dict[str, Any]:
+    """drf-spectacular postprocessing hook: adds the registered stream operations."""
+    paths = result.setdefault("paths", {})
+    for path, operation in _STREAM_OPERATIONS.items():
+        paths.setdefault(path, {})["get"] = operation
+    return result

@@ -112,3 +112,43 @@ class AuthIPThrottle(SlidingWindowThrottle):
 
     def get_cache_key(self, request: Any, view: Any) -> str | None:
         return self.cache_format % {"scope": self.scope, "ident": self.get_ident(request)}
+
+
+class _ViewScopedThrottle(SlidingWindowThrottle):
+    """A limit named by the view's ``throttle_scope`` (e.g. ``poll_vote``); the rate is
+    read per request, as DRF's ScopedRateThrottle does, from ``<scope><suffix>``."""
+
+    suffix = ""
+
+    def __init__(self) -> None:  # the scope is known only once the view is
+        pass
+
+    def allow_request(self, request: Any, view: Any) -> bool:
+        base = getattr(view, "throttle_scope", None)
+        if not base:
+            return True
+        self.scope = f"{base}{self.suffix}"
+        self.rate = self.get_rate()
+        self.num_requests, self.duration = self.parse_rate(self.rate)
+        return super().allow_request(request, view)
+
+
+class ScopedUserThrottle(_ViewScopedThrottle):
+    """Per signed-in user, at rate ``<scope>``. Anonymous requests are bounded by
+    ``ScopedIPThrottle`` alone: a room of phones behind one router shares an address,
+    and a per-"user" limit for them would be that address's limit again."""
+
+    def get_cache_key(self, request: Any, view: Any) -> str | None:
+        if not (request.user and request.user.is_authenticated):
+            return None
+        return self.cache_format % {"scope": self.scope, "ident": request.user.pk}
+
+
+class ScopedIPThrottle(_ViewScopedThrottle):
+    """Per client IP whoever is signed in, at rate ``<scope>_ip``: bounds what one
+    address does with many accounts (or many anonymous cookies)."""
+
+    suffix = "_ip"
+
+    def get_cache_key(self, request: Any, view: Any) -> str | None:
+        return self.cache_format % {"scope": self.scope, "ident": self.get_ident(request)}

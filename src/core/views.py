@@ -2,16 +2,21 @@
 
 from __future__ import annotations
 
+import logging
+from typing import Any
 from urllib.parse import urlencode
 
 from django.apps import apps
 from django.conf import settings
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import render
+from django.utils.module_loading import import_string
 from django.views.decorators.http import require_safe
 
 from core.demo import DEMO_ACCOUNTS
 from core.error_codes import catalogue, lookup_problem
+
+logger = logging.getLogger(__name__)
 
 EXAMPLE_QUERY = """# Add {"Authorization": "Bearer <access>"} under Headers.
 query Me {
@@ -24,13 +29,25 @@ query Me {
 """
 
 
-def _domains() -> list[dict[str, str]]:
-    """Domain apps describe themselves on their AppConfig (``nexus_domain``)."""
+def _domains() -> list[dict[str, Any]]:
+    """Domain apps describe themselves on their AppConfig (``nexus_domain``). A domain
+    may name a function (``"links": "dotted.path"``) returning live demo links, e.g. an
+    open demo poll's page; a failing one (no tables yet) just shows no links."""
     domains = []
     for config in apps.get_app_configs():
         info = getattr(config, "nexus_domain", None)
-        if info:
-            domains.append({"label": config.label, "name": config.verbose_name, **info})
+        if not info:
+            continue
+        links: list[dict[str, str]] = []
+        if info.get("links"):
+            try:
+                links = import_string(info["links"])()
+            except Exception:
+                logger.exception("landing links of %s failed", config.label)
+        entry = {key: value for key, value in info.items() if key != "links"}
+        domains.append(
+            {"label": config.label, "name": config.verbose_name, **entry, "links": links}
+        )
     return domains
 
 

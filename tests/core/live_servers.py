@@ -5,9 +5,10 @@ REMOTE_ADDR itself and never frames a body, so it cannot show any of that.
 Three ways the app is served, each started as production or `make run` starts it:
 
 - ``uvicorn``: the ``make run`` command line, flags read from the Makefile;
-- ``gunicorn-asgi``: the container image's command (infra/gunicorn.conf.py, its
-  uvicorn worker, config.asgi);
-- ``gunicorn-wsgi``: the same config file with gthread workers and config.wsgi.
+- ``gunicorn-asgi``: infra/gunicorn.conf.py with its default uvicorn worker on
+  config.asgi (the ASGI shape bench/run.py measures);
+- ``gunicorn-wsgi``: the container image's web command: the same config file with
+  gthread workers and config.wsgi.
 
 They run on the suite's test database (created by pytest-django) and Redis, with a
 low auth throttle and a small body limit. ``TRUSTED_PROXY`` (127.0.0.2) is the one
@@ -178,10 +179,13 @@ def _wait_until_up(server: Server, deadline: float) -> None:
     pytest.fail(f"{server.kind} did not start:\n{server.log.read_text()[-3000:]}")
 
 
-def start_servers(tmp: Path, kinds: Iterable[str] = KINDS) -> Iterator[dict[str, Server]]:
+def start_servers(
+    tmp: Path, kinds: Iterable[str] = KINDS, env: dict[str, str] | None = None
+) -> Iterator[dict[str, Server]]:
     """Start the servers side by side; yield them by kind; stop them (a generator for
-    a module-scoped fixture, which must depend on ``django_db_setup``)."""
-    env = {
+    a module-scoped fixture, which must depend on ``django_db_setup``). ``env`` adds
+    to (or overrides) the servers' environment below."""
+    base_env = {
         **os.environ,
         "PYTHONPATH": os.pathsep.join([str(ROOT / "src"), str(ROOT)]),
         "DJANGO_SETTINGS_MODULE": "tests.core.live_settings",
@@ -192,6 +196,7 @@ def start_servers(tmp: Path, kinds: Iterable[str] = KINDS) -> Iterator[dict[str,
         "WEB_CONCURRENCY": "1",
         "LOG_LEVEL": "WARNING",
     }
+    env = {**base_env, **(env or {})}
     servers: dict[str, Server] = {}
     files = []
     try:

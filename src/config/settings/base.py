@@ -112,6 +112,9 @@ if DATABASE_POOL and DATABASES["default"]["ENGINE"].endswith("postgresql"):
         "min_size": env.int("DATABASE_POOL_MIN_SIZE", default=2),
         "max_size": env.int("DATABASE_POOL_MAX_SIZE", default=10),
         "timeout": env.float("DATABASE_POOL_TIMEOUT", default=10.0),
+        # Connections above min_size unused this long are closed (the stream role sets
+        # min 0 and a short idle time: idle streams leave no connection open).
+        "max_idle": env.float("DATABASE_POOL_MAX_IDLE", default=600.0),
     }
 
 if env("DATABASE_REPLICA_URL", default=""):
@@ -200,6 +203,28 @@ else:
             "TIMEOUT": env.int("CACHE_DEFAULT_TIMEOUT", default=300),
         }
     }
+
+# --- live streams (core.streams: pub/sub behind Server-Sent Events) ----------
+
+# Redis pub/sub carries "changed" wake-ups between processes; without it, in-process.
+STREAMS_REDIS_URL = env("STREAMS_REDIS_URL", default="") or REDIS_URL
+STREAMS_CHANNEL_PREFIX = (
+    env("STREAMS_CHANNEL_PREFIX", default="") or env("CACHE_KEY_PREFIX", default="nexus")
+) + ":stream:"
+# Heartbeat comments keep proxies from closing an idle stream (nginx's default is 60 s).
+STREAMS_HEARTBEAT_SECONDS = env.float("STREAMS_HEARTBEAT_SECONDS", default=15.0)
+# Coalescing: at most one reload (and one event) per topic and process per interval.
+STREAMS_MIN_INTERVAL_SECONDS = env.float("STREAMS_MIN_INTERVAL_SECONDS", default=0.25)
+# Reload anyway this often (pub/sub is at-most-once) ...
+STREAMS_SAFETY_POLL_SECONDS = env.float("STREAMS_SAFETY_POLL_SECONDS", default=15.0)
+# ... and this often while Redis is unreachable.
+STREAMS_FALLBACK_POLL_SECONDS = env.float("STREAMS_FALLBACK_POLL_SECONDS", default=2.0)
+STREAMS_RETRY_MILLISECONDS = env.int("STREAMS_RETRY_MILLISECONDS", default=3000)
+
+# --- polls --------------------------------------------------------------------
+
+# How long a results-stream ticket (POST .../stream-ticket/) stays valid.
+POLLS_STREAM_TICKET_SECONDS = env.int("POLLS_STREAM_TICKET_SECONDS", default=60)
 
 # --- tasks ------------------------------------------------------------------
 
@@ -313,6 +338,7 @@ SPECTACULAR_SETTINGS = {
     },
     "POSTPROCESSING_HOOKS": [
         "drf_spectacular.hooks.postprocess_schema_enums",
+        "core.openapi.add_stream_operations",
     ],
 }
 
