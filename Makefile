@@ -54,6 +54,7 @@ lint: install ## ruff, import boundaries, workflow and infra validation
 	$(BIN)/hadolint infra/Dockerfile
 	$(BIN)/check-jsonschema --builtin-schema vendor.compose-spec infra/compose.yaml
 	$(BIN)/kubernetes-validate --strict --quiet infra/k8s/*.yaml
+	$(BIN)/pytest -q -p no:cacheprovider tests/infra/test_infra_consistency.py -k nginx
 
 fmt: install ## format and auto-fix
 	$(BIN)/ruff format .

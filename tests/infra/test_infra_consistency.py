@@ -1,6 +1,12 @@
 """The scale-out files agree with the app: environment variable names, the port,
 probe paths, commands and modules in infra/Dockerfile, infra/compose.yaml,
-infra/k8s/*.yaml, infra/gunicorn.conf.py and the CI workflow.
+infra/k8s/*.yaml, infra/gunicorn.conf.py, infra/nginx.conf and the CI workflow.
+
+The serving shape: one image, two web roles. "web" is WSGI (gunicorn gthread,
+config.wsgi) and serves everything but the streaming paths; "stream" is ASGI (one
+uvicorn process, config.asgi) and serves the streaming paths (Server-Sent Events)
+only. A reverse proxy routes by path: nginx in compose, ingress-nginx in
+Kubernetes. tests/infra/test_proxy_exercise.py runs the nginx config for real.
 
 These tests read files and import modules only: no database, cache or broker.
 """
@@ -14,6 +20,7 @@ import re
 import runpy
 import shlex
 import urllib.request
+from dataclasses import dataclass, field
 from functools import cache
 from pathlib import Path, PurePosixPath
 from urllib.parse import urlsplit
@@ -34,18 +41,25 @@ SETTINGS_DIR = ROOT / "src" / "config" / "settings"
 ENV_EXAMPLE = ROOT / ".env.example"
 WORKFLOW = ROOT / ".github" / "workflows" / "ci.yml"
 MAKEFILE = ROOT / "Makefile"
+NGINX_CONF = INFRA / "nginx.conf"
 
 APP_PORT = 8000
 ASGI_APP = "config.asgi:application"
-GUNICORN_CMD = ["gunicorn", "-c", "infra/gunicorn.conf.py", ASGI_APP]
+WSGI_APP = "config.wsgi:application"
+# The web role (the image's default CMD): WSGI on gthread workers.
+WSGI_CMD = ["gunicorn", "-c", "infra/gunicorn.conf.py", "-k", "gthread", WSGI_APP]
 LIVE = "/health/live/"
 READY = "/health/ready/"
 PRODUCTION = "config.settings.production"
 
-COMPOSE_APP_SERVICES = ("migrate", "web", "worker", "beat")
+COMPOSE_APP_SERVICES = ("migrate", "web", "stream", "worker", "beat")
+COMPOSE_HTTP_SERVICES = ("web", "stream")
 COMPOSE_BACKING_SERVICES = ("postgres", "redis", "rabbitmq")
+COMPOSE_PROXY = "proxy"
 NAMESPACE = "nexus"
 WEB, WORKER, BEAT, MIGRATE = "nexus-web", "nexus-worker", "nexus-beat", "nexus-migrate"
+STREAM = "nexus-stream"
+HTTP_DEPLOYMENTS = (WEB, STREAM)
 CONFIGMAP, SECRET = "nexus-config", "nexus-secrets"
 
 # Variables read by the Python runtime or set for the image's own use, not by the app.
@@ -136,7 +150,7 @@ def test_the_settings_scan_finds_the_variables():
         "LOG_FORMAT",
         "NEXUS_TRUSTED_PROXIES",
     } <= settings_vars()
-    assert {"WEB_CONCURRENCY", "LOG_LEVEL"} <= gunicorn_vars()
+    assert {"WEB_CONCURRENCY", "GUNICORN_THREADS", "LOG_LEVEL"} <= gunicorn_vars()
 
 
 # Replaced by NEXUS_TRUSTED_PROXIES: one setting says which proxies are believed.
@@ -186,8 +200,9 @@ def test_env_example_documents_nothing_the_app_ignores():
 # --- app modules and URLs -----------------------------------------------------------
 
 
-def test_gunicorn_app_is_the_asgi_application():
-    module_name, attribute = ASGI_APP.split(":")
+@pytest.mark.parametrize("app", [WSGI_APP, ASGI_APP])
+def test_the_served_applications_exist(app):
+    module_name, attribute = app.split(":")
     application = getattr(importlib.import_module(module_name), attribute)
     assert callable(application)
 
@@ -220,12 +235,16 @@ def gunicorn_config() -> dict:
     return runpy.run_path(str(GUNICORN_CONF))
 
 
-def test_gunicorn_binds_the_app_port_with_uvicorn_workers(monkeypatch):
+def test_gunicorn_binds_the_app_port_with_uvicorn_workers_unless_told_otherwise(monkeypatch):
+    """Without -k the file serves an ASGI app (tests/core/live_servers.py, bench/run.py
+    start it so); the image's WSGI command says -k gthread (next test)."""
     monkeypatch.delenv("WEB_CONCURRENCY", raising=False)
+    monkeypatch.delenv("GUNICORN_THREADS", raising=False)
     config = runpy.run_path(str(GUNICORN_CONF))
     assert config["bind"] == f"0.0.0.0:{APP_PORT}"
     assert config["worker_class"] == "config.workers.UvicornWorker"
     assert config["workers"] == 2
+    assert config["threads"] == 4
     assert config["accesslog"] == "-"
     assert config["graceful_timeout"] > 0
     module_name, _, class_name = config["worker_class"].rpartition(".")
@@ -236,6 +255,36 @@ def test_gunicorn_binds_the_app_port_with_uvicorn_workers(monkeypatch):
     # uvicorn neither rewrites the client address from X-Forwarded-For nor says "uvicorn".
     assert worker.CONFIG_KWARGS["proxy_headers"] is False
     assert worker.CONFIG_KWARGS["server_header"] is False
+
+
+def gunicorn_command_config(command: list[str]):
+    """gunicorn's own reading of a command line: the -c file, then the command line
+    over it (as gunicorn.app.base.Application.load_config does)."""
+    from gunicorn.config import Config
+
+    assert command[0] == "gunicorn"
+    settings = Config()
+    arguments = settings.parser().parse_args(command[1:])
+    assert (ROOT / arguments.config).resolve() == GUNICORN_CONF
+    for name, value in runpy.run_path(str(ROOT / arguments.config)).items():
+        if name in settings.settings:
+            settings.set(name, value)
+    for name, value in vars(arguments).items():
+        if value is not None and name in settings.settings:
+            settings.set(name.lower(), value)
+    return settings, arguments.args
+
+
+def test_the_wsgi_command_runs_gthread_workers_on_config_wsgi(monkeypatch):
+    monkeypatch.delenv("WEB_CONCURRENCY", raising=False)
+    monkeypatch.delenv("GUNICORN_THREADS", raising=False)
+    settings, app = gunicorn_command_config(WSGI_CMD)
+    assert app == [WSGI_APP]
+    assert settings.worker_class_str == "gthread"
+    assert settings.threads == 4
+    assert settings.workers == 2
+    assert settings.bind == [f"0.0.0.0:{APP_PORT}"]
+    assert settings.forwarded_allow_ips == []
 
 
 def test_gunicorn_leaves_forwarded_headers_to_the_app():
@@ -258,9 +307,40 @@ def test_make_run_serves_without_proxy_headers_or_banner():
     assert "--no-server-header" in serve.split()
 
 
-def test_gunicorn_workers_follow_web_concurrency(monkeypatch):
+def test_gunicorn_workers_and_threads_follow_the_environment(monkeypatch):
     monkeypatch.setenv("WEB_CONCURRENCY", "5")
-    assert runpy.run_path(str(GUNICORN_CONF))["workers"] == 5
+    monkeypatch.setenv("GUNICORN_THREADS", "8")
+    config = runpy.run_path(str(GUNICORN_CONF))
+    assert (config["workers"], config["threads"]) == (5, 8)
+
+
+# --- the stream role (uvicorn) -------------------------------------------------------
+
+
+def uvicorn_options(command: list[str]) -> dict:
+    """uvicorn's own parsing of a command line (click), without running it."""
+    from uvicorn.main import main
+
+    assert command[0] == "uvicorn"
+    context = main.make_context("uvicorn", list(command[1:]))
+    return context.params
+
+
+def assert_stream_command(command: list[str], grace_seconds: float) -> None:
+    """The ASGI role: config.asgi on the app port, the app (not uvicorn) judging
+    forwarded headers, no banner, and a shutdown that cannot hang on open streams."""
+    options = uvicorn_options(command)
+    assert options["app"] == ASGI_APP
+    assert (options["host"], options["port"]) == ("0.0.0.0", APP_PORT)  # noqa: S104
+    assert options["proxy_headers"] is False, "core.net judges X-Forwarded-For, not uvicorn"
+    assert options["server_header"] is False
+    assert options["workers"] in (None, 1), "one process per container: scale with containers"
+    assert not options["reload"]
+    # Idle upstream connections are closed by the proxy (60 s), not by uvicorn.
+    assert options["timeout_keep_alive"] > 60
+    shutdown = options["timeout_graceful_shutdown"]
+    assert shutdown is not None, "without it, SIGTERM waits for every open stream to end"
+    assert 0 < shutdown < grace_seconds, (shutdown, grace_seconds)
 
 
 # --- Dockerfile ---------------------------------------------------------------------
@@ -334,9 +414,23 @@ def test_dockerfile_installs_the_locked_dependencies_with_the_makefiles_uv():
     assert "--no-dev" in runs
 
 
-def test_dockerfile_serves_the_asgi_app_on_the_app_port():
-    assert json.loads(instructions("CMD")[-1]) == GUNICORN_CMD
+def dockerfile_comments() -> str:
+    """The Dockerfile's comments as one line of words."""
+    words: list[str] = []
+    for line in DOCKERFILE.read_text().splitlines():
+        if line.strip().startswith("#"):
+            words += line.strip().lstrip("#").split()
+    return " ".join(words)
+
+
+def test_dockerfile_serves_the_wsgi_role_on_the_app_port_by_default():
+    assert json.loads(instructions("CMD")[-1]) == WSGI_CMD
     assert instructions("EXPOSE") == [str(APP_PORT)]
+
+
+def test_dockerfile_documents_the_stream_roles_command():
+    # The same command as compose and Kubernetes run (checked below against both).
+    assert " ".join(service("stream")["command"]) in dockerfile_comments()
 
 
 def test_dockerfile_runs_as_a_non_root_user():
@@ -469,7 +563,11 @@ def interpolated(value: str) -> str:
 
 
 def test_compose_runs_the_whole_stack():
-    assert set(compose()["services"]) == {*COMPOSE_APP_SERVICES, *COMPOSE_BACKING_SERVICES}
+    assert set(compose()["services"]) == {
+        *COMPOSE_APP_SERVICES,
+        *COMPOSE_BACKING_SERVICES,
+        COMPOSE_PROXY,
+    }
 
 
 @pytest.mark.parametrize("name", COMPOSE_APP_SERVICES)
@@ -489,22 +587,85 @@ def test_compose_app_services_build_the_image_and_set_only_known_variables(name)
     assert urlsplit(interpolated(env["CELERY_BROKER_URL"])).hostname == "rabbitmq"
 
 
-@pytest.mark.parametrize("name", COMPOSE_APP_SERVICES)
-def test_compose_trusts_no_proxy_by_default(name):
-    # Nothing sits in front of the published port: X-Forwarded-* from clients is ignored.
-    assert service_env(name)["NEXUS_TRUSTED_PROXIES"] == "${NEXUS_TRUSTED_PROXIES:-}"
+@pytest.mark.parametrize("name", COMPOSE_HTTP_SERVICES)
+def test_compose_web_roles_share_the_image_and_the_app_environment(name):
+    # Both roles run the image of every app service, with the shared app environment
+    # (the x-app anchor, which migrate carries unchanged) plus a few serving knobs.
+    assert service(name)["image"] == service("migrate")["image"]
+    assert service(name)["build"] == service("migrate")["build"]
+    assert service_env("migrate").items() <= service_env(name).items()
+    extra = set(service_env(name)) - set(service_env("migrate"))
+    assert extra <= {
+        "DATABASE_POOL",
+        "DATABASE_POOL_MIN_SIZE",
+        "DATABASE_POOL_MAX_SIZE",
+        "DATABASE_POOL_MAX_IDLE",
+        "WEB_CONCURRENCY",
+        "GUNICORN_THREADS",
+    }, extra
 
 
-def test_compose_web_uses_the_pool_and_publishes_the_app_port():
-    assert service_env("web")["DATABASE_POOL"] == "true"
+def compose_edge_network() -> tuple[str, str]:
+    """(name, subnet) of the network the proxy reaches the web roles on."""
+    (network,) = service(COMPOSE_PROXY)["networks"]
+    (pool,) = compose()["networks"][network]["ipam"]["config"]
+    return network, pool["subnet"]
+
+
+def compose_default(value: str) -> str:
+    """The default of a ${VAR:-default} compose value (the value itself otherwise)."""
+    match = re.fullmatch(r"\$\{[A-Z_]+:-([^}]*)\}", value)
+    return match[1] if match else value
+
+
+def test_compose_trusts_only_the_proxys_network():
+    """The app believes X-Forwarded-* from the edge network only; on it, the web roles
+    talk to nothing but the proxy, which overwrites X-Forwarded-For (nginx.conf)."""
+    network, subnet = compose_edge_network()
+    members = {
+        name
+        for name, spec in compose()["services"].items()
+        if network in (spec.get("networks") or ["default"])
+    }
+    assert members == {COMPOSE_PROXY, *COMPOSE_HTTP_SERVICES}
+    assert ipaddress.ip_network(compose_default(subnet)).is_private
+    for name in COMPOSE_APP_SERVICES:
+        # One variable moves both: the network's subnet and the trusted range.
+        assert service_env(name)["NEXUS_TRUSTED_PROXIES"] == subnet, name
+
+
+def published_targets(name: str) -> list[int]:
     targets = []
-    for port in service("web")["ports"]:
+    for port in service(name).get("ports", []):
         targets.append(int(port["target"]) if isinstance(port, dict) else int(port.split(":")[-1]))
-    assert targets == [APP_PORT]
+    return targets
+
+
+def test_compose_publishes_only_the_proxy():
+    published = {name: published_targets(name) for name in compose()["services"]}
+    assert {name: ports for name, ports in published.items() if ports} == {
+        COMPOSE_PROXY: [APP_PORT]
+    }
+    assert nginx_listen_ports() == [APP_PORT]
+
+
+def test_compose_web_roles_database_connections():
+    # WSGI: one persistent connection per gthread thread, as benchmarked.
+    web = service_env("web")
+    assert web["DATABASE_POOL"] == "false"
+    assert {"WEB_CONCURRENCY", "GUNICORN_THREADS"} <= set(web)
+    # ASGI: the pool (per-thread persistent connections are not reused under ASGI),
+    # allowed to shrink to nothing so idle streams hold no connection.
+    stream = service_env("stream")
+    assert stream["DATABASE_POOL"] == "true"
+    assert stream["DATABASE_POOL_MIN_SIZE"] == "0"
+    assert int(stream["DATABASE_POOL_MAX_SIZE"]) >= 1
+    # ... and closed soon after use (psycopg's default keeps them ten minutes).
+    assert float(stream["DATABASE_POOL_MAX_IDLE"]) <= 120
 
 
 def test_compose_commands():
-    assert service("web")["command"] == GUNICORN_CMD
+    assert service("web")["command"] == WSGI_CMD
     assert service("worker")["command"][:4] == ["celery", "-A", "config", "worker"]
     beat = service("beat")["command"]
     assert beat[:4] == ["celery", "-A", "config", "beat"]
@@ -513,12 +674,46 @@ def test_compose_commands():
     assert migrate == ["python", "manage.py", "migrate", "--noinput"]
 
 
-@pytest.mark.parametrize("name", ["web", "worker", "beat"])
+def compose_seconds(value: str) -> float:
+    return sum(
+        float(number) * {"h": 3600, "m": 60, "s": 1}[unit]
+        for number, unit in re.findall(r"(\d+(?:\.\d+)?)([hms])", value)
+    )
+
+
+def test_compose_stream_command():
+    grace = compose_seconds(service("stream")["stop_grace_period"])
+    assert_stream_command(service("stream")["command"], grace)
+    # The web role's grace covers gunicorn's graceful_timeout.
+    assert (
+        compose_seconds(service("web")["stop_grace_period"]) > gunicorn_config()["graceful_timeout"]
+    )
+
+
+@pytest.mark.parametrize("name", ["web", "stream", "worker", "beat"])
 def test_compose_app_waits_for_migrations_and_healthy_services(name):
     depends_on = service(name)["depends_on"]
     assert depends_on["migrate"]["condition"] == "service_completed_successfully"
     for backing in COMPOSE_BACKING_SERVICES:
         assert depends_on[backing]["condition"] == "service_healthy"
+
+
+def test_compose_proxy_waits_for_both_web_roles():
+    depends_on = service(COMPOSE_PROXY)["depends_on"]
+    for name in COMPOSE_HTTP_SERVICES:
+        assert depends_on[name]["condition"] == "service_healthy"
+
+
+def test_compose_proxy_is_a_pinned_nginx_with_the_config_read_only():
+    image = service(COMPOSE_PROXY)["image"]
+    name, _, tag = image.partition(":")
+    assert name == "nginx"
+    assert re.match(r"\d+\.\d+", tag), f"pin the nginx version: {image}"
+    mounts = {}
+    for volume in service(COMPOSE_PROXY)["volumes"]:
+        source, target, *mode = volume.split(":")
+        mounts[target] = ((COMPOSE.parent / source).resolve(), mode)
+    assert mounts["/etc/nginx/nginx.conf"] == (NGINX_CONF, ["ro"])
 
 
 def test_compose_migrate_waits_for_postgres_and_runs_once():
@@ -527,19 +722,29 @@ def test_compose_migrate_waits_for_postgres_and_runs_once():
     assert service("migrate")["healthcheck"] == {"disable": True}
 
 
-@pytest.mark.parametrize("name", [*COMPOSE_BACKING_SERVICES, "web", "worker", "beat"])
+@pytest.mark.parametrize(
+    "name", [*COMPOSE_BACKING_SERVICES, "web", "stream", "worker", "beat", COMPOSE_PROXY]
+)
 def test_compose_services_have_health_checks(name):
     assert service(name)["healthcheck"]["test"]
 
 
-def test_compose_web_healthcheck_probes_liveness_with_an_allowed_host(monkeypatch):
-    test = service("web")["healthcheck"]["test"]
+@pytest.mark.parametrize("name", COMPOSE_HTTP_SERVICES)
+def test_compose_web_healthcheck_probes_liveness_with_an_allowed_host(name, monkeypatch):
+    test = service(name)["healthcheck"]["test"]
     assert test[:3] == ["CMD", "python", "-c"]
-    default_hosts = re.fullmatch(
-        r"\$\{DJANGO_ALLOWED_HOSTS:-(.+)\}", service_env("web")["DJANGO_ALLOWED_HOSTS"]
-    )[1]
+    default_hosts = compose_default(service_env(name)["DJANGO_ALLOWED_HOSTS"])
     request = run_probe_snippet(test[3], default_hosts, monkeypatch)
     assert_probe_hits_the_app(request, default_hosts)
+
+
+def test_compose_proxy_healthcheck_hits_its_own_health_server():
+    test = service(COMPOSE_PROXY)["healthcheck"]["test"]
+    url = urlsplit(test[-1])
+    (health,) = [s for s in nginx_servers() if s.listen_ports() != [APP_PORT]]
+    assert health.first("listen").args == [f"{url.hostname}:{url.port}"]
+    assert url.hostname == "127.0.0.1", "the health server is not reachable from outside"
+    assert [loc.args for loc in health.all("location")] == [["=", url.path]]
 
 
 def test_compose_worker_healthcheck_pings_its_own_node():
@@ -606,6 +811,12 @@ def test_k8s_has_the_expected_resources():
         ("Service", WEB),
         ("Ingress", WEB),
         ("HorizontalPodAutoscaler", WEB),
+        ("PodDisruptionBudget", WEB),
+        ("Deployment", STREAM),
+        ("Service", STREAM),
+        ("Ingress", STREAM),
+        ("HorizontalPodAutoscaler", STREAM),
+        ("PodDisruptionBudget", STREAM),
         ("HorizontalPodAutoscaler", WORKER),
     }
     assert expected <= set(manifests())
@@ -658,33 +869,43 @@ def test_k8s_trusts_only_a_private_range_for_the_ingress():
         assert network.is_private, f"{entry}: trust the ingress' pod range, not the internet"
 
 
-def test_k8s_web_port_service_and_ingress_agree():
-    ports = {p["name"]: p["containerPort"] for p in container("Deployment", WEB)["ports"]}
+@pytest.mark.parametrize("name", HTTP_DEPLOYMENTS)
+def test_k8s_port_service_and_ingress_agree(name):
+    """Each web role has its Service and its Ingress (same name); every path of that
+    Ingress goes to that Service."""
+    ports = {p["name"]: p["containerPort"] for p in container("Deployment", name)["ports"]}
     assert ports == {"http": APP_PORT}
-    service_spec = manifest("Service", WEB)["spec"]
+    service_spec = manifest("Service", name)["spec"]
     (service_port,) = service_spec["ports"]
     target = service_port["targetPort"]
     assert ports.get(target, target) == APP_PORT
-    web_labels = manifest("Deployment", WEB)["spec"]["template"]["metadata"]["labels"]
-    assert service_spec["selector"].items() <= web_labels.items()
-    ingress = manifest("Ingress", WEB)["spec"]
+    labels = manifest("Deployment", name)["spec"]["template"]["metadata"]["labels"]
+    assert service_spec["selector"].items() <= labels.items()
+    for other in HTTP_DEPLOYMENTS:
+        if other != name:
+            other_labels = manifest("Deployment", other)["spec"]["template"]["metadata"]["labels"]
+            assert not service_spec["selector"].items() <= other_labels.items(), (
+                f"Service {name} also selects the {other} pods"
+            )
+    ingress = manifest("Ingress", name)["spec"]
     for rule in ingress["rules"]:
         assert validate_host(rule["host"], allowed_hosts()), f"{rule['host']} not allowed"
         for path in rule["http"]["paths"]:
             backend = path["backend"]["service"]
-            assert backend["name"] == WEB
+            assert backend["name"] == name
             assert backend["port"] in (
                 {"name": service_port["name"]},
                 {"number": service_port["port"]},
             )
 
 
+@pytest.mark.parametrize("name", HTTP_DEPLOYMENTS)
 @pytest.mark.parametrize(
     ("probe", "path"),
     [("startupProbe", LIVE), ("readinessProbe", READY), ("livenessProbe", LIVE)],
 )
-def test_k8s_web_probes_hit_the_health_views_with_an_allowed_host(probe, path):
-    web = container("Deployment", WEB)
+def test_k8s_web_roles_probes_hit_the_health_views_with_an_allowed_host(name, probe, path):
+    web = container("Deployment", name)
     http_get = web[probe]["httpGet"]
     assert http_get["path"] == path
     assert resolve(http_get["path"]).url_name in {"health-live", "health-ready"}
@@ -695,14 +916,48 @@ def test_k8s_web_probes_hit_the_health_views_with_an_allowed_host(probe, path):
     assert validate_host(headers.get("host", ""), allowed_hosts())
 
 
-def test_k8s_web_serves_the_asgi_app_with_the_pool():
+def container_env(name: str) -> dict[str, str]:
+    return {e["name"]: e["value"] for e in container("Deployment", name).get("env", [])}
+
+
+def pre_stop_seconds(name: str) -> float:
+    command = container("Deployment", name)["lifecycle"]["preStop"]["exec"]["command"]
+    assert command[0] == "sleep"
+    return float(command[1])
+
+
+def test_k8s_web_serves_wsgi_on_gthread_workers():
     web = container("Deployment", WEB)
-    assert web["command"] == GUNICORN_CMD
-    env = {e["name"]: e["value"] for e in web["env"]}
-    assert env["DATABASE_POOL"] == "true"
-    assert "WEB_CONCURRENCY" in env
+    assert web["command"] == WSGI_CMD
+    env = container_env(WEB)
+    assert env["DATABASE_POOL"] == "false"
+    assert {"WEB_CONCURRENCY", "GUNICORN_THREADS"} <= set(env)
     graceful = gunicorn_config()["graceful_timeout"]
-    assert pod_spec("Deployment", WEB)["terminationGracePeriodSeconds"] > graceful
+    grace = pod_spec("Deployment", WEB)["terminationGracePeriodSeconds"]
+    assert grace > graceful + pre_stop_seconds(WEB)
+
+
+def test_k8s_stream_serves_asgi_with_the_same_command_as_compose():
+    stream = container("Deployment", STREAM)
+    assert stream["command"] == service("stream")["command"]
+    grace = pod_spec("Deployment", STREAM)["terminationGracePeriodSeconds"]
+    assert_stream_command(stream["command"], grace - pre_stop_seconds(STREAM))
+    env = container_env(STREAM)
+    assert env["DATABASE_POOL"] == "true"
+    assert env["DATABASE_POOL_MIN_SIZE"] == "0", "idle streams hold no database connection"
+    # The web-role knobs have nothing to say here.
+    assert not {"WEB_CONCURRENCY", "GUNICORN_THREADS"} & set(env)
+
+
+def test_k8s_web_roles_share_the_image_and_the_environment_sources():
+    web, stream = container("Deployment", WEB), container("Deployment", STREAM)
+    assert web["image"] == stream["image"]
+    assert web["envFrom"] == stream["envFrom"]
+    assert web["securityContext"] == stream["securityContext"]
+    assert (
+        pod_spec("Deployment", WEB)["securityContext"]
+        == pod_spec("Deployment", STREAM)["securityContext"]
+    )
 
 
 def test_k8s_worker_runs_celery_and_is_probed_by_ping():
@@ -729,12 +984,12 @@ def test_k8s_migrate_job_and_init_containers_run_migrate():
     job = container("Job", MIGRATE)
     assert job["command"] == ["python", "manage.py", "migrate", "--noinput"]
     assert pod_spec("Job", MIGRATE)["restartPolicy"] == "Never"
-    for name in (WEB, WORKER):
+    for name in (WEB, STREAM, WORKER):
         (init,) = pod_spec("Deployment", name)["initContainers"]
         assert "manage.py migrate --check" in " ".join(init["command"])
 
 
-@pytest.mark.parametrize(("name", "target"), [(WEB, WEB), (WORKER, WORKER)])
+@pytest.mark.parametrize(("name", "target"), [(WEB, WEB), (STREAM, STREAM), (WORKER, WORKER)])
 def test_k8s_autoscalers_target_the_deployments(name, target):
     hpa = manifest("HorizontalPodAutoscaler", name)
     assert hpa["apiVersion"] == "autoscaling/v2"
@@ -742,6 +997,30 @@ def test_k8s_autoscalers_target_the_deployments(name, target):
     assert (ref["kind"], ref["name"]) == ("Deployment", target)
     assert ("Deployment", target) in manifests()
     assert 1 <= hpa["spec"]["minReplicas"] <= hpa["spec"]["maxReplicas"]
+
+
+def selects(selector: dict, kind: str, name: str) -> bool:
+    labels = manifest(kind, name)["spec"]["template"]["metadata"]["labels"]
+    return selector["matchLabels"].items() <= labels.items()
+
+
+def test_k8s_every_scalable_deployment_has_an_autoscaler_and_web_roles_a_budget():
+    targets = {
+        document["spec"]["scaleTargetRef"]["name"]
+        for (kind, _), document in manifests().items()
+        if kind == "HorizontalPodAutoscaler"
+    }
+    for kind, name in workloads():
+        if kind == "Deployment" and name != BEAT:  # beat is a singleton
+            assert name in targets, f"no HorizontalPodAutoscaler for {name}"
+    for name in HTTP_DEPLOYMENTS:
+        budgets = [
+            other
+            for (kind, other), document in manifests().items()
+            if kind == "PodDisruptionBudget"
+            and selects(document["spec"]["selector"], "Deployment", name)
+        ]
+        assert budgets == [name], f"{name}: {budgets}"
 
 
 def test_k8s_deployment_selectors_match_their_pods():
@@ -762,6 +1041,483 @@ def test_k8s_pods_run_as_the_images_non_root_user_with_resources():
             assert c["securityContext"]["allowPrivilegeEscalation"] is False, (key, c["name"])
             assert {"cpu", "memory"} <= set(c["resources"]["requests"]), (key, c["name"])
             assert "memory" in c["resources"]["limits"], (key, c["name"])
+
+
+# --- routing by path: nginx (compose) and ingress-nginx (Kubernetes) ------------------
+
+# Streaming paths end in "stream/" (Server-Sent Events, served by the ASGI role);
+# the proxies keep their list in one place each (nginx.conf's regex location,
+# 37-stream-ingress.yaml's paths). Ids as Django's <id:...> converter reads them:
+# leading zeros resolve too, so the proxies must route them to the stream role.
+STREAM_SAMPLES = (
+    "/api/v1/polls/polls/1/results/stream/",
+    "/api/v1/polls/polls/42/results/stream/",
+    "/api/v1/polls/polls/007/results/stream/",
+    "/api/v1/polls/polls/9223372036854775807/results/stream/",
+)
+WSGI_SAMPLES = (
+    "/",
+    "/api/",
+    "/api/v1/polls/",
+    "/api/v1/polls/polls/",
+    "/api/v1/polls/polls/1/",
+    "/api/v1/polls/polls/1/results/",
+    "/api/v1/polls/polls/1/vote/",
+    "/api/v1/polls/polls/1/stream-ticket/",
+    "/api/v1/polls/polls/1/results/stream/extra/",
+    "/api/v1/polls/polls/x/results/stream/",
+    "/api/v1/polls/polls//results/stream/",
+    "/xapi/v1/polls/polls/1/results/stream/",
+    "/graphql/",
+    "/admin/",
+    "/admin/login/",
+    "/static/core/nexus.css",
+    "/media/avatar.png",
+    "/health/live/",
+    "/health/ready/",
+    "/problems/not_found/",
+    "/polls/1/live/",
+)
+STREAM_SUFFIX = "stream/"
+WEB_SERVICE, STREAM_SERVICE = "web", "stream"
+
+
+@dataclass
+class Directive:
+    """One nginx directive: name, arguments, and its block (None for a simple one)."""
+
+    name: str
+    args: list[str]
+    block: list[Directive] | None = None
+    parent: Directive | None = field(default=None, repr=False, compare=False)
+
+    def all(self, name: str) -> list[Directive]:
+        return [child for child in self.block or [] if child.name == name]
+
+    def first(self, name: str) -> Directive | None:
+        found = self.all(name)
+        return found[0] if found else None
+
+    def listen_ports(self) -> list[int]:
+        return [int(d.args[0].rpartition(":")[2]) for d in self.all("listen")]
+
+    def effective(self, name: str) -> list[str] | None:
+        """A scalar directive's value here, inherited from the enclosing blocks."""
+        level: Directive | None = self
+        while level is not None:
+            if (found := level.first(name)) is not None:
+                return found.args
+            level = level.parent
+        return None
+
+    def effective_headers(self) -> dict[str, str]:
+        """proxy_set_header as nginx applies it: the innermost level that sets any
+        header wins whole (a location with one proxy_set_header inherits none)."""
+        level: Directive | None = self
+        while level is not None:
+            if found := level.all("proxy_set_header"):
+                return {d.args[0].lower(): d.args[1] for d in found}
+            level = level.parent
+        return {}
+
+
+def nginx_tokens(text: str) -> list[tuple[str, bool]]:
+    """(token, quoted) pairs: words, quoted strings, and the punctuation { } ;."""
+    tokens, i = [], 0
+    while i < len(text):
+        char = text[i]
+        if char.isspace():
+            i += 1
+        elif char == "#":
+            i = text.find("\n", i) if "\n" in text[i:] else len(text)
+        elif char in "{};":
+            tokens.append((char, False))
+            i += 1
+        elif char in "\"'":
+            end = i + 1
+            while text[end] != char:
+                end += 2 if text[end] == "\\" else 1
+            tokens.append((text[i + 1 : end], True))
+            i = end + 1
+        else:
+            end = i
+            while end < len(text) and not text[end].isspace() and text[end] not in "{};":
+                end += 1
+            tokens.append((text[i:end], False))
+            i = end
+    return tokens
+
+
+def parse_nginx(text: str) -> Directive:
+    root = Directive("main", [], [])
+    stack, words = [root], []
+    for token, quoted in nginx_tokens(text):
+        if quoted or token not in "{};":
+            words.append(token)
+        elif token == ";":
+            assert words, "empty directive"
+            stack[-1].block.append(Directive(words[0], words[1:], None, stack[-1]))
+            words = []
+        elif token == "{":
+            block = Directive(words[0], words[1:], [], stack[-1])
+            stack[-1].block.append(block)
+            stack.append(block)
+            words = []
+        else:
+            assert not words, f"unterminated directive {words}"
+            stack.pop()
+            assert stack, "unbalanced }"
+    assert len(stack) == 1, "unbalanced {"
+    assert not words, f"unterminated directive {words}"
+    return root
+
+
+@cache
+def nginx() -> Directive:
+    return parse_nginx(NGINX_CONF.read_text())
+
+
+def nginx_http() -> Directive:
+    (http,) = nginx().all("http")
+    return http
+
+
+def nginx_servers() -> list[Directive]:
+    return nginx_http().all("server")
+
+
+def nginx_edge() -> Directive:
+    (server,) = [s for s in nginx_servers() if APP_PORT in s.listen_ports()]
+    return server
+
+
+def nginx_listen_ports() -> list[int]:
+    return nginx_edge().listen_ports()
+
+
+def nginx_location(path: str) -> Directive:
+    """The location nginx picks for a path: an exact match; else the longest prefix
+    if it is ^~; else the first matching regex in file order; else that prefix."""
+    prefixes, regexes = [], []
+    for location in nginx_edge().all("location"):
+        modifier, *rest = location.args
+        if modifier == "=":
+            if rest[0] == path:
+                return location
+        elif modifier in ("~", "~*"):
+            regexes.append(
+                (re.compile(rest[0], re.IGNORECASE if modifier == "~*" else 0), location)
+            )
+        elif modifier == "^~":
+            prefixes.append((rest[0], True, location))
+        else:
+            prefixes.append((modifier, False, location))
+    matching = sorted((p for p in prefixes if path.startswith(p[0])), key=lambda p: -len(p[0]))
+    if matching and matching[0][1]:
+        return matching[0][2]
+    for regex, location in regexes:
+        if regex.search(path):
+            return location
+    assert matching, f"no location for {path}"
+    return matching[0][2]
+
+
+def nginx_upstream_service(location: Directive) -> str:
+    """The compose service a location proxies to (through its upstream block)."""
+    (target,) = location.first("proxy_pass").args
+    url = urlsplit(target)
+    assert url.scheme == "http", target
+    assert url.path in ("", "/"), target
+    upstreams = {u.args[0]: u for u in nginx_http().all("upstream")}
+    (server,) = upstreams[url.hostname].all("server")
+    host, _, port = server.args[0].rpartition(":")
+    assert int(port) == APP_PORT, server.args
+    assert host in compose()["services"], f"{host} is not a compose service"
+    return host
+
+
+def nginx_route(path: str) -> str:
+    return nginx_upstream_service(nginx_location(path))
+
+
+def nginx_seconds(value: str) -> float:
+    units = {"ms": 0.001, "s": 1, "m": 60, "h": 3600, "d": 86400, "": 1}
+    return sum(
+        float(number) * units[unit] for number, unit in re.findall(r"(\d+)(ms|s|m|h|d|)", value)
+    )
+
+
+def nginx_bytes(value: str) -> int:
+    number, unit = re.fullmatch(r"(\d+)([kKmMgG]?)", value).groups()
+    return int(number) * {"": 1, "k": 1024, "m": 1024**2, "g": 1024**3}[unit.lower()]
+
+
+def heartbeat_seconds() -> float:
+    from django.conf import settings
+
+    return float(getattr(settings, "STREAMS_HEARTBEAT_SECONDS", 15))
+
+
+def converter_sample(match: re.Match) -> str:
+    return {
+        "path": "x/y",
+        "slug": "x",
+        "str": "x",
+        "uuid": "12345678-1234-5678-1234-567812345678",
+    }.get(match[1] or "str", "1")
+
+
+def route_sample(pattern) -> str | None:
+    """A concrete path segment for a URL pattern, or None if it is not simple to make."""
+    from django.urls.resolvers import RegexPattern, RoutePattern
+
+    if isinstance(pattern, RoutePattern):
+        return re.sub(r"<(?:(\w+):)?\w+>", converter_sample, str(pattern))
+    if isinstance(pattern, RegexPattern):
+        text = str(pattern).removeprefix("^").removesuffix("$").removesuffix(r"\Z")
+        text = re.sub(r"\(\?P<\w+>[^()]*\)", "1", text).replace(r"\.", ".")
+        return None if re.search(r"[\\()\[\]*+?|{}^$]", text) else text
+    return None
+
+
+@cache
+def app_url_samples() -> tuple[str, ...]:
+    """One concrete path per URL pattern of the app that resolves back to it."""
+    from django.urls import URLResolver, get_resolver
+    from django.urls.exceptions import Resolver404
+
+    samples = []
+
+    def walk(patterns, prefix: str) -> None:
+        for entry in patterns:
+            segment = route_sample(entry.pattern)
+            if segment is None:
+                continue
+            if isinstance(entry, URLResolver):
+                walk(entry.url_patterns, prefix + segment)
+                continue
+            path = prefix + segment
+            try:
+                match = resolve(path)
+            except Resolver404:
+                continue
+            if match.func == entry.callback:
+                samples.append(path)
+
+    walk(get_resolver().url_patterns, "/")
+    return tuple(samples)
+
+
+def test_the_app_url_samples_cover_the_app():
+    samples = app_url_samples()
+    assert {"/", "/graphql/", LIVE, READY, "/admin/"} <= set(samples)
+    assert any(sample.startswith("/api/v1/") for sample in samples)
+
+
+def test_nginx_config_has_the_edge_server_and_both_upstreams():
+    assert nginx().first("events") is not None
+    services = {nginx_upstream_service(loc) for loc in nginx_edge().all("location")}
+    assert services == {WEB_SERVICE, STREAM_SERVICE}
+    # The roles behind the names: WSGI on gthread, and the uvicorn ASGI role.
+    assert service(WEB_SERVICE)["command"] == WSGI_CMD
+    assert uvicorn_options(service(STREAM_SERVICE)["command"])["app"] == ASGI_APP
+
+
+@pytest.mark.parametrize("path", STREAM_SAMPLES)
+def test_nginx_routes_the_streaming_paths_to_the_asgi_role(path):
+    assert nginx_route(path) == STREAM_SERVICE
+
+
+@pytest.mark.parametrize("path", WSGI_SAMPLES)
+def test_nginx_routes_everything_else_to_the_wsgi_role(path):
+    assert nginx_route(path) == WEB_SERVICE
+
+
+def test_nginx_routes_every_url_of_the_app_to_its_role():
+    """Every URL pattern of the app, as a sample path: the ones ending in stream/ go
+    to the ASGI role, all others to WSGI. A new streaming path fails here until the
+    proxies list it."""
+    wrong = [
+        (path, nginx_route(path))
+        for path in app_url_samples()
+        if nginx_route(path) != (STREAM_SERVICE if path.endswith(STREAM_SUFFIX) else WEB_SERVICE)
+    ]
+    assert not wrong, wrong
+
+
+def test_nginx_streams_unbuffered_with_a_read_timeout_above_the_heartbeat():
+    location = nginx_location(STREAM_SAMPLES[0])
+    assert location.effective("proxy_buffering") == ["off"]
+    assert location.effective("proxy_cache") in (None, ["off"])
+    assert location.effective("gzip") in (None, ["off"])
+    assert location.effective("proxy_http_version") == ["1.1"]
+    assert location.effective_headers().get("connection") == ""
+    # nginx's default read timeout is 60 s: heartbeats must come well within it.
+    read_timeout = nginx_seconds((location.effective("proxy_read_timeout") or ["60s"])[0])
+    assert read_timeout >= 4 * heartbeat_seconds(), (read_timeout, heartbeat_seconds())
+    send_timeout = nginx_seconds((location.effective("send_timeout") or ["60s"])[0])
+    assert send_timeout >= 4 * heartbeat_seconds()
+
+
+def test_nginx_web_location_keeps_buffering():
+    # Buffered responses free a gthread thread as soon as Django is done.
+    location = nginx_location("/api/v1/")
+    assert location.effective("proxy_buffering") in (None, ["on"])
+    assert location.effective("proxy_request_buffering") in (None, ["on"])
+    assert location.effective("proxy_http_version") == ["1.1"]
+    assert location.effective_headers().get("connection") == ""
+
+
+@pytest.mark.parametrize("path", [STREAM_SAMPLES[0], "/api/v1/"])
+def test_nginx_overwrites_forwarded_headers_at_the_edge(path):
+    """The client address throttling sees is the connecting one: a client's own
+    X-Forwarded-For is replaced, never appended to or passed on."""
+    headers = nginx_location(path).effective_headers()
+    assert headers["x-forwarded-for"] == "$remote_addr"
+    assert headers["x-forwarded-proto"] == "$scheme"
+    assert headers["host"] in ("$host", "$http_host")
+    text = NGINX_CONF.read_text()
+    assert "$proxy_add_x_forwarded_for" not in text
+    assert not {"real_ip_header", "set_real_ip_from"} & {
+        directive.name for directive in nginx_http().block + nginx_edge().block
+    }
+
+
+def test_nginx_accepts_the_apps_largest_upload():
+    from django.conf import settings
+
+    limit = nginx_bytes(nginx_edge().effective("client_max_body_size")[0])
+    assert limit > settings.NEXUS_MAX_UPLOAD_BYTES
+
+
+def test_nginx_upstreams_outlive_no_keepalive():
+    # gunicorn and uvicorn keep idle connections longer than nginx reuses them (60 s).
+    assert gunicorn_config()["keepalive"] > 60
+    assert uvicorn_options(service(STREAM_SERVICE)["command"])["timeout_keep_alive"] > 60
+
+
+def test_the_nginx_parser_reads_what_nginx_reads():
+    # Guards the parser: comments, quotes, nesting, inheritance of proxy_set_header.
+    root = parse_nginx(
+        'http { a 1; # b 2;\n server { proxy_set_header Connection ""; '
+        "location ~ ^/x$ { proxy_set_header X y; } location / { c 'd e'; } } }"
+    )
+    (server,) = root.first("http").all("server")
+    regex, prefix = server.all("location")
+    assert regex.args == ["~", "^/x$"]
+    assert regex.effective_headers() == {"x": "y"}
+    assert prefix.effective_headers() == {"connection": ""}
+    assert prefix.first("c").args == ["d e"]
+    assert prefix.effective("a") == ["1"]
+    assert prefix.effective("b") is None
+
+
+# ingress-nginx: annotations apply per Ingress; use-regex on any Ingress of a host
+# makes every path of that host a case-insensitive regex anchored at the start
+# (location ~* "^<path>"), and the controller writes a host's locations longest
+# path first, so the first match in that order wins.
+
+
+def ingress_paths(host: str) -> list[tuple[str, dict, str]]:
+    """(path, the Ingress's annotations, backend service) for every path of host."""
+    found = []
+    for (kind, _), document in manifests().items():
+        if kind != "Ingress":
+            continue
+        annotations = document["metadata"].get("annotations", {})
+        for rule in document["spec"]["rules"]:
+            if rule["host"] == host:
+                for path in rule["http"]["paths"]:
+                    found.append((path["path"], annotations, path["backend"]["service"]["name"]))
+    return found
+
+
+def ingress_route(path: str, host: str = "nexus.example.org") -> str:
+    paths = ingress_paths(host)
+    assert any(
+        annotations.get("nginx.ingress.kubernetes.io/use-regex") == "true"
+        for _, annotations, _ in paths
+    ), "the stream paths are regexes: one Ingress of the host must say use-regex"
+    for pattern, _, backend in sorted(paths, key=lambda p: -len(p[0])):
+        if re.match("^" + pattern, path, re.IGNORECASE):
+            return backend
+    raise AssertionError(f"no Ingress path for {path}")
+
+
+def test_k8s_stream_paths_are_regexes_of_the_stream_ingress():
+    hosts = {rule["host"] for rule in manifest("Ingress", WEB)["spec"]["rules"]}
+    for rule in manifest("Ingress", STREAM)["spec"]["rules"]:
+        assert rule["host"] in hosts, "both Ingresses serve the same host"
+        for path in rule["http"]["paths"]:
+            assert path["pathType"] == "ImplementationSpecific"
+            re.compile(path["path"])
+
+
+@pytest.mark.parametrize("path", STREAM_SAMPLES)
+def test_k8s_ingress_routes_the_streaming_paths_to_the_asgi_role(path):
+    assert ingress_route(path) == STREAM
+
+
+@pytest.mark.parametrize("path", WSGI_SAMPLES)
+def test_k8s_ingress_routes_everything_else_to_the_wsgi_role(path):
+    assert ingress_route(path) == WEB
+
+
+def test_k8s_ingress_routes_every_url_of_the_app_to_its_role():
+    wrong = [
+        (path, ingress_route(path))
+        for path in app_url_samples()
+        if ingress_route(path) != (STREAM if path.endswith(STREAM_SUFFIX) else WEB)
+    ]
+    assert not wrong, wrong
+
+
+def test_k8s_stream_ingress_does_not_buffer_and_reads_long():
+    annotations = manifest("Ingress", STREAM)["metadata"]["annotations"]
+    prefix = "nginx.ingress.kubernetes.io/"
+    assert annotations[prefix + "proxy-buffering"] == "off"
+    assert float(annotations[prefix + "proxy-read-timeout"]) >= 4 * heartbeat_seconds()
+    assert float(annotations[prefix + "proxy-send-timeout"]) >= 4 * heartbeat_seconds()
+    assert annotations.get(prefix + "proxy-http-version", "1.1") == "1.1"
+    # The WSGI paths keep the controller's buffering (and its 60 s reads).
+    web = manifest("Ingress", WEB)["metadata"]["annotations"]
+    assert web.get(prefix + "proxy-buffering", "on") == "on"
+    assert int(web.get(prefix + "proxy-read-timeout", "60")) <= 120
+
+
+def test_k8s_ingress_leaves_the_client_address_to_the_controller():
+    # With use-forwarded-headers (a controller ConfigMap setting) ingress-nginx would
+    # believe a client's X-Forwarded-For: nothing here may switch it on per Ingress.
+    for (kind, name), document in manifests().items():
+        if kind == "Ingress":
+            annotations = document["metadata"].get("annotations", {})
+            assert not [a for a in annotations if "forwarded" in a or "snippet" in a], name
+
+
+# --- every variable the infra sets is documented ----------------------------------
+
+
+def infra_variables() -> dict[str, set[str]]:
+    found: dict[str, set[str]] = {}
+    for name in COMPOSE_APP_SERVICES:
+        found[f"compose {name}"] = set(service_env(name))
+    found["ConfigMap"] = set(configmap())
+    secret = manifest("Secret", SECRET)
+    found["Secret"] = set(secret.get("stringData", {})) | set(secret.get("data", {}))
+    for key in workloads():
+        for c in containers(*key):
+            found[f"{key[1]} {c['name']}"] = {env["name"] for env in c.get("env", [])}
+    found["Dockerfile"] = set(env_assignments(final_stage())) - IMAGE_RUNTIME_VARS - {"PYTHONPATH"}
+    return found
+
+
+def test_every_variable_the_infra_sets_is_in_env_example():
+    missing = {
+        where: sorted(names - env_example().keys())
+        for where, names in infra_variables().items()
+        if names - env_example().keys()
+    }
+    assert not missing, f"set by infra/ but missing from .env.example: {missing}"
 
 
 # --- CI workflow --------------------------------------------------------------------
