@@ -34,6 +34,8 @@ api_v1 = [
 
 urlpatterns = [
     path("", core_views.landing, name="landing"),
+    # Server-rendered pages of the domains (included by string: no import edge).
+    path("", include("polls.urls")),
     # Browsers ask for /favicon.ico on pages that name no icon (the admin's).
     path("favicon.ico", RedirectView.as_view(url=lazy(static, str)("core/favicon.svg"))),
     path("problems/", core_views.problem_index, name="problems"),

@@ -282,6 +282,10 @@ REST_FRAMEWORK = {
         "anon": env("THROTTLE_ANON", default="120/min"),
         "user": env("THROTTLE_USER", default="600/min"),
         "auth": env("THROTTLE_AUTH", default="10/min"),
+        "jobs_apply": env("THROTTLE_JOBS_APPLY", default="30/hour"),
+        # core.throttling.ScopedUserThrottle / ScopedIPThrottle, named by a view's scope
+        "poll_vote": env("THROTTLE_POLL_VOTE", default="30/min"),
+        "poll_vote_ip": env("THROTTLE_POLL_VOTE_IP", default="300/min"),
     },
     "EXCEPTION_HANDLER": "core.errors.problem_exception_handler",
     "DEFAULT_SCHEMA_CLASS": "core.openapi.AutoSchema",

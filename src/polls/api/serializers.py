@@ -1,0 +1,162 @@
+"""Polls API shapes. Input serializers check types and bounds; the rules that need
+the poll (option counts, duplicates, deadlines, max_choices) live in the services."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from django.urls import reverse
+from drf_spectacular.utils import extend_schema_field
+from rest_framework import serializers
+
+from core.api.fields import IdField
+from polls.models import MAX_OPTIONS, Poll
+
+
+class OwnerSerializer(serializers.Serializer):
+    id = serializers.IntegerField(read_only=True)
+    username = serializers.CharField(read_only=True)
+
+
+class OptionSerializer(serializers.Serializer):
+    id = serializers.IntegerField(read_only=True)
+    text = serializers.CharField(read_only=True)
+    position = serializers.IntegerField(read_only=True)
+
+
+class LinksSerializer(serializers.Serializer):
+    results = serializers.CharField()
+    stream = serializers.CharField()
+    live = serializers.CharField(help_text="The live results page (HTML).")
+
+
+class PollSerializer(serializers.Serializer):
+    id = serializers.IntegerField(read_only=True)
+    question = serializers.CharField(read_only=True)
+    description = serializers.CharField(read_only=True)
+    owner = OwnerSerializer(read_only=True)
+    kind = serializers.ChoiceField(choices=Poll.Kind.choices, read_only=True)
+    max_choices = serializers.IntegerField(
+        read_only=True,
+        allow_null=True,
+        help_text="Multiple choice: the most options one ballot may mark (null: any).",
+    )
+    options = OptionSerializer(many=True, read_only=True)
+    state = serializers.SerializerMethodField(
+        help_text="`scheduled` (before opens_at), `open`, or `closed` (by the owner or at "
+        "closes_at), derived from the clock."
+    )
+    opens_at = serializers.DateTimeField(read_only=True)
+    closes_at = serializers.DateTimeField(read_only=True, allow_null=True)
+    closed_at = serializers.DateTimeField(read_only=True, allow_null=True)
+    results_visibility = serializers.ChoiceField(choices=Poll.Visibility.choices, read_only=True)
+    allow_anonymous = serializers.BooleanField(read_only=True)
+    created_at = serializers.DateTimeField(read_only=True)
+    updated_at = serializers.DateTimeField(read_only=True)
+    links = serializers.SerializerMethodField()
+
+    @extend_schema_field(serializers.ChoiceField(choices=["scheduled", "open", "closed"]))
+    def get_state(self, poll: Poll) -> str:
+        return poll.state(self.context.get("now"))
+
+    @extend_schema_field(LinksSerializer)
+    def get_links(self, poll: Poll) -> dict[str, str]:
+        return {
+            "results": reverse("polls:results", args=[poll.pk]),
+            "stream": reverse("polls:results-stream", args=[poll.pk]),
+            "live": reverse("polls-live", args=[poll.pk]),
+        }
+
+
+class PollPageSerializer(serializers.Serializer):
+    next = serializers.URLField(allow_null=True, help_text="The next page; null on the last.")
+    results = PollSerializer(many=True)
+
+
+class PollWriteSerializer(serializers.Serializer):
+    question = serializers.CharField(max_length=300)
+    description = serializers.CharField(max_length=2000, required=False, allow_blank=True)
+    options = serializers.ListField(
+        child=serializers.CharField(max_length=200, allow_blank=True, trim_whitespace=False),
+        max_length=100,
+        help_text=f"The option texts in order: 2 to {MAX_OPTIONS}, distinct ignoring case. "
+        "Editable only before the first vote.",
+    )
+    kind = serializers.ChoiceField(choices=Poll.Kind.choices, required=False)
+    max_choices = serializers.IntegerField(
+        min_value=1, max_value=MAX_OPTIONS, required=False, allow_null=True
+    )
+    opens_at = serializers.DateTimeField(required=False, allow_null=True, help_text="Default: now.")
+    closes_at = serializers.DateTimeField(
+        required=False, allow_null=True, help_text="In the future; null: until closed by hand."
+    )
+    results_visibility = serializers.ChoiceField(choices=Poll.Visibility.choices, required=False)
+    allow_anonymous = serializers.BooleanField(required=False)
+
+
+class PollFilterSerializer(serializers.Serializer):
+    status = serializers.ChoiceField(
+        choices=["scheduled", "open", "closed"],
+        required=False,
+        help_text="The derived state (see `state`).",
+    )
+    owner = IdField(required=False, help_text="Only this user's polls.")
+
+
+class VoteSerializer(serializers.Serializer):
+    option = IdField(required=False, help_text="The option, for a single-choice poll.")
+    options = serializers.ListField(
+        child=IdField(),
+        required=False,
+        max_length=MAX_OPTIONS,
+        help_text="The options, for a multiple-choice poll (at most `max_choices`).",
+    )
+
+    def validate(self, attrs: dict[str, Any]) -> dict[str, Any]:
+        if ("option" in attrs) == ("options" in attrs):
+            raise serializers.ValidationError(
+                {"options": ["Send either `option` or `options`."]}, code="required"
+            )
+        return {"options": [attrs["option"]] if "option" in attrs else attrs["options"]}
+
+
+class VoteReceiptSerializer(serializers.Serializer):
+    poll = serializers.IntegerField()
+    options = serializers.ListField(child=serializers.IntegerField())
+    created_at = serializers.DateTimeField()
+
+
+class ResultOptionSerializer(serializers.Serializer):
+    id = serializers.IntegerField()
+    text = serializers.CharField()
+    votes = serializers.IntegerField(allow_null=True, help_text="Null while hidden.")
+    percent = serializers.FloatField(
+        allow_null=True, help_text="Of the voters (ballots), one decimal; null while hidden."
+    )
+
+
+class ResultsSerializer(serializers.Serializer):
+    poll = serializers.IntegerField()
+    question = serializers.CharField()
+    kind = serializers.ChoiceField(choices=Poll.Kind.choices)
+    state = serializers.ChoiceField(choices=["scheduled", "open", "closed"])
+    closed = serializers.BooleanField()
+    closes_at = serializers.DateTimeField(allow_null=True)
+    results_visibility = serializers.ChoiceField(choices=Poll.Visibility.choices)
+    visible = serializers.BooleanField(
+        help_text="False while `results_visibility` hides the counts from this viewer."
+    )
+    total_votes = serializers.IntegerField(
+        allow_null=True, help_text="Voters (ballots); null while hidden."
+    )
+    options = ResultOptionSerializer(many=True)
+    version = serializers.IntegerField(
+        help_text="Grows with every visible change; the ETag and the stream's event id. "
+        "0 while hidden."
+    )
+
+
+class StreamTicketSerializer(serializers.Serializer):
+    ticket = serializers.CharField()
+    expires_in = serializers.IntegerField(help_text="Seconds.")
+    stream = serializers.CharField(help_text="The stream URL with the ticket.")

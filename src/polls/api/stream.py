@@ -1,0 +1,133 @@
+"""``GET /api/v1/polls/polls/{id}/results/stream/``: live results as Server-Sent Events.
+
+An async view, served by the ASGI deployment (under WSGI Django would buffer the
+stream whole). Every stream of a poll in a process shares one ``core.streams`` watch:
+votes anywhere wake it (Redis pub/sub, or in-process in the embedded default), it
+reloads the cached results at most every ``STREAMS_MIN_INTERVAL_SECONDS``, and each
+stream renders what its viewer may see. Events:
+
+- the default (``message``) event: the results document, ``id`` its ``version``;
+- ``final``: the closed poll's results; the stream then ends (and a reconnect with
+  that id gets a 204, which tells ``EventSource`` to stop);
+- ``deleted``: the poll is gone; the stream ends.
+
+Identity: ``?ticket=`` from ``POST .../stream-ticket/`` for a signed-in viewer, the
+anonymous voter cookie for an anonymous one, else what anyone may see.
+"""
+
+from __future__ import annotations
+
+import json
+import re
+from datetime import datetime
+from functools import partial
+
+from django.http import HttpRequest, HttpResponse
+from django.utils import timezone
+
+from core import streams
+from core.error_codes import ProblemError
+from core.errors import problem_response
+from polls import selectors, services
+from polls.models import Poll
+from polls.voters import ticket_user, voter_for
+
+_EVENT_ID = re.compile(r"\d{1,19}")
+
+
+def _snapshot_of(poll_id: int) -> streams.Snapshot:
+    try:
+        data = selectors.results_snapshot(poll_id)
+    except Poll.DoesNotExist:
+        return streams.Snapshot(key="deleted", data=None, final=True)
+    now = timezone.now()
+    closed = selectors.snapshot_closed(data, now)
+    refresh_at = None
+    if not closed:
+        # State that changes with the clock alone: opening, and the deadline.
+        moments: list[datetime] = [m for m in (data["opens_at"], data["closes_at"]) if m]
+        future = [m.timestamp() for m in moments if m > now]
+        refresh_at = min(future) if future else None
+    state = "closed" if closed else ("open" if data["opens_at"] <= now else "scheduled")
+    return streams.Snapshot(
+        key=(selectors.snapshot_version(data, now), state),
+        data=data,
+        final=closed,
+        refresh_at=refresh_at,
+    )
+
+
+async def _load(poll_id: int) -> streams.Snapshot:
+    return await streams.run_sync_closing(_snapshot_of, poll_id)
+
+
+def _first_look(poll_id: int, user_id: int | None, voter_key: str | None) -> tuple[dict, bool]:
+    data = selectors.results_snapshot(poll_id)
+    closed = selectors.snapshot_closed(data)
+    voted = False
+    if selectors.needs_vote_check(data, user_id=user_id, closed=closed):
+        voted = selectors.has_voted(poll_id, voter_key)
+    return data, voted
+
+
+def _render(
+    snapshot: streams.Snapshot, *, poll_id: int, user_id: int | None, voted: bool
+) -> streams.Event:
+    if snapshot.data is None:
+        return streams.Event(data=json.dumps({"poll": poll_id, "deleted": True}), event="deleted")
+    now = timezone.now()
+    closed = selectors.snapshot_closed(snapshot.data, now)
+    visible = selectors.results_visible(
+        snapshot.data, user_id=user_id, has_voted=voted, closed=closed
+    )
+    body = selectors.results_body(snapshot.data, visible=visible, now=now)
+    return streams.Event(
+        data=json.dumps(body, separators=(",", ":")),
+        id=str(body["version"]),
+        event="final" if snapshot.final else None,
+    )
+
+
+async def results_stream(request: HttpRequest, pk: int) -> HttpResponse:
+    if request.method not in ("GET", "HEAD"):
+        return problem_response(
+            status=405,
+            code="method_not_allowed",
+            detail=f"Method {request.method!r} not allowed; use GET.",
+            headers={"Allow": "GET, HEAD"},
+            instance=request.path,
+        )
+    user_id = None
+    ticket = request.GET.get("ticket")
+    try:
+        if ticket:
+            user_id = ticket_user(ticket, poll_id=pk)
+    except ProblemError as exc:
+        return problem_response(
+            status=exc.problem.status,
+            code=exc.problem.code,
+            detail=exc.detail,
+            instance=request.path,
+        )
+    if user_id is not None:
+        voter_key: str | None = f"u:{user_id}"
+    else:
+        anonymous = voter_for(None, request.COOKIES)
+        voter_key = anonymous.key if anonymous else None
+    try:
+        data, voted = await streams.run_sync_closing(_first_look, pk, user_id, voter_key)
+    except Poll.DoesNotExist:
+        return problem_response(
+            status=404, code="not_found", detail=f"No poll with id {pk}.", instance=request.path
+        )
+
+    last_event_id = request.headers.get("Last-Event-ID", "")
+    last_event_id = last_event_id if _EVENT_ID.fullmatch(last_event_id) else None
+    render = partial(_render, poll_id=pk, user_id=user_id, voted=voted)
+    if selectors.snapshot_closed(data) and last_event_id is not None:
+        final = render(streams.Snapshot(key=None, data=data, final=True))
+        if final.id == last_event_id:
+            # The client has the final result: 204 tells EventSource not to reconnect.
+            return HttpResponse(status=204)
+    subscription = streams.watch(services.stream_topic(pk), partial(_load, pk))
+    return streams.sse_response(subscription, render, last_event_id=last_event_id)
