@@ -19,6 +19,7 @@ import json
 import re
 import runpy
 import shlex
+import tomllib
 import urllib.request
 from dataclasses import dataclass, field
 from functools import cache
@@ -411,7 +412,11 @@ def test_dockerfile_installs_the_locked_dependencies_with_the_makefiles_uv():
     runs = " ".join(instructions("RUN", 0))
     assert f"uv=={uv_version}" in runs
     assert re.search(r"uv sync\b.*--frozen", runs)
-    assert "--no-dev" in runs
+    # Runtime dependencies only: neither the dev group nor the demo data (pyproject's
+    # default groups, which `make run` and `make test` install) go into the image.
+    assert "--no-default-groups" in runs
+    groups = tomllib.loads((ROOT / "pyproject.toml").read_text())["tool"]["uv"]["default-groups"]
+    assert set(groups) == {"dev", "demo"}
 
 
 def dockerfile_comments() -> str:
