@@ -16,7 +16,7 @@ export UV_PROJECT_ENVIRONMENT := $(CURDIR)/.venv
 MANAGE := $(BIN)/python manage.py
 TEST_SETTINGS := DJANGO_SETTINGS_MODULE=config.settings.test
 
-.PHONY: help install run dev test check-services lint fmt checks pytest fuzz worker beat bench bench-shop clean
+.PHONY: help install run dev test check-services lint fmt checks pytest fuzz worker beat bench bench-shop bench-social bench-polls clean
 
 help: ## list the targets
 	@grep -hE '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  make %-15s %s\n", $$1, $$2}'
@@ -94,6 +94,12 @@ bench: install ## seed at scale and measure (writes figures to bench/RESULTS.md 
 
 bench-shop: install ## seed 1M products and measure the catalog, its raw-SQL ceiling and checkout
 	$(BIN)/python bench/shop_run.py
+
+bench-social: install ## seed users, posts and follows; the feed (GraphQL, REST) against its LATERAL ceiling
+	$(BIN)/python bench/social_run.py
+
+bench-polls: install ## votes/s against the vote's raw-SQL ceiling, and SSE fan-out to 1,000 subscribers
+	$(BIN)/python bench/polls_run.py
 
 clean: ## remove the virtualenvs and local state
 	rm -rf .venv $(TOOLS) var .pytest_cache .ruff_cache

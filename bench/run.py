@@ -36,7 +36,15 @@ SERVERS = {
 }
 
 
-def bench_env(server: str) -> dict[str, str]:
+def database_url(database: str = DB_NAME) -> str:
+    """The bench database's URL: ``BENCH_DATABASE_URL`` may point the default one
+    elsewhere; another benchmark's own database (``database``) is on the local server."""
+    if database == DB_NAME:
+        return os.environ.get("BENCH_DATABASE_URL", f"postgres://postgres@127.0.0.1:5432/{DB_NAME}")
+    return f"postgres://postgres@127.0.0.1:5432/{database}"
+
+
+def bench_env(server: str, database: str = DB_NAME) -> dict[str, str]:
     env = {
         "PATH": os.environ["PATH"],
         "HOME": os.environ.get("HOME", "/tmp"),  # noqa: S108
@@ -45,9 +53,7 @@ def bench_env(server: str) -> dict[str, str]:
         "DJANGO_SECRET_KEY": "bench-only-secret-key-0123456789abcdefghijklmnopqrstuvwxyz",
         "DJANGO_ALLOWED_HOSTS": "127.0.0.1,localhost",
         "DJANGO_SECURE_SSL_REDIRECT": "false",
-        "DATABASE_URL": os.environ.get(
-            "BENCH_DATABASE_URL", f"postgres://postgres@127.0.0.1:5432/{DB_NAME}"
-        ),
+        "DATABASE_URL": database_url(database),
         "REDIS_URL": os.environ.get("BENCH_REDIS_URL", "redis://127.0.0.1:6379/13"),
         "CELERY_BROKER_URL": os.environ.get(
             "BENCH_BROKER_URL", "amqp://guest:guest@127.0.0.1:5672//"
@@ -64,13 +70,13 @@ def bench_env(server: str) -> dict[str, str]:
     return env
 
 
-def ensure_database(env: dict[str, str]) -> None:
+def ensure_database(env: dict[str, str], database: str = DB_NAME) -> None:
     import psycopg
 
     with psycopg.connect("postgresql://postgres@127.0.0.1:5432/postgres", autocommit=True) as db:
-        exists = db.execute("SELECT 1 FROM pg_database WHERE datname = %s", [DB_NAME]).fetchone()
+        exists = db.execute("SELECT 1 FROM pg_database WHERE datname = %s", [database]).fetchone()
         if not exists:
-            db.execute(f'CREATE DATABASE "{DB_NAME}"')
+            db.execute(f'CREATE DATABASE "{database}"')
     for command in (["migrate", "--noinput"], ["collectstatic", "--noinput"]):
         subprocess.run(  # noqa: S603
             [sys.executable, str(ROOT / "manage.py"), *command, "-v", "0"],

@@ -70,7 +70,8 @@ class ProblemCode(Enum):
     QUERY_TOO_COMPLEX = (
         400,
         "GraphQL query too complex",
-        "The GraphQL document exceeds a limit (bytes, tokens, depth, aliases or fields); "
+        "The GraphQL document exceeds a limit (bytes, tokens, depth, aliases, fields or "
+        "estimated cost, which counts connection page sizes); "
         "the message names it. Split the query or ask for less.",
     )
     GRAPHQL_PARSE_FAILED = (400, "GraphQL syntax error", "The GraphQL document does not parse.")

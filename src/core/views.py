@@ -15,18 +15,9 @@ from django.views.decorators.http import require_safe
 
 from core.demo import DEMO_ACCOUNTS
 from core.error_codes import catalogue, lookup_problem
+from core.graphql.graphiql import graphql_example_query
 
 logger = logging.getLogger(__name__)
-
-EXAMPLE_QUERY = """# Add {"Authorization": "Bearer <access>"} under Headers.
-query Me {
-  me {
-    username
-    roles
-    dateJoined
-  }
-}
-"""
 
 
 def _domains() -> list[dict[str, Any]]:
@@ -55,8 +46,8 @@ def _domains() -> list[dict[str, Any]]:
 def landing(request: HttpRequest) -> HttpResponse:
     context = {
         "domains": _domains(),
-        "graphql_example_url": "/graphql/?" + urlencode({"query": EXAMPLE_QUERY}),
-        "example_query": EXAMPLE_QUERY,
+        "graphql_example_url": "/graphql/?" + urlencode({"query": graphql_example_query()}),
+        "example_query": graphql_example_query(),
         "demo_mode": settings.NEXUS_DEMO_MODE,
         "demo_accounts": DEMO_ACCOUNTS if settings.NEXUS_DEMO_MODE else [],
     }

@@ -213,3 +213,71 @@ def test_a_resolver_bug_is_logged_once_and_hidden(client, caplog, monkeypatch):
     errors = [record for record in caplog.records if record.levelno >= logging.ERROR]
     assert len(errors) == 1
     assert errors[0].request_id == "req-gql-bug"
+
+
+# --- the cost limit: connection page sizes multiply what is selected below them ------
+
+
+@pytest.mark.urls("tests.core.graphql_schema")
+def test_a_connection_within_the_cost_limit_runs(client, settings):
+    settings.GRAPHQL_MAX_COST = 100
+    UserFactory(username="costly")
+
+    response = client.post(
+        "/graphql-deep/",
+        {"query": "{ users(first: 30) { edges { node { username } } } }"},
+        content_type="application/json",
+    )
+
+    assert response.status_code == 200
+    assert response.json()["data"]["users"]["edges"] == [{"node": {"username": "costly"}}]
+
+
+@pytest.mark.urls("tests.core.graphql_schema")
+def test_page_sizes_multiply_the_cost_and_an_over_limit_query_is_refused(client, settings):
+    settings.GRAPHQL_MAX_COST = 100
+    # users = 1 + 40 * (edges 1 + node 1 + username 1) = 121
+    response = client.post(
+        "/graphql-deep/",
+        {"query": "{ users(first: 40) { edges { node { username } } } }"},
+        content_type="application/json",
+    )
+
+    assert response.status_code == 400
+    error = response.json()["errors"][0]
+    assert error["extensions"]["code"] == "query_too_complex"
+    assert "estimated cost of 121, over the limit of 100" in error["message"]
+
+
+@pytest.mark.urls("tests.core.graphql_schema")
+def test_a_page_size_from_a_variable_counts_as_the_largest_page(client, settings):
+    settings.GRAPHQL_MAX_COST = 100
+    response = client.post(
+        "/graphql-deep/",
+        {
+            "query": "query ($n: Int) { users(first: $n) { edges { node { username } } } }",
+            "variables": {"n": 1},
+        },
+        content_type="application/json",
+    )
+
+    assert response.status_code == 400
+    assert error_code(response) == "query_too_complex"
+
+
+def test_the_cost_of_nested_fragments_is_computed_once_per_fragment():
+    from graphql import parse
+    from graphql.language import FragmentDefinitionNode, OperationDefinitionNode
+
+    from core.graphql.validation import selection_cost
+
+    document = parse(
+        "{ a(first: 10) { ...F } b(first: 10) { ...F } } fragment F on T { x y(first: 5) { z } }"
+    )
+    fragments = {
+        d.name.value: d for d in document.definitions if isinstance(d, FragmentDefinitionNode)
+    }
+    operation = next(d for d in document.definitions if isinstance(d, OperationDefinitionNode))
+
+    # F = x 1 + y 1 + 5 * z 1 = 7; a = 1 + 10 * 7 = 71; b the same.
+    assert selection_cost(operation.selection_set, fragments, variable_page=100) == 142

@@ -56,7 +56,8 @@ def worker(django_db_setup) -> Iterator[Worker]:
             *(sys.executable, "-m", "celery", "-A", "config", "worker", "--pool", "solo"),
             *("--purge", "--without-gossip", "--without-mingle", "--loglevel", "INFO"),
             *("--hostname", f"pytest-{os.getpid()}@%h"),
-            *("--queues", settings.CELERY_TASK_DEFAULT_QUEUE),
+            # every queue the code routes to (tests/infra checks each has a worker)
+            *("--queues", ",".join(queue.name for queue in settings.CELERY_TASK_QUEUES)),
         ],
         cwd=ROOT,
         env=env,

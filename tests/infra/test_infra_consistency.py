@@ -1562,3 +1562,63 @@ def test_workflow_runs_make_test_against_the_test_settings_services():
     for name in ("DATABASE_URL", "REDIS_URL", "CELERY_BROKER_URL"):
         assert env[name] == defaults[name], name
         assert urlsplit(env[name]).port in published, name
+
+
+# --- Celery queues: every routed queue has a worker ---------------------------------------
+
+
+def _worker_commands() -> dict[str, list[str]]:
+    """Every place a worker starts: Makefile, compose, Kubernetes, test fixtures."""
+    commands: dict[str, list[str]] = {}
+    for line in MAKEFILE.read_text().splitlines():
+        if re.search(r"celery -A config worker", line):
+            commands["Makefile"] = shlex.split(line.strip().replace("$(BIN)/", ""))
+    commands["compose worker"] = [str(part) for part in service("worker")["command"]]
+    commands["k8s worker"] = [str(part) for part in container("Deployment", WORKER)["command"]]
+    return commands
+
+
+def _queues_argument(command: list[str]) -> str | None:
+    for flag in ("-Q", "--queues"):
+        if flag in command:
+            return command[command.index(flag) + 1]
+    joined = [part for part in command if part.startswith(("-Q", "--queues="))]
+    return joined[0].split("=", 1)[-1].removeprefix("-Q") if joined else None
+
+
+def test_every_routed_celery_queue_is_declared_for_workers():
+    from django.conf import settings
+
+    declared = {queue.name for queue in settings.CELERY_TASK_QUEUES}
+    routed = {route["queue"] for route in settings.CELERY_TASK_ROUTES.values()}
+    assert settings.CELERY_TASK_DEFAULT_QUEUE in declared
+    assert routed <= declared, f"routed to a queue no worker consumes: {routed - declared}"
+
+
+def test_every_worker_command_consumes_every_declared_queue():
+    # Without -Q a worker consumes all of CELERY_TASK_QUEUES; an explicit list must
+    # name every queue, so a new routed queue cannot silently pile up.
+    from django.conf import settings
+
+    declared = {queue.name for queue in settings.CELERY_TASK_QUEUES}
+    commands = _worker_commands()
+    assert set(commands) == {"Makefile", "compose worker", "k8s worker"}
+    for where, command in commands.items():
+        assert command[:4] == ["celery", "-A", "config", "worker"], where
+        listed = _queues_argument(command)
+        if listed is not None:
+            missing = declared - set(listed.split(","))
+            assert not missing, f"{where} does not consume {missing}"
+
+
+def test_test_fixtures_that_start_workers_consume_every_declared_queue():
+    starters = [
+        path
+        for path in (ROOT / "tests").rglob("*.py")
+        if '"worker"' in path.read_text() and '"celery"' in path.read_text()
+    ]
+    assert starters, "no test starts a worker?"
+    for path in starters:
+        text = path.read_text()
+        if "--queues" in text or '"-Q"' in text:
+            assert "CELERY_TASK_QUEUES" in text, f"{path} names queues by hand"

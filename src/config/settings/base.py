@@ -12,6 +12,7 @@ from pathlib import Path
 
 import environ
 from csp.constants import NONCE, NONE, SELF
+from kombu import Exchange, Queue
 
 BASE_DIR = Path(__file__).resolve().parents[3]
 SRC_DIR = BASE_DIR / "src"
@@ -246,6 +247,21 @@ CELERY_BROKER_CONNECTION_RETRY_ON_STARTUP = True
 CELERY_TASK_PUBLISH_RETRY_POLICY = {"max_retries": 1, "interval_start": 0, "interval_step": 0.2}
 # Domains add entries through core.tasking.register_periodic(); see config/celery.py.
 CELERY_BEAT_SCHEDULE: dict = {}
+# Queues beyond the default one, named after it so a test run or a second deployment
+# on the same broker stays apart. A worker started without -Q consumes every queue in
+# CELERY_TASK_QUEUES (Makefile, compose, Kubernetes do); tests/infra fails when a
+# routed queue is missing from it or from a worker command.
+SOCIAL_FANOUT_QUEUE = (
+    env("SOCIAL_FANOUT_QUEUE", default="") or f"{CELERY_TASK_DEFAULT_QUEUE}-social-fanout"
+)
+CELERY_TASK_ROUTES = {
+    "social.tasks.feed_fan_out_task": {"queue": SOCIAL_FANOUT_QUEUE},
+    "social.tasks.feed_retract_task": {"queue": SOCIAL_FANOUT_QUEUE},
+}
+CELERY_TASK_QUEUES = [
+    Queue(name, Exchange(name), routing_key=name)
+    for name in dict.fromkeys([CELERY_TASK_DEFAULT_QUEUE, SOCIAL_FANOUT_QUEUE])
+]
 
 # --- email ------------------------------------------------------------------
 
@@ -286,6 +302,8 @@ REST_FRAMEWORK = {
         # core.throttling.ScopedUserThrottle / ScopedIPThrottle, named by a view's scope
         "poll_vote": env("THROTTLE_POLL_VOTE", default="30/min"),
         "poll_vote_ip": env("THROTTLE_POLL_VOTE_IP", default="300/min"),
+        # social writes (posts, comments, likes, follows...), per user, REST and GraphQL
+        "social_write": env("THROTTLE_SOCIAL_WRITE", default="120/min"),
     },
     "EXCEPTION_HANDLER": "core.errors.problem_exception_handler",
     "DEFAULT_SCHEMA_CLASS": "core.openapi.AutoSchema",
@@ -362,6 +380,9 @@ GRAPHQL_MAX_TOKENS = env.int("GRAPHQL_MAX_TOKENS", default=3_000)
 GRAPHQL_MAX_DEPTH = env.int("GRAPHQL_MAX_DEPTH", default=15)
 GRAPHQL_MAX_ALIASES = env.int("GRAPHQL_MAX_ALIASES", default=30)
 GRAPHQL_MAX_FIELDS = env.int("GRAPHQL_MAX_FIELDS", default=500)
+# Estimated cost: each selected field counts 1, times the page sizes (`first`/`last`)
+# of the connections above it, so nested pages cannot multiply into a huge response.
+GRAPHQL_MAX_COST = env.int("GRAPHQL_MAX_COST", default=20_000)
 # The schema is public (it is in the repository, like the OpenAPI schema), so both
 # default to on; turning introspection off also leaves GraphiQL without its docs.
 GRAPHQL_INTROSPECTION = env.bool("GRAPHQL_INTROSPECTION", default=True)
@@ -376,6 +397,22 @@ SHOP_PAYMENT_WINDOW_MINUTES = env.int("SHOP_PAYMENT_WINDOW_MINUTES", default=24 
 SHOP_CART_ABANDONED_DAYS = env.int("SHOP_CART_ABANDONED_DAYS", default=30)
 # The card provider's webhook signing secret; empty refuses every webhook.
 SHOP_WEBHOOK_SECRET = env("SHOP_WEBHOOK_SECRET", default="")
+
+# --- social -----------------------------------------------------------------
+
+# Home feeds: capped Redis sorted sets (SOCIAL_FEED_REDIS_URL, default REDIS_URL; none:
+# every feed is read from PostgreSQL). A feed unread for SOCIAL_FEED_TTL_DAYS expires;
+# fan-out skips it and the owner's next read rebuilds it.
+SOCIAL_FEED_REDIS_URL = env("SOCIAL_FEED_REDIS_URL", default="") or REDIS_URL
+SOCIAL_FEED_MAX_ITEMS = env.int("SOCIAL_FEED_MAX_ITEMS", default=500)
+SOCIAL_FEED_TTL_DAYS = env.int("SOCIAL_FEED_TTL_DAYS", default=14)
+# Authors with at least this many followers are not fanned out: their posts are merged
+# into followers' feeds at read time (hybrid), so one account cannot cause a backlog.
+SOCIAL_FANOUT_MAX_FOLLOWERS = env.int("SOCIAL_FANOUT_MAX_FOLLOWERS", default=10_000)
+SOCIAL_FANOUT_BATCH = env.int("SOCIAL_FANOUT_BATCH", default=1000)
+SOCIAL_TRENDING_CACHE_SECONDS = env.int("SOCIAL_TRENDING_CACHE_SECONDS", default=60)
+# Likes, comments, shares and follows within this window become one notification.
+SOCIAL_NOTIFY_WINDOW_SECONDS = env.int("SOCIAL_NOTIFY_WINDOW_SECONDS", default=300)
 
 # --- CORS and security ------------------------------------------------------
 

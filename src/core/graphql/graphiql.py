@@ -13,8 +13,29 @@ from __future__ import annotations
 
 from typing import Any
 
+from django.apps import apps
 from django.http import HttpRequest, HttpResponse
 from graphene_django_graphiql_static.views import GraphiQLOfflineView
+
+ME_QUERY = """# Add {"Authorization": "Bearer <access>"} under Headers.
+query Me {
+  me {
+    username
+    roles
+    dateJoined
+  }
+}
+"""
+
+
+def graphql_example_query() -> str:
+    """The document GraphiQL opens with (and the landing page shows): the first domain's
+    ``nexus_domain["graphql_example"]``, else core's ``me`` query."""
+    for config in apps.get_app_configs():
+        example = (getattr(config, "nexus_domain", None) or {}).get("graphql_example")
+        if example:
+            return str(example)
+    return ME_QUERY
 
 
 class OfflineGraphiQLMixin:
@@ -51,4 +72,6 @@ class OfflineGraphiQLMixin:
     def render_graphiql(self, request: HttpRequest, **data: Any) -> HttpResponse:
         # Reading the nonce is what puts it into this response's CSP header.
         data["csp_nonce"] = str(getattr(request, "csp_nonce", ""))
+        # core/graphiql-url.js opens the editor with it when the URL names no query.
+        data["default_query"] = graphql_example_query()
         return super().render_graphiql(request, **data)  # type: ignore[misc]

@@ -1,8 +1,9 @@
 """Limits on every GraphQL document, checked before execution (a document over
-a limit is a GraphQL error, HTTP 400): depth, aliases and total fields, a
-simple cost bound. They apply to introspection too, and to documents that
-other rules find invalid (an undefined fragment, a fragment cycle): those are
-reported by graphql-core's standard rules, which run with these."""
+a limit is a GraphQL error, HTTP 400): depth, aliases and total fields, and an
+estimated cost that counts connection sizes (``selection_cost``). They apply to
+introspection too, and to documents that other rules find invalid (an undefined
+fragment, a fragment cycle): those are reported by graphql-core's standard
+rules, which run with these."""
 
 from __future__ import annotations
 
@@ -16,8 +17,10 @@ from graphql.language import (
     FragmentDefinitionNode,
     FragmentSpreadNode,
     InlineFragmentNode,
+    IntValueNode,
     OperationDefinitionNode,
     SelectionSetNode,
+    VariableNode,
 )
 from graphql.validation.rules.custom.no_schema_introspection import (
     NoSchemaIntrospectionCustomRule,
@@ -117,6 +120,92 @@ def _budget_rule(max_aliases: int, max_fields: int) -> type[ValidationRule]:
     return QueryBudgetRule
 
 
+PAGE_ARGUMENTS = ("first", "last")
+
+
+def _page_multiplier(field: FieldNode, variable_page: int) -> int:
+    """How many items a field can return: its literal ``first``/``last``; a variable
+    counts as the largest page allowed; no such argument counts as one."""
+    for argument in field.arguments or ():
+        if argument.name.value not in PAGE_ARGUMENTS:
+            continue
+        if isinstance(argument.value, IntValueNode):
+            return max(1, int(argument.value.value))
+        if isinstance(argument.value, VariableNode):
+            return max(1, variable_page)
+    return 1
+
+
+def selection_cost(
+    selection_set: SelectionSetNode,
+    fragments: dict[str, FragmentDefinitionNode],
+    variable_page: int,
+    memo: dict[str, int] | None = None,
+    visiting: set[str] | None = None,
+    spread: set[str] | None = None,
+) -> int:
+    """Estimated cost of a selection: each field counts 1, and everything below a field
+    with ``first``/``last`` counts that many times. As in execution, a fragment spread
+    twice into one selection counts once; a fragment's cost is computed once (cost is
+    linear), so the estimate takes time linear in the document's size. Undefined and
+    cyclic fragments count nothing here (the standard rules report them)."""
+    memo = {} if memo is None else memo
+    visiting = set() if visiting is None else visiting
+    spread = set() if spread is None else spread  # fragments already in this selection
+    total = 0
+    for selection in selection_set.selections:
+        if isinstance(selection, FieldNode):
+            total += 1
+            if selection.selection_set is not None:
+                below = selection_cost(
+                    selection.selection_set, fragments, variable_page, memo, visiting
+                )
+                total += _page_multiplier(selection, variable_page) * below
+        elif isinstance(selection, InlineFragmentNode):
+            total += selection_cost(
+                selection.selection_set, fragments, variable_page, memo, visiting, spread
+            )
+        elif isinstance(selection, FragmentSpreadNode):
+            name = selection.name.value
+            fragment = fragments.get(name)
+            if fragment is None or name in visiting or name in spread:
+                continue
+            spread.add(name)
+            if name not in memo:
+                visiting.add(name)
+                memo[name] = selection_cost(
+                    fragment.selection_set, fragments, variable_page, memo, visiting
+                )
+                visiting.discard(name)
+            total += memo[name]
+    return total
+
+
+@lru_cache(maxsize=8)
+def _cost_rule(max_cost: int, variable_page: int) -> type[ValidationRule]:
+    class QueryCostRule(ValidationRule):
+        def enter_operation_definition(self, node: OperationDefinitionNode, *_: Any) -> None:
+            fragments = {
+                definition.name.value: definition
+                for definition in self.context.document.definitions
+                if isinstance(definition, FragmentDefinitionNode)
+            }
+            cost = selection_cost(node.selection_set, fragments, variable_page)
+            if cost > max_cost:
+                name = f"'{node.name.value}'" if node.name else "The operation"
+                self.report_error(
+                    GraphQLError(
+                        f"{name} has an estimated cost of {cost}, over the limit of {max_cost}"
+                        " (each field counts once per item of the pages above it: ask for"
+                        " smaller pages or fewer nested fields).",
+                        node,
+                        extensions=TOO_COMPLEX,
+                    )
+                )
+
+    return QueryCostRule
+
+
 def validation_rules() -> list[type[ValidationRule]]:
     """graphql-core's standard rules, then ours. The limits are read per request, so
     settings apply; a rule class is built once per distinct limit."""
@@ -124,6 +213,10 @@ def validation_rules() -> list[type[ValidationRule]]:
         *specified_rules,
         _depth_rule(settings.GRAPHQL_MAX_DEPTH),
         _budget_rule(settings.GRAPHQL_MAX_ALIASES, settings.GRAPHQL_MAX_FIELDS),
+        _cost_rule(
+            settings.GRAPHQL_MAX_COST,
+            settings.GRAPHENE.get("RELAY_CONNECTION_MAX_LIMIT") or 100,
+        ),
     ]
     if not settings.GRAPHQL_INTROSPECTION:
         rules.append(NoSchemaIntrospectionCustomRule)

@@ -1,6 +1,7 @@
 from django.urls import path
 
 from core.api.domain import DomainIndexView
+from social.api import views
 
 app_name = "social"
 
@@ -10,4 +11,10 @@ urlpatterns = [
         DomainIndexView.as_view(domain="social", routes=lambda: urlpatterns),
         name="index",
     ),
+    path("feed/", views.FeedView.as_view(), name="feed"),
+    path("posts/", views.PostListView.as_view(), name="posts"),
+    path("posts/<id:pk>/", views.PostDetailView.as_view(), name="post"),
+    path("posts/<id:pk>/like/", views.PostLikeView.as_view(), name="post-like"),
+    path("posts/<id:pk>/comments/", views.PostCommentsView.as_view(), name="post-comments"),
+    path("users/<str:username>/follow/", views.FollowView.as_view(), name="user-follow"),
 ]

@@ -3,6 +3,8 @@
 // A link with them in the query string (/graphql/?query=..., as on the landing page)
 // would neither fill the editor nor run what it shows: the server would execute the
 // query string's document instead. Move them into the fragment before GraphiQL starts.
+// With no query anywhere, open the example document the page sets (in its nonce'd
+// settings script) as window.NEXUS_GRAPHIQL_DEFAULT_QUERY.
 (function () {
   "use strict";
   var search = new URLSearchParams(window.location.search);
@@ -15,6 +17,11 @@
       moved = true;
     }
   });
+  var example = window.NEXUS_GRAPHIQL_DEFAULT_QUERY;
+  if (!fragment.has("query") && example) {
+    fragment.set("query", example);
+    moved = true;
+  }
   if (!moved) { return; }
   var rest = search.toString();
   // encodeURIComponent, not URLSearchParams.toString(): graphiql.js decodes with

@@ -1,0 +1,70 @@
+"""REST representations: the same fields as the GraphQL types, snake_case."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from rest_framework import serializers
+
+
+class AuthorSerializer(serializers.Serializer):
+    id = serializers.IntegerField(read_only=True)
+    username = serializers.CharField(read_only=True)
+
+
+class PostSerializer(serializers.Serializer):
+    id = serializers.IntegerField(read_only=True)
+    content = serializers.CharField(read_only=True)
+    media_url = serializers.CharField(read_only=True, allow_null=True)
+    author = AuthorSerializer(read_only=True)
+    created_at = serializers.DateTimeField(read_only=True)
+    updated_at = serializers.DateTimeField(read_only=True)
+    like_count = serializers.IntegerField(read_only=True)
+    comment_count = serializers.IntegerField(read_only=True)
+    share_count = serializers.IntegerField(read_only=True)
+    viewer_has_liked = serializers.SerializerMethodField()
+
+    def to_representation(self, post: Any) -> dict[str, Any]:
+        data = super().to_representation(post)
+        data["media_url"] = post.media_url or None
+        return data
+
+    def get_viewer_has_liked(self, post: Any) -> bool:
+        return post.pk in self.context.get("liked", ())
+
+
+class FeedEntrySerializer(serializers.Serializer):
+    post = PostSerializer(read_only=True)
+    shared_by = AuthorSerializer(read_only=True, allow_null=True)
+    shared_at = serializers.DateTimeField(read_only=True, allow_null=True)
+
+
+class PostWriteSerializer(serializers.Serializer):
+    content = serializers.CharField(
+        max_length=5000, trim_whitespace=True, help_text="1 to 5,000 characters."
+    )
+    media_url = serializers.CharField(
+        required=False, allow_blank=True, max_length=500, help_text="An http(s) link, optional."
+    )
+
+
+class PostUpdateSerializer(serializers.Serializer):
+    content = serializers.CharField(max_length=5000, help_text="1 to 5,000 characters.")
+
+
+class CommentSerializer(serializers.Serializer):
+    id = serializers.IntegerField(read_only=True)
+    post_id = serializers.IntegerField(read_only=True)
+    author = AuthorSerializer(read_only=True)
+    text = serializers.CharField(read_only=True)
+    created_at = serializers.DateTimeField(read_only=True)
+
+
+class CommentWriteSerializer(serializers.Serializer):
+    text = serializers.CharField(max_length=2000, help_text="1 to 2,000 characters.")
+
+
+class FollowSerializer(serializers.Serializer):
+    username = serializers.CharField(read_only=True)
+    following = serializers.BooleanField(read_only=True)
+    follower_count = serializers.IntegerField(read_only=True)

@@ -1,0 +1,301 @@
+"""The REST mirror of the GraphQL API, for frontends that prefer REST. Thin: the
+same selectors and services underneath; writes share the ``social_write`` limit."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from drf_spectacular.utils import OpenApiParameter, OpenApiResponse, extend_schema
+from rest_framework import permissions, status
+from rest_framework.exceptions import ValidationError
+from rest_framework.request import Request
+from rest_framework.response import Response
+from rest_framework.utils.urls import replace_query_param
+from rest_framework.views import APIView
+
+from core.pagination import StrictPageSize
+from core.throttling import ScopedUserThrottle
+from social import selectors, services
+from social.api import serializers as s
+
+TAGS = ["social"]
+CURSOR = OpenApiParameter(
+    "cursor", str, description="Opaque position from a `next` link.", required=False
+)
+PAGE_SIZE = OpenApiParameter(
+    "page_size", int, description="Items per page, 1 to 100 (default 20).", required=False
+)
+ERRORS = {
+    400: OpenApiResponse(description="Invalid input (problem details naming the field)."),
+    401: OpenApiResponse(description="No or an invalid bearer token."),
+    403: OpenApiResponse(description="Not yours (only the author, or a moderator)."),
+    404: OpenApiResponse(description="No such post or account, or hidden from you."),
+    429: OpenApiResponse(description="Too many writes; see `Retry-After`."),
+}
+
+
+def _paged(name: str, serializer: Any) -> Any:
+    from drf_spectacular.utils import inline_serializer
+    from rest_framework import serializers
+
+    return inline_serializer(
+        name=f"SocialPaginated{name}List",
+        fields={
+            "next": serializers.URLField(allow_null=True, help_text="The next page, or null."),
+            "results": serializer,
+        },
+    )
+
+
+class SocialView(APIView):
+    """Writes count against the per-user ``social_write`` limit."""
+
+    throttle_scope = "social_write"
+
+    def get_throttles(self) -> list[Any]:
+        throttles = super().get_throttles()
+        if self.request.method not in permissions.SAFE_METHODS:
+            throttles.append(ScopedUserThrottle())
+        return throttles
+
+    def viewer_id(self) -> int | None:
+        user = self.request.user
+        return user.pk if user.is_authenticated else None
+
+    def page_size(self) -> int:
+        return StrictPageSize().get_page_size(self.request)
+
+    def cursor(self) -> str | None:
+        return self.request.query_params.get("cursor") or None
+
+    def next_link(self, cursor: str | None) -> str | None:
+        if cursor is None:
+            return None
+        return replace_query_param(self.request.build_absolute_uri(), "cursor", cursor)
+
+    def posts_data(self, posts: list[Any]) -> list[dict[str, Any]]:
+        liked: set[int] = set()
+        viewer = self.viewer_id()
+        if viewer is not None and posts:
+            liked = selectors.liked_post_ids(viewer_id=viewer, among=[p.pk for p in posts])
+        return s.PostSerializer(posts, many=True, context={"liked": liked}).data
+
+
+def _bad_cursor() -> ValidationError:
+    return ValidationError({"cursor": ["Invalid cursor."]}, code="invalid")
+
+
+class FeedView(SocialView):
+    permission_classes = [permissions.IsAuthenticated]
+
+    @extend_schema(
+        tags=TAGS,
+        operation_id="social_feed_list",
+        summary="Your home feed",
+        description="Posts and shares by the accounts you follow, and your own, newest first. "
+        "A post appears once; if it is there because someone shared it, `shared_by` and "
+        "`shared_at` say who and when.",
+        parameters=[CURSOR, PAGE_SIZE],
+        responses={200: _paged("FeedEntry", s.FeedEntrySerializer(many=True)), 401: ERRORS[401]},
+    )
+    def get(self, request: Request) -> Response:
+        size = self.page_size()
+        try:
+            page = selectors.feed_page(viewer_id=request.user.pk, first=size, after=self.cursor())
+        except ValueError:
+            raise _bad_cursor() from None
+        posts = self.posts_data([item.post for item in page.items])
+        results = [
+            {
+                "post": post,
+                "shared_by": (
+                    {"id": item.shared_by.pk, "username": item.shared_by.username}
+                    if item.shared_by
+                    else None
+                ),
+                "shared_at": item.shared_at.isoformat().replace("+00:00", "Z")
+                if item.shared_at
+                else None,
+            }
+            for item, post in zip(page.items, posts, strict=True)
+        ]
+        end = page.items[-1].cursor if page.items and page.has_next else None
+        return Response({"next": self.next_link(end), "results": results})
+
+
+class PostListView(SocialView):
+    @extend_schema(
+        tags=TAGS,
+        operation_id="social_posts_list",
+        summary="Posts, newest first",
+        parameters=[
+            OpenApiParameter("author", str, description="Only this username's posts."),
+            CURSOR,
+            PAGE_SIZE,
+        ],
+        responses={200: _paged("Post", s.PostSerializer(many=True)), 400: ERRORS[400]},
+    )
+    def get(self, request: Request) -> Response:
+        size = self.page_size()
+        author_id = None
+        author = request.query_params.get("author")
+        if author:
+            author_id = selectors.user_get(username=author).pk
+        queryset = selectors.post_list(viewer_id=self.viewer_id(), author_id=author_id)
+        try:
+            posts, has_next = selectors.page_newest_first(
+                queryset, kind="post", first=size, after=self.cursor()
+            )
+        except ValueError:
+            raise _bad_cursor() from None
+        end = (
+            selectors.time_cursor("post", posts[-1].created_at, posts[-1].pk) if has_next else None
+        )
+        return Response({"next": self.next_link(end), "results": self.posts_data(posts)})
+
+    @extend_schema(
+        tags=TAGS,
+        operation_id="social_posts_create",
+        summary="Publish a post",
+        request=s.PostWriteSerializer,
+        responses={201: s.PostSerializer, **{k: ERRORS[k] for k in (400, 401, 429)}},
+    )
+    def post(self, request: Request) -> Response:
+        post = services.post_create(
+            author=request.user,
+            content=request.data.get("content"),
+            media_url=request.data.get("media_url"),
+        )
+        return Response(self.posts_data([post])[0], status=status.HTTP_201_CREATED)
+
+
+class PostDetailView(SocialView):
+    @extend_schema(
+        tags=TAGS,
+        operation_id="social_post_retrieve",
+        summary="One post",
+        responses={200: s.PostSerializer, 404: ERRORS[404]},
+    )
+    def get(self, request: Request, pk: int) -> Response:
+        post = selectors.post_get(post_id=pk, viewer_id=self.viewer_id())
+        return Response(self.posts_data([post])[0])
+
+    @extend_schema(
+        tags=TAGS,
+        operation_id="social_post_update",
+        summary="Edit a post (its author)",
+        request=s.PostUpdateSerializer,
+        responses={200: s.PostSerializer, **{k: ERRORS[k] for k in (400, 401, 403, 404, 429)}},
+    )
+    def patch(self, request: Request, pk: int) -> Response:
+        post = services.post_update(
+            user=request.user, post_id=pk, content=request.data.get("content")
+        )
+        return Response(self.posts_data([post])[0])
+
+    @extend_schema(
+        tags=TAGS,
+        operation_id="social_post_delete",
+        summary="Delete a post (its author or a moderator)",
+        responses={204: None, **{k: ERRORS[k] for k in (401, 403, 404, 429)}},
+    )
+    def delete(self, request: Request, pk: int) -> Response:
+        services.post_delete(user=request.user, post_id=pk)
+        return Response(status=status.HTTP_204_NO_CONTENT)
+
+
+class PostLikeView(SocialView):
+    @extend_schema(
+        tags=TAGS,
+        operation_id="social_post_like",
+        summary="Like a post (idempotent)",
+        request=None,
+        responses={200: s.PostSerializer, **{k: ERRORS[k] for k in (401, 404, 429)}},
+    )
+    def post(self, request: Request, pk: int) -> Response:
+        post = services.post_like(user=request.user, post_id=pk)
+        return Response(self.posts_data([post])[0])
+
+    @extend_schema(
+        tags=TAGS,
+        operation_id="social_post_unlike",
+        summary="Unlike a post (idempotent)",
+        responses={200: s.PostSerializer, **{k: ERRORS[k] for k in (401, 404, 429)}},
+    )
+    def delete(self, request: Request, pk: int) -> Response:
+        post = services.post_unlike(user=request.user, post_id=pk)
+        return Response(self.posts_data([post])[0])
+
+
+class PostCommentsView(SocialView):
+    @extend_schema(
+        tags=TAGS,
+        operation_id="social_post_comments_list",
+        summary="A post's comments, oldest first",
+        parameters=[CURSOR, PAGE_SIZE],
+        responses={200: _paged("Comment", s.CommentSerializer(many=True)), 404: ERRORS[404]},
+    )
+    def get(self, request: Request, pk: int) -> Response:
+        post = selectors.post_get(post_id=pk, viewer_id=self.viewer_id())
+        try:
+            comments, has_next = selectors.page_oldest_first(
+                selectors.comment_list(post_id=post.pk),
+                kind="comment",
+                first=self.page_size(),
+                after=self.cursor(),
+            )
+        except ValueError:
+            raise _bad_cursor() from None
+        end = (
+            selectors.time_cursor("comment", comments[-1].created_at, comments[-1].pk)
+            if has_next
+            else None
+        )
+        return Response(
+            {"next": self.next_link(end), "results": s.CommentSerializer(comments, many=True).data}
+        )
+
+    @extend_schema(
+        tags=TAGS,
+        operation_id="social_post_comments_create",
+        summary="Comment on a post",
+        request=s.CommentWriteSerializer,
+        responses={201: s.CommentSerializer, **{k: ERRORS[k] for k in (400, 401, 404, 429)}},
+    )
+    def post(self, request: Request, pk: int) -> Response:
+        comment = services.comment_create(
+            user=request.user, post_id=pk, text=request.data.get("text")
+        )
+        return Response(s.CommentSerializer(comment).data, status=status.HTTP_201_CREATED)
+
+
+class FollowView(SocialView):
+    def _answer(self, other: Any) -> Response:
+        profile = selectors.profile_get(user_id=other.pk)
+        following = bool(selectors.followed_ids(viewer_id=self.request.user.pk, among=[other.pk]))
+        return Response(
+            {
+                "username": other.username,
+                "following": following,
+                "follower_count": profile.follower_count,
+            }
+        )
+
+    @extend_schema(
+        tags=TAGS,
+        operation_id="social_user_follow",
+        summary="Follow an account (idempotent)",
+        request=None,
+        responses={200: s.FollowSerializer, **{k: ERRORS[k] for k in (400, 401, 403, 404, 429)}},
+    )
+    def post(self, request: Request, username: str) -> Response:
+        return self._answer(services.follow_create(user=request.user, username=username))
+
+    @extend_schema(
+        tags=TAGS,
+        operation_id="social_user_unfollow",
+        summary="Stop following an account (idempotent)",
+        responses={200: s.FollowSerializer, **{k: ERRORS[k] for k in (400, 401, 404, 429)}},
+    )
+    def delete(self, request: Request, username: str) -> Response:
+        return self._answer(services.follow_delete(user=request.user, username=username))

@@ -1,0 +1,11 @@
+"""Reactions to core events."""
+
+from __future__ import annotations
+
+from core.events import UserRegistered
+from social import services
+
+
+def on_user_registered(event: UserRegistered) -> None:
+    """Every registered account gets an (empty) profile."""
+    services.profile_ensure(user_id=event.user_id)

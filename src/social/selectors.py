@@ -1,0 +1,436 @@
+"""Every social read. Nothing here writes to the database: a missing profile reads
+as an empty one, and a cold feed is computed from the tables (the only write is
+the rebuilt Redis feed, a cache)."""
+
+from __future__ import annotations
+
+import base64
+import binascii
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass
+from datetime import UTC, datetime, timedelta
+from typing import Any
+
+from django.conf import settings
+from django.contrib.auth import get_user_model
+from django.db.models import Count, Exists, OuterRef, Q, QuerySet
+from django.utils import timezone
+
+from core import cache as core_cache
+from core.error_codes import ProblemError, lookup_problem
+from social import feed
+from social.feed import Entry
+from social.models import Block, Comment, Follow, Like, Mute, Post, Profile, Share
+
+User = get_user_model()
+
+DEFAULT_PAGE_SIZE = 20
+TRENDING_NAMESPACE = "social.trending"
+
+
+def not_found(what: str) -> ProblemError:
+    return ProblemError(lookup_problem("not_found"), f"{what} not found.")  # type: ignore[arg-type]
+
+
+# --- cursors (opaque to clients) -------------------------------------------------------
+
+
+def cursor_encode(kind: str, *parts: Any) -> str:
+    raw = ":".join([kind, *(str(part) for part in parts)])
+    return base64.urlsafe_b64encode(raw.encode()).decode().rstrip("=")
+
+
+def cursor_decode(kind: str, cursor: str | None, count: int) -> list[str] | None:
+    """The parts of a cursor made by ``cursor_encode(kind, ...)``; None for no cursor.
+    A malformed cursor (or one from another list) is a ValueError."""
+    if cursor in (None, ""):
+        return None
+    try:
+        padded = cursor + "=" * (-len(cursor) % 4)  # type: ignore[operator]
+        raw = base64.urlsafe_b64decode(padded.encode("ascii")).decode()
+    except (binascii.Error, UnicodeError, ValueError):
+        raise ValueError("Invalid cursor.") from None
+    parts = raw.split(":", count)
+    if len(parts) != count + 1 or parts[0] != kind:
+        raise ValueError("Invalid cursor.")
+    return parts[1:]
+
+
+def time_cursor(kind: str, moment: datetime, pk: int) -> str:
+    return cursor_encode(kind, int(moment.timestamp() * 1_000_000), pk)
+
+
+def time_cursor_decode(kind: str, cursor: str | None) -> tuple[datetime, int] | None:
+    parts = cursor_decode(kind, cursor, 2)
+    if parts is None:
+        return None
+    try:
+        micros, pk = int(parts[0]), int(parts[1])
+        moment = datetime.fromtimestamp(micros / 1_000_000, tz=UTC)
+    except (ValueError, OverflowError, OSError):
+        raise ValueError("Invalid cursor.") from None
+    return moment, pk
+
+
+def feed_cursor(entry: Entry) -> str:
+    return cursor_encode("feed", entry.score, entry.post_id)
+
+
+def feed_cursor_decode(cursor: str | None) -> Entry | None:
+    parts = cursor_decode("feed", cursor, 2)
+    if parts is None:
+        return None
+    try:
+        return Entry(int(parts[0]), int(parts[1]))
+    except ValueError:
+        raise ValueError("Invalid cursor.") from None
+
+
+# --- relations -----------------------------------------------------------------------
+
+
+def hidden_author_ids(*, viewer_id: int | None) -> set[int]:
+    """Accounts whose content the viewer must not see: blocked either way."""
+    if viewer_id is None:
+        return set()
+    rows = Block.objects.filter(Q(blocker_id=viewer_id) | Q(blocked_id=viewer_id)).values_list(
+        "blocker_id", "blocked_id"
+    )
+    return {other for pair in rows for other in pair if other != viewer_id}
+
+
+def is_blocked_between(a_id: int, b_id: int) -> bool:
+    return Block.objects.filter(
+        Q(blocker_id=a_id, blocked_id=b_id) | Q(blocker_id=b_id, blocked_id=a_id)
+    ).exists()
+
+
+def visible_posts(*, viewer_id: int | None) -> QuerySet[Post]:
+    posts = Post.objects.select_related("author")
+    if viewer_id is not None:
+        blocks = Block.objects.filter(
+            Q(blocker_id=OuterRef("author_id"), blocked_id=viewer_id)
+            | Q(blocker_id=viewer_id, blocked_id=OuterRef("author_id"))
+        )
+        posts = posts.filter(~Exists(blocks))
+    return posts
+
+
+# --- users and profiles ----------------------------------------------------------------
+
+
+def user_get(*, username: str) -> Any:
+    user = User.objects.filter(username__iexact=username, is_active=True).first()
+    if user is None:
+        raise not_found("User")
+    return user
+
+
+def user_list(*, search: str | None = None) -> QuerySet[Any]:
+    users = User.objects.filter(is_active=True)
+    if search:
+        users = users.filter(
+            Q(username__icontains=search)
+            | Q(first_name__icontains=search)
+            | Q(last_name__icontains=search)
+        )
+    return users.order_by("username", "id")
+
+
+def profile_get(*, user_id: int) -> Profile:
+    """The user's profile, or an unsaved empty one (nothing is written on a read)."""
+    return profiles_by_user_id([user_id])[user_id]
+
+
+def profiles_by_user_id(user_ids: Iterable[int]) -> dict[int, Profile]:
+    ids = list(user_ids)
+    found = {profile.user_id: profile for profile in Profile.objects.filter(user_id__in=ids)}
+    return {user_id: found.get(user_id) or Profile(user_id=user_id) for user_id in ids}
+
+
+def followed_ids(*, viewer_id: int, among: Iterable[int]) -> set[int]:
+    return set(
+        Follow.objects.filter(follower_id=viewer_id, followee_id__in=list(among)).values_list(
+            "followee_id", flat=True
+        )
+    )
+
+
+def share_get(*, user_id: int, post_id: int) -> Share | None:
+    return (
+        Share.objects.select_related("user", "post__author")
+        .filter(user_id=user_id, post_id=post_id)
+        .first()
+    )
+
+
+def liked_post_ids(*, viewer_id: int, among: Iterable[int]) -> set[int]:
+    return set(
+        Like.objects.filter(user_id=viewer_id, post_id__in=list(among)).values_list(
+            "post_id", flat=True
+        )
+    )
+
+
+# --- posts and comments -----------------------------------------------------------------
+
+
+def post_get(*, post_id: int, viewer_id: int | None) -> Post:
+    post = visible_posts(viewer_id=viewer_id).filter(pk=post_id).first()
+    if post is None:
+        raise not_found("Post")
+    return post
+
+
+def post_list(*, viewer_id: int | None, author_id: int | None = None) -> QuerySet[Post]:
+    posts = visible_posts(viewer_id=viewer_id)
+    if author_id is not None:
+        posts = posts.filter(author_id=author_id)
+    return posts.order_by("-created_at", "-id")
+
+
+def page_newest_first(
+    queryset: QuerySet[Any], *, kind: str, first: int, after: str | None
+) -> tuple[list[Any], bool]:
+    """Keyset page over ``(-created_at, -id)``: ``first`` rows after the cursor."""
+    position = time_cursor_decode(kind, after)
+    if position is not None:
+        moment, pk = position
+        queryset = queryset.filter(Q(created_at__lt=moment) | Q(created_at=moment, id__lt=pk))
+    rows = list(queryset[: first + 1])
+    return rows[:first], len(rows) > first
+
+
+def page_oldest_first(
+    queryset: QuerySet[Any], *, kind: str, first: int, after: str | None
+) -> tuple[list[Any], bool]:
+    position = time_cursor_decode(kind, after)
+    if position is not None:
+        moment, pk = position
+        queryset = queryset.filter(Q(created_at__gt=moment) | Q(created_at=moment, id__gt=pk))
+    rows = list(queryset[: first + 1])
+    return rows[:first], len(rows) > first
+
+
+def comment_list(*, post_id: int) -> QuerySet[Comment]:
+    return (
+        Comment.objects.filter(post_id=post_id)
+        .select_related("author")
+        .order_by("created_at", "id")
+    )
+
+
+def comments_for_posts(
+    *, post_ids: Sequence[int], first: int, after: str | None
+) -> dict[int, tuple[list[Comment], bool]]:
+    """The first ``first`` comments (oldest first) of each post, in one query (a window
+    function numbering each post's comments): the nested ``Post.comments`` page."""
+    from django.db.models import F, Window
+    from django.db.models.functions import RowNumber
+
+    queryset = Comment.objects.filter(post_id__in=list(post_ids))
+    position = time_cursor_decode("comment", after)
+    if position is not None:
+        moment, pk = position
+        queryset = queryset.filter(Q(created_at__gt=moment) | Q(created_at=moment, id__gt=pk))
+    numbered = queryset.annotate(
+        rank=Window(RowNumber(), partition_by=[F("post_id")], order_by=[F("created_at"), F("id")])
+    )
+    # Filtering on a window (Django >= 4.2) wraps it in a subquery: still one query.
+    rows = list(
+        numbered.filter(rank__lte=first + 1)
+        .select_related("author")
+        .order_by("post_id", "created_at", "id")
+    )
+    pages: dict[int, tuple[list[Comment], bool]] = {pid: ([], False) for pid in post_ids}
+    grouped: dict[int, list[Comment]] = {}
+    for comment in rows:
+        grouped.setdefault(comment.post_id, []).append(comment)
+    for post_id, comments in grouped.items():
+        pages[post_id] = (comments[:first], len(comments) > first)
+    return pages
+
+
+def posts_for_authors(
+    *, author_ids: Sequence[int], viewer_id: int | None, first: int, after: str | None
+) -> dict[int, tuple[list[Post], bool]]:
+    """The newest ``first`` posts of each author, in one query (``User.posts`` nested)."""
+    from django.db.models import F, Window
+    from django.db.models.functions import RowNumber
+
+    if viewer_id is not None:
+        hidden = hidden_author_ids(viewer_id=viewer_id)
+        author_ids = [a for a in author_ids if a not in hidden]
+    queryset = Post.objects.filter(author_id__in=list(author_ids))
+    position = time_cursor_decode("post", after)
+    if position is not None:
+        moment, pk = position
+        queryset = queryset.filter(Q(created_at__lt=moment) | Q(created_at=moment, id__lt=pk))
+    numbered = queryset.annotate(
+        rank=Window(
+            RowNumber(),
+            partition_by=[F("author_id")],
+            order_by=[F("created_at").desc(), F("id").desc()],
+        )
+    )
+    rows = list(
+        numbered.filter(rank__lte=first + 1)
+        .select_related("author")
+        .order_by("author_id", "-created_at", "-id")
+    )
+    pages: dict[int, tuple[list[Post], bool]] = {aid: ([], False) for aid in author_ids}
+    grouped: dict[int, list[Post]] = {}
+    for post in rows:
+        grouped.setdefault(post.author_id, []).append(post)
+    for author_id, posts in grouped.items():
+        pages[author_id] = (posts[:first], len(posts) > first)
+    return pages
+
+
+def trending_post_ids(*, first: int) -> list[int]:
+    """Posts with the most likes, comments and shares in the last 24 hours (cached)."""
+
+    def load() -> list[int]:
+        since = timezone.now() - timedelta(hours=24)
+        scores: dict[int, int] = {}
+        for model in (Like, Comment, Share):
+            rows = (
+                model.objects.filter(created_at__gte=since)
+                .values("post_id")
+                .annotate(n=Count("id"))
+                .order_by("-n")[:500]
+            )
+            for row in rows:
+                scores[row["post_id"]] = scores.get(row["post_id"], 0) + row["n"]
+        ranked = sorted(scores.items(), key=lambda item: (-item[1], -item[0]))
+        return [post_id for post_id, _ in ranked[:100]]
+
+    ids = core_cache.cached(
+        TRENDING_NAMESPACE, ["top"], load, timeout=settings.SOCIAL_TRENDING_CACHE_SECONDS
+    )
+    return ids[:first]
+
+
+# --- the home feed -----------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class FeedItem:
+    entry: Entry
+    post: Post
+    shared_by: Any | None = None
+    shared_at: datetime | None = None
+
+    @property
+    def cursor(self) -> str:
+        return feed_cursor(self.entry)
+
+
+@dataclass(frozen=True)
+class FeedPage:
+    items: list[FeedItem]
+    has_next: bool
+    source: str  # "redis", "rebuilt" or "database": for tests and logs
+
+
+def followed_celebrity_ids(*, viewer_id: int) -> list[int]:
+    """Accounts the viewer follows that are too big to fan out (merged at read time)."""
+    muted = Mute.objects.filter(muter_id=viewer_id, muted_id=OuterRef("followee_id"))
+    return list(
+        Follow.objects.filter(
+            follower_id=viewer_id,
+            followee__social_profile__follower_count__gte=settings.SOCIAL_FANOUT_MAX_FOLLOWERS,
+        )
+        .filter(~Exists(muted))
+        .values_list("followee_id", flat=True)
+    )
+
+
+def feed_rebuild_entries(*, viewer_id: int) -> list[Entry]:
+    return feed.entries_from_db(
+        viewer_id,
+        limit=settings.SOCIAL_FEED_MAX_ITEMS,
+        exclude_sources_over=settings.SOCIAL_FANOUT_MAX_FOLLOWERS,
+    )
+
+
+def feed_entries(*, viewer_id: int, first: int, before: Entry | None) -> tuple[list[Entry], str]:
+    """``first`` (or more) entries of the viewer's home feed older than ``before``.
+
+    Redis first; a cold feed is rebuilt from PostgreSQL and served from that result;
+    with Redis down, PostgreSQL answers alone. Posts of followed accounts above the
+    fan-out threshold are merged in (they are never pushed)."""
+    want = first + 10  # slack for posts deleted since they were pushed
+    try:
+        got = feed.read(viewer_id, before=before, count=want)
+    except feed.Unavailable:
+        return feed.entries_from_db(viewer_id, limit=want, before=before), "database"
+    if got is None:
+        rebuilt = feed_rebuild_entries(viewer_id=viewer_id)
+        feed.store(viewer_id, rebuilt)
+        entries = [e for e in rebuilt if before is None or e < before][:want]
+        source = "rebuilt"
+        if len(entries) < want and len(rebuilt) >= settings.SOCIAL_FEED_MAX_ITEMS:
+            entries = feed.entries_from_db(
+                viewer_id,
+                limit=want,
+                before=before,
+                exclude_sources_over=settings.SOCIAL_FANOUT_MAX_FOLLOWERS,
+            )
+    else:
+        entries, size = got
+        source = "redis"
+        if len(entries) < want and size >= settings.SOCIAL_FEED_MAX_ITEMS:
+            # Past the cached window: older entries come from the database.
+            tail_from = entries[-1] if entries else before
+            entries = entries + feed.entries_from_db(
+                viewer_id,
+                limit=want - len(entries),
+                before=tail_from,
+                exclude_sources_over=settings.SOCIAL_FANOUT_MAX_FOLLOWERS,
+            )
+    celebrities = followed_celebrity_ids(viewer_id=viewer_id)
+    if celebrities:
+        merged = {entry.post_id: entry for entry in entries}
+        for entry in feed.entries_from_authors(celebrities, limit=want, before=before):
+            if entry.post_id not in merged or merged[entry.post_id] < entry:
+                merged[entry.post_id] = entry
+        entries = sorted(merged.values(), reverse=True)[:want]
+    return entries, source
+
+
+def feed_page(*, viewer_id: int, first: int, after: str | None) -> FeedPage:
+    before = feed_cursor_decode(after)
+    entries, source = feed_entries(viewer_id=viewer_id, first=first, before=before)
+    posts = {
+        post.pk: post
+        for post in visible_posts(viewer_id=viewer_id)
+        .filter(pk__in=[entry.post_id for entry in entries])
+        .exclude(author_id__in=Mute.objects.filter(muter_id=viewer_id).values("muted_id"))
+    }
+    kept = [entry for entry in entries if entry.post_id in posts]
+    page, has_next = kept[:first], len(kept) > first
+    # Entries newer than their post came from a share: who shared it, and when.
+    shared = [e.post_id for e in page if e.score > feed.to_ms(posts[e.post_id].created_at)]
+    sharers: dict[int, Share] = {}
+    if shared:
+        sources = Follow.objects.filter(follower_id=viewer_id).values("followee_id")
+        for share in (
+            Share.objects.filter(post_id__in=shared)
+            .filter(Q(user_id__in=sources) | Q(user_id=viewer_id))
+            .select_related("user")
+            .order_by("-created_at", "-id")
+        ):
+            sharers.setdefault(share.post_id, share)
+    items = []
+    for entry in page:
+        share = sharers.get(entry.post_id)
+        items.append(
+            FeedItem(
+                entry=entry,
+                post=posts[entry.post_id],
+                shared_by=share.user if share else None,
+                shared_at=share.created_at if share else None,
+            )
+        )
+    return FeedPage(items=items, has_next=has_next, source=source)

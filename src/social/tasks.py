@@ -1,0 +1,37 @@
+"""Social background work. Each task loads by id and calls a service; running one
+twice is harmless (a feed keeps a post once, at its newest score)."""
+
+from __future__ import annotations
+
+from celery import shared_task
+
+from social import services
+
+
+@shared_task(name="social.tasks.feed_fan_out_task")
+def feed_fan_out_task(post_id: int, source_id: int, score: int) -> int:
+    """Push a new post or share into followers' feeds (queue: SOCIAL_FANOUT_QUEUE)."""
+    return services.feed_fan_out(post_id=post_id, source_id=source_id, score=score)
+
+
+@shared_task(name="social.tasks.feed_retract_task")
+def feed_retract_task(post_id: int, source_ids: list[int]) -> None:
+    """Take a deleted post out of the feeds it was pushed to (queue: SOCIAL_FANOUT_QUEUE)."""
+    services.feed_retract(post_id=post_id, source_ids=source_ids)
+
+
+@shared_task(name="social.tasks.feeds_maintain_task")
+def feeds_maintain_task() -> dict[str, int]:
+    """Beat: cap every feed, rebuild the cold feeds of users who came back."""
+    from social import feed
+
+    return {
+        "trimmed": feed.trim_all(),
+        "rebuilt": services.feeds_rebuild_returning(),
+    }
+
+
+@shared_task(name="social.tasks.notices_flush_task")
+def notices_flush_task() -> int:
+    """Beat: one notification per collapsed batch of likes, comments, shares, follows."""
+    return services.notices_flush()
