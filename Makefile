@@ -16,7 +16,7 @@ export UV_PROJECT_ENVIRONMENT := $(CURDIR)/.venv
 MANAGE := $(BIN)/python manage.py
 TEST_SETTINGS := DJANGO_SETTINGS_MODULE=config.settings.test
 
-.PHONY: help install run dev test check-services lint fmt checks pytest fuzz worker beat bench bench-shop bench-social bench-polls clean
+.PHONY: help install run dev test check-services lint fmt checks pytest fuzz worker beat bench bench-shop bench-social bench-polls bench-movies clean
 
 help: ## list the targets
 	@grep -hE '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  make %-15s %s\n", $$1, $$2}'
@@ -100,6 +100,9 @@ bench-social: install ## seed users, posts and follows; the feed (GraphQL, REST)
 
 bench-polls: install ## votes/s against the vote's raw-SQL ceiling, and SSE fan-out to 1,000 subscribers
 	$(BIN)/python bench/polls_run.py
+
+bench-movies: install ## MovieLens + training time, the evaluation table, recommendations and search vs their ceilings
+	$(BIN)/python bench/movies_run.py
 
 clean: ## remove the virtualenvs and local state
 	rm -rf .venv $(TOOLS) var .pytest_cache .ruff_cache

@@ -1,4 +1,10 @@
-"""Readiness checks, each timed: the database, the cache and the broker."""
+"""Readiness checks, each timed: the database, the cache and the broker, plus the
+checks that contexts register from ``AppConfig.ready()`` (core imports no context).
+
+A probe returns ``None`` when the dependency is up, a string when the check is
+skipped (``"not configured: ..."``), and raises when it is down. Only ``required``
+checks make the service unready; an optional one that is down degrades it, and a
+skipped one (not configured) never counts against it."""
 
 from __future__ import annotations
 
@@ -69,10 +75,23 @@ CHECKS: dict[str, Callable[[], str | None]] = {
     "cache": _cache,
     "broker": _broker,
 }
+# Without the database nothing works; without Redis reads fall back to the database,
+# without the broker tasks wait in the outbox.
+REQUIRED: set[str] = {"database"}
+
+
+def register_check(name: str, probe: Callable[[], str | None], *, required: bool = False) -> None:
+    """Add a readiness check (a context calls this from ``AppConfig.ready()``).
+    Registering the same name again replaces the probe."""
+    CHECKS[name] = probe
+    if required:
+        REQUIRED.add(name)
+    else:
+        REQUIRED.discard(name)
 
 
 def readiness() -> tuple[bool, dict[str, CheckResult]]:
-    """Run every check. Ready unless the database is down: without Redis reads fall
-    back to the database, without the broker tasks wait in the outbox."""
+    """Run every check. Ready unless a required check is down."""
     results = {name: _timed(name, probe) for name, probe in CHECKS.items()}
-    return results["database"].status == "ok", results
+    ready = all(results[name].status != "down" for name in REQUIRED if name in results)
+    return ready, results

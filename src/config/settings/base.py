@@ -414,6 +414,20 @@ SOCIAL_TRENDING_CACHE_SECONDS = env.int("SOCIAL_TRENDING_CACHE_SECONDS", default
 # Likes, comments, shares and follows within this window become one notification.
 SOCIAL_NOTIFY_WINDOW_SECONDS = env.int("SOCIAL_NOTIFY_WINDOW_SECONDS", default=300)
 
+# --- movies -----------------------------------------------------------------
+
+# TMDb (https://www.themoviedb.org/) enriches the MovieLens catalog and powers search and
+# trending when a v4 read access token is set; empty, movies run on MovieLens alone.
+TMDB_API_TOKEN = env("TMDB_API_TOKEN", default="")
+TMDB_BASE_URL = env("TMDB_BASE_URL", default="https://api.themoviedb.org/3")
+TMDB_TIMEOUT_SECONDS = env.float("TMDB_TIMEOUT_SECONDS", default=5.0)
+# Outbound requests per second, shared by every process through the cache (Redis);
+# TMDb's ceiling is about 40-50.
+TMDB_RATE_LIMIT_PER_SECOND = env.int("TMDB_RATE_LIMIT_PER_SECOND", default=20)
+# Personal recommendation lists stay cached this long (seconds) unless the user rates,
+# favorites or changes preferences, or a new model is trained.
+MOVIES_RECOMMENDATIONS_TTL = env.int("MOVIES_RECOMMENDATIONS_TTL", default=3600)
+
 # --- CORS and security ------------------------------------------------------
 
 CORS_ALLOWED_ORIGINS = env.list("CORS_ALLOWED_ORIGINS", default=[])

@@ -38,8 +38,10 @@ class LiveView(_ProbeView):
 @extend_schema(
     tags=["health"],
     summary="Readiness",
-    description="Checks the database, the cache and the broker, each with its latency. "
-    "503 only when the database is down: a cache or broker outage degrades but still serves.",
+    description="Checks the database, the cache and the broker, each with its latency, and "
+    "the checks domains register (e.g. `tmdb`; `skipped` with a reason when not configured). "
+    "503 only when the database is down: a cache, broker or optional outage degrades but "
+    "still serves.",
     responses={
         (200, "application/json"): inline_serializer(
             name="Readiness",

@@ -1,0 +1,49 @@
+"""Bench-only URLconf: every product URL, plus the ceilings bench/movies_run.py
+measures next to the API in the same run.
+
+- ``/bench/movies/raw/recommendations/?user=<id>``: a minimal Django view (no DRF, no
+  authentication, no throttle, no serializer) returning the same cached list the API
+  serves for that user (the same ``core.cache`` key), encoded with ``json.dumps``.
+- ``/bench/movies/raw/movies/?search=...``: the same cached catalog page as the API
+  when it is cached, read with the API's key.
+"""
+
+from __future__ import annotations
+
+import json
+
+from django.http import HttpRequest, HttpResponse
+from django.urls import path
+
+from config.urls import handler400, handler403, handler404, handler500  # noqa: F401
+from config.urls import urlpatterns as product_urlpatterns
+from core.cache import make_key
+from movies.cache_keys import CATALOG_NAMESPACE, recommendations_namespace
+from movies.selectors import current_version
+
+
+def raw_recommendations(request: HttpRequest) -> HttpResponse:
+    from django.core.cache import cache
+
+    user_id = int(request.GET["user"])
+    version = current_version()
+    boxed = cache.get(make_key(recommendations_namespace(user_id), version or 0, "-"))
+    items = boxed[0][:10] if boxed else []
+    return HttpResponse(
+        json.dumps({"model_version": version, "results": items}), content_type="application/json"
+    )
+
+
+def raw_movies(request: HttpRequest) -> HttpResponse:
+    from django.core.cache import cache
+
+    parts = ["list", *(f"{k}={v}" for k, v in sorted(request.GET.items()))]
+    boxed = cache.get(make_key(CATALOG_NAMESPACE, *parts))
+    return HttpResponse(json.dumps(boxed[0] if boxed else {}), content_type="application/json")
+
+
+urlpatterns = [
+    path("bench/movies/raw/recommendations/", raw_recommendations),
+    path("bench/movies/raw/movies/", raw_movies),
+    *product_urlpatterns,
+]

