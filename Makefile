@@ -16,7 +16,7 @@ export UV_PROJECT_ENVIRONMENT := $(CURDIR)/.venv
 MANAGE := $(BIN)/python manage.py
 TEST_SETTINGS := DJANGO_SETTINGS_MODULE=config.settings.test
 
-.PHONY: help install run dev test check-services lint fmt checks pytest fuzz worker beat bench bench-shop bench-social bench-polls bench-movies clean
+.PHONY: help install run dev test check-services lint fmt checks pytest fuzz worker beat bench bench-shop bench-social bench-polls bench-jobs bench-movies clean
 
 help: ## list the targets
 	@grep -hE '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  make %-15s %s\n", $$1, $$2}'
@@ -100,6 +100,9 @@ bench-social: install ## seed users, posts and follows; the feed (GraphQL, REST)
 
 bench-polls: install ## votes/s against the vote's raw-SQL ceiling, and SSE fan-out to 1,000 subscribers
 	$(BIN)/python bench/polls_run.py
+
+bench-jobs: install ## seed 100k job postings and measure the search against its raw-SQL ceiling
+	$(BIN)/python bench/jobs_run.py
 
 bench-movies: install ## MovieLens + training time, the evaluation table, recommendations and search vs their ceilings
 	$(BIN)/python bench/movies_run.py

@@ -5,11 +5,22 @@ class JobsConfig(AppConfig):
     name = "jobs"
     verbose_name = "Job board"
     default_auto_field = "django.db.models.BigAutoField"
+    # Called by `manage.py seed_demo` (core) after the demo accounts exist.
+    demo_seed = "jobs.demo.demo_seed"
     # Read by core (landing page, domain index) without importing this app.
     nexus_domain = {
         "summary": (
-            "Planned, not built yet: "
-            "Employers publish openings, candidates search and apply once, and both follow "
-            "each application's status."
+            "Companies post jobs (moderated when JOBS_MODERATION is on, expiring after 30 "
+            "days); typo-tolerant weighted full-text search with salary, remote and type "
+            "filters; candidates apply once, with a PDF or DOCX résumé, and both sides "
+            "follow each application's history; saved searches send alerts."
         ),
     }
+
+    def ready(self) -> None:
+        from core.tasking import register_periodic
+        from jobs import error_codes  # noqa: F401  (registers the job board's problem codes)
+
+        # Beat records what readers already see (expired jobs) and sends the notices.
+        register_periodic("jobs.expire-due", "jobs.tasks.jobs_expire_due_task", 300.0)
+        register_periodic("jobs.alert-digests", "jobs.tasks.alerts_send_digests_task", 3600.0)

@@ -338,7 +338,10 @@ SPECTACULAR_SETTINGS = {
     "SERVE_INCLUDE_SCHEMA": False,
     "SCHEMA_PATH_PREFIX": r"/api/v1/",
     "COMPONENT_SPLIT_REQUEST": True,
-    "ENUM_NAME_OVERRIDES": {},
+    "ENUM_NAME_OVERRIDES": {
+        "JobApplicationStatusEnum": "jobs.models.ApplicationStatus",
+        "JobApplicationMoveEnum": "jobs.api.serializers.APPLICATION_MOVES",
+    },
     "TAGS": [
         {"name": "auth", "description": "Identity: registration, JWT, profile, notifications."},
         {"name": "shop", "description": "E-commerce: catalog, cart, checkout, orders."},
@@ -427,6 +430,44 @@ TMDB_RATE_LIMIT_PER_SECOND = env.int("TMDB_RATE_LIMIT_PER_SECOND", default=20)
 # Personal recommendation lists stay cached this long (seconds) unless the user rates,
 # favorites or changes preferences, or a new model is trained.
 MOVIES_RECOMMENDATIONS_TTL = env.int("MOVIES_RECOMMENDATIONS_TTL", default=3600)
+
+# --- jobs -------------------------------------------------------------------
+
+# On: a submitted job waits in the moderation queue; off (the default, the demo's):
+# submitting publishes it at once.
+JOBS_MODERATION = env.bool("JOBS_MODERATION", default=False)
+# A published job expires this many days after publication unless it says otherwise.
+JOBS_DEFAULT_DURATION_DAYS = env.int("JOBS_DEFAULT_DURATION_DAYS", default=30)
+# Largest résumé accepted (bytes).
+JOBS_RESUME_MAX_BYTES = env.int("JOBS_RESUME_MAX_BYTES", default=5 * 1024 * 1024)
+# Résumés are private: never under MEDIA_ROOT or a public URL, only downloaded through
+# the API. Local files by default; an S3-compatible bucket when a bucket is set (pods
+# share no disk).
+JOBS_RESUME_S3_BUCKET = env("JOBS_RESUME_S3_BUCKET", default="")
+if JOBS_RESUME_S3_BUCKET:
+    STORAGES["resumes"] = {
+        "BACKEND": "storages.backends.s3.S3Storage",
+        "OPTIONS": {
+            "bucket_name": JOBS_RESUME_S3_BUCKET,
+            "endpoint_url": env("JOBS_RESUME_S3_ENDPOINT_URL", default="") or None,
+            "region_name": env("JOBS_RESUME_S3_REGION", default="") or None,
+            "access_key": env("JOBS_RESUME_S3_ACCESS_KEY_ID", default="") or None,
+            "secret_key": env("JOBS_RESUME_S3_SECRET_ACCESS_KEY", default="") or None,
+            "location": "resumes",
+            "default_acl": "private",
+            "querystring_auth": True,
+            "file_overwrite": False,
+        },
+    }
+else:
+    STORAGES["resumes"] = {
+        "BACKEND": "django.core.files.storage.FileSystemStorage",
+        "OPTIONS": {
+            "location": env.path("JOBS_RESUME_ROOT", default=VAR_DIR / "resumes"),
+            "directory_permissions_mode": 0o700,
+            "file_permissions_mode": 0o600,
+        },
+    }
 
 # --- CORS and security ------------------------------------------------------
 

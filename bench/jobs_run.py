@@ -1,0 +1,318 @@
+"""Benchmark the job search on PostgreSQL + Redis with 100,000 postings.
+
+    make bench-jobs                  # or: python bench/jobs_run.py [--jobs 100000]
+
+1. creates and migrates ``nexus_bench_jobs`` (bench/run.py's helpers) and seeds it
+   with bench/jobs_seed.py (manage.py seed_jobs), which also records the plans of the
+   two searches at that scale (EXPLAIN ANALYZE: no sequential scan of jobs_job);
+2. starts gunicorn as bench/run.py does (production settings, 2 workers; ``wsgi``:
+   gthread) on port 8103, with bench/jobs_settings.py, which only adds the raw-SQL
+   ceiling view of bench/jobs_urls.py;
+3. for ``?q=senior python&remote=true&salary_min=3000`` and the typo ``?q=pythn
+   developer``: the API and the same search in raw SQL in a minimal Django view (the
+   ceiling); checks both return the same page (ids, fields and snippets), then wrk at
+   2 and 16 connections, in interleaved rounds (medians reported).
+
+Prints Markdown tables and writes bench/out/jobs-<server>.json. Needs ``wrk``.
+
+How quiet the machine was: the load average counts this benchmark's own threads
+(gunicorn's, wrk's, PostgreSQL's), so each measurement also records the CPU that
+*other* processes used meanwhile, in cores (``CpuMeter``, from Linux /proc).
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import re
+import shutil
+import statistics
+import subprocess
+import sys
+import threading
+import urllib.parse
+import urllib.request
+
+from run import ROOT, bench_env, ensure_database, start_gunicorn, wait_for
+
+PORT = 8103
+DATABASE = "nexus_bench_jobs"
+REDIS_URL = os.environ.setdefault("BENCH_JOBS_REDIS_URL", "redis://127.0.0.1:6379/10")
+OUT = ROOT / "bench" / "out"
+QUEUE = "nexus-bench-jobs"
+API = "/api/v1/jobs/jobs/"
+RAW = "/bench/jobs/raw/jobs/"
+API_KIND, RAW_KIND = "api", "raw SQL ceiling"
+SCENARIOS = {
+    "q=senior python&remote=true&salary_min=3000": {
+        "q": "senior python",
+        "remote": "true",
+        "salary_min": "3000",
+    },
+    "q=pythn developer (typo)": {"q": "pythn developer"},
+}
+
+
+def server_env(server: str) -> dict[str, str]:
+    env = bench_env(server, DATABASE)
+    env["DJANGO_SETTINGS_MODULE"] = "jobs_settings"
+    env["PYTHONPATH"] = f"{ROOT / 'src'}{os.pathsep}{ROOT / 'bench'}"
+    env["REDIS_URL"] = REDIS_URL
+    env["CACHE_KEY_PREFIX"] = "nexus-bench-jobs"
+    env["CELERY_TASK_DEFAULT_QUEUE"] = QUEUE
+    # Every throttle the settings define, raised so that none refuses the load.
+    settings = (ROOT / "src" / "config" / "settings" / "base.py").read_text()
+    for name in set(re.findall(r"env\(\s*\"(THROTTLE_[A-Z0-9_]+)\"", settings)):
+        env[name] = "100000000/min"
+    return env
+
+
+def seed(env: dict[str, str], jobs: int) -> dict:
+    seed_env = {**env, "PYTHONPATH": f"{ROOT / 'src'}{os.pathsep}{ROOT / 'bench'}"}
+    seed_env["DJANGO_SETTINGS_MODULE"] = "config.settings.production"
+    result = subprocess.run(  # noqa: S603
+        [sys.executable, str(ROOT / "bench" / "jobs_seed.py"), "--jobs", str(jobs)],
+        env=seed_env,
+        cwd=ROOT,
+        check=True,
+        stdout=subprocess.PIPE,
+        text=True,
+    )
+    return json.loads(result.stdout.strip().splitlines()[-1])
+
+
+def wrk(url: str, duration: int, connections: int) -> dict:
+    result = subprocess.run(  # noqa: S603
+        [
+            *("wrk", "-t2", f"-c{connections}", f"-d{duration}s", "--timeout", "10s"),
+            *("-s", str(ROOT / "bench" / "report.lua"), url),
+        ],
+        env={**os.environ, "BENCH_TOKEN": "", "BENCH_BODY": "", "BENCH_METHOD": "GET"},
+        capture_output=True,
+        text=True,
+        check=True,
+    )
+    return json.loads(result.stdout.strip().splitlines()[-1])
+
+
+def _jiffies(pid: int) -> int | None:
+    try:
+        with open(f"/proc/{pid}/stat") as stat:
+            fields = stat.read().rsplit(")", 1)[1].split()
+        return int(fields[11]) + int(fields[12])  # utime + stime
+    except (OSError, IndexError, ValueError):
+        return None
+
+
+class CpuMeter(threading.Thread):
+    """How much CPU processes outside the benchmark use: every 0.2 s, the jiffies of
+    the benchmark's processes (the gunicorn master and workers, the benchmark
+    database's PostgreSQL backends, which come and go as connections expire); this
+    script and wrk are counted through ``os.times``. Others = all busy CPU minus
+    those, over a measurement."""
+
+    def __init__(self, gunicorn: int) -> None:
+        super().__init__(daemon=True)
+        self.gunicorn = gunicorn
+        self.ticks = os.sysconf("SC_CLK_TCK")
+        self.lock = threading.Lock()
+        self.stopped = threading.Event()
+        self.kinds: dict[int, bool] = {}  # pid -> ours
+        self.last: dict[int, int] = {}  # pid -> the last jiffies read (kept after exit)
+
+    def _ours(self, pid: int) -> bool:
+        if pid not in self.kinds:
+            try:
+                with open(f"/proc/{pid}/stat") as stat:
+                    parent = int(stat.read().rsplit(")", 1)[1].split()[1])
+                with open(f"/proc/{pid}/cmdline", "rb") as cmdline:
+                    command = cmdline.read().replace(b"\0", b" ").decode(errors="replace")
+            except (OSError, IndexError, ValueError):
+                return False
+            self.kinds[pid] = (
+                pid == self.gunicorn
+                or parent == self.gunicorn
+                or (command.startswith("postgres:") and f" {DATABASE} " in command)
+            )
+        return self.kinds[pid]
+
+    def sample(self) -> None:
+        pids = [int(e) for e in os.listdir("/proc") if e.isdigit()]
+        with self.lock:
+            for pid in pids:
+                if self._ours(pid):
+                    jiffies = _jiffies(pid)
+                    if jiffies is not None:
+                        self.last[pid] = jiffies
+
+    def run(self) -> None:
+        while not self.stopped.wait(0.2):
+            self.sample()
+
+    def snapshot(self) -> dict:
+        self.sample()
+        with open("/proc/stat") as stat:
+            values = [int(v) for v in stat.readline().split()[1:]]
+        mine = os.times()
+        with self.lock:
+            return {
+                "busy": sum(values) - values[3] - values[4],  # all but idle and iowait
+                "pids": dict(self.last),
+                "self": (mine.user + mine.system + mine.children_user + mine.children_system)
+                * self.ticks,
+                "at": mine.elapsed,
+            }
+
+    def others(self, before: dict, after: dict) -> float:
+        """Cores' worth of CPU used by processes outside the benchmark in between."""
+        own = after["self"] - before["self"]
+        own += sum(j - before["pids"].get(pid, 0) for pid, j in after["pids"].items())
+        seconds = after["at"] - before["at"]
+        busy = after["busy"] - before["busy"]
+        return max(0.0, (busy - own) / self.ticks / seconds) if seconds > 0 else 0.0
+
+
+def get_json(url: str) -> dict:
+    with urllib.request.urlopen(url, timeout=30) as response:  # noqa: S310
+        return json.loads(response.read())
+
+
+def measure(server: str, seeded: dict, args: argparse.Namespace) -> dict:
+    env = server_env(server)
+    process = start_gunicorn(server, env, PORT)
+    base = f"http://127.0.0.1:{PORT}"
+    results: dict = {"server": server, "seeded": seeded}
+    meter = CpuMeter(process.pid)
+    meter.start()
+    try:
+        wait_for(base + "/health/live/")
+        urls = {
+            name: {
+                API_KIND: f"{base}{API}?{urllib.parse.urlencode(params)}",
+                RAW_KIND: f"{base}{RAW}?{urllib.parse.urlencode(params)}",
+            }
+            for name, params in SCENARIOS.items()
+        }
+        same = {}
+        for name, pair in urls.items():
+            api, raw = get_json(pair[API_KIND]), get_json(pair[RAW_KIND])
+            same[name] = {
+                "results": len(api["results"]),
+                "corrected": api["corrected"],
+                "same_corrected": api["corrected"] == raw["corrected"],
+                "same_page": api["results"] == raw["results"],
+                "same_ids": [r["id"] for r in api["results"]] == [r["id"] for r in raw["results"]],
+            }
+        results["same_results"] = same
+        results["urls"] = urls
+        print("same results as the ceiling:", same, flush=True)
+
+        runs: dict[tuple[str, str, int], list[dict]] = {}
+        for round_ in range(args.rounds):
+            for name, pair in urls.items():
+                for kind, url in pair.items():
+                    for connections in (2, 16):
+                        if round_ == 0:
+                            wrk(url, 2, connections)  # warm-up: connections, plans
+                        before = meter.snapshot()
+                        figures = wrk(url, args.duration, connections)
+                        figures["other_cores"] = meter.others(before, meter.snapshot())
+                        figures["load1"] = os.getloadavg()[0]  # the 1-minute load after it
+                        runs.setdefault((name, kind, connections), []).append(figures)
+                        print(server, round_ + 1, name, kind, connections, figures, flush=True)
+        results["wrk"] = [
+            {
+                "scenario": name,
+                "kind": kind,
+                "c": connections,
+                "rounds": len(figures),
+                **{
+                    key: statistics.median(f[key] for f in figures)
+                    for key in ("rps", "p50_ms", "p95_ms", "p99_ms", "other_cores")
+                },
+                "rps_min": min(f["rps"] for f in figures),
+                "rps_max": max(f["rps"] for f in figures),
+                "errors": sum(f["errors"] for f in figures),
+            }
+            for (name, kind, connections), figures in runs.items()
+        ]
+        for key in ("load1", "other_cores"):
+            values = [f[key] for figures in runs.values() for f in figures]
+            results[key] = {"min": min(values), "max": max(values), "mean": statistics.mean(values)}
+    finally:
+        meter.stopped.set()
+        process.terminate()
+        process.wait(timeout=30)
+    return results
+
+
+def report(results: dict) -> None:
+    seeded = results["seeded"]
+    print(
+        f"\n### {results['server']}: {seeded['jobs']:,} jobs ({seeded['open_jobs']:,} open), "
+        f"{seeded['lexicon_words']:,} lexicon words\n"
+    )
+    print(
+        "| query | corrected | lookup ms | matching | page query ms "
+        "| seq scan on jobs_job | indexes |"
+    )
+    print("| --- | --- | ---: | ---: | ---: | --- | --- |")
+    for name, plan in seeded["plans"].items():
+        corrected = ", ".join(f"{k}→{v}" for k, v in plan["corrections"].items()) or "none"
+        print(
+            f"| {name} | {corrected} | {plan['lookup_ms']:.2f} | {plan['matching']:,} "
+            f"| {plan['execution_ms']:.1f} | {'yes' if plan['seq_scan_on_jobs'] else 'no'} "
+            f"| {', '.join(plan['indexes'])} |"
+        )
+    load, others = results["load1"], results["other_cores"]
+    print(
+        f"\n1-minute load average after each measurement (this benchmark's threads "
+        f"included): {load['min']:.2f}-{load['max']:.2f} (mean {load['mean']:.2f}); CPU "
+        f"used by other processes meanwhile: {others['min']:.2f}-{others['max']:.2f} cores "
+        f"(mean {others['mean']:.2f})"
+    )
+    rounds = results["wrk"][0]["rounds"]
+    print(f"\nmedians of {rounds} interleaved rounds; req/s range = lowest-highest round\n")
+    print(
+        "| scenario | served by | conns | req/s | range | p50 ms | p95 ms | p99 ms | errors "
+        "| others' CPU |"
+    )
+    print("| --- | --- | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: |")
+    for r in results["wrk"]:
+        print(
+            f"| {r['scenario']} | {r['kind']} | {r['c']} | {r['rps']:.0f} "
+            f"| {r['rps_min']:.0f}-{r['rps_max']:.0f} | {r['p50_ms']:.1f} "
+            f"| {r['p95_ms']:.1f} | {r['p99_ms']:.1f} | {r['errors']} | {r['other_cores']:.2f} |"
+        )
+    print("\n| scenario | API / ceiling req/s at 16 (goal ≥ 60%) | API p95 at 2 (goal < 50 ms) |")
+    print("| --- | ---: | ---: |")
+    by = {(r["scenario"], r["kind"], r["c"]): r for r in results["wrk"]}
+    for name in SCENARIOS:
+        ratio = by[(name, API_KIND, 16)]["rps"] / by[(name, RAW_KIND, 16)]["rps"]
+        print(f"| {name} | {ratio:.0%} | {by[(name, API_KIND, 2)]['p95_ms']:.1f} ms |")
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser()
+    parser.add_argument("--jobs", type=int, default=100_000)
+    parser.add_argument("--duration", type=int, default=5, help="seconds per wrk measurement")
+    parser.add_argument("--rounds", type=int, default=3, help="interleaved rounds per scenario")
+    parser.add_argument("--servers", default="wsgi", help="wsgi, asgi or both (comma)")
+    args = parser.parse_args()
+    if shutil.which("wrk") is None:
+        sys.exit("wrk is not installed: apt-get install wrk")
+
+    env = server_env("wsgi")
+    ensure_database({**env, "DJANGO_SETTINGS_MODULE": "config.settings.production"}, DATABASE)
+    seeded = seed(env, args.jobs)
+    print("seeded:", {k: v for k, v in seeded.items() if k != "plans"}, flush=True)
+    OUT.mkdir(parents=True, exist_ok=True)
+    for server in args.servers.split(","):
+        results = measure(server, seeded, args)
+        (OUT / f"jobs-{server}.json").write_text(json.dumps(results, indent=2, default=str))
+        report(results)
+
+
+if __name__ == "__main__":
+    main()

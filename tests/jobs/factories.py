@@ -1,0 +1,118 @@
+"""Job board test data, built through ``jobs.services`` (search vectors, yearly
+salaries and histories are what the product makes), and API clients with real
+bearer tokens."""
+
+from __future__ import annotations
+
+import io
+import itertools
+import zipfile
+from typing import Any
+
+from rest_framework.test import APIClient
+from rest_framework_simplejwt.tokens import AccessToken
+
+from core.roles import Role
+from jobs import services
+from jobs.models import Application, Company, Job
+from tests.core.factories import UserFactory
+
+BASE = "/api/v1/jobs"
+COMPANIES = f"{BASE}/companies/"
+JOBS = f"{BASE}/jobs/"
+APPLICATIONS = f"{BASE}/applications/"
+QUEUE = f"{BASE}/moderation/queue/"
+SAVED = f"{BASE}/saved-searches/"
+
+_sequence = itertools.count(1)
+
+
+def company_url(pk: int, action: str = "") -> str:
+    return f"{COMPANIES}{pk}/{action + '/' if action else ''}"
+
+
+def job_url(pk: int, action: str = "") -> str:
+    return f"{JOBS}{pk}/{action + '/' if action else ''}"
+
+
+def application_url(pk: int, action: str = "") -> str:
+    return f"{APPLICATIONS}{pk}/{action + '/' if action else ''}"
+
+
+def candidate(**kwargs: Any):
+    return UserFactory(roles=[Role.CUSTOMER, Role.CANDIDATE], **kwargs)
+
+
+def employer(**kwargs: Any):
+    return UserFactory(roles=[Role.CUSTOMER, Role.EMPLOYER], **kwargs)
+
+
+def moderator(**kwargs: Any):
+    return UserFactory(roles=[Role.CUSTOMER, Role.MODERATOR], **kwargs)
+
+
+def client_for(user: Any = None) -> APIClient:
+    client = APIClient()
+    if user is not None:
+        client.credentials(HTTP_AUTHORIZATION=f"Bearer {AccessToken.for_user(user)}")
+    return client
+
+
+def make_company(owner: Any = None, **data: Any) -> Company:
+    n = next(_sequence)
+    owner = owner or employer()
+    return services.company_create(actor=owner, data={"name": f"Company {n}", **data})
+
+
+def owner_of(company: Company):
+    return company.memberships.get(role="owner").user
+
+
+def make_job(company: Company | None = None, *, publish: bool = True, **data: Any) -> Job:
+    """A job drafted by the company's owner and, by default, submitted (published:
+    moderation is off by default)."""
+    company = company or make_company()
+    owner = owner_of(company)
+    n = next(_sequence)
+    fields = {"title": f"Job {n}", "description": f"Description of job {n}.", **data}
+    job = services.job_create(actor=owner, company=company, data=fields)
+    if publish:
+        job = services.job_submit(job=job, actor=owner)
+    return Job.objects.get(pk=job.pk)
+
+
+def apply(job: Job, user: Any = None, **kwargs: Any) -> Application:
+    return services.application_create(job_id=job.pk, candidate=user or candidate(), **kwargs)
+
+
+def pdf_bytes(size: int = 600) -> bytes:
+    body = b"%PDF-1.4\n1 0 obj << /Type /Catalog >> endobj\n"
+    return body + b"%" * max(0, size - len(body) - 6) + b"\n%%EOF"
+
+
+def docx_bytes() -> bytes:
+    buffer = io.BytesIO()
+    with zipfile.ZipFile(buffer, "w") as archive:
+        archive.writestr("[Content_Types].xml", "<Types/>")
+        archive.writestr("word/document.xml", "<w:document/>")
+    return buffer.getvalue()
+
+
+def plain_zip_bytes() -> bytes:
+    buffer = io.BytesIO()
+    with zipfile.ZipFile(buffer, "w") as archive:
+        archive.writestr("notes.txt", "not a word document")
+    return buffer.getvalue()
+
+
+def ids(response) -> list[int]:
+    return [item["id"] for item in response.json()["results"]]
+
+
+def assert_problem(response, status: int, code: str) -> dict[str, Any]:
+    assert response.status_code == status, response.content
+    assert response["Content-Type"] == "application/problem+json"
+    body = response.json()
+    assert body["code"] == code, body
+    assert body["type"] == f"/problems/{code}/"
+    return body
