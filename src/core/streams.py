@@ -39,6 +39,7 @@ from typing import Any, Protocol, TypeVar
 
 from asgiref.sync import sync_to_async
 from django.conf import settings
+from django.core.cache import caches
 from django.db import connections, transaction
 from django.http import StreamingHttpResponse
 
@@ -468,7 +469,12 @@ async def watch(
 
 async def run_sync_closing(function: Callable[..., T], *args: Any) -> T:
     """Run ``function`` in a worker thread and close that thread's database connections
-    afterwards (with a pool they go back to it): a stream holds none while it waits."""
+    afterwards (with a pool they go back to it): a stream holds none while it waits.
+
+    The cache handles the call opened are dropped too: Django's are context-local,
+    and asgiref copies the thread's context back into the calling task, so each
+    waiting stream would otherwise keep its own cache client (a Redis client, ~16 KiB)
+    for as long as it stays open. The next use opens another on the shared pool."""
 
     def call() -> T:
         try:
@@ -476,6 +482,9 @@ async def run_sync_closing(function: Callable[..., T], *args: Any) -> T:
         finally:
             for connection in connections.all(initialized_only=True):
                 connection.close()
+            for alias in caches:
+                with contextlib.suppress(AttributeError):  # none opened in this context
+                    del caches[alias]
 
     return await sync_to_async(call, thread_sensitive=False)()
 
