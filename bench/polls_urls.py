@@ -1,0 +1,137 @@
+"""Bench-only URLconf: every product URL, plus the raw-SQL ceiling of the vote that
+bench/polls_run.py measures next to ``POST /api/v1/polls/polls/{id}/vote/`` in the
+same run.
+
+The ceiling is a minimal Django view (no DRF view, serializer, throttle, cache
+invalidation or stream publish) behind the same middleware as the API, authenticated
+by the same JWT with the same class (``core.authentication.JWTAuthentication``: the
+signature, then the user's row), so authentication costs both the same. It runs the
+vote's transaction as ``polls.services.vote_cast`` does (its module docstring), in
+raw SQL, for a single-choice vote ``{"option": id}``:
+
+1. the conditional ``UPDATE polls_poll`` bumping ``version`` and ``voter_count``
+   while the poll is open (it takes the poll's row lock);
+2. ``SELECT`` the poll; check there is no ballot; check the option is the poll's;
+3. ``INSERT polls_ballot``, ``INSERT polls_vote``, ``UPDATE polls_option`` votes + 1;
+
+in one transaction; a refusal rolls it back (409 closed/already voted, 400 option).
+"""
+
+from __future__ import annotations
+
+import cProfile
+import json
+import os
+import time
+from collections.abc import Callable
+from datetime import UTC, datetime
+from pathlib import Path
+
+from django.db import IntegrityError, connection, transaction
+from django.http import HttpRequest, HttpResponse, JsonResponse
+from django.urls import path
+from django.utils import timezone
+from django.views.decorators.csrf import csrf_exempt
+from rest_framework.exceptions import AuthenticationFailed
+
+from config.urls import handler400, handler403, handler404, handler500  # noqa: F401
+from config.urls import urlpatterns as product_urlpatterns
+from core.authentication import JWTAuthentication
+
+OPEN_LOCK_SQL = """
+UPDATE polls_poll SET version = version + 1, voter_count = voter_count + 1
+WHERE id = %s AND status = 'open' AND opens_at <= %s AND (closes_at IS NULL OR closes_at > %s)
+"""
+POLL_SQL = "SELECT kind, max_choices, allow_anonymous FROM polls_poll WHERE id = %s"
+BALLOT_EXISTS_SQL = "SELECT 1 FROM polls_ballot WHERE poll_id = %s AND voter = %s LIMIT 1"
+OPTION_SQL = "SELECT id FROM polls_option WHERE poll_id = %s AND id = %s"
+BALLOT_INSERT_SQL = """
+INSERT INTO polls_ballot (poll_id, voter, user_id, created_at) VALUES (%s, %s, %s, %s)
+RETURNING id
+"""
+VOTE_INSERT_SQL = """
+INSERT INTO polls_vote (ballot_id, poll_id, option_id, single, created_at)
+VALUES (%s, %s, %s, %s, %s)
+"""
+OPTION_BUMP_SQL = "UPDATE polls_option SET votes = votes + 1 WHERE id = %s"
+
+_authenticator = JWTAuthentication()
+
+
+def _problem(status: int, code: str) -> JsonResponse:
+    return JsonResponse({"status": status, "code": code}, status=status)
+
+
+class _Refused(Exception):
+    def __init__(self, status: int, code: str) -> None:
+        self.status, self.code = status, code
+
+
+@csrf_exempt
+def raw_vote(request: HttpRequest, pk: int) -> HttpResponse:
+    if request.method != "POST":
+        return _problem(405, "method_not_allowed")
+    try:
+        authenticated = _authenticator.authenticate(request)
+    except AuthenticationFailed:
+        authenticated = None
+    if authenticated is None:
+        return _problem(401, "not_authenticated")
+    user = authenticated[0]
+    try:
+        option = int(json.loads(request.body)["option"])
+    except (ValueError, KeyError, TypeError):
+        return _problem(400, "invalid")
+    voter = f"u:{user.pk}"
+    now = timezone.now()
+    try:
+        with transaction.atomic(), connection.cursor() as cursor:
+            cursor.execute(OPEN_LOCK_SQL, [pk, now, now])
+            if cursor.rowcount != 1:
+                raise _Refused(409, "poll_closed")
+            cursor.execute(POLL_SQL, [pk])
+            kind, _max_choices, _anonymous = cursor.fetchone()
+            cursor.execute(BALLOT_EXISTS_SQL, [pk, voter])
+            if cursor.fetchone() is not None:
+                raise _Refused(409, "already_voted")
+            cursor.execute(OPTION_SQL, [pk, option])
+            if cursor.fetchone() is None:
+                raise _Refused(400, "invalid_choice")
+            cursor.execute(BALLOT_INSERT_SQL, [pk, voter, user.pk, now])
+            (ballot_id,) = cursor.fetchone()
+            cursor.execute(VOTE_INSERT_SQL, [ballot_id, pk, option, kind == "single", now])
+            cursor.execute(OPTION_BUMP_SQL, [option])
+    except _Refused as refused:  # raised inside the transaction: rolled back
+        return _problem(refused.status, refused.code)
+    except IntegrityError:  # the one-ballot-per-voter constraint, as the API
+        return _problem(409, "already_voted")
+    return JsonResponse(
+        {"poll": pk, "options": [option], "created_at": _utc(now)},
+        status=201,
+    )
+
+
+def _utc(moment: datetime) -> str:
+    return moment.astimezone(UTC).isoformat().replace("+00:00", "Z")
+
+
+class ProfileMiddleware:
+    """``BENCH_PROFILE`` (bench/polls_settings.py): one cProfile file per request."""
+
+    def __init__(self, get_response: Callable[[HttpRequest], HttpResponse]) -> None:
+        self.get_response = get_response
+        self.directory = Path(os.environ["BENCH_PROFILE"])
+        self.directory.mkdir(parents=True, exist_ok=True)
+
+    def __call__(self, request: HttpRequest) -> HttpResponse:
+        profile = cProfile.Profile()
+        response = profile.runcall(self.get_response, request)
+        name = request.path.strip("/").replace("/", "_")
+        profile.dump_stats(self.directory / f"{name}-{os.getpid()}-{time.perf_counter_ns()}.prof")
+        return response
+
+
+urlpatterns = [
+    path("bench/polls/raw/polls/<int:pk>/vote/", raw_vote),
+    *product_urlpatterns,
+]
