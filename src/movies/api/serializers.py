@@ -177,6 +177,9 @@ class TrendingSerializer(serializers.Serializer):
     window_days = serializers.IntegerField()
     results = serializers.ListField(child=serializers.DictField())
     attribution = serializers.CharField(required=False)
+    notice = serializers.CharField(
+        required=False, help_text="Why `source=tmdb` was answered from Nexus instead."
+    )
 
 
 class SearchSerializer(serializers.Serializer):

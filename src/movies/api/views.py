@@ -183,7 +183,9 @@ class TrendingView(APIView):
         description="`source=nexus` (default): the most rated or favorited on Nexus over the "
         "last week, topped up with the all-time most rated; cached ten minutes. "
         "`source=tmdb`: TMDb's weekly trending (cached hours, with TMDb's attribution); "
-        "a 503 `tmdb_not_configured` without a token, `tmdb_unavailable` during an outage.",
+        "without a token, Nexus's own trending (`source: nexus`) with a `notice` saying "
+        "why, as search does; during a TMDb outage a 503 `tmdb_unavailable` (asked for "
+        "TMDb explicitly, the client learns it is down).",
         operation_id="movies_trending_list",
         parameters=[OpenApiParameter("source", str, enum=["nexus", "tmdb"])],
         responses={200: s.TrendingSerializer, 400: BAD_REQUEST, **TMDB_ERRORS},
@@ -195,6 +197,9 @@ class TrendingView(APIView):
             raise ValidationError({"source": ["Use nexus or tmdb."]}, code="invalid_choice")
         if source == "nexus":
             return Response(selectors.trending())
+        notice = "TMDb is not configured; showing what is trending on Nexus."
+        if not tmdb.configured():
+            return Response({**selectors.trending(), "notice": notice})
         try:
             data = tmdb.get_client().trending("week")
         except tmdb.TMDbError as exc:
