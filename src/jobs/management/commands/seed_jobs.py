@@ -6,6 +6,7 @@ from typing import Any
 
 from django.core.management.base import BaseCommand
 
+from core.management.progress import ProgressLine
 from jobs.demo import SEED_COMPANY_PREFIX, board_seed
 
 
@@ -47,33 +48,14 @@ class Command(BaseCommand):
         )
 
     def handle(self, *args: Any, **options: Any) -> None:
-        tty = self.stdout.isatty()
-        shown = {"at": -1.0}
-
-        def progress(done: int, total: int, seconds: float) -> None:
-            # A live line on a terminal; in logs, a line every five seconds and the last.
-            if not tty and done < total and seconds - shown["at"] < 5:
-                return
-            shown["at"] = seconds
-            rate = done / seconds if seconds else 0.0
-            eta = (total - done) / rate if rate else 0.0
-            width = 30
-            filled = int(width * done / total)
-            line = (
-                f"[{'#' * filled}{'.' * (width - filled)}] {done:,}/{total:,} jobs "
-                f"{rate:,.0f}/s, {seconds:.0f}s elapsed, eta {eta:.0f}s"
-            )
-            self.stdout.write(("\r" + line) if tty else line, ending="" if tty else "\n")
-            self.stdout.flush()
-
+        progress = ProgressLine(self.stdout, "jobs")
         report = board_seed(
             jobs=options["jobs"],
             companies=options["companies"],
             batch=options["batch"],
             progress=progress,
         )
-        if tty and report.created:
-            self.stdout.write("")
+        progress.finish()
         rate = report.created / report.seconds if report.seconds else 0.0
         self.stdout.write(
             self.style.SUCCESS(

@@ -6,6 +6,7 @@ from typing import Any
 
 from django.core.management.base import BaseCommand, CommandError
 
+from core.management.progress import ProgressLine
 from movies.importer import movielens_import
 
 
@@ -32,29 +33,11 @@ class Command(BaseCommand):
 
     def handle(self, *args: Any, **options: Any) -> None:
         frame = load_movielens()
-        tty = self.stdout.isatty()
-        shown = {"at": -1.0}
-
-        def progress(done: int, total: int, seconds: float) -> None:
-            if not tty and done < total and seconds - shown["at"] < 5:
-                return
-            shown["at"] = seconds
-            rate = done / seconds if seconds else 0.0
-            eta = (total - done) / rate if rate else 0.0
-            width = 30
-            filled = int(width * done / total) if total else width
-            line = (
-                f"[{'#' * filled}{'.' * (width - filled)}] {done:,}/{total:,} ratings "
-                f"{rate:,.0f}/s, {seconds:.0f}s elapsed, eta {eta:.0f}s"
-            )
-            self.stdout.write(("\r" + line) if tty else line, ending="" if tty else "\n")
-            self.stdout.flush()
-
+        progress = ProgressLine(self.stdout, "ratings")
         report = movielens_import(
             {name: frame[name].tolist() for name in frame.columns}, progress=progress
         )
-        if tty:
-            self.stdout.write("")
+        progress.finish()
         self.stdout.write(
             self.style.SUCCESS(
                 f"import_movielens: {report.movies_created:,} movies, "

@@ -6,6 +6,7 @@ from typing import Any
 
 from django.core.management.base import BaseCommand
 
+from core.management.progress import ProgressLine
 from social import feed
 from social.demo import bulk_seed
 
@@ -36,24 +37,10 @@ class Command(BaseCommand):
         )
 
     def handle(self, *args: Any, **options: Any) -> None:
-        tty = self.stdout.isatty()
-        shown = {"at": -1.0, "stage": ""}
+        line = ProgressLine(self.stdout)
 
         def progress(stage: str, done: int, total: int, seconds: float) -> None:
-            # A live line on a terminal; in logs, a line every five seconds and per stage end.
-            if not tty and done < total and seconds - shown["at"] < 5:
-                return
-            if tty and shown["stage"] and shown["stage"] != stage:
-                self.stdout.write("")
-            shown.update(at=seconds, stage=stage)
-            width = 30
-            filled = int(width * done / total) if total else width
-            line = (
-                f"{stage:>7} [{'#' * filled}{'.' * (width - filled)}] {done:,}/{total:,} "
-                f"{seconds:.0f}s elapsed"
-            )
-            self.stdout.write(("\r" + line) if tty else line, ending="" if tty else "\n")
-            self.stdout.flush()
+            line(done, total, seconds, stage=stage)
 
         report = bulk_seed(
             users=options["users"],
@@ -62,8 +49,7 @@ class Command(BaseCommand):
             batch=options["batch"],
             progress=progress,
         )
-        if tty:
-            self.stdout.write("")
+        line.finish()
         # Cached feeds predate the new follows: drop them so reads rebuild.
         store = feed.client()
         if store is not None:
