@@ -67,6 +67,31 @@ def test_post_crud_and_authorization(author, reader, django_capture_on_commit_ca
     assert Post.objects.count() == 0
 
 
+@pytest.mark.parametrize("body", ["0", "[]", '"text"', "null"])
+def test_a_write_body_that_is_not_an_object_is_a_400_that_changes_nothing(author, body):
+    api = f.rest(author)
+    post = api.post("/api/v1/social/posts/", {"content": "kept"}, format="json").json()
+
+    responses = [
+        api.post("/api/v1/social/posts/", body, content_type="application/json"),
+        api.patch(f"/api/v1/social/posts/{post['id']}/", body, content_type="application/json"),
+        api.post(
+            f"/api/v1/social/posts/{post['id']}/comments/", body, content_type="application/json"
+        ),
+    ]
+
+    assert [r.status_code for r in responses] == [400, 400, 400]
+    assert list(Post.objects.values_list("content", flat=True)) == ["kept"]
+    assert Post.objects.get().comment_count == 0
+
+
+def test_posts_of_an_unknown_author_are_a_404(author):
+    response = f.rest().get("/api/v1/social/posts/?author=nobody-here")
+
+    assert response.status_code == 404
+    assert response["Content-Type"].startswith("application/problem+json")
+
+
 def test_like_unlike_and_comments(author, reader):
     post = f.post(author)
     api = f.rest(reader)

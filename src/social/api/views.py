@@ -34,6 +34,14 @@ ERRORS = {
 }
 
 
+def _body(request: Request) -> dict[str, Any]:
+    """The JSON object of a write (the services validate its fields); any other JSON
+    value is a 400, as a DRF serializer would answer."""
+    if not isinstance(request.data, dict):
+        raise ValidationError({"non_field_errors": ["Send a JSON object."]}, code="invalid")
+    return request.data
+
+
 def _paged(name: str, serializer: Any) -> Any:
     from drf_spectacular.utils import inline_serializer
     from rest_framework import serializers
@@ -133,7 +141,11 @@ class PostListView(SocialView):
             CURSOR,
             PAGE_SIZE,
         ],
-        responses={200: _paged("Post", s.PostSerializer(many=True)), 400: ERRORS[400]},
+        responses={
+            200: _paged("Post", s.PostSerializer(many=True)),
+            400: ERRORS[400],
+            404: ERRORS[404],
+        },
     )
     def get(self, request: Request) -> Response:
         size = self.page_size()
@@ -163,8 +175,8 @@ class PostListView(SocialView):
     def post(self, request: Request) -> Response:
         post = services.post_create(
             author=request.user,
-            content=request.data.get("content"),
-            media_url=request.data.get("media_url"),
+            content=_body(request).get("content"),
+            media_url=_body(request).get("media_url"),
         )
         return Response(self.posts_data([post])[0], status=status.HTTP_201_CREATED)
 
@@ -189,7 +201,7 @@ class PostDetailView(SocialView):
     )
     def patch(self, request: Request, pk: int) -> Response:
         post = services.post_update(
-            user=request.user, post_id=pk, content=request.data.get("content")
+            user=request.user, post_id=pk, content=_body(request).get("content")
         )
         return Response(self.posts_data([post])[0])
 
@@ -264,7 +276,7 @@ class PostCommentsView(SocialView):
     )
     def post(self, request: Request, pk: int) -> Response:
         comment = services.comment_create(
-            user=request.user, post_id=pk, text=request.data.get("text")
+            user=request.user, post_id=pk, text=_body(request).get("text")
         )
         return Response(s.CommentSerializer(comment).data, status=status.HTTP_201_CREATED)
 
