@@ -1538,7 +1538,8 @@ def test_workflow_runs_make_test_against_the_test_settings_services():
     triggers = document.get("on", document.get(True))  # YAML 1.1 reads `on` as true
     assert {"push", "pull_request"} <= set(triggers)
     assert document["permissions"] == {"contents": "read"}
-    (job,) = document["jobs"].values()
+    assert set(document["jobs"]) == {"test", "audit"}
+    job = document["jobs"]["test"]
     assert [step["run"] for step in job["steps"] if "run" in step] == ["make test"]
     env = job["env"]
     # The suite's own knob: which Chromium the browser tests drive (tests/conftest.py).
@@ -1562,6 +1563,19 @@ def test_workflow_runs_make_test_against_the_test_settings_services():
     for name in ("DATABASE_URL", "REDIS_URL", "CELERY_BROKER_URL"):
         assert env[name] == defaults[name], name
         assert urlsplit(env[name]).port in published, name
+
+
+def test_dependency_audit_runs_in_the_workflow_and_never_in_make_lint():
+    """pip-audit cannot reach its database on the offline build machines: it runs in the
+    workflow's own job, strictly (an unaudited requirement fails it), and not in lint."""
+    audit = workflow()["jobs"]["audit"]
+    assert [step["run"] for step in audit["steps"] if "run" in step] == ["make audit"]
+    makefile = (ROOT / "Makefile").read_text()
+    recipe = re.search(r"^audit:.*\n((?:\t.*\n)+)", makefile, re.MULTILINE).group(1)
+    assert "pip-audit --strict" in recipe
+    assert "--all-groups" in recipe and "--frozen" in recipe
+    lint = re.search(r"^lint:.*\n((?:\t.*\n)+)", makefile, re.MULTILINE).group(1)
+    assert "audit" not in lint
 
 
 # --- Celery queues: every routed queue has a worker ---------------------------------------
