@@ -90,6 +90,19 @@ audit: $(UV) ## pip-audit --strict over the requirements exported from uv.lock (
 	$(UV) tool run --from pip-audit==$(PIP_AUDIT_VERSION) pip-audit --strict --disable-pip --progress-spinner off \
 		--requirement var/requirements-audit.txt
 
+# The frontend integration kit (docs/frontend.md): the two schema exports at the repository
+# root, TypeScript types generated from them (clients/typescript, pinned by its
+# package-lock.json) and the Postman collection. tests/client fails when any of them drifts.
+CLIENT := clients/typescript
+client: install $(CLIENT)/node_modules/.package-lock.json ## export openapi.json + schema.graphql; regenerate the TypeScript types and the Postman collection
+	$(TEST_SETTINGS) $(MANAGE) spectacular --format openapi-json --validate --fail-on-warn --file openapi.json
+	$(TEST_SETTINGS) $(MANAGE) graphql_schema --schema config.schema.schema --out schema.graphql
+	$(TEST_SETTINGS) $(MANAGE) export_postman openapi.json clients/postman/nexus.postman_collection.json
+	cd $(CLIENT) && npm run --silent generate && npm run --silent typecheck
+
+$(CLIENT)/node_modules/.package-lock.json: $(CLIENT)/package-lock.json
+	cd $(CLIENT) && npm ci --no-audit --no-fund
+
 worker: install ## a real Celery worker on RabbitMQ (CELERY_BROKER_URL)
 	DJANGO_SETTINGS_MODULE=$${DJANGO_SETTINGS_MODULE:-config.settings.local} CELERY_TASK_ALWAYS_EAGER=false \
 		CELERY_BROKER_URL=$${CELERY_BROKER_URL:-amqp://guest:guest@127.0.0.1:5672//} \

@@ -337,6 +337,11 @@ SPECTACULAR_SETTINGS = {
     "VERSION": "1.0.0",
     "SERVE_INCLUDE_SCHEMA": False,
     "SCHEMA_PATH_PREFIX": r"/api/v1/",
+    # `<id:pk>` (core.converters) is a database id: an integer, as in the bodies, so
+    # generated clients type `{id}` as the number they read (not a digit string).
+    "PATH_CONVERTER_OVERRIDES": {
+        "id": {"type": "integer", "format": "int64", "minimum": 1, "maximum": 2**63 - 1}
+    },
     "COMPONENT_SPLIT_REQUEST": True,
     "ENUM_NAME_OVERRIDES": {
         "JobApplicationStatusEnum": "jobs.models.ApplicationStatus",
@@ -472,12 +477,18 @@ else:
 # --- CORS and security ------------------------------------------------------
 
 CORS_ALLOWED_ORIGINS = env.list("CORS_ALLOWED_ORIGINS", default=[])
-CORS_EXPOSE_HEADERS = ["X-Request-ID", "Retry-After", "Location"]
+# What a browser app on another origin may read (docs/frontend.md uses each) and send:
+# `Idempotent-Replayed` tells a retried write from a new one, `ETag`/`If-None-Match`
+# revalidate cached catalog reads, and `Last-Event-ID` is sent by EventSource when it
+# reconnects to a stream.
+CORS_EXPOSE_HEADERS = ["X-Request-ID", "Retry-After", "Location", "ETag", "Idempotent-Replayed"]
 CORS_ALLOW_HEADERS = [
     "accept",
     "authorization",
     "content-type",
     "idempotency-key",
+    "if-none-match",
+    "last-event-id",
     "x-request-id",
 ]
 CSRF_TRUSTED_ORIGINS = env.list("DJANGO_CSRF_TRUSTED_ORIGINS", default=[])

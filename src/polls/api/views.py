@@ -8,7 +8,7 @@ from typing import Any
 from django.conf import settings
 from django.urls import reverse
 from django.utils import timezone
-from drf_spectacular.utils import OpenApiResponse, extend_schema
+from drf_spectacular.utils import OpenApiParameter, OpenApiResponse, extend_schema
 from rest_framework import permissions, status
 from rest_framework.exceptions import NotAuthenticated
 from rest_framework.request import Request
@@ -16,7 +16,7 @@ from rest_framework.response import Response
 from rest_framework.views import APIView
 
 from core.openapi import ProblemSerializer
-from core.pagination import KeysetPagination
+from core.pagination import MAX_PAGE_SIZE, KeysetPagination
 from core.throttling import ScopedIPThrottle, ScopedUserThrottle
 from polls import selectors, services
 from polls.api import serializers as s
@@ -48,7 +48,20 @@ class PollListView(APIView):
         description="Newest first, keyset-paginated (follow `next`). `status` filters by the "
         "derived state; `owner` by user id.",
         operation_id="polls_polls_list",
-        parameters=[s.PollFilterSerializer],
+        parameters=[
+            s.PollFilterSerializer,
+            # The keyset paginator's own parameters (an APIView does not document them).
+            OpenApiParameter("cursor", str, description="Opaque position from a `next` link."),
+            OpenApiParameter(
+                "page_size", int, description=f"Items per page, 1 to {MAX_PAGE_SIZE}."
+            ),
+            OpenApiParameter(
+                "ordering",
+                str,
+                enum=list(PollPagination.orderings),
+                description=f"Sort order (default `{PollPagination.default_ordering}`).",
+            ),
+        ],
         responses={200: s.PollPageSerializer},
     )
     def get(self, request: Request) -> Response:

@@ -1,0 +1,3 @@
+export * from "./client.js";
+export * from "./operations.js";
+export type { components, operations, paths } from "./generated/openapi.js";

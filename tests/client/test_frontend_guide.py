@@ -1,0 +1,224 @@
+"""docs/frontend.md cannot drift: its `js` blocks run, in order, as one Node script
+against the real app (uvicorn, as `make run` serves it) on data made here; its tables
+(problem codes, paginated lists, idempotent operations, token lifetimes, CORS headers)
+are compared with the code and the schema."""
+
+from __future__ import annotations
+
+import json
+import re
+import subprocess
+from datetime import timedelta
+
+import pytest
+from django.conf import settings
+
+from tests.client.conftest import FRONTEND_ORIGIN, ROOT, base_url
+
+GUIDE = ROOT / "docs" / "frontend.md"
+BLOCK = re.compile(r"^```js\n(.*?)^```$", re.DOTALL | re.MULTILINE)
+
+
+def guide() -> str:
+    return GUIDE.read_text()
+
+
+def section(title: str) -> str:
+    """The text of a `## title` section, up to the next one."""
+    text = guide()
+    start = text.index(f"\n## {title}\n")
+    end = text.find("\n## ", start + 1)
+    return text[start : end if end != -1 else None]
+
+
+def table_rows(text: str) -> list[list[str]]:
+    rows = []
+    for line in text.splitlines():
+        if line.startswith("| ") and not line.startswith("| ---"):
+            rows.append([cell.strip() for cell in line.strip("|").split("|")])
+    return rows[1:] if rows else rows  # without the header
+
+
+def openapi() -> dict:
+    return json.loads((ROOT / "openapi.json").read_text())
+
+
+def unquote(cell: str) -> str:
+    return cell.strip("`")
+
+
+# --- the tables agree with the code -----------------------------------------------------
+
+
+def test_the_guide_lists_every_problem_code_with_its_status():
+    import config.schema
+    import config.urls  # noqa: F401  (each context registers its codes when its views load)
+    from core.error_codes import catalogue
+
+    rows = {unquote(row[0]): row[1] for row in table_rows(section("Errors"))}
+    expected = {p.code: str(p.status) if p.status else "any" for p in catalogue()}
+    assert rows == expected, "docs/frontend.md's table under Errors lists each code once"
+
+
+def test_the_guide_names_the_pagination_style_of_every_list():
+    styles = {}
+    for path, item in openapi()["paths"].items():
+        names = {p["name"] for p in item.get("get", {}).get("parameters", []) if p["in"] == "query"}
+        if "cursor" in names:
+            styles[path] = "cursor"
+        elif "page" in names:
+            styles[path] = "page"
+    rows = {unquote(row[0]): row[1] for row in table_rows(section("Pagination"))}
+    assert rows == styles, "docs/frontend.md's table under Pagination: every list, its style"
+
+
+def test_every_list_documents_how_to_page_it():
+    """A list whose body has `next` must document its `cursor` or `page` parameter, or
+    a typed client cannot ask for the next page (polls' list did not)."""
+    spec = openapi()
+    schemas = spec["components"]["schemas"]
+    undocumented = []
+    for path, item in spec["paths"].items():
+        operation = item.get("get")
+        body = ((operation or {}).get("responses", {}).get("200", {}).get("content", {})).get(
+            "application/json"
+        )
+        if not body:
+            continue
+        schema = body["schema"]
+        while "$ref" in schema:
+            schema = schemas[schema["$ref"].rsplit("/", 1)[-1]]
+        names = {p["name"] for p in operation.get("parameters", []) if p["in"] == "query"}
+        if "next" in schema.get("properties", {}) and not names & {"cursor", "page"}:
+            undocumented.append(path)
+    assert undocumented == []
+
+
+def test_the_guide_lists_the_operations_that_take_an_idempotency_key():
+    operations = {
+        f"{method.upper()} {path}"
+        for path, item in openapi()["paths"].items()
+        for method, operation in item.items()
+        if isinstance(operation, dict)
+        and any(p["name"] == "Idempotency-Key" for p in operation.get("parameters", []))
+    }
+    rows = {unquote(row[0]) for row in table_rows(section("Idempotency keys"))}
+    assert operations
+    assert rows == operations, "docs/frontend.md's table under Idempotency keys"
+
+
+def test_the_guide_states_the_token_lifetimes_and_cors_headers_of_the_settings():
+    lifetimes = {row[0]: row[1] for row in table_rows(section("The token lifecycle"))}
+    jwt = settings.SIMPLE_JWT
+    assert jwt["ACCESS_TOKEN_LIFETIME"] == timedelta(minutes=int(lifetimes["access"].split()[0]))
+    assert jwt["REFRESH_TOKEN_LIFETIME"] == timedelta(days=int(lifetimes["refresh"].split()[0]))
+    assert jwt["ROTATE_REFRESH_TOKENS"]
+    assert jwt["BLACKLIST_AFTER_ROTATION"]
+
+    cors = " ".join(section("CORS").split()).lower()
+    allowed = cors.split("allowed request headers:")[1].split(".")[0]
+    readable = cors.split("may read besides the simple ones:")[1].split(". ")[0]
+    assert {h.strip(" `") for h in allowed.split(",")} == set(settings.CORS_ALLOW_HEADERS)
+    assert {h.strip(" `") for h in readable.split(",")} == {
+        h.lower() for h in settings.CORS_EXPOSE_HEADERS
+    }
+
+
+# --- the examples run --------------------------------------------------------------------
+
+
+def seed_guide_data() -> None:
+    """What `make run` would have for the examples: the demo accounts, a few products,
+    a job at the demo employer's company, movies, an open poll."""
+    from core.demo import seed_accounts
+    from core.models import User
+    from tests.jobs.factories import make_company, make_job
+    from tests.movies.factories import make_movie
+    from tests.polls.factories import make_poll
+    from tests.shop.factories import make_category, make_product
+
+    seed_accounts()
+    kitchen = make_category("Kitchen")
+    make_product(kitchen, name="Cast-iron pan", price="39.90", stock=10)
+    make_product(kitchen, name="Chef's knife", price="24.50", stock=5)
+    make_product(kitchen, name="Wooden spoon", price="3.20", stock=0)
+    employer = User.objects.get(username="demo_employer")
+    company = make_company(employer, name="Northwind Labs")
+    make_job(company, title="Senior Python developer", description="Django, PostgreSQL.")
+    make_movie("The Matrix", 1999, ("Action", "Sci-Fi"))
+    make_movie("Toy Story", 1995, ("Animation", "Comedy"))
+    make_poll(
+        User.objects.get(username="demo_moderator"),
+        question="Tabs or spaces?",
+        options=("Tabs", "Spaces"),
+    )
+
+
+def guide_script() -> tuple[str, int]:
+    """The `js` blocks in order, as one ES module; each sets ``globalThis.guideBlock``
+    first so a failure names its block."""
+    text = guide()
+    parts = [
+        "process.on('exit', (code) => { if (code) console.error("
+        "`docs/frontend.md: the js block at line ${globalThis.guideBlock} failed`); });"
+    ]
+    count = 0
+    for match in BLOCK.finditer(text):
+        line = text.count("\n", 0, match.start()) + 1
+        parts.append(f"globalThis.guideBlock = {line};\n{match.group(1)}")
+        count += 1
+    parts.append(f"console.log('guide: {count} blocks ran');")
+    return "\n".join(parts), count
+
+
+@pytest.mark.django_db(transaction=True)
+@pytest.mark.timeout(90)
+def test_every_js_block_of_the_guide_runs_against_the_app(node, app_server, tmp_path):
+    seed_guide_data()
+    script, count = guide_script()
+    assert count >= 8, "the guide should have runnable examples for every domain"
+    path = tmp_path / "guide.mjs"
+    path.write_text(script)
+
+    result = subprocess.run(
+        [node, str(path)],
+        env={"PATH": "/usr/bin:/bin", "NEXUS_URL": base_url(app_server)},
+        capture_output=True,
+        text=True,
+        timeout=60,
+        check=False,
+    )
+
+    assert result.returncode == 0, (
+        f"{result.stderr[-4000:]}\n--- stdout ---\n{result.stdout[-3000:]}\n"
+        f"--- server log ---\n{app_server.log.read_text()[-3000:]}"
+    )
+    assert f"guide: {count} blocks ran" in result.stdout
+
+
+def test_a_configured_frontend_origin_may_send_and_read_what_the_guide_uses(app_server):
+    preflight = app_server.request(
+        "OPTIONS",
+        "/api/v1/shop/orders/",
+        headers={
+            "Origin": FRONTEND_ORIGIN,
+            "Access-Control-Request-Method": "POST",
+            "Access-Control-Request-Headers": "authorization, content-type, idempotency-key",
+        },
+    )
+    assert preflight.status == 200
+    assert preflight.header("Access-Control-Allow-Origin") == FRONTEND_ORIGIN
+    allowed = {h.strip() for h in preflight.header("Access-Control-Allow-Headers").split(",")}
+    assert {"authorization", "content-type", "idempotency-key", "last-event-id"} <= allowed
+
+    response = app_server.request(
+        "GET", "/api/v1/shop/products/", headers={"Origin": FRONTEND_ORIGIN}
+    )
+    assert response.status == 200
+    exposed = {h.strip() for h in response.header("Access-Control-Expose-Headers").split(",")}
+    assert {"Idempotent-Replayed", "Retry-After", "X-Request-ID", "ETag"} <= exposed
+
+    stranger = app_server.request(
+        "GET", "/api/v1/shop/products/", headers={"Origin": "https://evil.example"}
+    )
+    assert stranger.header("Access-Control-Allow-Origin") is None
