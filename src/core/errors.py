@@ -159,6 +159,18 @@ def _detail_text(detail: Any) -> str:
     return str(detail)
 
 
+def specific_code(exc: drf_exceptions.APIException) -> Any:
+    """The exception's own code. simplejwt puts it in the body (``{"detail": ..., "code":
+    "user_inactive"}``), where DRF's ``get_codes()`` reports only the class default
+    (``authentication_failed``) for every member."""
+    if isinstance(exc.detail, dict) and isinstance(exc.detail.get("code"), str):
+        return str(exc.detail["code"])
+    raw_code = exc.get_codes()
+    if isinstance(raw_code, dict):
+        raw_code = raw_code.get("code") or raw_code.get("detail")
+    return raw_code
+
+
 def _validation_summary(errors: Any) -> str:
     if isinstance(errors, dict) and errors:
         fields = ", ".join(sorted(errors))
@@ -277,9 +289,7 @@ def problem_exception_handler(exc: Exception, context: dict[str, Any]) -> Respon
         detail = _validation_summary(errors)
     else:
         detail = _detail_text(exc.detail)
-        raw_code = exc.get_codes()
-        if isinstance(raw_code, dict):
-            raw_code = raw_code.get("code") or raw_code.get("detail")
+        raw_code = specific_code(exc)
         # A library's more specific code (simplejwt's `no_active_account`, ...) is used
         # only when it is catalogued, so every `type` resolves to a page.
         if isinstance(raw_code, str) and lookup_problem(raw_code) is not None:

@@ -84,13 +84,21 @@ class CursorPagination(StrictPageSize, pagination.CursorPagination):
             ) from None
 
     def decode_cursor(self, request: Any) -> Any:
+        invalid = ValidationError(
+            {self.cursor_query_param: ["Invalid cursor: use a `next` or `previous` link."]},
+            code="invalid_cursor",
+        )
         try:
-            return super().decode_cursor(request)
+            cursor = super().decode_cursor(request)
         except NotFound:
-            raise ValidationError(
-                {self.cursor_query_param: ["Invalid cursor: use a `next` or `previous` link."]},
-                code="invalid_cursor",
-            ) from None
+            raise invalid from None
+        # DRF reads a cursor that decodes to none of its fields (any base64 string) as
+        # "the first page": a client's broken cursor would silently restart the list.
+        if cursor == pagination.Cursor(offset=0, reverse=False, position=None) and (
+            request.query_params.get(self.cursor_query_param)
+        ):
+            raise invalid
+        return cursor
 
 
 class KeysetPagination(StrictPageSize, pagination.BasePagination):

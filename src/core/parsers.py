@@ -16,6 +16,7 @@ import math
 from typing import Any
 
 from django.conf import settings
+from django.core.exceptions import RequestDataTooBig
 from rest_framework import parsers
 from rest_framework.exceptions import ParseError
 
@@ -110,7 +111,31 @@ class FormParser(parsers.FormParser):
 
 
 class MultiPartParser(parsers.MultiPartParser):
+    """Multipart form fields, held to the body limit (``DATA_UPLOAD_MAX_MEMORY_SIZE``) like
+    JSON: the default for every view. The edge lets multipart bodies up to the upload limit
+    through (``core.http_guard.body_limit``), so without this any write would read and
+    spool ten times the body limit to disk; a view that takes files uses ``UploadParser``."""
+
+    def body_limit(self) -> int | None:
+        return settings.DATA_UPLOAD_MAX_MEMORY_SIZE
+
     def parse(self, stream: Any, media_type: str | None = None, parser_context: Any = None) -> Any:
+        request = (parser_context or {}).get("request")
+        limit = self.body_limit()
+        if request is not None and limit is not None:
+            try:
+                length = int(request.META.get("CONTENT_LENGTH") or 0)
+            except ValueError:
+                length = 0  # refused by BodySizeLimitMiddleware before it gets here
+            if length > limit:
+                raise RequestDataTooBig(f"The body is {length} bytes; the limit is {limit}.")
         result = super().parse(stream, media_type, parser_context)
         _refuse_nul_fields(result.data)
         return result
+
+
+class UploadParser(MultiPartParser):
+    """Multipart with files, up to ``NEXUS_MAX_UPLOAD_BYTES``: for views that take uploads."""
+
+    def body_limit(self) -> int | None:
+        return settings.NEXUS_MAX_UPLOAD_BYTES

@@ -33,6 +33,8 @@ pytestmark = pytest.mark.django_db
 
 ME = "/api/v1/auth/me/"
 TOKEN = "/api/v1/auth/token/"
+# The one view that takes files (résumés); other views hold multipart to the body limit.
+APPLY = "/api/v1/jobs/jobs/1/apply/"
 UPLOAD_LIMIT = 10_485_760  # NEXUS_MAX_UPLOAD_BYTES' default, unchanged for the servers
 
 
@@ -96,13 +98,12 @@ def test_a_declared_upload_over_the_upload_limit_is_refused_before_it_is_sent(se
 
 
 def test_an_upload_gets_the_upload_limit_not_the_body_limit(server):
-    # Over the JSON/form limit, within the upload limit: it reaches the view (wrong
-    # credentials, 401) instead of a 413.
+    # Over the JSON/form limit, within the upload limit: it reaches the upload view
+    # (anonymous, 401) instead of a 413.
     boundary = "nexus-boundary"
     fields = [
-        ('name="username"', "nobody"),
-        ('name="password"', "not-the-password"),
-        ('name="padding"; filename="padding.txt"', "x" * BODY_LIMIT),
+        ('name="cover_letter"', "hello"),
+        ('name="resume"; filename="cv.pdf"', "x" * BODY_LIMIT),
     ]
     body = "".join(
         f"--{boundary}\r\nContent-Disposition: form-data; {disposition}\r\n\r\n{value}\r\n"
@@ -113,7 +114,7 @@ def test_an_upload_gets_the_upload_limit_not_the_body_limit(server):
 
     response = server.request(
         "POST",
-        TOKEN,
+        APPLY,
         body=body,
         headers={"Content-Type": f"multipart/form-data; boundary={boundary}"},
     )

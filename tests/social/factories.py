@@ -62,7 +62,8 @@ def graphql(client: Client, query: str, *, user=None, variables=None) -> dict[st
     if variables:
         body["variables"] = variables
     response = client.post("/graphql/", body, content_type="application/json", **headers)
-    assert response.status_code in (200, 400), response.content
+    # 429: a throttled mutation (with Retry-After; its error says THROTTLED).
+    assert response.status_code in (200, 400, 429), response.content
     return response.json()
 
 

@@ -7,6 +7,8 @@ request handling, so every request is answered in bounded time:
 
 - the same bearer token as REST (core.authentication), a bad one a 401;
 - the same anonymous and per-user throttles as REST, a 429 with Retry-After;
+  a field refused by its own limit (``extensions.retryAfter``, e.g. a throttled
+  mutation) makes the response a 429 with Retry-After too;
 - bodies and ``variables`` through core's safe JSON (depth, NUL, 64-bit ints);
 - documents refused by size (bytes) before parsing and by token count while
   parsing, then validated by graphql-core's standard rules plus depth, alias
@@ -39,7 +41,8 @@ from rest_framework.settings import api_settings
 
 from core import parsers
 from core.authentication import JWTAuthentication
-from core.error_codes import ProblemError
+from core.error_codes import ProblemError, lookup_problem
+from core.errors import specific_code
 from core.graphql.graphiql import OfflineGraphiQLMixin
 from core.graphql.validation import TOO_COMPLEX, validation_rules
 
@@ -94,11 +97,14 @@ class NexusGraphQLView(OfflineGraphiQLMixin, GraphQLView):
             result, status = self._run(request, query, variables, operation_name)
         except GraphQLRequestError as error:
             return error_response(error)
-        return HttpResponse(
+        response = HttpResponse(
             json.dumps(result, separators=(",", ":")),
             status=status,
             content_type="application/json",
         )
+        if status == 429:
+            response["Retry-After"] = str(_retry_after(result))
+        return response
 
     # --- request -> parameters ------------------------------------------------------
 
@@ -108,13 +114,11 @@ class NexusGraphQLView(OfflineGraphiQLMixin, GraphQLView):
         except exceptions.APIException as exc:
             detail = exc.detail
             message = detail.get("detail") if isinstance(detail, dict) else detail
-            code = exc.get_codes()
-            if isinstance(code, dict):
-                code = code.get("code", "token_not_valid")
+            code = specific_code(exc)
             raise GraphQLRequestError(
                 401,
                 str(message),
-                code if isinstance(code, str) else "token_not_valid",
+                code if isinstance(code, str) and lookup_problem(code) else "token_not_valid",
                 {"WWW-Authenticate": 'Bearer realm="api"'},
             ) from exc
         # Only the bearer token counts: ignoring the session cookie makes the
@@ -255,7 +259,10 @@ class NexusGraphQLView(OfflineGraphiQLMixin, GraphQLView):
             for item in formatted:
                 item.setdefault("extensions", {}).setdefault("code", "bad_request")
             return {"errors": formatted}, 400
-        return {"errors": formatted, "data": result.data}, 200
+        body = {"errors": formatted, "data": result.data}
+        # A field refused by a rate limit (a throttled mutation) makes the response what
+        # REST answers: a 429 with Retry-After, so HTTP clients back off without parsing.
+        return body, 429 if _retry_after(body) else 200
 
     def _errors(self, errors: list[GraphQLError], code: str) -> dict[str, Any]:
         formatted = []
@@ -276,6 +283,8 @@ class NexusGraphQLView(OfflineGraphiQLMixin, GraphQLView):
             formatted = dict(error.formatted)
             formatted["message"] = original.detail
             formatted["extensions"] = {"code": original.problem.code, **original.extra}
+            if original.retry_after:
+                formatted["extensions"]["retryAfter"] = original.retry_after
             return formatted
         if isinstance(original, ObjectDoesNotExist):
             formatted = dict(error.formatted)
@@ -316,6 +325,12 @@ class NexusGraphQLView(OfflineGraphiQLMixin, GraphQLView):
                 graphene_settings.GRAPHIQL_INPUT_VALUE_DEPRECATION
             ),
         }
+
+
+def _retry_after(body: dict[str, Any]) -> int:
+    """The longest ``extensions.retryAfter`` (seconds) among the errors, 0 if none."""
+    waits = [error.get("extensions", {}).get("retryAfter") for error in body.get("errors", [])]
+    return max((wait for wait in waits if isinstance(wait, int) and wait > 0), default=0)
 
 
 graphql_view = csrf_exempt(NexusGraphQLView.as_view())

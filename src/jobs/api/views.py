@@ -14,7 +14,6 @@ from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import OpenApiParameter, OpenApiResponse, extend_schema
 from rest_framework import permissions, status
 from rest_framework.exceptions import ValidationError
-from rest_framework.parsers import MultiPartParser
 from rest_framework.request import Request
 from rest_framework.response import Response
 from rest_framework.views import APIView
@@ -32,7 +31,7 @@ from core.api.permissions import IsCandidate, IsEmployer, IsModerator, ReadOnlyO
 from core.idempotency import run_idempotent
 from core.openapi import ProblemSerializer
 from core.pagination import CursorPagination, KeysetPagination, PageNumberPagination
-from core.parsers import JSONParser
+from core.parsers import JSONParser, UploadParser
 from core.throttling import AnonBurstThrottle, SlidingWindowThrottle, UserBurstThrottle
 from jobs import selectors, services
 from jobs.api import serializers as s
@@ -399,7 +398,7 @@ def _application_body(request: Request, application_id: int) -> dict[str, Any]:
 
 class JobApplyView(APIView):
     permission_classes = [IsCandidate]
-    parser_classes = [JSONParser, MultiPartParser]
+    parser_classes = [JSONParser, UploadParser]
     throttle_classes = [AnonBurstThrottle, UserBurstThrottle, ApplyThrottle]
 
     @extend_schema(
