@@ -16,3 +16,7 @@ class CoreConfig(AppConfig):
         tasking.register_periodic(
             "core.idempotency-purge", "core.tasks.idempotency_keys_purge_task", 3600.0
         )
+        # Task receipts (exactly-once effects of outbox deliveries) live TASK_RECEIPT_DAYS.
+        tasking.register_periodic(
+            "core.task-receipts-purge", "core.tasks.task_receipts_purge_task", 86400.0
+        )

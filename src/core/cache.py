@@ -5,7 +5,9 @@ Each namespace has a version number stored in the cache; a key is
 after commit to bump the version, which orphans every key of the old version
 at once (they expire by TTL). If Redis is down, django-redis swallows the
 error (``IGNORE_EXCEPTIONS``): reads fall through to the loader, i.e. the
-database, and writes still succeed.
+database, and writes still succeed. A bump that did not reach Redis is retried
+before the process's next cached read, so a Redis that comes back with its old
+data does not serve what the write changed.
 """
 
 from __future__ import annotations
@@ -24,7 +26,41 @@ _VERSION_KEY = "nsver:{namespace}"
 _PLAIN_KEY = re.compile(r"[A-Za-z0-9_.:=,/-]*")
 
 
+# Namespaces whose version bump did not reach the cache (Redis down or hung): retried
+# before this process's next cached read. Without it, a Redis that comes back with its
+# data (a hang, a network partition) would serve entries the missed bump should have
+# orphaned, until they expire.
+_pending_bumps: set[str] = set()
+_PENDING_CAP = 10_000  # per process; past it a missed bump waits for its entries' TTL
+
+
+def _bump(namespace: str) -> bool:
+    """Bump the namespace's version; False if the cache did not take it."""
+    key = _VERSION_KEY.format(namespace=namespace)
+    for _ in range(2):
+        try:
+            # django-redis answers None instead of raising when Redis is unreachable.
+            return cache.incr(key) is not None
+        except ValueError:  # no version yet (or it expired): start a new one
+            added = cache.add(key, 2, timeout=None)
+            if added is None:  # unreachable
+                return False
+            if added:
+                return True
+            # another process started one meanwhile: bump that
+    return False
+
+
+def _retry_pending_bumps() -> None:
+    for namespace in sorted(_pending_bumps):
+        if not _bump(namespace):
+            return  # still unreachable: the next read tries again
+        _pending_bumps.discard(namespace)
+
+
 def namespace_version(namespace: str) -> int:
+    if _pending_bumps:
+        _retry_pending_bumps()
     version = cache.get(_VERSION_KEY.format(namespace=namespace))
     if version is None:
         # add() so two processes racing here agree on one value.
@@ -65,10 +101,7 @@ def invalidate(namespace: str) -> None:
     """Bump the namespace version after the current transaction commits."""
 
     def bump() -> None:
-        key = _VERSION_KEY.format(namespace=namespace)
-        try:
-            cache.incr(key)
-        except ValueError:  # no version yet (or it expired): start a new one
-            cache.set(key, 2, timeout=None)
+        if not _bump(namespace) and len(_pending_bumps) < _PENDING_CAP:
+            _pending_bumps.add(namespace)
 
     transaction.on_commit(bump)

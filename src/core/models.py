@@ -99,6 +99,28 @@ class TaskOutbox(models.Model):
         return f"{self.task_name} #{self.pk}"
 
 
+class TaskReceipt(models.Model):
+    """Proof that a task delivered through the outbox has had its effect.
+
+    The outbox delivers at least once (a relay that crashed after publishing, a late
+    acknowledgement, a worker killed mid-task), so the same message can arrive more
+    than once. ``core.tasking.NexusTask`` inserts the receipt, keyed by the outbox
+    row's id, in the transaction that runs the task: the effect and the receipt commit
+    together, and a second delivery finds the key taken and does nothing. Purged after
+    ``TASK_RECEIPT_DAYS`` days (beat).
+    """
+
+    key = models.CharField(max_length=100, unique=True)
+    task_name = models.CharField(max_length=200)
+    created_at = models.DateTimeField(auto_now_add=True, db_index=True)
+
+    class Meta:
+        ordering = ["id"]
+
+    def __str__(self) -> str:
+        return f"{self.task_name} {self.key}"
+
+
 class IdempotencyKey(models.Model):
     """A client's ``Idempotency-Key`` for one kind of write, with the response it got.
 

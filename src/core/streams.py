@@ -149,9 +149,11 @@ class RedisBackend:
 
     def _sync(self) -> Any:
         if self._sync_client is None:
-            import redis
+            from core.breaker import redis_client
 
-            self._sync_client = redis.Redis.from_url(
+            # Behind the breaker: a write whose publish would wait on a hung Redis
+            # does not wait again until the cool-down has passed.
+            self._sync_client = redis_client(
                 self.url, socket_connect_timeout=0.5, socket_timeout=0.5
             )
         return self._sync_client

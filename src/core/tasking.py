@@ -4,6 +4,19 @@
 task is recorded in the transactional outbox with the write and published
 to the broker after commit. A rolled-back write publishes nothing; a broker
 outage leaves the row for ``outbox_relay_task`` to publish later.
+
+Delivery is at least once: a relay that crashed after publishing but before
+deleting the row publishes it again, a message whose worker died before the late
+acknowledgement is redelivered. Effects happen once: the outbox row's id travels
+with the message (header ``nexus_outbox_id``) and is the task's idempotency key.
+``NexusTask`` inserts a ``TaskReceipt`` with that key in the transaction that runs
+the task, so the effect and the receipt commit together; a second delivery of the
+same row finds the key taken and does nothing, and a concurrent one waits on the
+key's unique index until the first commits (then skips) or rolls back (then runs).
+Effects outside the database (an email, a Redis ``ZADD``) can still repeat if the
+process dies between the effect and the commit; those effects must be harmless to
+repeat (a sorted-set ``ZADD`` of the same member and score), or be guarded by a row
+written in the same transaction (``Notification.emailed_at``).
 """
 
 from __future__ import annotations
@@ -13,20 +26,41 @@ from typing import Any
 
 from celery import Task, current_app
 from django.conf import settings
-from django.db import transaction
+from django.db import IntegrityError, transaction
 from kombu.exceptions import OperationalError
 
 from core.logging import get_request_id, set_request_id
-from core.models import TaskOutbox
+from core.models import TaskOutbox, TaskReceipt
 
 logger = logging.getLogger(__name__)
 
 # Exceptions that mean "the broker did not take it"; the outbox keeps the task.
 PUBLISH_ERRORS: tuple[type[BaseException], ...] = (OperationalError, OSError, ConnectionError)
 
+# The message header that carries the outbox row's id: the task's idempotency key.
+OUTBOX_ID_HEADER = "nexus_outbox_id"
+
+
+def receipt_key(outbox_id: int | str) -> str:
+    """The idempotency key of the task published from outbox row ``outbox_id``."""
+    return f"outbox:{outbox_id}"
+
+
+def receipt_claim(key: str, task_name: str) -> bool:
+    """Insert the receipt for ``key`` in the current transaction; False if another
+    delivery has already committed it. Call inside ``transaction.atomic()``: a
+    concurrent claim of the same key waits here until the first one's transaction ends."""
+    try:
+        with transaction.atomic():
+            TaskReceipt.objects.create(key=key, task_name=task_name)
+    except IntegrityError:
+        return False
+    return True
+
 
 class NexusTask(Task):
-    """Base for every task: acks late, retries with exponential backoff and jitter."""
+    """Base for every task: acks late, retries with exponential backoff and jitter, and
+    runs each outbox delivery's effect once (see the module docstring)."""
 
     acks_late = True
     reject_on_worker_lost = True
@@ -35,17 +69,56 @@ class NexusTask(Task):
     retry_backoff_max = 300
     retry_jitter = True
     max_retries = 8
+    # Run a delivery from the outbox inside one transaction with its TaskReceipt, so a
+    # repeated delivery of the same row does nothing. Turn off only for a task whose
+    # effect is harmless to repeat and that must not hold a transaction while it runs.
+    effect_once = True
 
     def before_start(self, task_id: str, args: Any, kwargs: Any) -> None:
         set_request_id(self.request.get("nexus_request_id") or f"task-{task_id}")
 
+    def idempotency_key(self) -> str | None:
+        """The current delivery's key: its outbox row, if it came through the outbox
+        (a beat tick or an eager call has none and simply runs)."""
+        outbox_id = self.request.get(OUTBOX_ID_HEADER)
+        return receipt_key(outbox_id) if outbox_id is not None else None
 
-def _publish(task_name: str, args: list[Any], kwargs: dict[str, Any], request_id: str) -> None:
+    def __call__(self, *args: Any, **kwargs: Any) -> Any:
+        key = self.idempotency_key() if self.effect_once else None
+        if key is None:
+            return self._invoke(*args, **kwargs)
+        with transaction.atomic():
+            if not receipt_claim(key, self.name):
+                logger.info("task %s: %s already done, duplicate delivery skipped", self.name, key)
+                return None
+            # An exception (a retry included) rolls the receipt back with the effect.
+            return self._invoke(*args, **kwargs)
+
+    def _invoke(self, *args: Any, **kwargs: Any) -> Any:
+        # Under a worker or ``apply()`` the tracer has pushed this delivery's request
+        # (retries, eager flag, headers): run the body under it, as Celery does for a
+        # task without a custom __call__. A direct call gets Task.__call__'s own request.
+        request = self.request_stack.top
+        if request is not None and not request.called_directly:
+            return self.run(*args, **kwargs)
+        return super().__call__(*args, **kwargs)
+
+
+def _publish(
+    task_name: str,
+    args: list[Any],
+    kwargs: dict[str, Any],
+    request_id: str,
+    outbox_id: int | None = None,
+) -> None:
+    headers: dict[str, Any] = {"nexus_request_id": request_id}
+    if outbox_id is not None:
+        headers[OUTBOX_ID_HEADER] = outbox_id
     current_app.send_task(
         task_name,
         args=args,
         kwargs=kwargs,
-        headers={"nexus_request_id": request_id},
+        headers=headers,
         retry=True,
         retry_policy=settings.CELERY_TASK_PUBLISH_RETRY_POLICY,
     )
@@ -96,7 +169,7 @@ def outbox_publish(row_id: int, *, using: str | None = None) -> bool:
         if row is None:  # already relayed, or taken by a concurrent relay
             return False
         try:
-            _publish(row.task_name, row.args, row.kwargs, row.request_id)
+            _publish(row.task_name, row.args, row.kwargs, row.request_id, outbox_id=row.pk)
         except PUBLISH_ERRORS as exc:
             row.attempts += 1
             row.last_error = f"{type(exc).__name__}: {exc}"[:2000]
@@ -128,6 +201,19 @@ def outbox_relay(*, batch_size: int = 500, min_age_seconds: float = 5.0) -> int:
         else:
             break  # broker still down: stop, the next beat tick tries again
     return published
+
+
+def task_receipts_purge() -> int:
+    """Delete receipts older than ``TASK_RECEIPT_DAYS`` (beat, daily); returns how many.
+    Duplicates arrive within minutes of the first delivery (a relay tick, a redelivery
+    after a lost worker), so days are plenty."""
+    from datetime import timedelta
+
+    from django.utils import timezone
+
+    cutoff = timezone.now() - timedelta(days=settings.TASK_RECEIPT_DAYS)
+    deleted, _ = TaskReceipt.objects.filter(created_at__lt=cutoff).delete()
+    return deleted
 
 
 def register_periodic(

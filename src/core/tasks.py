@@ -17,6 +17,11 @@ def outbox_relay_task() -> int:
     return tasking.outbox_relay()
 
 
+@shared_task(name="core.tasks.task_receipts_purge_task")
+def task_receipts_purge_task() -> int:
+    return tasking.task_receipts_purge()
+
+
 @shared_task(name="core.tasks.idempotency_keys_purge_task")
 def idempotency_keys_purge_task() -> int:
     from core.idempotency import idempotency_keys_purge

@@ -26,6 +26,8 @@ import redis
 from django.conf import settings
 from django.db import connection
 
+from core.breaker import redis_client
+
 logger = logging.getLogger(__name__)
 
 SENTINEL = "0"
@@ -49,7 +51,9 @@ def to_ms(moment: datetime) -> int:
 
 @lru_cache(maxsize=4)
 def _client(url: str) -> redis.Redis:
-    return redis.Redis.from_url(
+    # core.breaker: after a failure the feed store is skipped for a cool-down, so a
+    # hung Redis costs one socket timeout per cool-down, not one per feed read.
+    return redis_client(
         url,
         socket_connect_timeout=settings.CACHES["default"]
         .get("OPTIONS", {})
@@ -149,7 +153,11 @@ def push(user_ids: Iterable[int], post_id: int, score: int) -> int:
     except REDIS_ERRORS as exc:
         # The entries are missing until these feeds are rebuilt; drop them so they are.
         logger.warning("feed store unavailable during fan-out of post %s: %s", post_id, exc)
-        invalidate(ids)
+        if not invalidate(ids):
+            # Neither written nor dropped: a Redis that comes back with its data (a hang,
+            # a partition) would keep these feeds without the post for good. Raise, so
+            # the fan-out task retries until one of the two succeeds.
+            raise Unavailable(f"fan-out of post {post_id} not written: {exc}") from exc
         return 0
     return len(built)
 
@@ -168,16 +176,19 @@ def remove(user_ids: Iterable[int], post_ids: Iterable[int]) -> None:
         logger.warning("feed store unavailable removing posts %s: %s", members, exc)
 
 
-def invalidate(user_ids: Iterable[int]) -> None:
-    """Drop feeds so their next read rebuilds them from the database."""
+def invalidate(user_ids: Iterable[int]) -> bool:
+    """Drop feeds so their next read rebuilds them from the database. False if Redis
+    did not answer (the feeds are unchanged)."""
     client_ = client()
     names = [key(user_id) for user_id in user_ids]
     if client_ is None or not names:
-        return
+        return True
     try:
         client_.delete(*names)
     except REDIS_ERRORS as exc:
         logger.warning("feed store unavailable invalidating %s feeds: %s", len(names), exc)
+        return False
+    return True
 
 
 def trim_all(batch: int = 1000) -> int:

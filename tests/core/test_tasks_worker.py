@@ -6,17 +6,11 @@ real transactions (``transaction=True``) so the worker sees committed rows.
 
 from __future__ import annotations
 
-import os
-import subprocess
-import sys
-import threading
 import time
 from collections.abc import Iterator
-from pathlib import Path
 
 import pytest
-from django.conf import settings
-from django.db import connection, transaction
+from django.db import transaction
 from rest_framework.test import APIClient
 
 from core.logging import set_request_id
@@ -25,8 +19,8 @@ from core.tasking import enqueue_on_commit, outbox_relay
 from core.tasks import notification_email_task
 from tests.core.brokers import broker_down
 from tests.core.factories import PASSWORD, NotificationFactory
+from tests.core.workers import Worker, start_workers
 
-ROOT = Path(__file__).resolve().parents[2]
 pytestmark = pytest.mark.django_db(transaction=True)
 
 
@@ -34,57 +28,12 @@ class Rollback(Exception):
     pass
 
 
-class Worker:
-    def __init__(self, process: subprocess.Popen, lines: list[str]) -> None:
-        self.process = process
-        self.lines = lines  # everything the worker printed so far
-
-
 @pytest.fixture(scope="module")
 def worker(django_db_setup) -> Iterator[Worker]:
     """One worker for the module, on the test database pytest-django created."""
-    db = connection.settings_dict
-    env = {
-        **os.environ,
-        "DJANGO_SETTINGS_MODULE": "config.settings.test",
-        "PYTHONPATH": str(ROOT / "src"),
-        "DATABASE_URL": f"postgres://{db['USER']}@{db['HOST']}:{db['PORT']}/{db['NAME']}",
-        "CELERY_TASK_DEFAULT_QUEUE": settings.CELERY_TASK_DEFAULT_QUEUE,
-    }
-    process = subprocess.Popen(
-        [
-            *(sys.executable, "-m", "celery", "-A", "config", "worker", "--pool", "solo"),
-            *("--purge", "--without-gossip", "--without-mingle", "--loglevel", "INFO"),
-            *("--hostname", f"pytest-{os.getpid()}@%h"),
-            # every queue the code routes to (tests/infra checks each has a worker)
-            *("--queues", ",".join(queue.name for queue in settings.CELERY_TASK_QUEUES)),
-        ],
-        cwd=ROOT,
-        env=env,
-        stdout=subprocess.PIPE,
-        stderr=subprocess.STDOUT,
-        text=True,
-    )
-    ready = threading.Event()
-    lines: list[str] = []
-
-    def read() -> None:
-        assert process.stdout is not None
-        for line in process.stdout:
-            lines.append(line)
-            if "ready." in line:
-                ready.set()
-
-    threading.Thread(target=read, daemon=True).start()
-    if not ready.wait(timeout=60):
-        process.kill()
-        pytest.fail("celery worker did not start:\n" + "".join(lines[-40:]))
-    yield Worker(process, lines)
-    process.terminate()
-    try:
-        process.wait(timeout=15)
-    except subprocess.TimeoutExpired:
-        process.kill()
+    (started,) = start_workers()
+    yield started
+    started.stop()
 
 
 def wait_until(predicate, timeout: float = 30.0) -> bool:

@@ -191,6 +191,9 @@ if REDIS_URL:
                 "LOG_IGNORED_EXCEPTIONS": True,
                 "SOCKET_CONNECT_TIMEOUT": env.float("REDIS_CONNECT_TIMEOUT", default=0.5),
                 "SOCKET_TIMEOUT": env.float("REDIS_SOCKET_TIMEOUT", default=0.5),
+                # After a connection failure Redis is skipped for REDIS_BREAKER_SECONDS
+                # (core.breaker), so an unanswering Redis costs one timeout, not one a call.
+                "CONNECTION_FACTORY": "core.breaker.ConnectionFactory",
             },
         }
     }
@@ -204,6 +207,9 @@ else:
             "TIMEOUT": env.int("CACHE_DEFAULT_TIMEOUT", default=300),
         }
     }
+# core.breaker: after a Redis connection failure, skip that Redis this many seconds
+# (every client of the process: cache, throttles, feeds, stream publishing); 0: off.
+REDIS_BREAKER_SECONDS = env.float("REDIS_BREAKER_SECONDS", default=5.0)
 
 # --- live streams (core.streams: pub/sub behind Server-Sent Events) ----------
 
@@ -243,6 +249,8 @@ CELERY_ACCEPT_CONTENT = ["json"]
 CELERY_TIMEZONE = "UTC"
 CELERY_BROKER_CONNECTION_TIMEOUT = env.float("CELERY_BROKER_CONNECTION_TIMEOUT", default=2.0)
 CELERY_BROKER_CONNECTION_RETRY_ON_STARTUP = True
+# Receipts of tasks delivered through the outbox (their effects run once) are kept this long.
+TASK_RECEIPT_DAYS = env.int("TASK_RECEIPT_DAYS", default=7)
 # Publishing from a request must not hang when the broker is down: the outbox keeps the task.
 CELERY_TASK_PUBLISH_RETRY_POLICY = {"max_retries": 1, "interval_start": 0, "interval_step": 0.2}
 # Domains add entries through core.tasking.register_periodic(); see config/celery.py.
