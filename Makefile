@@ -16,7 +16,7 @@ export UV_PROJECT_ENVIRONMENT := $(CURDIR)/.venv
 MANAGE := $(BIN)/python manage.py
 TEST_SETTINGS := DJANGO_SETTINGS_MODULE=config.settings.test
 
-.PHONY: help install run dev test check-services lint fmt checks pytest fuzz audit worker beat bench bench-shop bench-social bench-polls bench-jobs bench-movies clean
+.PHONY: help install run dev test check-services lint fmt checks pytest fuzz audit client worker beat bench bench-core bench-tools bench-shop bench-social bench-polls bench-jobs bench-movies clean
 
 help: ## list the targets
 	@grep -hE '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  make %-15s %s\n", $$1, $$2}'
@@ -113,22 +113,29 @@ beat: install ## Celery beat: the periodic schedule every context adds to
 		CELERY_BROKER_URL=$${CELERY_BROKER_URL:-amqp://guest:guest@127.0.0.1:5672//} \
 		$(BIN)/celery -A config beat --loglevel INFO --schedule var/celerybeat-schedule
 
-bench: install ## seed at scale and measure (writes figures to bench/RESULTS.md by hand)
+bench: install bench-tools ## one run of every domain's benchmark vs its ceiling (< 30 min): table, RESULTS.md section, bench/ratios.png
+	$(BIN)/python bench/all_run.py
+
+bench-tools: ## wrk, from Debian's packages when it is missing (as root)
+	@command -v wrk >/dev/null || { [ "$$(id -u)" = 0 ] && command -v apt-get >/dev/null \
+		&& apt-get install -y -qq wrk >/dev/null; } || { echo "wrk is missing: apt-get install wrk"; exit 1; }
+
+bench-core: install bench-tools ## the core endpoints (both server modes) and their raw-SQL ceilings
 	$(BIN)/python bench/run.py
 
-bench-shop: install ## seed 1M products and measure the catalog, its raw-SQL ceiling and checkout
+bench-shop: install bench-tools ## seed 1M products and measure the catalog, its raw-SQL ceiling and checkout
 	$(BIN)/python bench/shop_run.py
 
-bench-social: install ## seed users, posts and follows; the feed (GraphQL, REST) against its LATERAL ceiling
+bench-social: install bench-tools ## seed users, posts and follows; the feed (GraphQL, REST) against its LATERAL ceiling
 	$(BIN)/python bench/social_run.py
 
-bench-polls: install ## votes/s against the vote's raw-SQL ceiling, and SSE fan-out to 1,000 subscribers
+bench-polls: install bench-tools ## votes/s against the vote's raw-SQL ceiling, and SSE fan-out to 1,000 subscribers
 	$(BIN)/python bench/polls_run.py
 
-bench-jobs: install ## seed 100k job postings and measure the search against its raw-SQL ceiling
+bench-jobs: install bench-tools ## seed 100k job postings and measure the search against its raw-SQL ceiling
 	$(BIN)/python bench/jobs_run.py
 
-bench-movies: install ## MovieLens + training time, the evaluation table, recommendations and search vs their ceilings
+bench-movies: install bench-tools ## MovieLens + training time, the evaluation table, recommendations and search vs their ceilings
 	$(BIN)/python bench/movies_run.py
 
 clean: ## remove the virtualenvs and local state

@@ -2,10 +2,11 @@
 
     make bench-jobs                  # or: python bench/jobs_run.py [--jobs 100000]
 
-1. creates and migrates ``nexus_bench_jobs`` (bench/run.py's helpers) and seeds it
+1. creates and migrates ``nexus_bench_jobs`` (bench/common.py) and seeds it
+   (unless its recorded seed version matches)
    with bench/jobs_seed.py (manage.py seed_jobs), which also records the plans of the
    two searches at that scale (EXPLAIN ANALYZE: no sequential scan of jobs_job);
-2. starts gunicorn as bench/run.py does (production settings, 2 workers; ``wsgi``:
+2. starts gunicorn as bench/common.py does (production settings, 2 workers; ``wsgi``:
    gthread) on port 8103, with bench/jobs_settings.py, which only adds the raw-SQL
    ceiling view of bench/jobs_urls.py;
 3. for ``?q=senior python&remote=true&salary_min=3000`` and the typo ``?q=pythn
@@ -25,21 +26,28 @@ from __future__ import annotations
 import argparse
 import json
 import os
-import re
-import shutil
 import statistics
-import subprocess
-import sys
 import threading
 import urllib.parse
-import urllib.request
 
-from run import ROOT, bench_env, ensure_database, start_gunicorn, wait_for
+from common import (
+    OUT,
+    Context,
+    Row,
+    SeedSpec,
+    Target,
+    compared,
+    domain_env,
+    fetch,
+    interleaved,
+    prepare,
+    script_seed,
+    serving,
+    worker_rss_mib,
+)
 
 PORT = 8103
 DATABASE = "nexus_bench_jobs"
-REDIS_URL = os.environ.setdefault("BENCH_JOBS_REDIS_URL", "redis://127.0.0.1:6379/10")
-OUT = ROOT / "bench" / "out"
 QUEUE = "nexus-bench-jobs"
 API = "/api/v1/jobs/jobs/"
 RAW = "/bench/jobs/raw/jobs/"
@@ -54,46 +62,23 @@ SCENARIOS = {
 }
 
 
-def server_env(server: str) -> dict[str, str]:
-    env = bench_env(server, DATABASE)
-    env["DJANGO_SETTINGS_MODULE"] = "jobs_settings"
-    env["PYTHONPATH"] = f"{ROOT / 'src'}{os.pathsep}{ROOT / 'bench'}"
-    env["REDIS_URL"] = REDIS_URL
-    env["CACHE_KEY_PREFIX"] = "nexus-bench-jobs"
-    env["CELERY_TASK_DEFAULT_QUEUE"] = QUEUE
-    # Every throttle the settings define, raised so that none refuses the load.
-    settings = (ROOT / "src" / "config" / "settings" / "base.py").read_text()
-    for name in set(re.findall(r"env\(\s*\"(THROTTLE_[A-Z0-9_]+)\"", settings)):
-        env[name] = "100000000/min"
-    return env
+def jobs_env(server: str = "wsgi") -> dict[str, str]:
+    return domain_env("jobs", DATABASE, server)
 
 
-def seed(env: dict[str, str], jobs: int) -> dict:
-    seed_env = {**env, "PYTHONPATH": f"{ROOT / 'src'}{os.pathsep}{ROOT / 'bench'}"}
-    seed_env["DJANGO_SETTINGS_MODULE"] = "config.settings.production"
-    result = subprocess.run(  # noqa: S603
-        [sys.executable, str(ROOT / "bench" / "jobs_seed.py"), "--jobs", str(jobs)],
-        env=seed_env,
-        cwd=ROOT,
-        check=True,
-        stdout=subprocess.PIPE,
-        text=True,
-    )
-    return json.loads(result.stdout.strip().splitlines()[-1])
-
-
-def wrk(url: str, duration: int, connections: int) -> dict:
-    result = subprocess.run(  # noqa: S603
-        [
-            *("wrk", "-t2", f"-c{connections}", f"-d{duration}s", "--timeout", "10s"),
-            *("-s", str(ROOT / "bench" / "report.lua"), url),
+def seed_spec(jobs: int = 100_000) -> SeedSpec:
+    return SeedSpec(
+        domain="jobs",
+        database=DATABASE,
+        sources=[
+            "bench/jobs_seed.py",
+            "src/jobs/management/commands/seed_jobs.py",
+            "src/jobs/demo.py",
         ],
-        env={**os.environ, "BENCH_TOKEN": "", "BENCH_BODY": "", "BENCH_METHOD": "GET"},
-        capture_output=True,
-        text=True,
-        check=True,
+        params={"jobs": jobs},
+        seed=script_seed("jobs_seed.py", "--jobs", str(jobs)),
+        env=jobs_env(),
     )
-    return json.loads(result.stdout.strip().splitlines()[-1])
 
 
 def _jiffies(pid: int) -> int | None:
@@ -174,36 +159,66 @@ class CpuMeter(threading.Thread):
 
 
 def get_json(url: str) -> dict:
-    with urllib.request.urlopen(url, timeout=30) as response:  # noqa: S310
-        return json.loads(response.read())
+    return fetch(url)[1]
+
+
+def urls_checked(base: str) -> tuple[dict, dict]:
+    """Each search's API and ceiling URLs, and whether the two answer alike."""
+    urls = {
+        name: {
+            API_KIND: f"{base}{API}?{urllib.parse.urlencode(params)}",
+            RAW_KIND: f"{base}{RAW}?{urllib.parse.urlencode(params)}",
+        }
+        for name, params in SCENARIOS.items()
+    }
+    same = {}
+    for name, pair in urls.items():
+        api, raw = get_json(pair[API_KIND]), get_json(pair[RAW_KIND])
+        same[name] = {
+            "results": len(api["results"]),
+            "corrected": api["corrected"],
+            "same_corrected": api["corrected"] == raw["corrected"],
+            "same_page": api["results"] == raw["results"],
+            "same_ids": [r["id"] for r in api["results"]] == [r["id"] for r in raw["results"]],
+        }
+    return urls, same
+
+
+def full(context: Context) -> list[Row]:
+    """The job search's part of ``make bench``: both searches next to their ceiling."""
+    base = f"http://127.0.0.1:{PORT}"
+    with serving("wsgi", jobs_env(), PORT) as process:
+        urls, same = urls_checked(base)
+        context.log(f"jobs: same results as the ceiling: {same}")
+        targets = {
+            (name, kind): Target(url) for name, pair in urls.items() for kind, url in pair.items()
+        }
+        figures = interleaved(
+            targets, rounds=context.rounds, duration=context.duration, log=context.log
+        )
+        rss = worker_rss_mib(process.pid)
+    seeded = context.infos["jobs"]
+    return [
+        compared(
+            "jobs",
+            f"GET /api/v1/jobs/jobs/?{name} ({seeded['jobs']:,} jobs)",
+            (name, API_KIND),
+            (name, RAW_KIND),
+            figures,
+            rss_mib=rss,
+            note="" if same[name]["same_page"] else "ceiling answers differently",
+        )
+        for name in SCENARIOS
+    ]
 
 
 def measure(server: str, seeded: dict, args: argparse.Namespace) -> dict:
-    env = server_env(server)
-    process = start_gunicorn(server, env, PORT)
     base = f"http://127.0.0.1:{PORT}"
     results: dict = {"server": server, "seeded": seeded}
-    meter = CpuMeter(process.pid)
-    meter.start()
-    try:
-        wait_for(base + "/health/live/")
-        urls = {
-            name: {
-                API_KIND: f"{base}{API}?{urllib.parse.urlencode(params)}",
-                RAW_KIND: f"{base}{RAW}?{urllib.parse.urlencode(params)}",
-            }
-            for name, params in SCENARIOS.items()
-        }
-        same = {}
-        for name, pair in urls.items():
-            api, raw = get_json(pair[API_KIND]), get_json(pair[RAW_KIND])
-            same[name] = {
-                "results": len(api["results"]),
-                "corrected": api["corrected"],
-                "same_corrected": api["corrected"] == raw["corrected"],
-                "same_page": api["results"] == raw["results"],
-                "same_ids": [r["id"] for r in api["results"]] == [r["id"] for r in raw["results"]],
-            }
+    with serving(server, jobs_env(server), PORT) as process:
+        meter = CpuMeter(process.pid)
+        meter.start()
+        urls, same = urls_checked(base)
         results["same_results"] = same
         results["urls"] = urls
         print("same results as the ceiling:", same, flush=True)
@@ -214,9 +229,9 @@ def measure(server: str, seeded: dict, args: argparse.Namespace) -> dict:
                 for kind, url in pair.items():
                     for connections in (2, 16):
                         if round_ == 0:
-                            wrk(url, 2, connections)  # warm-up: connections, plans
+                            Target(url).load(2, connections)  # warm-up: connections, plans
                         before = meter.snapshot()
-                        figures = wrk(url, args.duration, connections)
+                        figures = Target(url).load(args.duration, connections)
                         figures["other_cores"] = meter.others(before, meter.snapshot())
                         figures["load1"] = os.getloadavg()[0]  # the 1-minute load after it
                         runs.setdefault((name, kind, connections), []).append(figures)
@@ -240,10 +255,7 @@ def measure(server: str, seeded: dict, args: argparse.Namespace) -> dict:
         for key in ("load1", "other_cores"):
             values = [f[key] for figures in runs.values() for f in figures]
             results[key] = {"min": min(values), "max": max(values), "mean": statistics.mean(values)}
-    finally:
         meter.stopped.set()
-        process.terminate()
-        process.wait(timeout=30)
     return results
 
 
@@ -300,12 +312,7 @@ def main() -> None:
     parser.add_argument("--rounds", type=int, default=3, help="interleaved rounds per scenario")
     parser.add_argument("--servers", default="wsgi", help="wsgi, asgi or both (comma)")
     args = parser.parse_args()
-    if shutil.which("wrk") is None:
-        sys.exit("wrk is not installed: apt-get install wrk")
-
-    env = server_env("wsgi")
-    ensure_database({**env, "DJANGO_SETTINGS_MODULE": "config.settings.production"}, DATABASE)
-    seeded = seed(env, args.jobs)
+    seeded = prepare([seed_spec(args.jobs)])["jobs"]
     print("seeded:", {k: v for k, v in seeded.items() if k != "plans"}, flush=True)
     OUT.mkdir(parents=True, exist_ok=True)
     for server in args.servers.split(","):

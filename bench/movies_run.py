@@ -2,11 +2,12 @@
 
     make bench-movies                # or: python bench/movies_run.py [--users 200]
 
-1. creates and migrates ``nexus_bench_movies`` (bench/run.py's helpers) and seeds it
+1. creates and migrates ``nexus_bench_movies`` (bench/common.py) and seeds it
+   (unless its recorded seed version matches)
    with bench/movies_seed.py: MovieLens (100k ratings), ``--users`` Nexus users with five
    ratings each, and one timed training run;
 2. runs ``manage.py evaluate_recommender`` (the evaluation table);
-3. starts gunicorn as bench/run.py does (production settings, 2 workers, gthread) on
+3. starts gunicorn as bench/common.py does (production settings, 2 workers, gthread) on
    port 8105 with bench/movies_settings.py, which adds the ceiling views of
    bench/movies_urls.py;
 4. cold recommendations: the first request of each of ``--cold-users`` users (a cache
@@ -21,56 +22,62 @@ from __future__ import annotations
 
 import argparse
 import json
-import os
 import re
-import shutil
 import statistics
 import subprocess
 import sys
 import time
-import urllib.request
 
-from run import ROOT, bench_env, ensure_database, post_json, start_gunicorn, wait_for
+from common import (
+    OUT,
+    ROOT,
+    Context,
+    Row,
+    SeedSpec,
+    Target,
+    compared,
+    domain_env,
+    fetch,
+    interleaved,
+    manage_env,
+    percentile,
+    post_json,
+    prepare,
+    script_seed,
+    serving,
+    worker_rss_mib,
+)
 
 PORT = 8105
 DATABASE = "nexus_bench_movies"
-REDIS_URL = os.environ.setdefault("BENCH_MOVIES_REDIS_URL", "redis://127.0.0.1:6379/12")
 QUEUE = "nexus-bench-movies"
-OUT = ROOT / "bench" / "out"
 # bench/movies_seed.py's accounts (not imported: it sets Django up on import).
 PREFIX = "bench_movies_"
 PASSWORD = "bench-movies-password-42"  # noqa: S105  (bench-only accounts)
+RECOMMENDATIONS = "/api/v1/movies/recommendations/"
 SEARCH = "/api/v1/movies/movies/?search=star&ordering=-rating_count"
 RAW_SEARCH = "/bench/movies/raw/movies/?search=star&ordering=-rating_count"
+WARM, CACHED_SEARCH = "recommendations (warm, cached list)", "movies ?search=star (cached page)"
 
 
-def server_env(server: str) -> dict[str, str]:
-    env = bench_env(server, DATABASE)
-    env["DJANGO_SETTINGS_MODULE"] = "movies_settings"
-    env["PYTHONPATH"] = f"{ROOT / 'src'}{os.pathsep}{ROOT / 'bench'}"
-    env["REDIS_URL"] = REDIS_URL
-    env["CACHE_KEY_PREFIX"] = "nexus-bench-movies"
-    env["CELERY_TASK_DEFAULT_QUEUE"] = QUEUE
-    settings = (ROOT / "src" / "config" / "settings" / "base.py").read_text()
-    for name in set(re.findall(r"env\(\s*\"(THROTTLE_[A-Z0-9_]+)\"", settings)):
-        env[name] = "100000000/min"
-    return env
+def movies_env(server: str = "wsgi") -> dict[str, str]:
+    return domain_env("movies", DATABASE, server)
 
 
-def manage_env(env: dict[str, str]) -> dict[str, str]:
-    return {**env, "DJANGO_SETTINGS_MODULE": "config.settings.production"}
-
-
-def seed(env: dict[str, str], users: int) -> dict:
-    result = subprocess.run(  # noqa: S603
-        [sys.executable, str(ROOT / "bench" / "movies_seed.py"), "--users", str(users)],
-        env=manage_env(env),
-        cwd=ROOT,
-        check=True,
-        stdout=subprocess.PIPE,
-        text=True,
+def seed_spec(users: int = 200) -> SeedSpec:
+    return SeedSpec(
+        domain="movies",
+        database=DATABASE,
+        sources=[
+            "bench/movies_seed.py",
+            "src/movies/management/commands/import_movielens.py",
+            "src/movies/importer.py",
+            "src/movies/recommender.py",
+        ],
+        params={"users": users},
+        seed=script_seed("movies_seed.py", "--users", str(users)),
+        env=movies_env(),
     )
-    return json.loads(result.stdout.strip().splitlines()[-1])
 
 
 def evaluate(env: dict[str, str]) -> str:
@@ -85,33 +92,118 @@ def evaluate(env: dict[str, str]) -> str:
     return result.stdout
 
 
-def wrk(url: str, duration: int, connections: int, token: str = "") -> dict:
-    result = subprocess.run(  # noqa: S603
-        [
-            *("wrk", "-t2", f"-c{connections}", f"-d{duration}s", "--timeout", "10s"),
-            *("-s", str(ROOT / "bench" / "report.lua"), url),
-        ],
-        env={**os.environ, "BENCH_TOKEN": token, "BENCH_BODY": "", "BENCH_METHOD": "GET"},
-        capture_output=True,
-        text=True,
-        check=True,
-    )
-    return json.loads(result.stdout.strip().splitlines()[-1])
-
-
 def get(url: str, token: str = "") -> tuple[float, dict]:
-    request = urllib.request.Request(url)  # noqa: S310
-    if token:
-        request.add_header("Authorization", f"Bearer {token}")
+    return fetch(url, token)
+
+
+def sign_in(base: str, count: int) -> list[str]:
+    return [
+        post_json(
+            base + "/api/v1/auth/token/",
+            {"username": f"{PREFIX}{n:04d}", "password": PASSWORD},
+        )["access"]
+        for n in range(count)
+    ]
+
+
+def cold_recommendations(base: str, tokens: list[str]) -> dict:
+    """The first request of each user but the first (a cache miss each), one at a time;
+    the first user's requests warm both workers' model memory (not counted)."""
+    for _ in range(4):
+        get(base + RECOMMENDATIONS, tokens[0])
+    cold = [get(base + RECOMMENDATIONS, t)[0] for t in tokens[1:]]
+    return {
+        "requests": len(cold),
+        "p50_ms": statistics.median(cold),
+        "p95_ms": percentile(cold, 0.95),
+        "max_ms": max(cold),
+    }
+
+
+def serving_targets(base: str, tokens: list[str], user_ids: list[int]) -> dict:
+    get(base + SEARCH)  # fills the catalog cache
+    return {
+        (WARM, "api"): Target(base + RECOMMENDATIONS, tokens[1]),
+        (WARM, "ceiling"): Target(f"{base}/bench/movies/raw/recommendations/?user={user_ids[1]}"),
+        (CACHED_SEARCH, "api"): Target(base + SEARCH),
+        (CACHED_SEARCH, "ceiling"): Target(base + RAW_SEARCH),
+    }
+
+
+def same_list(targets: dict) -> bool:
+    api, raw = targets[(WARM, "api")], targets[(WARM, "ceiling")]
+    return get(api.url, api.token)[1] == get(raw.url)[1]
+
+
+def evaluation_summary(table: str, seconds: float) -> str:
+    """The shipped model's NDCG@10 and its multiple of the most-popular baseline, from
+    evaluate_recommender's table."""
+    for line in table.splitlines():
+        if line.startswith("| hybrid"):
+            cells = [cell.strip() for cell in line.strip("|").split("|")]
+            numbers = [cell for cell in cells if re.fullmatch(r"[\d.]+x?", cell)]
+            return f"hybrid NDCG@10 {numbers[2]} = {numbers[-1]} most popular; {seconds:.0f} s"
+    return f"{seconds:.0f} s (no hybrid row found)"
+
+
+def full(context: Context) -> list[Row]:
+    """The movies' part of ``make bench``: cold and warm recommendations and the cached
+    search (each warm one next to a bare view serving the same cached value), and the
+    offline evaluation."""
+    seeded = context.infos["movies"]
+    env = movies_env()
     started = time.perf_counter()
-    with urllib.request.urlopen(request, timeout=30) as response:  # noqa: S310
-        body = json.loads(response.read())
-    return (time.perf_counter() - started) * 1000, body
-
-
-def percentile(values: list[float], q: float) -> float:
-    ordered = sorted(values)
-    return ordered[min(len(ordered) - 1, round(q * (len(ordered) - 1)))]
+    table = evaluate(env)
+    evaluation = evaluation_summary(table, time.perf_counter() - started)
+    context.log(f"movies: evaluation {evaluation}")
+    base = f"http://127.0.0.1:{PORT}"
+    with serving("wsgi", env, PORT) as process:
+        tokens = sign_in(base, min(51, len(seeded["user_ids"])))
+        cold = cold_recommendations(base, tokens)
+        targets = serving_targets(base, tokens, seeded["user_ids"])
+        same = same_list(targets)
+        context.log(f"movies: cold {cold}; the ceiling returns the same list: {same}")
+        figures = interleaved(
+            targets, rounds=context.rounds, duration=context.duration, log=context.log
+        )
+        rss = worker_rss_mib(process.pid)
+    note = "" if same else "ceiling answers differently"
+    return [
+        Row(
+            "movies",
+            f"recommendations, cold (first request of {cold['requests']} users)",
+            cold["p50_ms"],
+            cold["p95_ms"],
+            None,
+            rss_mib=rss,
+            note="one at a time; no ceiling (model scoring)",
+        ),
+        compared(
+            "movies",
+            f"GET {RECOMMENDATIONS} (warm, cached list)",
+            (WARM, "api"),
+            (WARM, "ceiling"),
+            figures,
+            rss_mib=rss,
+            note=note,
+        ),
+        compared(
+            "movies",
+            "GET /api/v1/movies/movies/?search=star (cached page)",
+            (CACHED_SEARCH, "api"),
+            (CACHED_SEARCH, "ceiling"),
+            figures,
+            rss_mib=rss,
+        ),
+        Row(
+            "movies",
+            "evaluate_recommender (offline, MovieLens split)",
+            None,
+            None,
+            None,
+            note=evaluation,
+        ),
+    ]
 
 
 def main() -> None:
@@ -120,69 +212,30 @@ def main() -> None:
     parser.add_argument("--cold-users", type=int, default=100)
     parser.add_argument("--duration", type=int, default=5)
     args = parser.parse_args()
-    if shutil.which("wrk") is None:
-        sys.exit("wrk is not installed: apt-get install wrk")
-
-    env = server_env("wsgi")
-    ensure_database(manage_env(env), DATABASE)
-    seeded = seed(env, args.users)
+    seeded = dict(prepare([seed_spec(args.users)])["movies"])
     user_ids = seeded.pop("user_ids")
     print("seeded:", seeded, flush=True)
+    env = movies_env()
     table = evaluate(env)
     print(table, flush=True)
 
     results: dict = {"seeded": seeded, "evaluation": table}
-    process = start_gunicorn("wsgi", env, PORT)
     base = f"http://127.0.0.1:{PORT}"
-    try:
-        wait_for(base + "/health/live/")
-        count = min(args.cold_users + 1, len(user_ids))
-        tokens = [
-            post_json(
-                base + "/api/v1/auth/token/",
-                {"username": f"{PREFIX}{n:04d}", "password": PASSWORD},
-            )["access"]
-            for n in range(count)
-        ]
-        # Warm both workers' model memory first (excluded from the figures).
-        for _ in range(4):
-            get(base + "/api/v1/movies/recommendations/", tokens[0])
-        cold = [get(base + "/api/v1/movies/recommendations/", t)[0] for t in tokens[1:]]
-        results["cold"] = {
-            "requests": len(cold),
-            "p50_ms": statistics.median(cold),
-            "p95_ms": percentile(cold, 0.95),
-            "max_ms": max(cold),
-        }
+    with serving("wsgi", env, PORT):
+        tokens = sign_in(base, min(args.cold_users + 1, len(user_ids)))
+        results["cold"] = cold_recommendations(base, tokens)
         print("cold:", results["cold"], flush=True)
-        get(base + SEARCH)  # fills the catalog cache
-        scenarios = {
-            ("recommendations (warm, cached list)", "api"): (
-                base + "/api/v1/movies/recommendations/",
-                tokens[1],
-            ),
-            ("recommendations (warm, cached list)", "ceiling"): (
-                f"{base}/bench/movies/raw/recommendations/?user={user_ids[1]}",
-                "",
-            ),
-            ("movies ?search=star (cached page)", "api"): (base + SEARCH, ""),
-            ("movies ?search=star (cached page)", "ceiling"): (base + RAW_SEARCH, ""),
-        }
-        api_body = get(*scenarios[("recommendations (warm, cached list)", "api")])[1]
-        raw_body = get(scenarios[("recommendations (warm, cached list)", "ceiling")][0])[1]
-        results["same_list"] = api_body == raw_body
+        targets = serving_targets(base, tokens, user_ids)
+        results["same_list"] = same_list(targets)
         print("ceiling returns the same list:", results["same_list"], flush=True)
         rows = []
-        for (name, kind), (url, token) in scenarios.items():
+        for (name, kind), target in targets.items():
             for connections in (2, 16):
-                wrk(url, 1, connections, token)
-                figures = wrk(url, args.duration, connections, token)
+                target.load(1, connections)
+                figures = target.load(args.duration, connections)
                 rows.append({"scenario": name, "kind": kind, "c": connections, **figures})
                 print(name, kind, connections, figures, flush=True)
         results["wrk"] = rows
-    finally:
-        process.terminate()
-        process.wait(timeout=30)
     OUT.mkdir(parents=True, exist_ok=True)
     (OUT / "movies.json").write_text(json.dumps(results, indent=2))
 

@@ -3,10 +3,11 @@ vote's raw-SQL ceiling, and live results streamed to a thousand subscribers.
 
     make bench-polls                 # or: python bench/polls_run.py [--users 5000]
 
-1. creates and migrates ``nexus_bench_polls`` (bench/run.py's helpers) and seeds it
+1. creates and migrates ``nexus_bench_polls`` (bench/common.py) and seeds it
+   (unless its recorded seed version matches)
    with bench/polls_seed.py: N voters and a poll owner, with an access token each
    minted directly, written to bench/out/polls-tokens.json;
-2. votes: starts gunicorn as bench/run.py does (production settings, 2 workers;
+2. votes: starts gunicorn as bench/common.py does (production settings, 2 workers;
    ``wsgi``: gthread, ``asgi``: uvicorn workers) with bench/polls_settings.py, which
    only adds the raw-SQL ceiling view of bench/polls_urls.py (the same transaction,
    the same JWT authentication). For 16 then 2 client threads, in interleaved rounds
@@ -37,27 +38,40 @@ import argparse
 import asyncio
 import bisect
 import contextlib
-import http.client
 import json
 import os
-import re
 import resource
 import statistics
 import subprocess
 import sys
 import threading
 import time
-import urllib.parse
 from pathlib import Path
 
-from run import ROOT, bench_env, ensure_database, start_gunicorn, wait_for
+from common import (
+    OUT,
+    ROOT,
+    Client,
+    Context,
+    Row,
+    SeedSpec,
+    domain_env,
+    percentile,
+    prepare,
+    purge,
+    rss_kib,
+    script_seed,
+    start_gunicorn,
+    stop,
+    wait_for,
+    worker_rss_mib,
+)
+from common import psql as _psql
 
 PORT = 8102
 STREAM_PORT = 8104
 DB_NAME = "nexus_bench_polls"
-REDIS_URL = os.environ.setdefault("BENCH_POLLS_REDIS_URL", "redis://127.0.0.1:6379/8")
 CACHE_PREFIX = "nexus-bench-polls"
-OUT = ROOT / "bench" / "out"
 TOKENS = OUT / "polls-tokens.json"
 QUEUE = "nexus-bench-polls"  # the close notification's task; no worker consumes it
 API = "/api/v1/polls/polls"
@@ -66,64 +80,33 @@ API_KIND, RAW_KIND = "api", "raw SQL, same transaction"
 OPTIONS = ["Red", "Green", "Blue", "Yellow", "Purple"]
 
 
-def server_env(server: str) -> dict[str, str]:
-    env = bench_env(server, DB_NAME)
-    env["DJANGO_SETTINGS_MODULE"] = "polls_settings"
-    env["PYTHONPATH"] = f"{ROOT / 'src'}{os.pathsep}{ROOT / 'bench'}"
-    env["REDIS_URL"] = REDIS_URL  # cache, throttles and stream pub/sub: the bench's own
-    env["CACHE_KEY_PREFIX"] = CACHE_PREFIX
-    env["CELERY_TASK_DEFAULT_QUEUE"] = QUEUE
-    # Every throttle the settings define, raised so that none refuses the load.
-    settings = (ROOT / "src" / "config" / "settings" / "base.py").read_text()
-    for name in set(re.findall(r"env\(\s*\"(THROTTLE_[A-Z0-9_]+)\"", settings)):
-        env[name] = "100000000/min"
+def polls_env(server: str) -> dict[str, str]:
+    # The cache, throttles and stream pub/sub use the bench's Redis database.
+    extra = {}
     # bench/polls_settings.py's investigation flag, when set (never in a measured run).
     if os.environ.get("BENCH_PROFILE"):
-        env["BENCH_PROFILE"] = os.environ["BENCH_PROFILE"]
-    return env
+        extra["BENCH_PROFILE"] = os.environ["BENCH_PROFILE"]
+    return domain_env("polls", DB_NAME, server, **extra)
 
 
-def seed(env: dict[str, str], users: int) -> dict:
-    result = subprocess.run(  # noqa: S603
-        [
-            *(sys.executable, str(ROOT / "bench" / "polls_seed.py")),
-            *("--users", str(users), "--tokens", str(TOKENS)),
-        ],
-        env=env,
-        cwd=ROOT,
-        check=True,
-        stdout=subprocess.PIPE,
-        text=True,
+def seed_spec(users: int = 5_000) -> SeedSpec:
+    """The voters; their tokens are minted afresh on every run, reused data or not."""
+
+    seed = script_seed("polls_seed.py", "--users", str(users), "--tokens", str(TOKENS))
+
+    return SeedSpec(
+        domain="polls",
+        database=DB_NAME,
+        sources=["bench/polls_seed.py"],
+        params={"users": users},
+        seed=seed,
+        env=polls_env("wsgi"),
+        refresh=lambda environment, info: seed(environment),
     )
-    return json.loads(result.stdout.strip().splitlines()[-1])
-
-
-class Client:
-    """One kept-alive HTTP/1.1 connection, like one browser or one voter's client."""
-
-    def __init__(self, base: str) -> None:
-        parts = urllib.parse.urlsplit(base)
-        self.connection = http.client.HTTPConnection(parts.hostname, parts.port, timeout=30)
-
-    def request(
-        self, method: str, path: str, body: dict | None = None, token: str = ""
-    ) -> tuple[int, bytes]:
-        headers = {"Authorization": f"Bearer {token}"} if token else {}
-        data = json.dumps(body).encode() if body is not None else None
-        if data is not None:
-            headers["Content-Type"] = "application/json"
-        self.connection.request(method, path, body=data, headers=headers)
-        response = self.connection.getresponse()
-        return response.status, response.read()
 
 
 def psql(sql: str, params: list | None = None) -> list[tuple]:
-    import psycopg
-
-    url = bench_env("wsgi", DB_NAME)["DATABASE_URL"]
-    with psycopg.connect(url.replace("postgres://", "postgresql://", 1), autocommit=True) as db:
-        cursor = db.execute(sql, params)
-        return cursor.fetchall() if cursor.description else []
+    return _psql(DB_NAME, sql, params)
 
 
 def new_poll(base: str, owner_token: str, question: str) -> dict:
@@ -240,10 +223,6 @@ class Neighbours:
         }
 
 
-def percentile(ordered: list[float], share: float) -> float:
-    return ordered[max(0, round(share * len(ordered)) - 1)]
-
-
 # --- votes per second -------------------------------------------------------------------
 
 
@@ -294,7 +273,7 @@ def vote_figures(statuses: list[int], latencies: list[float], wall: float) -> di
 
 
 def measure_votes(server: str, tokens: dict, args: argparse.Namespace) -> dict:
-    env = server_env(server)
+    env = polls_env(server)
     process = start_gunicorn(server, env, PORT)
     base = f"http://127.0.0.1:{PORT}"
     results: dict = {"server": server, "users": len(tokens["voters"])}
@@ -324,10 +303,10 @@ def measure_votes(server: str, tokens: dict, args: argparse.Namespace) -> dict:
                     polls.append({**poll, "created": figures["votes"], "warm_up": False})
                     runs.setdefault((threads, kind), []).append({**figures, "poll": poll["id"]})
                     print(server, round_ + 1, threads, kind, figures, flush=True)
+        results["rss_mib"] = worker_rss_mib(process.pid)
     finally:
-        process.terminate()
-        process.wait(timeout=30)
-        purge(env["CELERY_BROKER_URL"])
+        stop(process)
+        purge(QUEUE)
         neighbours.__exit__()
     results["machine"] = neighbours.summary()
     results["votes"] = [
@@ -386,13 +365,6 @@ def stream_command() -> tuple[list[str], dict[str, str]]:
         if name.startswith("DATABASE_POOL")
     }
     return words, pool
-
-
-def rss_kib(pid: int) -> int:
-    for line in Path(f"/proc/{pid}/status").read_text().splitlines():
-        if line.startswith("VmRSS:"):
-            return int(line.split()[1])
-    raise RuntimeError(f"no VmRSS for {pid}")
 
 
 def cpu_seconds(pid: int) -> float:
@@ -653,10 +625,10 @@ def measure_stream(tokens: dict, args: argparse.Namespace) -> dict:
     wanted = args.subscribers * 2 + 1024
     if soft < wanted:
         resource.setrlimit(resource.RLIMIT_NOFILE, (min(wanted, hard), hard))
-    env = server_env("wsgi")
+    env = polls_env("wsgi")
     web = start_gunicorn("wsgi", env, PORT)
     command, pool = stream_command()
-    stream_env = {**server_env("asgi"), **pool}
+    stream_env = {**polls_env("asgi"), **pool}
     # Access logs off: a thousand connection lines would cost the loop they measure.
     stream = subprocess.Popen(  # noqa: S603
         [*command, "--log-level", "warning"], env=stream_env, cwd=ROOT
@@ -674,7 +646,7 @@ def measure_stream(tokens: dict, args: argparse.Namespace) -> dict:
             process.terminate()
         for process in (stream, web):
             process.wait(timeout=40)
-        purge(env["CELERY_BROKER_URL"])
+        purge(QUEUE)
         neighbours.__exit__()
     return {
         "command": " ".join(command[2:]),
@@ -686,15 +658,67 @@ def measure_stream(tokens: dict, args: argparse.Namespace) -> dict:
     }
 
 
-def purge(broker_url: str) -> None:
-    """Drop the tasks the bench queued (close notifications): no worker runs."""
-    from kombu import Connection
+# --- the full run ------------------------------------------------------------------------
 
-    try:
-        with Connection(broker_url, connect_timeout=5) as connection:
-            connection.default_channel.queue_purge(QUEUE)
-    except Exception as error:  # a missing queue or broker is fine here
-        print(f"could not purge {QUEUE}: {error}", flush=True)
+
+def full(context: Context) -> list[Row]:
+    """The polls' part of ``make bench``: votes/s next to the vote's raw-SQL ceiling,
+    and the SSE fan-out to 1,000 subscribers (delivery delay: no ceiling)."""
+    tokens = json.loads(TOKENS.read_text())
+    args = argparse.Namespace(
+        rounds=context.rounds,
+        duration=context.duration,
+        subscribers=1_000,
+        rate=20.0,
+        seconds=15.0,
+        settle=3.0,
+        idle_wait=3.0,
+    )
+    votes = measure_votes("wsgi", tokens, args)
+    by = {(r["threads"], r["kind"]): r for r in votes["votes"]}
+    context.log(f"polls: tallies exact: {votes['all_exact']}")
+    notes = [] if votes["all_exact"] else ["tallies NOT exact"]
+    if not all(r["all_201"] for r in votes["votes"]):
+        notes.append("some votes not 201")
+    rows = [
+        Row(
+            "polls",
+            "POST /api/v1/polls/polls/{id}/vote/ (a new voter each)",
+            by[(2, API_KIND)]["p50_ms"],
+            by[(2, API_KIND)]["p95_ms"],
+            by[(16, API_KIND)]["votes_per_s"],
+            ratio=by[(16, API_KIND)]["votes_per_s"] / by[(16, RAW_KIND)]["votes_per_s"],
+            rss_mib=votes.get("rss_mib"),
+            note="; ".join(["p50/p95 at 2 clients, votes/s at 16", *notes]),
+            unit="votes/s",
+            extra={
+                "ceiling_rps": by[(16, RAW_KIND)]["votes_per_s"],
+                "ceiling_p50_ms": by[(2, RAW_KIND)]["p50_ms"],
+            },
+        )
+    ]
+    stream = measure_stream(tokens, args)
+    delay = stream["delay_ms"]
+    rows.append(
+        Row(
+            "polls",
+            f"SSE fan-out: {stream['subscribers']:,} subscribers, {args.rate:.0f} votes/s",
+            delay["p50"],
+            delay["p95"],
+            stream["events_per_subscriber"]["median"] * stream["subscribers"] / args.seconds,
+            rss_mib=round(stream["rss_peak_kib"] / 1024, 1),
+            note=(
+                f"latency: a vote's 201 to the event carrying it (events coalesce votes); "
+                f"no ceiling; {stream['missed']} of {stream['deliveries'] + stream['missed']:,} "
+                "vote deliveries missed; "
+                f"{stream['ended_with_final']}/{stream['subscribers']} ended with the final "
+                f"event; one uvicorn process; "
+                f"{stream['per_subscriber_kib']:.0f} KiB per subscriber"
+            ),
+            unit="events/s",
+        )
+    )
+    return rows
 
 
 # --- report ---------------------------------------------------------------------------
@@ -786,9 +810,7 @@ def main() -> None:
     parser.add_argument("--skip", default="", help="votes or stream: a part not to run")
     args = parser.parse_args()
 
-    env = server_env("wsgi")
-    ensure_database(env, DB_NAME)
-    params = seed(env, args.users)
+    params = prepare([seed_spec(args.users)])["polls"]
     print("seeded:", params, flush=True)
     tokens = json.loads(TOKENS.read_text())
     OUT.mkdir(parents=True, exist_ok=True)

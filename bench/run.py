@@ -1,13 +1,18 @@
 """Benchmark the core endpoints on PostgreSQL + Redis + RabbitMQ with seeded data.
 
-    make bench                      # or: python bench/run.py [--duration 10] [--servers asgi,wsgi]
+    python bench/run.py [--duration 10] [--servers asgi,wsgi]   # make bench-core
 
-1. creates the database ``nexus_bench`` (if missing), migrates and seeds it
-   with bench/seed_core.py (200k users, 1M notifications by default);
-2. starts gunicorn with production settings in each server mode (``asgi``:
-   uvicorn workers as in the container image; ``wsgi``: gthread workers);
-3. drives each scenario with wrk (2 threads, 16 connections) and prints a
-   Markdown table of requests/s and p50/p95/p99 latency.
+1. creates the database ``nexus_bench`` (if missing), migrates it and seeds it with
+   bench/seed_core.py (200k users, 1M notifications by default), unless its recorded
+   seed version matches (bench/common.py);
+2. starts gunicorn with production settings in each server mode (``asgi``: uvicorn
+   workers as in the container image; ``wsgi``: gthread workers), with
+   bench/core_settings.py, which only adds the raw-SQL ceilings of bench/core_urls.py;
+3. drives each scenario with wrk (2 threads, 16 connections) and prints a Markdown
+   table of requests/s and p50/p95/p99 latency.
+
+``full(context)`` is this domain's part of ``make bench`` (bench/all_run.py): ``me``
+and a notifications page (REST and GraphQL) next to their raw-SQL ceilings.
 
 Needs ``wrk`` (Debian: ``apt-get install wrk``). Loopback traffic only.
 """
@@ -16,153 +21,108 @@ from __future__ import annotations
 
 import argparse
 import json
-import os
-import shutil
-import socket
-import subprocess
 import sys
-import time
-import urllib.request
-from pathlib import Path
 
-ROOT = Path(__file__).resolve().parents[1]
-BIN = Path(sys.executable).parent
-DB_NAME = "nexus_bench"
+from common import (
+    Context,
+    Row,
+    SeedSpec,
+    Target,
+    compared,
+    domain_env,
+    fetch,
+    interleaved,
+    manage_env,
+    post_json,
+    prepare,
+    run_script,
+    serving,
+    worker_rss_mib,
+)
+
+DATABASE = "nexus_bench"
 PORT = 8100
-
-SERVERS = {
-    "asgi": ["config.asgi:application", "-k", "config.workers.UvicornWorker"],
-    "wsgi": ["config.wsgi:application", "-k", "gthread", "--threads", "4"],
-}
+ME, RAW_ME = "/api/v1/auth/me/", "/bench/core/raw/me/"
+NOTIFICATIONS, RAW_NOTIFICATIONS = "/api/v1/auth/notifications/", "/bench/core/raw/notifications/"
+ME_QUERY = json.dumps({"query": "{ me { username roles } }"})
 
 
-def database_url(database: str = DB_NAME) -> str:
-    """The bench database's URL: ``BENCH_DATABASE_URL`` may point the default one
-    elsewhere; another benchmark's own database (``database``) is on the local server."""
-    if database == DB_NAME:
-        return os.environ.get("BENCH_DATABASE_URL", f"postgres://postgres@127.0.0.1:5432/{DB_NAME}")
-    return f"postgres://postgres@127.0.0.1:5432/{database}"
+def env(server: str = "wsgi") -> dict[str, str]:
+    return domain_env("core", DATABASE, server)
 
 
-def bench_env(server: str, database: str = DB_NAME) -> dict[str, str]:
-    env = {
-        "PATH": os.environ["PATH"],
-        "HOME": os.environ.get("HOME", "/tmp"),  # noqa: S108
-        "PYTHONPATH": str(ROOT / "src"),
-        "DJANGO_SETTINGS_MODULE": "config.settings.production",
-        "DJANGO_SECRET_KEY": "bench-only-secret-key-0123456789abcdefghijklmnopqrstuvwxyz",
-        "DJANGO_ALLOWED_HOSTS": "127.0.0.1,localhost",
-        "DJANGO_SECURE_SSL_REDIRECT": "false",
-        "DATABASE_URL": database_url(database),
-        "REDIS_URL": os.environ.get("BENCH_REDIS_URL", "redis://127.0.0.1:6379/13"),
-        "CELERY_BROKER_URL": os.environ.get(
-            "BENCH_BROKER_URL", "amqp://guest:guest@127.0.0.1:5672//"
-        ),
-        "CELERY_TASK_DEFAULT_QUEUE": "nexus-bench",
-        "THROTTLE_ANON": "100000000/min",
-        "THROTTLE_USER": "100000000/min",
-        "THROTTLE_AUTH": "100000000/min",
-        "LOG_LEVEL": "WARNING",
-        "DJANGO_STATIC_ROOT": str(ROOT / "bench" / "out" / "static"),
-    }
-    # Under ASGI, Django's per-thread persistent connections are not reused: pool them.
-    env["DATABASE_POOL"] = "true" if server == "asgi" else "false"
-    return env
+def seed_spec(users: int = 200_000, notifications: int = 1_000_000) -> SeedSpec:
+    args = ["--users", str(users), "--notifications", str(notifications)]
 
+    def seed(environment: dict[str, str]) -> dict:
+        output = run_script("seed_core.py", args, manage_env(environment))
+        return {"summary": output.strip().splitlines()[-1]}
 
-def ensure_database(env: dict[str, str], database: str = DB_NAME) -> None:
-    import psycopg
-
-    with psycopg.connect("postgresql://postgres@127.0.0.1:5432/postgres", autocommit=True) as db:
-        exists = db.execute("SELECT 1 FROM pg_database WHERE datname = %s", [database]).fetchone()
-        if not exists:
-            db.execute(f'CREATE DATABASE "{database}"')
-    for command in (["migrate", "--noinput"], ["collectstatic", "--noinput"]):
-        subprocess.run(  # noqa: S603
-            [sys.executable, str(ROOT / "manage.py"), *command, "-v", "0"],
-            env=env,
-            check=True,
-            cwd=ROOT,
-        )
-
-
-def seed(env: dict[str, str], users: int, notifications: int) -> None:
-    subprocess.run(  # noqa: S603
-        [
-            *(sys.executable, str(ROOT / "bench" / "seed_core.py")),
-            *("--users", str(users), "--notifications", str(notifications)),
-        ],
-        env=env,
-        check=True,
-        cwd=ROOT,
+    return SeedSpec(
+        domain="core",
+        database=DATABASE,
+        sources=["bench/seed_core.py"],
+        params={"users": users, "notifications": notifications},
+        seed=seed,
+        env=env(),
     )
 
 
-def wait_for(url: str, timeout: float = 30) -> None:
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        try:
-            with urllib.request.urlopen(url, timeout=2):  # noqa: S310
-                return
-        except OSError:
-            time.sleep(0.3)
-    raise RuntimeError(f"{url} did not answer")
+def sign_in(base: str) -> str:
+    from seed_core import HEAVY_USER, PASSWORD
+
+    body = {"username": HEAVY_USER, "password": PASSWORD}
+    return post_json(base + "/api/v1/auth/token/", body)["access"]
 
 
-def start_gunicorn(server: str, env: dict[str, str], port: int = PORT) -> subprocess.Popen:
-    """gunicorn as production runs it (SERVERS[server], 2 workers) on ``port``."""
-    with socket.socket() as probe:
-        if probe.connect_ex(("127.0.0.1", port)) == 0:
-            sys.exit(f"port {port} is busy")
-    return subprocess.Popen(  # noqa: S603
-        [
-            str(BIN / "gunicorn"),
-            *SERVERS[server],
-            *("--bind", f"127.0.0.1:{port}", "--workers", "2", "--log-level", "warning"),
-        ],
-        env=env,
-        cwd=ROOT,
-    )
-
-
-def post_json(url: str, body: dict) -> dict:
-    request = urllib.request.Request(  # noqa: S310
-        url, data=json.dumps(body).encode(), headers={"Content-Type": "application/json"}
-    )
-    with urllib.request.urlopen(request, timeout=10) as response:  # noqa: S310
-        return json.loads(response.read())
-
-
-def wrk(url: str, duration: int, token: str = "", body: str = "", method: str = "GET") -> dict:
-    env = {**os.environ, "BENCH_TOKEN": token, "BENCH_BODY": body, "BENCH_METHOD": method}
-    result = subprocess.run(  # noqa: S603
-        [
-            *("wrk", "-t2", "-c16", f"-d{duration}s", "--timeout", "10s"),
-            *("-s", str(ROOT / "bench" / "report.lua"), url),
-        ],
-        env=env,
-        capture_output=True,
-        text=True,
-        check=True,
-    )
-    return json.loads(result.stdout.strip().splitlines()[-1])
-
-
-def scenarios(base: str, token: str) -> list[tuple[str, dict]]:
-    me_query = json.dumps({"query": "{ me { username roles } }"})
+def scenarios(base: str, token: str) -> list[tuple[str, Target]]:
     return [
-        ("GET /health/live/", {"url": base + "/health/live/"}),
-        ("GET /health/ready/ (db+redis+amqp)", {"url": base + "/health/ready/"}),
-        ("GET /api/v1/auth/me/ (JWT)", {"url": base + "/api/v1/auth/me/", "token": token}),
+        ("GET /health/live/", Target(base + "/health/live/")),
+        ("GET /health/ready/ (db+redis+amqp)", Target(base + "/health/ready/")),
+        ("GET /api/v1/auth/me/ (JWT)", Target(base + ME, token)),
         (
             "GET /api/v1/auth/notifications/ (cursor, 20 of ~50k)",
-            {"url": base + "/api/v1/auth/notifications/", "token": token},
+            Target(base + NOTIFICATIONS, token),
         ),
-        (
-            "POST /graphql/ { me }",
-            {"url": base + "/graphql/", "token": token, "body": me_query, "method": "POST"},
+        ("POST /graphql/ { me }", Target(base + "/graphql/", token, body=ME_QUERY)),
+        ("GET / (landing page)", Target(base + "/")),
+    ]
+
+
+def full(context: Context) -> list[Row]:
+    base = f"http://127.0.0.1:{PORT}"
+    with serving("wsgi", env("wsgi"), PORT) as process:
+        token = sign_in(base)
+        api_me, raw_me = fetch(base + ME, token)[1], fetch(base + RAW_ME, token)[1]
+        api_page = fetch(base + NOTIFICATIONS, token)[1]["results"]
+        raw_page = fetch(base + RAW_NOTIFICATIONS, token)[1]["results"]
+        same = {"me": api_me == raw_me, "notifications": api_page == raw_page}
+        context.log(f"core: same answers as the ceilings: {same}")
+        targets = {
+            "me": Target(base + ME, token),
+            "me (GraphQL)": Target(base + "/graphql/", token, body=ME_QUERY),
+            "me ceiling": Target(base + RAW_ME, token),
+            "notifications": Target(base + NOTIFICATIONS, token),
+            "notifications ceiling": Target(base + RAW_NOTIFICATIONS, token),
+        }
+        figures = interleaved(
+            targets, rounds=context.rounds, duration=context.duration, log=context.log
+        )
+        rss = worker_rss_mib(process.pid)
+
+    def row(scenario: str, api: str, ceiling: str, check: str) -> Row:
+        note = "" if same[check] else "ceiling answers differently"
+        return compared("core", scenario, api, ceiling, figures, rss_mib=rss, note=note)
+
+    return [
+        row("GET /api/v1/auth/me/ (JWT)", "me", "me ceiling", "me"),
+        row("POST /graphql/ { me }", "me (GraphQL)", "me ceiling", "me"),
+        row(
+            "GET /api/v1/auth/notifications/ (cursor, 20 of ~50k)",
+            "notifications",
+            "notifications ceiling",
+            "notifications",
         ),
-        ("GET / (landing page)", {"url": base + "/"}),
     ]
 
 
@@ -173,40 +133,18 @@ def main() -> None:
     parser.add_argument("--users", type=int, default=200_000)
     parser.add_argument("--notifications", type=int, default=1_000_000)
     args = parser.parse_args()
-    if shutil.which("wrk") is None:
-        sys.exit("wrk is not installed: apt-get install wrk")
 
-    env = bench_env("wsgi")
-    ensure_database(env)
-    seed(env, args.users, args.notifications)
-
+    prepare([seed_spec(args.users, args.notifications)])
     rows = []
+    base = f"http://127.0.0.1:{PORT}"
     for server in args.servers.split(","):
-        env = bench_env(server)
-        process = start_gunicorn(server, env)
-        base = f"http://127.0.0.1:{PORT}"
-        try:
-            wait_for(base + "/health/live/")
-            from seed_core import HEAVY_USER, PASSWORD
-
-            token = post_json(
-                base + "/api/v1/auth/token/", {"username": HEAVY_USER, "password": PASSWORD}
-            )["access"]
-            for name, spec in scenarios(base, token):
-                wrk(spec["url"], 2, spec.get("token", ""), spec.get("body", ""),
-                    spec.get("method", "GET"))  # fmt: skip
-                result = wrk(
-                    spec["url"],
-                    args.duration,
-                    spec.get("token", ""),
-                    spec.get("body", ""),
-                    spec.get("method", "GET"),
-                )
+        with serving(server, env(server), PORT):
+            token = sign_in(base)
+            for name, target in scenarios(base, token):
+                target.load(2, 16)  # warm-up
+                result = target.load(args.duration, 16)
                 rows.append((server, name, result))
                 print(server, name, result, flush=True)
-        finally:
-            process.terminate()
-            process.wait(timeout=30)
 
     print("\n| server | scenario | req/s | p50 ms | p95 ms | p99 ms | errors |")
     print("| --- | --- | ---: | ---: | ---: | ---: | ---: |")
@@ -218,5 +156,4 @@ def main() -> None:
 
 
 if __name__ == "__main__":
-    sys.path.insert(0, str(Path(__file__).resolve().parent))
-    main()
+    sys.exit(main())

@@ -2,9 +2,10 @@
 
     make bench-shop                  # or: python bench/shop_run.py [--products 1000000]
 
-1. creates and migrates ``nexus_bench`` (bench/run.py's helpers) and seeds it with
+1. creates and migrates ``nexus_bench`` (bench/common.py) and seeds it
+   (unless its recorded seed version matches) with
    bench/shop_seed.py: the generated catalog, 16 buyers, one hot product;
-2. starts gunicorn as bench/run.py does (production settings, 2 workers; ``wsgi``:
+2. starts gunicorn as bench/common.py does (production settings, 2 workers; ``wsgi``:
    gthread, ``asgi``: uvicorn workers), with bench/shop_settings.py, which only adds
    the raw-SQL ceiling views of bench/shop_urls.py;
 3. for the product list (a mid-level category, a price range, ordered by price:
@@ -23,100 +24,59 @@ Prints Markdown tables and writes bench/out/shop-<server>.json. Needs ``wrk``.
 from __future__ import annotations
 
 import argparse
-import http.client
 import json
-import os
-import re
-import shutil
 import statistics
-import subprocess
-import sys
 import threading
 import time
 import urllib.parse
 import uuid
 
-from run import ROOT, bench_env, ensure_database, post_json, start_gunicorn, wait_for
+from common import (
+    OUT,
+    REDIS_URL,
+    Client,
+    Context,
+    Row,
+    SeedSpec,
+    Target,
+    compared,
+    domain_env,
+    interleaved,
+    path_of,
+    post_json,
+    prepare,
+    purge,
+    script_seed,
+    serving,
+    worker_rss_mib,
+)
+from common import psql as _psql
 
 PORT = 8101
-REDIS_URL = os.environ.setdefault("BENCH_SHOP_REDIS_URL", "redis://127.0.0.1:6379/11")
-OUT = ROOT / "bench" / "out"
+DATABASE = "nexus_bench"  # with the core's users and notifications
 QUEUE = "nexus-bench-shop"  # the orders' tasks; no worker consumes them here
 API = "/api/v1/shop"
 RAW = "/bench/shop/raw"
 API_KIND, SAME_KIND, LATERAL_KIND = "api", "raw SQL, same query", "raw SQL, LATERAL"
 
 
-def server_env(server: str) -> dict[str, str]:
-    env = bench_env(server)
-    env["DJANGO_SETTINGS_MODULE"] = "shop_settings"
-    env["PYTHONPATH"] = f"{ROOT / 'src'}{os.pathsep}{ROOT / 'bench'}"
-    env["REDIS_URL"] = REDIS_URL  # flushed for the cold figures: not the core bench's
-    env["CACHE_KEY_PREFIX"] = "nexus-bench-shop"
-    env["CELERY_TASK_DEFAULT_QUEUE"] = QUEUE
-    # Every throttle the settings define, raised so that none refuses the load.
-    settings = (ROOT / "src" / "config" / "settings" / "base.py").read_text()
-    for name in set(re.findall(r"env\(\s*\"(THROTTLE_[A-Z0-9_]+)\"", settings)):
-        env[name] = "100000000/min"
-    return env
+def server_env_for(server: str) -> dict[str, str]:
+    return domain_env("shop", DATABASE, server)
 
 
-def seed(env: dict[str, str], products: int) -> dict:
-    result = subprocess.run(  # noqa: S603
-        [sys.executable, str(ROOT / "bench" / "shop_seed.py"), "--products", str(products)],
-        env=env,
-        cwd=ROOT,
-        check=True,
-        stdout=subprocess.PIPE,
-        text=True,
-    )
-    return json.loads(result.stdout.strip().splitlines()[-1])
-
-
-def wrk(url: str, duration: int, connections: int) -> dict:
-    """wrk with bench/report.lua (one JSON line: rps, p50/p95/p99, errors)."""
-    result = subprocess.run(  # noqa: S603
-        [
-            *("wrk", "-t2", f"-c{connections}", f"-d{duration}s", "--timeout", "10s"),
-            *("-s", str(ROOT / "bench" / "report.lua"), url),
+def seed_spec(products: int = 1_000_000) -> SeedSpec:
+    return SeedSpec(
+        domain="shop",
+        database=DATABASE,
+        sources=[
+            "bench/shop_seed.py",
+            "src/shop/management/commands/seed_shop.py",
+            "src/shop/demo.py",
         ],
-        env={**os.environ, "BENCH_TOKEN": "", "BENCH_BODY": "", "BENCH_METHOD": "GET"},
-        capture_output=True,
-        text=True,
-        check=True,
+        params={"products": products},
+        seed=script_seed("shop_seed.py", "--products", str(products)),
+        env=server_env_for("wsgi"),
     )
-    return json.loads(result.stdout.strip().splitlines()[-1])
-
-
-class Client:
-    """One kept-alive HTTP/1.1 connection, like one wrk connection or one buyer."""
-
-    def __init__(self, base: str, token: str = "") -> None:
-        parts = urllib.parse.urlsplit(base)
-        self.connection = http.client.HTTPConnection(parts.hostname, parts.port, timeout=30)
-        self.headers = {"Authorization": f"Bearer {token}"} if token else {}
-
-    def request(
-        self, method: str, path: str, body: dict | None = None, headers: dict | None = None
-    ) -> tuple[int, bytes]:
-        data = json.dumps(body).encode() if body is not None else None
-        all_headers = {**self.headers, **(headers or {})}
-        if data is not None:
-            all_headers["Content-Type"] = "application/json"
-        self.connection.request(method, path, body=data, headers=all_headers)
-        response = self.connection.getresponse()
-        return response.status, response.read()
-
-    def get_json(self, url: str) -> dict:
-        status, body = self.request("GET", _path(url))
-        if status != 200:
-            raise RuntimeError(f"GET {url}: {status} {body[:300]!r}")
-        return json.loads(body)
-
-
-def _path(url: str) -> str:
-    parts = urllib.parse.urlsplit(url)
-    return parts.path + (f"?{parts.query}" if parts.query else "")
 
 
 def follow(client: Client, url: str, pages: int) -> tuple[str, dict]:
@@ -156,12 +116,7 @@ def cold(base: str, path: str, times: int) -> dict:
 
 
 def psql(sql: str, params: list | None = None) -> list[tuple]:
-    import psycopg
-
-    url = os.environ.get("BENCH_DATABASE_URL", "postgres://postgres@127.0.0.1:5432/nexus_bench")
-    with psycopg.connect(url.replace("postgres://", "postgresql://", 1), autocommit=True) as db:
-        cursor = db.execute(sql, params)
-        return cursor.fetchall() if cursor.description else []
+    return _psql(DATABASE, sql, params)
 
 
 def buyers_run(base: str, tokens: list[str], hot_id: int, seconds: float, stop_on_409: bool):
@@ -181,7 +136,7 @@ def buyers_run(base: str, tokens: list[str], hot_id: int, seconds: float, stop_o
                 "POST",
                 f"{API}/orders/",
                 {"items": [{"product": hot_id, "quantity": 1}]},
-                {"Idempotency-Key": str(uuid.uuid4())},
+                headers={"Idempotency-Key": str(uuid.uuid4())},
             )
             elapsed = (time.perf_counter() - started) * 1000
             with lock:
@@ -257,108 +212,131 @@ def checkout(base: str, params: dict, seconds: int, sellout: int) -> dict:
     return {"throughput": throughput, "sell_out": selling_out}
 
 
+def urls_checked(base: str, params: dict, depth: int) -> tuple[dict, dict]:
+    """The list (first page, ``depth`` cursors deep) and detail URLs of the API and its
+    ceilings, and whether each ceiling answers with the same page as the API."""
+    query = urllib.parse.urlencode(
+        {
+            "category": params["category"],
+            "min_price": params["min_price"],
+            "max_price": params["max_price"],
+        }
+    )
+    client = Client(base)
+    first = {
+        API_KIND: f"{base}{API}/products/?{query}&ordering=price",
+        SAME_KIND: f"{base}{RAW}/products/?{query}",
+        LATERAL_KIND: f"{base}{RAW}/products/?{query}&sql=lateral",
+    }
+    deep, pages = {}, {}
+    for kind, url in first.items():
+        deep[kind], pages[kind] = follow(client, url, depth)
+    detail = params["detail_id"]
+    scenarios = {
+        "list, first page": first,
+        f"list, {depth} cursors deep": deep,
+        "detail": {
+            API_KIND: f"{base}{API}/products/{detail}/",
+            SAME_KIND: f"{base}{RAW}/products/{detail}/",
+        },
+    }
+    # A ceiling must answer the same question: the same products, fields and order.
+    firsts = {kind: client.get_json(url)["results"] for kind, url in first.items()}
+    same = {
+        "first page": all(page == firsts[API_KIND] for page in firsts.values()),
+        "deep page": all(page["results"] == pages[API_KIND]["results"] for page in pages.values()),
+        "detail": client.get_json(scenarios["detail"][API_KIND])
+        == client.get_json(scenarios["detail"][SAME_KIND]),
+    }
+    return scenarios, same
+
+
 def measure(server: str, params: dict, args: argparse.Namespace) -> dict:
-    env = server_env(server)
-    process = start_gunicorn(server, env, PORT)
     base = f"http://127.0.0.1:{PORT}"
     results: dict = {"server": server, "params": params}
     try:
-        wait_for(base + "/health/live/")
-        query = urllib.parse.urlencode(
-            {
-                "category": params["category"],
-                "min_price": params["min_price"],
-                "max_price": params["max_price"],
-            }
-        )
-        client = Client(base)
-        first = {
-            API_KIND: f"{base}{API}/products/?{query}&ordering=price",
-            SAME_KIND: f"{base}{RAW}/products/?{query}",
-            LATERAL_KIND: f"{base}{RAW}/products/?{query}&sql=lateral",
-        }
-        deep, pages = {}, {}
-        for kind, url in first.items():
-            deep[kind], pages[kind] = follow(client, url, args.depth)
-        detail = params["detail_id"]
-        scenarios = {
-            "list, first page": first,
-            f"list, {args.depth} cursors deep": deep,
-            "detail": {
-                API_KIND: f"{base}{API}/products/{detail}/",
-                SAME_KIND: f"{base}{RAW}/products/{detail}/",
-            },
-        }
-        # A ceiling must answer the same question: the same products, fields and order.
-        firsts = {kind: client.get_json(url)["results"] for kind, url in first.items()}
-        same = {
-            "first page": all(page == firsts[API_KIND] for page in firsts.values()),
-            "deep page": all(
-                page["results"] == pages[API_KIND]["results"] for page in pages.values()
-            ),
-            "detail": client.get_json(scenarios["detail"][API_KIND])
-            == client.get_json(scenarios["detail"][SAME_KIND]),
-        }
-        results["same_results"] = same
-        results["urls"] = scenarios
-        print("same results as the ceilings:", same, flush=True)
+        with serving(server, server_env_for(server), PORT):
+            scenarios, same = urls_checked(base, params, args.depth)
+            results["same_results"] = same
+            results["urls"] = scenarios
+            print("same results as the ceilings:", same, flush=True)
 
-        # Rounds interleave the API and its ceilings, so that a drift in what else runs
-        # on the two cores weighs on both; each figure is the median over the rounds.
-        runs: dict[tuple[str, str, int], list[dict]] = {}
-        for round_ in range(args.rounds):
+            # Rounds interleave the API and its ceilings, so that a drift in what else runs
+            # on the two cores weighs on both; each figure is the median over the rounds.
+            targets = {
+                (name, kind): Target(url)
+                for name, urls in scenarios.items()
+                for kind, url in urls.items()
+            }
+            figures = interleaved(
+                targets,
+                rounds=args.rounds,
+                duration=args.duration,
+                warmup=2,
+                log=lambda line: print(server, line, flush=True),
+            )
+            results["wrk"] = [
+                {"scenario": name, "kind": kind, "c": connections, **row}
+                for ((name, kind), connections), row in figures.items()
+            ]
+
+            colds = []
             for name, urls in scenarios.items():
                 for kind, url in urls.items():
-                    for connections in (2, 16):
-                        if round_ == 0:
-                            wrk(url, 2, connections)  # warm-up: caches, connections, plans
-                        figures = wrk(url, args.duration, connections)
-                        runs.setdefault((name, kind, connections), []).append(figures)
-                        print(server, round_ + 1, name, kind, connections, figures, flush=True)
-        rows = [
-            {
-                "scenario": name,
-                "kind": kind,
-                "c": connections,
-                "rounds": len(figures),
-                **{
-                    key: statistics.median(f[key] for f in figures)
-                    for key in ("rps", "p50_ms", "p95_ms", "p99_ms")
-                },
-                "rps_min": min(f["rps"] for f in figures),
-                "rps_max": max(f["rps"] for f in figures),
-                "errors": sum(f["errors"] for f in figures),
-            }
-            for (name, kind, connections), figures in runs.items()
-        ]
-        results["wrk"] = rows
+                    cold_figures = cold(base, path_of(url), args.cold)
+                    colds.append({"scenario": name, "kind": kind, **cold_figures})
+                    print(server, "cold", name, kind, cold_figures, flush=True)
+            results["cold"] = colds
 
-        colds = []
-        for name, urls in scenarios.items():
-            for kind, url in urls.items():
-                figures = cold(base, _path(url), args.cold)
-                colds.append({"scenario": name, "kind": kind, **figures})
-                print(server, "cold", name, kind, figures, flush=True)
-        results["cold"] = colds
-
-        results["checkout"] = checkout(base, params, args.checkout_seconds, args.sellout)
-        print(server, "checkout", results["checkout"], flush=True)
+            results["checkout"] = checkout(base, params, args.checkout_seconds, args.sellout)
+            print(server, "checkout", results["checkout"], flush=True)
     finally:
-        process.terminate()
-        process.wait(timeout=30)
-        purge(env["CELERY_BROKER_URL"])
+        purge(QUEUE)
     return results
 
 
-def purge(broker_url: str) -> None:
-    """Drop the tasks the bench's orders queued (confirmations, alerts): no worker runs."""
-    from kombu import Connection
-
-    try:
-        with Connection(broker_url, connect_timeout=5) as connection:
-            connection.default_channel.queue_purge(QUEUE)
-    except Exception as error:  # a missing queue or broker is fine here
-        print(f"could not purge {QUEUE}: {error}", flush=True)
+def full(context: Context) -> list[Row]:
+    """The shop's part of ``make bench``: the product list (first page and 50 cursors
+    deep) and a product detail, next to the same reads in raw SQL; for the list the
+    faster of the same query and its LATERAL rewrite is the ceiling."""
+    params = context.infos["shop"]
+    base = f"http://127.0.0.1:{PORT}"
+    with serving("wsgi", server_env_for("wsgi"), PORT) as process:
+        scenarios, same = urls_checked(base, params, 50)
+        context.log(f"shop: same results as the ceilings: {same}")
+        targets = {
+            (name, kind): Target(url)
+            for name, urls in scenarios.items()
+            for kind, url in urls.items()
+        }
+        figures = interleaved(
+            targets, rounds=context.rounds, duration=context.duration, log=context.log
+        )
+        rss = worker_rss_mib(process.pid)
+    checks = {"list, first page": "first page", "list, 50 cursors deep": "deep page"}
+    rows = []
+    for name, urls in scenarios.items():
+        notes = ["the API caches list pages in Redis, the ceilings read the database"]
+        if name not in checks:
+            notes = ["neither side caches"]
+        if not same[checks.get(name, name)]:
+            notes.append("ceiling answers differently")
+        if name in checks:
+            scenario = f"GET /api/v1/shop/products/ ({name}, {params['matching']:,} matching)"
+        else:
+            scenario = "GET /api/v1/shop/products/{id}/"
+        rows.append(
+            compared(
+                "shop",
+                scenario,
+                (name, API_KIND),
+                [(name, kind) for kind in urls if kind != API_KIND],
+                figures,
+                rss_mib=rss,
+                note="; ".join(notes),
+            )
+        )
+    return rows
 
 
 def report(results: dict) -> None:
@@ -415,12 +393,7 @@ def main() -> None:
     parser.add_argument("--checkout-seconds", type=int, default=15)
     parser.add_argument("--sellout", type=int, default=200)
     args = parser.parse_args()
-    if shutil.which("wrk") is None:
-        sys.exit("wrk is not installed: apt-get install wrk")
-
-    env = bench_env("wsgi")
-    ensure_database(env)
-    params = seed(env, args.products)
+    params = prepare([seed_spec(args.products)])["shop"]
     print("seeded:", params, flush=True)
     OUT.mkdir(parents=True, exist_ok=True)
     for server in args.servers.split(","):

@@ -4,7 +4,7 @@
 
 1. creates and migrates ``nexus_bench_social`` and seeds it (bench/social_seed.py ->
    ``manage.py seed_social``): N users, M posts over a year, K follows per user;
-2. starts gunicorn as bench/run.py does (production settings, 2 workers), with
+2. starts gunicorn as bench/common.py does (production settings, 2 workers), with
    bench/social_settings.py, which only adds the raw-SQL ceiling view of
    bench/social_urls.py (same JWT authentication and fields, the LATERAL
    fan-out-on-read query, ``json.dumps``);
@@ -24,84 +24,69 @@ from __future__ import annotations
 
 import argparse
 import json
-import os
 import random
-import re
 import statistics
 import subprocess
 import sys
-import urllib.request
 
-from run import ROOT, bench_env, ensure_database, start_gunicorn, wait_for
+from common import (
+    OUT,
+    REDIS_URL,
+    ROOT,
+    Context,
+    Row,
+    SeedSpec,
+    Target,
+    compared,
+    domain_env,
+    fetch,
+    interleaved,
+    last_json,
+    manage_env,
+    prepare,
+    run_script,
+    serving,
+    worker_rss_mib,
+)
 
 PORT = 8106
 DATABASE = "nexus_bench_social"
-REDIS_URL = os.environ.setdefault("BENCH_SOCIAL_REDIS_URL", "redis://127.0.0.1:6379/9")
-OUT = ROOT / "bench" / "out"
 QUEUE = "nexus-bench-social"
 GRAPHQL_FEED = (
     "{ feed(first: 20) { edges { cursor sharedBy { id username } sharedAt node { id content "
     "mediaUrl author { id username } createdAt updatedAt likeCount commentCount shareCount "
     "viewerHasLiked } } pageInfo { hasNextPage endCursor } } }"
 )
-LUA = r"""
--- each request signs as a random one of the tokens in BENCH_TOKENS (one per line)
-local tokens = {}
-for line in io.lines(os.getenv("BENCH_TOKENS")) do tokens[#tokens + 1] = line end
-local body = os.getenv("BENCH_BODY")
-wrk.method = os.getenv("BENCH_METHOD") or "GET"
-if body and body ~= "" then
-  wrk.body = body
-  wrk.headers["Content-Type"] = "application/json"
-end
-math.randomseed(os.time())
-request = function()
-  wrk.headers["Authorization"] = "Bearer " .. tokens[math.random(#tokens)]
-  return wrk.format()
-end
-local non2xx = 0
-response = function(status, headers, body)
-  if status < 200 or status >= 300 then non2xx = non2xx + 1 end
-end
-done = function(summary, latency, requests)
-  local seconds = summary.duration / 1e6
-  io.write(string.format(
-    '{"requests": %d, "rps": %.1f, "p50_ms": %.2f, "p95_ms": %.2f, "p99_ms": %.2f, ' ..
-    '"errors": %d}\n',
-    summary.requests, summary.requests / seconds,
-    latency:percentile(50) / 1000, latency:percentile(95) / 1000,
-    latency:percentile(99) / 1000,
-    summary.errors.connect + summary.errors.read + summary.errors.write +
-      summary.errors.status + summary.errors.timeout + non2xx))
-end
-"""
+REST_FEED, RAW_FEED = "/api/v1/social/feed/", "/bench/social/raw/feed/"
 
 
-def server_env(server: str) -> dict[str, str]:
-    env = bench_env(server, DATABASE)
-    env["DJANGO_SETTINGS_MODULE"] = "social_settings"
-    env["PYTHONPATH"] = f"{ROOT / 'src'}{os.pathsep}{ROOT / 'bench'}"
-    env["REDIS_URL"] = REDIS_URL
-    env["CACHE_KEY_PREFIX"] = "nexus-bench-social"
-    env["CELERY_TASK_DEFAULT_QUEUE"] = QUEUE
+def social_env(server: str = "wsgi") -> dict[str, str]:
     # Posts made by the in-process measurement run their fan-out inline.
-    env["CELERY_TASK_ALWAYS_EAGER"] = "true"
-    settings = (ROOT / "src" / "config" / "settings" / "base.py").read_text()
-    for name in set(re.findall(r"env\(\s*\"(THROTTLE_[A-Z0-9_]+)\"", settings)):
-        env[name] = "100000000/min"
-    return env
+    return domain_env("social", DATABASE, server, CELERY_TASK_ALWAYS_EAGER="true")
 
 
 def run_seed(env: dict[str, str], *args: str) -> dict:
-    result = subprocess.run(  # noqa: S603
-        [sys.executable, str(ROOT / "bench" / "social_seed.py"), *args],
-        env=env,
-        cwd=ROOT,
-        check=True,
-        stdout=subprocess.PIPE,
-        text=True,
+    return last_json(run_script("social_seed.py", args, manage_env(env)))
+
+
+def seed_spec(users: int = 10_000, posts: int = 1_000_000, follows: int = 100) -> SeedSpec:
+    scale = {"users": users, "posts": posts, "follows": follows}
+
+    def seed(environment: dict[str, str]) -> dict:
+        return run_seed(environment, *(f"--{k}={v}" for k, v in scale.items()))
+
+    return SeedSpec(
+        domain="social",
+        database=DATABASE,
+        sources=[
+            "bench/social_seed.py",
+            "src/social/management/commands/seed_social.py",
+            "src/social/demo.py",
+        ],
+        params=scale,
+        seed=seed,
+        env=social_env(),
     )
-    return json.loads(result.stdout.strip().splitlines()[-1])
 
 
 def tokens_for(env: dict[str, str], count: int) -> list[str]:
@@ -127,34 +112,72 @@ def tokens_for(env: dict[str, str], count: int) -> list[str]:
 
 
 def request(base: str, path: str, token: str, body: str = "") -> dict:
-    req = urllib.request.Request(  # noqa: S310
-        base + path,
-        data=body.encode() if body else None,
-        headers={"Authorization": f"Bearer {token}", "Content-Type": "application/json"},
-    )
-    with urllib.request.urlopen(req, timeout=30) as response:  # noqa: S310
-        return json.loads(response.read())
+    return fetch(base + path, token, body)[1]
 
 
-def wrk(url: str, duration: int, connections: int, tokens_file: str, body: str = "") -> dict:
-    script = OUT / "social.lua"
-    script.write_text(LUA)
-    result = subprocess.run(  # noqa: S603
-        [
-            *("wrk", "-t2", f"-c{connections}", f"-d{duration}s", "--timeout", "10s"),
-            *("-s", str(script), url),
-        ],
-        env={
-            **os.environ,
-            "BENCH_TOKENS": tokens_file,
-            "BENCH_BODY": body,
-            "BENCH_METHOD": "POST" if body else "GET",
-        },
-        capture_output=True,
-        text=True,
-        check=True,
-    )
-    return json.loads(result.stdout.strip().splitlines()[-1])
+def signed_in_readers(env: dict[str, str], count: int) -> tuple[list[str], str]:
+    """Tokens of ``count`` random seeded users, and the file wrk picks them from."""
+    tokens = tokens_for(env, count)
+    OUT.mkdir(parents=True, exist_ok=True)
+    tokens_file = OUT / "social-tokens.txt"
+    tokens_file.write_text("\n".join(tokens) + "\n")
+    import redis
+
+    redis.Redis.from_url(REDIS_URL).flushdb()
+    return tokens, str(tokens_file)
+
+
+def same_first_page(base: str, tokens: list[str], body: str) -> bool:
+    for token in tokens:  # warm: the first read of each feed rebuilds it in Redis
+        request(base, REST_FEED, token)
+    sample = tokens[0]
+    rest_ids = [r["post"]["id"] for r in request(base, REST_FEED, sample)["results"]]
+    raw_ids = [r["post"]["id"] for r in request(base, RAW_FEED, sample)["results"]]
+    gql = request(base, "/graphql/", sample, body)["data"]["feed"]["edges"]
+    gql_ids = [int(edge["node"]["id"]) for edge in gql]
+    return bool(rest_ids) and rest_ids == raw_ids == gql_ids
+
+
+def full(context: Context) -> list[Row]:
+    """The social feed's part of ``make bench``: the feed over GraphQL and REST, each
+    request as one of 200 random users, next to the raw-SQL LATERAL ceiling."""
+    env = social_env()
+    tokens, tokens_file = signed_in_readers(env, 200)
+    base = f"http://127.0.0.1:{PORT}"
+    body = json.dumps({"query": GRAPHQL_FEED})
+    with serving("wsgi", env, PORT) as process:
+        same = same_first_page(base, tokens, body)
+        context.log(f"social: same first page from all three: {same}")
+        targets = {
+            "graphql": Target(base + "/graphql/", tokens_file=tokens_file, body=body),
+            "rest": Target(base + REST_FEED, tokens_file=tokens_file),
+            "ceiling": Target(base + RAW_FEED, tokens_file=tokens_file),
+        }
+        figures = interleaved(
+            targets, rounds=context.rounds, duration=context.duration, log=context.log
+        )
+        rss = worker_rss_mib(process.pid)
+    note = "" if same else "ceiling answers differently"
+    return [
+        compared(
+            "social",
+            "GraphQL feed(first: 20), 200 random readers",
+            "graphql",
+            "ceiling",
+            figures,
+            rss_mib=rss,
+            note=note,
+        ),
+        compared(
+            "social",
+            "GET /api/v1/social/feed/, 200 random readers",
+            "rest",
+            "ceiling",
+            figures,
+            rss_mib=rss,
+            note=note,
+        ),
+    ]
 
 
 def main() -> None:
@@ -167,39 +190,16 @@ def main() -> None:
     parser.add_argument("--duration", type=int, default=10, help="seconds per wrk run")
     parser.add_argument("--rounds", type=int, default=3)
     args = parser.parse_args()
-    OUT.mkdir(parents=True, exist_ok=True)
-
-    env = server_env(args.server)
-    ensure_database(env, DATABASE)
-    seeded = run_seed(
-        env, "--users", str(args.users), "--posts", str(args.posts), "--follows", str(args.follows)
-    )
+    seeded = prepare([seed_spec(args.users, args.posts, args.follows)])["social"]
     print("seed:", seeded, flush=True)
-    tokens = tokens_for(env, args.readers)
-    tokens_file = OUT / "social-tokens.txt"
-    tokens_file.write_text("\n".join(tokens) + "\n")
-
-    import redis
-
-    redis.Redis.from_url(REDIS_URL).flushdb()
-    server = start_gunicorn(args.server, env, PORT)
+    env = social_env(args.server)
+    tokens, tokens_file = signed_in_readers(env, args.readers)
     base = f"http://127.0.0.1:{PORT}"
-    try:
-        wait_for(base + "/health/live/")
+    with serving(args.server, env, PORT):
         body = json.dumps({"query": GRAPHQL_FEED})
-        for token in tokens:  # warm: the first read of each feed rebuilds it in Redis
-            request(base, "/api/v1/social/feed/", token)
-        sample = tokens[0]
-        rest_ids = [
-            r["post"]["id"] for r in request(base, "/api/v1/social/feed/", sample)["results"]
-        ]
-        raw_ids = [
-            r["post"]["id"] for r in request(base, "/bench/social/raw/feed/", sample)["results"]
-        ]
-        gql = request(base, "/graphql/", sample, body)["data"]["feed"]["edges"]
-        gql_ids = [int(edge["node"]["id"]) for edge in gql]
-        assert rest_ids == raw_ids == gql_ids, (rest_ids, raw_ids, gql_ids)
-        print(f"same first page from all three ({len(rest_ids)} entries)", flush=True)
+        if not same_first_page(base, tokens, body):
+            raise SystemExit("the feeds' first pages differ")
+        print("same first page from all three", flush=True)
 
         kinds = {
             "GraphQL feed(first: 20)": (base + "/graphql/", body),
@@ -209,11 +209,9 @@ def main() -> None:
         results: dict[str, dict[str, list[dict]]] = {k: {"c2": [], "c16": []} for k in kinds}
         for _ in range(args.rounds):
             for kind, (url, payload) in kinds.items():
-                results[kind]["c2"].append(wrk(url, args.duration, 2, str(tokens_file), payload))
-                results[kind]["c16"].append(wrk(url, args.duration, 16, str(tokens_file), payload))
-    finally:
-        server.terminate()
-        server.wait(timeout=30)
+                target = Target(url, tokens_file=tokens_file, body=payload)
+                results[kind]["c2"].append(target.load(args.duration, 2))
+                results[kind]["c16"].append(target.load(args.duration, 16))
 
     fan = run_seed(env, "--fanout")
 
