@@ -18,12 +18,29 @@ from typing import Any
 
 from drf_spectacular.contrib.rest_framework_simplejwt import SimpleJWTScheme
 from drf_spectacular.openapi import AutoSchema as BaseAutoSchema
-from drf_spectacular.utils import OpenApiResponse, inline_serializer
+from drf_spectacular.utils import OpenApiParameter, OpenApiResponse, inline_serializer
 from rest_framework import serializers
 from rest_framework.permissions import AllowAny
 
 from core.error_codes import ProblemCode
 from core.errors import PROBLEM_CONTENT_TYPE
+from core.pagination import MAX_PAGE_SIZE
+
+# The paging parameters of views that paginate by hand (an APIView, or an action whose
+# paginator the generator cannot see): one definition, the bounds the paginators enforce.
+CURSOR_PARAMETER = OpenApiParameter(
+    "cursor", str, description="Opaque position from a `next` link.", required=False
+)
+PAGE_SIZE_PARAMETER = OpenApiParameter(
+    "page_size",
+    {"type": "integer", "minimum": 1, "maximum": MAX_PAGE_SIZE},
+    description=f"Items per page, 1 to {MAX_PAGE_SIZE} (default 20).",
+    required=False,
+)
+PAGE_PARAMETER = OpenApiParameter(
+    "page", {"type": "integer", "minimum": 1}, description="A page number, from 1.", required=False
+)
+CURSOR_PAGE_PARAMETERS = [CURSOR_PARAMETER, PAGE_SIZE_PARAMETER]
 
 
 class ProblemSerializer(serializers.Serializer):

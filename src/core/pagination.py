@@ -42,6 +42,21 @@ class StrictPageSize:
             )
         return int(raw)
 
+    def get_schema_operation_parameters(self, view: Any) -> list[dict[str, Any]]:
+        """DRF documents ``page_size`` as any integer: document the bounds enforced above."""
+        parameters = super().get_schema_operation_parameters(view)  # type: ignore[misc]
+        for parameter in parameters:
+            if parameter["name"] == self.page_size_query_param:
+                parameter["description"] = (
+                    f"Items per page, 1 to {self.max_page_size} (default {self.page_size})."
+                )
+                parameter["schema"] = {
+                    "type": "integer",
+                    "minimum": 1,
+                    "maximum": self.max_page_size,
+                }
+        return parameters
+
 
 class PageNumberPagination(StrictPageSize, pagination.PageNumberPagination):
     def paginate_queryset(self, queryset: Any, request: Any, view: Any = None) -> Any:

@@ -92,6 +92,19 @@ def test_an_uncatalogued_code_falls_back_to_the_generic_type():
     assert body["code"] == "conflict"
 
 
+@pytest.fixture
+def _forget_test_codes():
+    """Codes a test registers leave the process-wide catalogue afterwards (the frontend
+    guide's test compares its table with the catalogue)."""
+    from core import error_codes
+
+    before = set(error_codes._CATALOGUE)
+    yield
+    for code in set(error_codes._CATALOGUE) - before:
+        del error_codes._CATALOGUE[code]
+
+
+@pytest.mark.usefixtures("_forget_test_codes")
 def test_contexts_register_their_own_codes(client):
     register_problem(
         "out_of_stock_test",

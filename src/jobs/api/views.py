@@ -29,7 +29,12 @@ from core.api.idempotency import (
 )
 from core.api.permissions import IsCandidate, IsEmployer, IsModerator, ReadOnlyOr
 from core.idempotency import run_idempotent
-from core.openapi import ProblemSerializer
+from core.openapi import (
+    CURSOR_PAGE_PARAMETERS,
+    PAGE_PARAMETER,
+    PAGE_SIZE_PARAMETER,
+    ProblemSerializer,
+)
 from core.pagination import CursorPagination, KeysetPagination, PageNumberPagination
 from core.parsers import JSONParser, UploadParser
 from core.throttling import AnonBurstThrottle, SlidingWindowThrottle, UserBurstThrottle
@@ -39,10 +44,7 @@ from jobs.models import Company, Job, SavedSearch
 
 PAST_THE_END = OpenApiResponse(ProblemSerializer, description="A page past the last one.")
 CONFLICT = OpenApiResponse(ProblemSerializer, description="`illegal_transition`, ...")
-PAGE_PARAMETERS = [
-    OpenApiParameter("cursor", str, description="Opaque position from a `next` link."),
-    OpenApiParameter("page_size", int, description="Items per page, 1 to 100."),
-]
+PAGE_PARAMETERS = CURSOR_PAGE_PARAMETERS
 
 
 class JobPagination(KeysetPagination):
@@ -101,8 +103,8 @@ class CompanyListView(APIView):
         operation_id="jobs_companies_list",
         parameters=[
             s.CompanyFilterSerializer,
-            OpenApiParameter("page", int, description="A page number, from 1."),
-            OpenApiParameter("page_size", int, description="Items per page, 1 to 100."),
+            PAGE_PARAMETER,
+            PAGE_SIZE_PARAMETER,
         ],
         responses={200: s.CompanyPageSerializer, 404: PAST_THE_END},
     )
@@ -604,8 +606,8 @@ class SavedSearchListView(APIView):
         summary="My saved searches (candidates)",
         operation_id="jobs_saved_searches_list",
         parameters=[
-            OpenApiParameter("page", int, description="A page number, from 1."),
-            OpenApiParameter("page_size", int, description="Items per page, 1 to 100."),
+            PAGE_PARAMETER,
+            PAGE_SIZE_PARAMETER,
         ],
         responses={200: s.SavedSearchPageSerializer, 404: PAST_THE_END},
     )

@@ -13,16 +13,13 @@ from rest_framework.views import APIView
 
 from core.api.permissions import IsSiteStaff
 from core.cache import cached
-from core.openapi import ProblemSerializer
+from core.openapi import CURSOR_PAGE_PARAMETERS, ProblemSerializer
 from core.pagination import CursorPagination, KeysetPagination
 from movies import selectors, services, tmdb
 from movies.api import serializers as s
 from movies.cache_keys import CATALOG_NAMESPACE
 
-PAGE_PARAMETERS = [
-    OpenApiParameter("cursor", str, description="Opaque position from a `next` link."),
-    OpenApiParameter("page_size", int, description="Items per page, 1 to 100."),
-]
+PAGE_PARAMETERS = CURSOR_PAGE_PARAMETERS
 BAD_REQUEST = OpenApiResponse(ProblemSerializer, description="`validation_error` naming the field.")
 UNAUTHENTICATED = OpenApiResponse(ProblemSerializer, description="`not_authenticated`.")
 NOT_FOUND = OpenApiResponse(ProblemSerializer, description="`not_found` (or not yours).")

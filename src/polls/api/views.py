@@ -15,8 +15,8 @@ from rest_framework.request import Request
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
-from core.openapi import ProblemSerializer
-from core.pagination import MAX_PAGE_SIZE, KeysetPagination
+from core.openapi import CURSOR_PAGE_PARAMETERS, ProblemSerializer
+from core.pagination import KeysetPagination
 from core.throttling import ScopedIPThrottle, ScopedUserThrottle
 from polls import selectors, services
 from polls.api import serializers as s
@@ -51,10 +51,7 @@ class PollListView(APIView):
         parameters=[
             s.PollFilterSerializer,
             # The keyset paginator's own parameters (an APIView does not document them).
-            OpenApiParameter("cursor", str, description="Opaque position from a `next` link."),
-            OpenApiParameter(
-                "page_size", int, description=f"Items per page, 1 to {MAX_PAGE_SIZE}."
-            ),
+            *CURSOR_PAGE_PARAMETERS,
             OpenApiParameter(
                 "ordering",
                 str,

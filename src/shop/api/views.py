@@ -19,16 +19,13 @@ from core.api.idempotency import (
 )
 from core.api.permissions import IsSiteStaff, IsSiteStaffOrReadOnly
 from core.cache import cached
-from core.openapi import ProblemSerializer
+from core.openapi import CURSOR_PAGE_PARAMETERS, ProblemSerializer
 from core.pagination import CursorPagination, KeysetPagination
 from shop import selectors, services
 from shop.api import serializers as s
 from shop.models import Category, Product
 
-PAGE_PARAMETERS = [
-    OpenApiParameter("cursor", str, description="Opaque position from a `next` link."),
-    OpenApiParameter("page_size", int, description="Items per page, 1 to 100."),
-]
+PAGE_PARAMETERS = CURSOR_PAGE_PARAMETERS
 CONFLICT = OpenApiResponse(ProblemSerializer, description="`insufficient_stock`, ...")
 CATALOG_TTL = 300
 

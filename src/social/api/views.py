@@ -13,18 +13,15 @@ from rest_framework.response import Response
 from rest_framework.utils.urls import replace_query_param
 from rest_framework.views import APIView
 
+from core.openapi import CURSOR_PARAMETER, PAGE_SIZE_PARAMETER
 from core.pagination import StrictPageSize
 from core.throttling import ScopedUserThrottle
 from social import selectors, services
 from social.api import serializers as s
 
 TAGS = ["social"]
-CURSOR = OpenApiParameter(
-    "cursor", str, description="Opaque position from a `next` link.", required=False
-)
-PAGE_SIZE = OpenApiParameter(
-    "page_size", int, description="Items per page, 1 to 100 (default 20).", required=False
-)
+CURSOR = CURSOR_PARAMETER
+PAGE_SIZE = PAGE_SIZE_PARAMETER
 ERRORS = {
     400: OpenApiResponse(description="Invalid input (problem details naming the field)."),
     401: OpenApiResponse(description="No or an invalid bearer token."),
