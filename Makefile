@@ -73,9 +73,12 @@ pytest: install ## the whole suite (needs the services; see check-services)
 	$(BIN)/pytest $(PYTEST_ARGS)
 
 # The suite runs a one-minute slice of the fuzzing (NEXUS_FUZZ_SECONDS, shared by every
-# operation); this is the long run: NEXUS_FUZZ_EXAMPLES generated cases per operation and
-# identity, no time cap. Seeded, so a failure found here is found again.
-fuzz: install check-services ## schemathesis at length on every REST operation and GraphQL field (NEXUS_FUZZ_EXAMPLES=300)
+# operation and sequence); this is the long run: NEXUS_FUZZ_EXAMPLES generated cases per
+# operation and identity (anonymous, customer, candidate, employer, moderator, staff, each
+# owning objects of a seeded world: tests/fuzz/world.py), and as many create/read/update/
+# delete sequences per resource (tests/fuzz/sequences.py), no time cap. Seeded, so a
+# failure found here is found again. One domain: make fuzz PYTEST_ARGS='-k shop'.
+fuzz: install check-services ## schemathesis at length: every REST operation and GraphQL field as every role, and CRUD sequences (NEXUS_FUZZ_EXAMPLES=300)
 	NEXUS_FUZZ_SECONDS=0 NEXUS_FUZZ_EXAMPLES=$${NEXUS_FUZZ_EXAMPLES:-300} \
 		$(BIN)/pytest tests/fuzz -m fuzz -v --timeout=1800 $(PYTEST_ARGS)
 

@@ -3,10 +3,13 @@
 Every REST operation of the OpenAPI schema and every GraphQL root field becomes one
 test, parametrized at collection from the schema generators themselves; the test then
 fuzzes the operation as it appears in the app's own ``/api/schema/`` (or GraphQL
-introspection), once per identity: anonymous, a user, a staff user.
+introspection), once per identity: anonymous and a bearer token of each role, whose
+users own a seeded world (tests/fuzz/world.py). Each chain of tests/fuzz/sequences.py
+(create, read, update, delete) is one more test, run as the owner.
 
 The slice in ``make test`` shares ``NEXUS_FUZZ_SECONDS`` (60 s by default) between all
-of those runs; ``make fuzz`` lifts the cap and runs ``NEXUS_FUZZ_EXAMPLES`` per run.
+of those runs; ``make fuzz`` lifts the cap and runs ``NEXUS_FUZZ_EXAMPLES`` per run
+(cases per operation and identity, sequences per chain).
 """
 
 from __future__ import annotations
@@ -19,11 +22,11 @@ import pytest
 from django.core import signals
 from django.db import close_old_connections
 
-from tests.fuzz import harness
+from tests.fuzz import harness, world
 
 _REPORTS = pytest.StashKey[list]()
 _BUDGET = pytest.StashKey[harness.Budget]()
-IDENTITIES = ("anonymous", "user", "staff")
+IDENTITIES = world.IDENTITIES
 
 # Hypothesis keeps caches (and would keep an example database, which the runs do not use)
 # under ./.hypothesis: keep the checkout clean.
@@ -120,8 +123,13 @@ def fuzz_settings() -> harness.FuzzSettings:
 def fuzz_budget(request: pytest.FixtureRequest, fuzz_settings) -> harness.Budget:
     """Started by the first fuzz test: schema loading and fixtures count against it too.
     Shared by the fuzz tests that were selected (after -k/-m), once per identity."""
-    selected = [item for item in request.session.items if "fuzz_budget" in item.fixturenames]
-    budget = harness.Budget(fuzz_settings.seconds, len(selected) * len(IDENTITIES))
+    runs = 0
+    for item in request.session.items:
+        if "fuzz_sequence" in item.fixturenames:
+            runs += 1  # one identity, the owner of what the sequence creates
+        elif "fuzz_budget" in item.fixturenames:
+            runs += len(IDENTITIES)
+    budget = harness.Budget(fuzz_settings.seconds, runs)
     request.config.stash[_BUDGET] = budget
     return budget
 
@@ -203,19 +211,39 @@ def raised_throttle_rates(settings, monkeypatch) -> dict[str, str]:
     return rates
 
 
-@pytest.fixture
-def fuzz_identities(db) -> list[harness.Identity]:
-    """Anonymous, a customer with a few notifications, and a staff user."""
-    from tests.core.factories import NotificationFactory, UserFactory
+@pytest.fixture(scope="package")
+def _shared_world(django_db_setup, django_db_blocker):
+    """The world, built once for the fuzz tests inside a transaction that is rolled back
+    after them: each test's own transaction (the ``db`` fixture) nests in it as a
+    savepoint, as in Django's ``setUpTestData``. Building it (some 180 queries) for each
+    of the 140-odd tests would eat the slice's time budget. What the commits would run
+    (cache invalidation, tasks) runs as the world is built."""
+    from django.db import transaction
+    from django.test import TestCase
 
-    user = UserFactory()
-    NotificationFactory.create_batch(3, user=user)
-    staff = UserFactory(is_staff=True)
-    identities = [
-        harness.ANONYMOUS,
-        harness.bearer("user", user),
-        harness.bearer("staff", staff),
-    ]
+    with django_db_blocker.unblock():
+        atomic = transaction.atomic()
+        atomic.__enter__()
+        try:
+            with TestCase.captureOnCommitCallbacks(execute=True):
+                built = world.build_world()
+            yield built
+        finally:
+            transaction.set_rollback(True)
+            atomic.__exit__(None, None, None)
+
+
+@pytest.fixture
+def fuzz_world(db, _shared_world) -> world.World:
+    """One user per role, each owning objects the fuzzer can reach (tests/fuzz/world.py)."""
+    return _shared_world
+
+
+@pytest.fixture
+def fuzz_identities(fuzz_world) -> list[harness.Identity]:
+    """Anonymous, then a bearer token of each role: customer, candidate, employer,
+    moderator, staff."""
+    identities = fuzz_world.identities()
     assert [identity.name for identity in identities] == list(IDENTITIES)
     return identities
 
@@ -224,6 +252,7 @@ def fuzz_identities(db) -> list[harness.Identity]:
 def fuzz_run(
     in_process_requests,
     raised_throttle_rates,
+    fuzz_world,
     fuzz_identities,
     fuzz_settings,
     fuzz_budget,
@@ -239,11 +268,17 @@ def fuzz_run(
 
     problem_check = harness.problem_type_check(problem_page_status)
 
+    def known(case, index: int) -> bool:
+        return world.known_values(case, fuzz_world, index)
+
+    def graphql_known(case, index: int) -> bool:
+        return world.graphql_known_values(case, fuzz_world, index)
+
     def run(operation, checks: list, *, graphql: bool = False) -> harness.OperationReport:
         report = harness.OperationReport(operation.label)
         fuzz_reports.append(report)
         for identity in fuzz_identities:
-            harness.fuzz_operation(
+            stats = harness.fuzz_operation(
                 operation,
                 identity,
                 checks=[*checks, problem_check, harness.throttle_check],
@@ -251,7 +286,59 @@ def fuzz_run(
                 deadline=fuzz_budget.next_deadline(),
                 report=report,
                 graphql=graphql,
+                known=graphql_known if graphql else known,
             )
+            fuzz_budget.observe(stats.examples, stats.seconds)
+        fuzz_budget.finished = fuzz_budget.clock()
+        if report.findings or report.errors:
+            pytest.fail(report.render(), pytrace=False)
+        return report
+
+    return run
+
+
+@pytest.fixture
+def fuzz_sequence(
+    in_process_requests,
+    raised_throttle_rates,
+    fuzz_world,
+    fuzz_identities,
+    fuzz_settings,
+    fuzz_budget,
+    fuzz_reports,
+    wsgi_app,
+    openapi_schema,
+):
+    """Run one chain's stateful sequences (tests/fuzz/sequences.py) as its identity, with
+    the stateless run's checks at every step; fail with every distinct failure found."""
+    from werkzeug.test import Client
+
+    from tests.fuzz import sequences
+
+    def problem_page_status(path: str) -> int:
+        return Client(wsgi_app).get(path).status_code
+
+    checks = [
+        *harness.builtin_checks(harness.REST_CHECKS),
+        harness.problem_type_check(problem_page_status),
+        harness.throttle_check,
+    ]
+    by_name = {identity.name: identity for identity in fuzz_identities}
+
+    def run(chain: sequences.Chain) -> harness.OperationReport:
+        report = harness.OperationReport(f"sequence {chain.name} ({chain.create})")
+        fuzz_reports.append(report)
+        stats = sequences.run_chain(
+            chain,
+            openapi_schema,
+            fuzz_world,
+            by_name[chain.identity],
+            checks=checks,
+            fuzz=fuzz_settings,
+            deadline=fuzz_budget.next_deadline(),
+            report=report,
+        )
+        fuzz_budget.observe(stats.examples, stats.seconds)
         fuzz_budget.finished = fuzz_budget.clock()
         if report.findings or report.errors:
             pytest.fail(report.render(), pytrace=False)

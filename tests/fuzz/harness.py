@@ -1,6 +1,6 @@
 """The fuzzing harness: schemathesis cases driven through the WSGI app, in the test's thread.
 
-One *run* is one API operation fuzzed as one identity (anonymous, a user, a staff user).
+One *run* is one API operation fuzzed as one identity (anonymous, or a role's token).
 It sends a fixed list of hostile requests first (``hostile_requests``: what an attacker
 sends and a schema does not describe), then the cases schemathesis' own test builder
 makes, as its CLI does: the schema's examples, the coverage phase's boundary and invalid
@@ -106,7 +106,11 @@ class FuzzSettings:
 class Budget:
     """Shares a total wall-clock budget between runs: each run, when it starts, gets an
     equal share of what is left, so time a fast run leaves goes to the runs after it
-    and the total holds whatever the number of operations."""
+    and the total holds whatever the number of operations.
+
+    Every run sends at least one case, even with no time left; so that those cases fit
+    in the total too, each share keeps back, for every run still to come, what one case
+    and the gap between two runs (a test's fixtures) have cost on average so far."""
 
     def __init__(
         self, seconds: float | None, runs: int, clock: Callable[[], float] = time.monotonic
@@ -115,13 +119,33 @@ class Budget:
         self.runs_left = max(runs, 1)
         self.clock = clock
         self.started = self.finished = clock()
+        self._cases = 0
+        self._case_time = 0.0
+        self._gaps: list[float] = []
+        self._last_end: float | None = None
+
+    @property
+    def run_floor(self) -> float:
+        """What a run costs at least: one case, and the gap before it."""
+        case = self._case_time / self._cases if self._cases else 0.0
+        gap = sum(self._gaps) / len(self._gaps) if self._gaps else 0.0
+        return case + gap
+
+    def observe(self, cases: int, seconds: float) -> None:
+        """A run is done: what its cases cost."""
+        self._cases += cases
+        self._case_time += seconds
+        self._last_end = self.clock()
 
     def next_deadline(self) -> float | None:
         now = self.clock()
+        if self._last_end is not None:
+            self._gaps.append(now - self._last_end)
+            self._last_end = None
         runs, self.runs_left = self.runs_left, max(self.runs_left - 1, 1)
         if self.seconds is None:
             return None
-        left = self.seconds - (now - self.started)
+        left = self.seconds - (now - self.started) - self.run_floor * (runs - 1)
         return now + max(left, 0.0) / runs
 
 
@@ -163,9 +187,11 @@ class Identity:
 
 
 def bearer(name: str, user: Any) -> Identity:
-    from rest_framework_simplejwt.tokens import RefreshToken
+    """A fresh access token (no database write): minted per test, so a long run never
+    outlives its tokens' lifetime."""
+    from core.tokens import AccessToken
 
-    token = RefreshToken.for_user(user).access_token
+    token = AccessToken.for_user(user)
     return Identity(name, {"Authorization": f"Bearer {token}"})
 
 
@@ -602,9 +628,15 @@ class _Run:
         )
 
     def send(
-        self, case: Case, *, hostile: HostileRequest | None = None, origin: str | None = None
-    ) -> None:
-        """Send one case in a savepoint that is rolled back, run every check, record failures."""
+        self,
+        case: Case,
+        *,
+        hostile: HostileRequest | None = None,
+        origin: str | None = None,
+        rollback: bool = True,
+    ) -> Response | None:
+        """Send one case in a savepoint that is rolled back (unless ``rollback`` is off: a
+        step of a sequence keeps its effect), run every check, record failures."""
         self.stats.examples += 1
         headers = dict(self.identity.headers)
         kwargs: dict[str, Any] = {}
@@ -616,19 +648,24 @@ class _Run:
                 kwargs["params"] = hostile.query_string
             if hostile.body is not None:
                 kwargs["data"] = hostile.body_bytes
+        response = None
         with _capture_server_errors() as errors, transaction.atomic():
             try:
                 try:
                     response = case.call(headers=headers or None, **kwargs)
                 except Exception as exc:  # the request could not be sent: a harness problem
                     self._record_unsent(case, exc, hostile)
-                    return
+                    return None
                 status = response.status_code
                 self.stats.statuses[status] = self.stats.statuses.get(status, 0) + 1
                 for check in self.checks:
                     self._check(case, response, check, errors, hostile, origin)
+                return response
             finally:
-                transaction.set_rollback(True)
+                # A failed step is rolled back too: a server error may leave the
+                # transaction unusable.
+                if rollback or response is None or response.status_code >= 500:
+                    transaction.set_rollback(True)
 
     def _check(self, case, response, check, errors, hostile, origin) -> None:
         if response.status_code >= 500 and check.__name__ == "status_code_conformance":
@@ -711,6 +748,11 @@ class _Run:
 _TOKEN_FILTERED = re.compile(r"-H 'Authorization: \[Filtered\]'")
 
 
+def _is_positive(case: Case) -> bool:
+    meta = case.meta
+    return meta is None or meta.generation.mode.value == "positive"
+
+
 def _base_case(operation: APIOperation) -> Case:
     """A case with no body and a placeholder for each path parameter (a 404 is documented
     wherever there is one), for the hostile requests to replace the rest."""
@@ -732,17 +774,28 @@ def fuzz_operation(
     deadline: float | None,
     report: OperationReport,
     graphql: bool = False,
+    known: Callable[[Case, int], bool] | None = None,
 ) -> RunStats:
     """Fuzz one operation as one identity: hostile requests, then schemathesis' cases
-    (the schema's examples, the coverage phase, generated ones); failures go to ``report``."""
+    (the schema's examples, the coverage phase, generated ones); failures go to ``report``.
+
+    ``known(case, index)`` swaps values that exist (the fuzz world's ids) into a case; it
+    is applied to every other positive case, so half of them reach real objects and the
+    other half keep what Hypothesis drew (unknown ids: the 404s and 400s)."""
     stats = RunStats(operation.label, identity.name)
     report.runs.append(stats)
     run = _Run(operation, identity, checks, report, stats, deadline)
     started = time.monotonic()
+    positive = 0
 
     def one_case(case: Case) -> None:
+        nonlocal positive
         if run.spent():
             raise _BudgetSpent
+        if known is not None and _is_positive(case):
+            positive += 1
+            if positive % 2:
+                known(case, positive // 2)
         run.send(case)
 
     try:

@@ -1,5 +1,5 @@
 """Schemathesis over every root field of ``/graphql/`` (schema by introspection),
-anonymous, as a user and as staff: a GraphQL error (4xx, or 200 with ``errors``) is an
+anonymous and as each role: a GraphQL error (4xx, or 200 with ``errors``) is an
 answer, a 5xx is a bug."""
 
 import pytest

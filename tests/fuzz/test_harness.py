@@ -31,6 +31,19 @@ def test_budget_shares_what_is_left_between_the_runs_to_come():
     assert budget.next_deadline() == 170
 
 
+def test_budget_keeps_back_what_each_run_to_come_costs_at_least():
+    clock = FakeClock()
+    budget = harness.Budget(60, runs=3, clock=clock)
+    budget.observe(cases=4, seconds=2.0)  # half a second a case
+    # 60 s, less 0.5 s for each of the two runs after this one, shared by three
+    assert budget.next_deadline() == 100 + (60 - 1.0) / 3
+    budget.observe(cases=1, seconds=0.5)
+    clock.now = 100.2  # gaps between runs (0 s, 0.2 s) are kept back too: 0.5 + 0.1 a run
+    assert budget.next_deadline() == pytest.approx(100.2 + (60 - 0.2 - 0.6) / 2)
+    clock.now = 159.8  # late: what is left is the last run's
+    assert budget.next_deadline() == pytest.approx(160.0)
+
+
 def test_budget_without_a_cap_sets_no_deadline():
     assert harness.Budget(None, runs=2).next_deadline() is None
 
@@ -143,3 +156,53 @@ def test_raised_throttle_rates_are_in_effect(raised_throttle_rates, api_client):
         scope = vars(cls).get("scope")
         if scope in raised_throttle_rates:
             assert cls().num_requests == harness.HUGE_NUM_REQUESTS
+
+
+def _world():
+    from tests.fuzz.world import World
+
+    return World(
+        users={},
+        path_ids={"/api/v1/shop/products/": [7, 8]},
+        body_values={
+            "product": [7],
+            "options /api/v1/polls/polls/{id}/vote/": [[3]],
+        },
+        graphql_values={"postId": ["7"], "username": ['"bob"']},
+    )
+
+
+def _case(path: str, body=None, path_parameters=None):
+    return SimpleNamespace(
+        operation=SimpleNamespace(path=path), body=body, path_parameters=path_parameters
+    )
+
+
+def test_known_values_reach_the_worlds_objects():
+    from tests.fuzz.world import known_values
+
+    case = _case("/api/v1/shop/products/{id}/", path_parameters={"id": -5})
+    assert known_values(case, _world(), 1)
+    assert case.path_parameters == {"id": 8}  # the index goes round the known ids
+    case = _case("/api/v1/shop/cart/items/", body={"product": 0, "quantity": 2})
+    assert known_values(case, _world(), 0)
+    assert case.body == {"product": 7, "quantity": 2}
+    # a field scoped to one operation is left alone elsewhere (poll options are texts)
+    case = _case("/api/v1/polls/polls/", body={"options": ["a", "b"]})
+    assert not known_values(case, _world(), 0)
+    case = _case("/api/v1/polls/polls/{id}/vote/", body={"options": [0]}, path_parameters={})
+    assert known_values(case, _world(), 0)
+    assert case.body == {"options": [3]}
+    assert not known_values(
+        _case("/api/v1/jobs/jobs/{id}/", path_parameters={"id": 1}), _world(), 0
+    )
+
+
+def test_graphql_known_values_swap_argument_literals():
+    from tests.fuzz.world import graphql_known_values
+
+    case = SimpleNamespace(body='mutation { likePost(postId: "x\\"y") { id } user(username: 5) }')
+    assert graphql_known_values(case, _world(), 0)
+    assert case.body == 'mutation { likePost(postId: 7) { id } user(username: "bob") }'
+    case = SimpleNamespace(body="{ posts(first: 5, authorUsername: null) { edges { cursor } } }")
+    assert not graphql_known_values(case, _world(), 0)

@@ -1,5 +1,5 @@
-"""Schemathesis over every operation of ``/api/schema/``, anonymous, as a user and as
-staff: no 5xx, responses (bodies, statuses, content types) as documented, and every
+"""Schemathesis over every operation of ``/api/schema/``, anonymous and as each
+role: no 5xx, responses (bodies, statuses, content types) as documented, and every
 problem+json ``type`` a ``/problems/<code>/`` page that exists."""
 
 import pytest

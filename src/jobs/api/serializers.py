@@ -71,6 +71,11 @@ class CompanyRefSerializer(serializers.Serializer):
 
 
 class CompanySerializer(serializers.ModelSerializer):
+    # Optional on the model: "" when not given, which the schema must allow (a bare
+    # read-only URLField documents `format: uri` only).
+    website = serializers.URLField(read_only=True, allow_blank=True)
+    logo_url = serializers.URLField(read_only=True, allow_blank=True)
+
     class Meta:
         model = Company
         fields = (

@@ -2902,7 +2902,7 @@ export interface operations {
             query?: {
                 /** @description The pagination cursor value. */
                 cursor?: string;
-                /** @description Number of results to return per page. */
+                /** @description Items per page, 1 to 100 (default 20). */
                 page_size?: number;
                 /** @description true: unread only; false: read only. */
                 unread?: boolean;
@@ -3447,7 +3447,7 @@ export interface operations {
                 /** @description Opaque position from a `next` link. */
                 cursor?: string;
                 job?: number;
-                /** @description Items per page, 1 to 100. */
+                /** @description Items per page, 1 to 100 (default 20). */
                 page_size?: number;
                 /**
                  * @description * `submitted` - Submitted
@@ -3850,7 +3850,7 @@ export interface operations {
                 mine?: boolean;
                 /** @description A page number, from 1. */
                 page?: number;
-                /** @description Items per page, 1 to 100. */
+                /** @description Items per page, 1 to 100 (default 20). */
                 page_size?: number;
                 verified?: boolean | null;
             };
@@ -4257,7 +4257,7 @@ export interface operations {
                 location?: string;
                 /** @description `relevance` (needs `q`; the default with it), `-published_at` (the default without), `-salary_max` (per year). */
                 ordering?: "-published_at" | "-salary_max" | "relevance";
-                /** @description Items per page, 1 to 100. */
+                /** @description Items per page, 1 to 100 (default 20). */
                 page_size?: number;
                 /** @description Published in the last N days. */
                 posted_within?: number;
@@ -4652,7 +4652,7 @@ export interface operations {
             query?: {
                 /** @description Opaque position from a `next` link. */
                 cursor?: string;
-                /** @description Items per page, 1 to 100. */
+                /** @description Items per page, 1 to 100 (default 20). */
                 page_size?: number;
                 /**
                  * @description * `submitted` - Submitted
@@ -5221,7 +5221,7 @@ export interface operations {
             query?: {
                 /** @description Opaque position from a `next` link. */
                 cursor?: string;
-                /** @description Items per page, 1 to 100. */
+                /** @description Items per page, 1 to 100 (default 20). */
                 page_size?: number;
             };
             header?: never;
@@ -5281,7 +5281,7 @@ export interface operations {
             query?: {
                 /** @description A page number, from 1. */
                 page?: number;
-                /** @description Items per page, 1 to 100. */
+                /** @description Items per page, 1 to 100 (default 20). */
                 page_size?: number;
             };
             header?: never;
@@ -5540,7 +5540,7 @@ export interface operations {
             query?: {
                 /** @description Opaque position from a `next` link. */
                 cursor?: string;
-                /** @description Items per page, 1 to 100. */
+                /** @description Items per page, 1 to 100 (default 20). */
                 page_size?: number;
             };
             header?: never;
@@ -5820,7 +5820,7 @@ export interface operations {
                 genre?: string;
                 /** @description Default `-rating_count` (most rated first). */
                 ordering?: "-rating" | "-rating_count" | "-title" | "-year" | "rating" | "rating_count" | "title" | "year";
-                /** @description Items per page, 1 to 100. */
+                /** @description Items per page, 1 to 100 (default 20). */
                 page_size?: number;
                 /** @description Part of the title. */
                 search?: string;
@@ -6076,7 +6076,7 @@ export interface operations {
             query?: {
                 /** @description Opaque position from a `next` link. */
                 cursor?: string;
-                /** @description Items per page, 1 to 100. */
+                /** @description Items per page, 1 to 100 (default 20). */
                 page_size?: number;
             };
             header?: never;
@@ -6667,7 +6667,7 @@ export interface operations {
                 ordering?: "-id" | "id";
                 /** @description Only this user's polls. */
                 owner?: number;
-                /** @description Items per page, 1 to 100. */
+                /** @description Items per page, 1 to 100 (default 20). */
                 page_size?: number;
                 /**
                  * @description The derived state (see `state`).
@@ -8241,7 +8241,7 @@ export interface operations {
             query?: {
                 /** @description Opaque position from a `next` link. */
                 cursor?: string;
-                /** @description Items per page, 1 to 100. */
+                /** @description Items per page, 1 to 100 (default 20). */
                 page_size?: number;
                 /**
                  * @description * `pending` - Pending payment
@@ -8738,7 +8738,7 @@ export interface operations {
                 min_price?: string;
                 /** @description Sort order (default `-created`; `relevance` with `search`). */
                 ordering?: "-created" | "-name" | "-popularity" | "-price" | "created" | "name" | "popularity" | "price" | "relevance";
-                /** @description Items per page, 1 to 100. */
+                /** @description Items per page, 1 to 100 (default 20). */
                 page_size?: number;
                 /** @description Words to find. */
                 search?: string;

@@ -1,0 +1,480 @@
+"""Stateful fuzzing: create, then read, update and delete what was created.
+
+One ``Chain`` per resource that has such a life (a product, a cart line, an order, a
+post, a job posting, an application, a poll, a vote, a rating, ...), driven by a
+Hypothesis state machine (``chain_machine``): each step is a schemathesis case of the
+chain's operation, sent as the chain's identity through ``harness._Run.send``, so it is
+checked exactly as a stateless case is (no 5xx, status, schema and content type
+conformance, problem details), but its effect stays for the next steps. The whole
+sequence runs in one savepoint, rolled back at the end.
+
+Request bodies are either the chain's valid body (Hypothesis' simplest choice, so every
+run starts with a sequence that gets through) or a positive case generated from the
+operation's schema with the world's references swapped in. On top of the per-step
+checks, the sequence itself must hold: what a 201 created is readable, and what a
+successful delete removed is a 404 afterwards (or, for chains whose "delete" is a
+cancellation or a withdrawal, still readable).
+"""
+
+from __future__ import annotations
+
+import itertools
+import time
+import traceback
+from collections.abc import Callable
+from dataclasses import dataclass
+from typing import Any
+
+import hypothesis
+from django.db import transaction
+from django.test import TestCase
+from hypothesis import HealthCheck, Phase, Verbosity
+from hypothesis import strategies as st
+from hypothesis.stateful import (
+    Bundle,
+    RuleBasedStateMachine,
+    multiple,
+    precondition,
+    rule,
+    run_state_machine_as_test,
+)
+from schemathesis import Case
+from schemathesis.generation import GenerationMode
+
+from tests.fuzz import harness
+from tests.fuzz.world import World, known_values
+
+V1 = "/api/v1"
+Body = Callable[[World, int], dict[str, Any]]
+
+
+@dataclass(frozen=True)
+class Chain:
+    name: str  # "shop products": the test id, matched by -k
+    identity: str  # who acts (the owner of what is created)
+    create: str  # "POST /api/v1/shop/products/"
+    create_body: Body
+    read: str | None = None  # with a {parameter}: the created object; without: its list
+    update: str | None = None
+    update_body: Body | None = None
+    delete: str | None = None
+    delete_body: Body | None = None
+    gone_after_delete: bool = True  # False: "delete" cancels or withdraws, it stays readable
+    key: str | None = "id"  # the created object's reference in the 201 body; None: the path's
+    # Where the reference is when it is not body[key] (a cart answers with the whole cart).
+    find: Callable[[Any, Case], Any] | None = None
+    create_path: Callable[[World], dict[str, Any]] | None = None  # a nested create's parent
+
+
+def _n(prefix: str) -> Callable[[World, int], str]:
+    return lambda world, n: f"{prefix}-{n}"
+
+
+CHAINS = (
+    Chain(
+        "shop categories",
+        "staff",
+        f"POST {V1}/shop/categories/",
+        lambda w, n: {"name": f"Fuzz kind {n}", "slug": f"fuzz-kind-{n}"},
+        read=f"GET {V1}/shop/categories/{{slug}}/",
+        update=f"PATCH {V1}/shop/categories/{{slug}}/",
+        update_body=lambda w, n: {"description": f"Renamed {n}."},
+        delete=f"DELETE {V1}/shop/categories/{{slug}}/",
+        key="slug",
+    ),
+    Chain(
+        "shop products",
+        "staff",
+        f"POST {V1}/shop/products/",
+        lambda w, n: {
+            "category": w.objects["category"].slug,
+            "name": f"Fuzz product {n}",
+            "slug": f"fuzz-product-{n}",
+            "sku": f"FUZZ-{n}",
+            "price": "9.99",
+            "stock": 5,
+        },
+        read=f"GET {V1}/shop/products/{{id}}/",
+        update=f"PATCH {V1}/shop/products/{{id}}/",
+        update_body=lambda w, n: {"price": f"{n + 1}.50", "stock": n},
+        delete=f"DELETE {V1}/shop/products/{{id}}/",
+    ),
+    Chain(
+        "shop cart",
+        "customer",
+        f"POST {V1}/shop/cart/items/",
+        lambda w, n: {"product": w.objects["product"].pk, "quantity": 1},
+        read=f"GET {V1}/shop/cart/",
+        update=f"PATCH {V1}/shop/cart/items/{{id}}/",
+        update_body=lambda w, n: {"quantity": n % 5 + 1},
+        delete=f"DELETE {V1}/shop/cart/items/{{id}}/",
+        find=lambda body, case: next(
+            (
+                item["id"]
+                for item in body.get("items", [])
+                if item["product"]["id"] == (case.body or {}).get("product")
+            ),
+            None,
+        ),
+    ),
+    Chain(
+        "shop orders",
+        "customer",
+        f"POST {V1}/shop/orders/",
+        lambda w, n: {"items": [{"product": w.objects["product"].pk, "quantity": 1}]},
+        read=f"GET {V1}/shop/orders/{{id}}/",
+        delete=f"POST {V1}/shop/orders/{{id}}/cancel/",
+        gone_after_delete=False,
+    ),
+    Chain(
+        "social posts",
+        "customer",
+        f"POST {V1}/social/posts/",
+        lambda w, n: {"content": f"Fuzzed post {n}."},
+        read=f"GET {V1}/social/posts/{{id}}/",
+        update=f"PATCH {V1}/social/posts/{{id}}/",
+        update_body=lambda w, n: {"content": f"Edited post {n}."},
+        delete=f"DELETE {V1}/social/posts/{{id}}/",
+    ),
+    Chain(
+        "social comments",
+        "candidate",
+        f"POST {V1}/social/posts/{{id}}/comments/",
+        lambda w, n: {"text": f"Comment {n}."},
+        read=f"GET {V1}/social/posts/{{id}}/comments/",
+        key=None,
+        create_path=lambda w: {"id": w.objects["post"].pk},
+    ),
+    Chain(
+        "social likes",
+        "candidate",
+        f"POST {V1}/social/posts/{{id}}/like/",
+        lambda w, n: {},
+        read=f"GET {V1}/social/posts/{{id}}/",
+        delete=f"DELETE {V1}/social/posts/{{id}}/like/",
+        gone_after_delete=False,
+        key=None,
+        create_path=lambda w: {"id": w.objects["post"].pk},
+    ),
+    Chain(
+        "jobs postings",
+        "employer",
+        f"POST {V1}/jobs/jobs/",
+        lambda w, n: {
+            "company": w.objects["company"].pk,
+            "title": f"Fuzz engineer {n}",
+            "description": "Writes the fuzzer.",
+        },
+        read=f"GET {V1}/jobs/jobs/{{id}}/",
+        update=f"PATCH {V1}/jobs/jobs/{{id}}/",
+        update_body=lambda w, n: {"title": f"Senior fuzz engineer {n}", "remote": True},
+        delete=f"DELETE {V1}/jobs/jobs/{{id}}/",
+    ),
+    Chain(
+        "jobs applications",
+        "candidate",
+        f"POST {V1}/jobs/jobs/{{id}}/apply/",
+        lambda w, n: {"cover_letter": f"Hire me ({n})."},
+        read=f"GET {V1}/jobs/applications/{{id}}/",
+        delete=f"POST {V1}/jobs/applications/{{id}}/withdraw/",
+        delete_body=lambda w, n: {"reason": "Changed my mind."},
+        gone_after_delete=False,
+        create_path=lambda w: {"id": w.objects["open_job"].pk},
+    ),
+    Chain(
+        "jobs saved-searches",
+        "candidate",
+        f"POST {V1}/jobs/saved-searches/",
+        lambda w, n: {"name": f"Search {n}", "query": "python", "frequency": "weekly"},
+        read=f"GET {V1}/jobs/saved-searches/",
+        delete=f"DELETE {V1}/jobs/saved-searches/{{id}}/",
+    ),
+    Chain(
+        "polls polls",
+        "customer",
+        f"POST {V1}/polls/polls/",
+        lambda w, n: {"question": f"Fuzz question {n}?", "options": ["Yes", "No"]},
+        read=f"GET {V1}/polls/polls/{{id}}/",
+        update=f"PATCH {V1}/polls/polls/{{id}}/",
+        update_body=lambda w, n: {"description": f"Edited {n}."},
+        delete=f"DELETE {V1}/polls/polls/{{id}}/",
+    ),
+    Chain(
+        "polls votes",
+        "customer",
+        f"POST {V1}/polls/polls/{{id}}/vote/",
+        lambda w, n: {"option": w.objects["options"][n % len(w.objects["options"])]},
+        read=f"GET {V1}/polls/polls/{{id}}/results/",
+        delete=f"DELETE {V1}/polls/polls/{{id}}/vote/",
+        gone_after_delete=False,
+        key=None,
+        create_path=lambda w: {"id": w.objects["poll"].pk},
+    ),
+    Chain(
+        "movies ratings",
+        "customer",
+        f"POST {V1}/movies/ratings/",
+        lambda w, n: {"movie": w.objects["other_movie"].pk, "score": f"{n % 5 + 1}.0"},
+        read=f"GET {V1}/movies/ratings/",
+        delete=f"DELETE {V1}/movies/ratings/{{id}}/",
+    ),
+    Chain(
+        "movies favorites",
+        "customer",
+        f"POST {V1}/movies/favorites/",
+        lambda w, n: {"movie": w.objects["other_movie"].pk},
+        read=f"GET {V1}/movies/favorites/",
+        delete=f"DELETE {V1}/movies/favorites/{{id}}/",
+    ),
+)
+
+MAX_STEPS = 8
+
+
+def _where(exc: BaseException) -> str:
+    frames = traceback.extract_tb(exc.__traceback__)
+    ours = [f for f in frames if "/src/" in f.filename and "site-packages" not in f.filename]
+    frame = (ours or frames or [None])[-1]
+    return f"{frame.filename.rsplit('/src/', 1)[-1]}:{frame.lineno}" if frame else "?"
+
+
+def _parameter(label: str) -> str | None:
+    if "{" not in label:
+        return None
+    return label.split("{", 1)[1].split("}", 1)[0]
+
+
+@dataclass
+class _Ref:
+    """What a create made: the path parameters that reach it."""
+
+    path: dict[str, Any]
+    deleted: bool = False
+
+    def __repr__(self) -> str:  # shown in Hypothesis' step listing
+        return f"Ref({self.path})"
+
+
+def chain_machine(
+    chain: Chain, schema: Any, world: World, run: harness._Run
+) -> type[RuleBasedStateMachine]:
+    """The state machine of one chain: create (a bundle of what exists), then read,
+    update and delete any of it, in any order Hypothesis draws."""
+    operations = {
+        label: schema.find_operation_by_label(label)
+        for label in (chain.create, chain.read, chain.update, chain.delete)
+        if label is not None
+    }
+    missing = [label for label, operation in operations.items() if operation is None]
+    if missing:
+        raise LookupError(f"not in /api/schema/: {', '.join(missing)}")
+    generated = {
+        label: operation.as_strategy(generation_mode=GenerationMode.POSITIVE)
+        for label, operation in operations.items()
+    }
+    numbers = itertools.count(1)
+
+    def case_for(data: st.DataObject, label: str, path: dict[str, Any], body: Body | None) -> Case:
+        """The chain's valid body, or (as often as Hypothesis picks it) a generated case
+        with the world's references in, both at the given path."""
+        operation = operations[label]
+        n = next(numbers)
+        case = data.draw(st.one_of(st.none(), generated[label]), label=label)
+        if case is None:
+            has_body = body is not None and label.split()[0] in {"POST", "PUT", "PATCH"}
+            kwargs = {"body": body(world, n), "media_type": "application/json"} if has_body else {}
+            case = operation.Case(path_parameters=dict(path), **kwargs)
+        else:
+            known_values(case, world, n)
+            case.path_parameters = {**(case.path_parameters or {}), **path}
+        return case
+
+    def expect(case: Case, response: Any, ok: bool, title: str, message: str) -> None:
+        if ok or response is None:
+            return
+        run.report.record(
+            ("sequence", chain.name, title),
+            harness.Finding(
+                operation=case.operation.label,
+                check="sequence",
+                title=title,
+                message=message,
+                status=response.status_code,
+                identity=run.identity.name,
+                origin=f"sequence: {chain.name}",
+                curl=run._curl(case, response, None),
+                response=harness._excerpt(response),
+            ),
+        )
+
+    def send(case: Case) -> Any:
+        """One step, kept; then what the commit would run (cache invalidation, tasks,
+        events), as after a real request: the next step must see it."""
+        if run.spent():
+            raise harness._BudgetSpent
+        try:
+            with TestCase.captureOnCommitCallbacks(execute=True):
+                return run.send(case, origin=f"sequence: {chain.name}", rollback=False)
+        except harness._BudgetSpent:
+            raise
+        except Exception as exc:  # an on-commit callback failed: a server-side bug
+            cause = harness.ServerException(
+                type(exc).__name__, _where(exc), " ".join(str(exc).split())[:200]
+            )
+            run.report.record(
+                ("on_commit", chain.name, cause.kind, cause.where),
+                harness.Finding(
+                    operation=case.operation.label,
+                    check="after commit",
+                    title="Work run after the commit failed",
+                    message=str(cause),
+                    status=0,
+                    identity=run.identity.name,
+                    origin=f"sequence: {chain.name}",
+                    curl=repr(case),
+                    response="(the response was sent; its after-commit work raised)",
+                    cause=cause,
+                ),
+            )
+            return None
+
+    class Machine(RuleBasedStateMachine):
+        created = Bundle("created")
+
+        def __init__(self) -> None:
+            super().__init__()
+            self._atomic = transaction.atomic()
+            self._atomic.__enter__()
+
+        def teardown(self) -> None:
+            transaction.set_rollback(True)
+            self._atomic.__exit__(None, None, None)
+
+        @rule(target=created, data=st.data())
+        def create(self, data: st.DataObject):
+            parent = chain.create_path(world) if chain.create_path else {}
+            case = case_for(data, chain.create, parent, chain.create_body)
+            response = send(case)
+            if response is None or response.status_code not in (200, 201):
+                return multiple()
+            if chain.key is None:
+                return _Ref(dict(case.path_parameters or {}))
+            try:
+                body = response.json()
+                value = chain.find(body, case) if chain.find else body.get(chain.key)
+            except (ValueError, AttributeError, KeyError, TypeError):
+                value = None
+            target = chain.read or chain.update or chain.delete or ""
+            name = _parameter(target) or _parameter(chain.delete or "") or "id"
+            expect(
+                case,
+                response,
+                value is not None,
+                "Created without its reference",
+                f"the body has no `{chain.key}`",
+            )
+            return multiple() if value is None else _Ref({name: value})
+
+        def _path(self, label: str, ref: _Ref) -> dict[str, Any]:
+            name = _parameter(label)
+            if name is None:
+                return {}
+            if chain.key is None:
+                return dict(ref.path)
+            return {name: next(iter(ref.path.values()))}
+
+        @precondition(lambda self: chain.read is not None)
+        @rule(ref=created, data=st.data())
+        def read(self, data: st.DataObject, ref: _Ref):
+            assert chain.read is not None
+            case = case_for(data, chain.read, self._path(chain.read, ref), None)
+            case.query = {}
+            response = send(case)
+            if response is None or _parameter(chain.read) is None or chain.key is None:
+                return
+            status = response.status_code
+            if ref.deleted and chain.gone_after_delete:
+                expect(case, response, status == 404, "Readable after delete", f"HTTP {status}")
+            else:
+                expect(case, response, status == 200, "Created but not readable", f"HTTP {status}")
+
+        @precondition(lambda self: chain.update is not None)
+        @rule(ref=created, data=st.data())
+        def update(self, data: st.DataObject, ref: _Ref):
+            assert chain.update is not None
+            case = case_for(data, chain.update, self._path(chain.update, ref), chain.update_body)
+            response = send(case)
+            if response is None:
+                return
+            status = response.status_code
+            if ref.deleted and chain.gone_after_delete:
+                expect(case, response, status >= 400, "Updatable after delete", f"HTTP {status}")
+            elif status == 200 and chain.key is not None and chain.find is None:  # a new slug
+                try:
+                    value = response.json().get(chain.key)
+                except (ValueError, AttributeError):
+                    value = None
+                if value is not None:
+                    ref.path = {next(iter(ref.path)): value}
+
+        @precondition(lambda self: chain.delete is not None)
+        @rule(ref=created, data=st.data())
+        def delete(self, data: st.DataObject, ref: _Ref):
+            assert chain.delete is not None
+            path = self._path(chain.delete, ref)
+            case = case_for(data, chain.delete, path, chain.delete_body)
+            response = send(case)
+            if response is None:
+                return
+            status = response.status_code
+            if ref.deleted and chain.gone_after_delete and chain.key is not None:
+                expect(case, response, status >= 400, "Deletable twice", f"HTTP {status}")
+            if status < 300:
+                ref.deleted = True
+
+    Machine.__name__ = f"Chain[{chain.name}]"
+    return Machine
+
+
+def run_chain(
+    chain: Chain,
+    schema: Any,
+    world: World,
+    identity: harness.Identity,
+    *,
+    checks: list[Callable],
+    fuzz: harness.FuzzSettings,
+    deadline: float | None,
+    report: harness.OperationReport,
+) -> harness.RunStats:
+    """Run a chain's sequences (``fuzz.examples`` of them, or until the deadline)."""
+    stats = harness.RunStats(f"sequence {chain.name}", identity.name)
+    report.runs.append(stats)
+    operation = schema.find_operation_by_label(chain.create)
+    run = harness._Run(operation, identity, checks, report, stats, deadline)
+    started = time.monotonic()
+    settings = hypothesis.settings(
+        max_examples=fuzz.examples,
+        stateful_step_count=MAX_STEPS,
+        derandomize=fuzz.seed is None,
+        database=None,
+        deadline=None,
+        phases=[Phase.generate],
+        suppress_health_check=list(HealthCheck),
+        verbosity=Verbosity.quiet,
+        report_multiple_bugs=False,
+        print_blob=False,
+    )
+    try:
+        machine = chain_machine(chain, schema, world, run)
+        if fuzz.seed is not None:
+            machine._hypothesis_internal_use_seed = fuzz.seed  # what @seed() sets
+        run_state_machine_as_test(machine, settings=settings)
+    except harness._BudgetSpent:
+        stats.stopped_by_budget = True
+    except Exception as exc:
+        summary = " ".join(str(exc).split())[:300]
+        report.errors.append(f"as {identity.name}: {type(exc).__name__}: {summary}")
+    finally:
+        stats.seconds = time.monotonic() - started
+    return stats
