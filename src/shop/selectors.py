@@ -18,7 +18,10 @@ from shop.models import Cart, CartItem, Category, Order, OrderLine, OrderStatus,
 def category_tree() -> list[dict[str, Any]]:
     """Every category with the number of active products in its subtree, nested.
     Two queries, whatever the size of the tree."""
-    categories = list(Category.objects.order_by("path"))
+    # Parents before children (depth), siblings in creation order (id). Not by ``path``:
+    # its ids are not zero-padded, so "/10/" sorts before "/9/" and the order of the roots
+    # would change whenever the ids gain a digit.
+    categories = list(Category.objects.order_by("depth", "id"))
     direct = dict(
         Product.objects.filter(is_active=True)
         .values_list("category_id")
@@ -47,7 +50,7 @@ def category_tree() -> list[dict[str, Any]]:
             node_id = parents.get(node_id)
     roots = []
     by_id = {category.pk: category for category in categories}
-    for category in categories:  # ordered by path: parents come first
+    for category in categories:  # ordered by depth: parents come first
         node = nodes[category.pk]
         if category.parent_id is None:
             roots.append(node)

@@ -224,6 +224,25 @@ def test_deleting_an_empty_category(catalog, django_capture_on_commit_callbacks)
     assert [c["slug"] for c in client.get(CATEGORIES).json()[0]["children"]] == ["kitchen"]
 
 
+def test_the_tree_keeps_creation_order_when_the_ids_gain_a_digit(catalog):
+    from django.db import connection
+
+    first = make_category("Zeta", slug="zeta")
+    # The next id has one digit more than the first's: "/1000/" sorts before "/57/".
+    with connection.cursor() as cursor:
+        cursor.execute(
+            "SELECT setval(pg_get_serial_sequence('shop_category', 'id'), %s)",
+            [10 ** len(str(first.pk)) - 1],
+        )
+    second = make_category("Alpha", slug="alpha", parent=None)
+    make_category("Alpha child", slug="alpha-child", parent=second)
+
+    tree = client_for().get(CATEGORIES).json()
+
+    assert [root["slug"] for root in tree] == ["home", "garden", "zeta", "alpha"]
+    assert [child["slug"] for child in tree[3]["children"]] == ["alpha-child"]
+
+
 def test_category_slug_is_unique(catalog):
     response = client_for(staff()).post(
         CATEGORIES, {"name": "Pans 2", "slug": "pans"}, format="json"
