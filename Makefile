@@ -116,7 +116,7 @@ beat: install ## Celery beat: the periodic schedule every context adds to
 		CELERY_BROKER_URL=$${CELERY_BROKER_URL:-amqp://guest:guest@127.0.0.1:5672//} \
 		$(BIN)/celery -A config beat --loglevel INFO --schedule var/celerybeat-schedule
 
-bench: install bench-tools ## one run of every domain's benchmark vs its ceiling (< 30 min): table, RESULTS.md section, bench/ratios.png
+bench: install bench-tools ## one run of every domain's benchmark vs its ceiling (~12 min once seeded): table, RESULTS.md section, bench/ratios.png
 	$(BIN)/python bench/all_run.py
 
 bench-tools: ## wrk, from Debian's packages when it is missing (as root)
