@@ -248,6 +248,17 @@ def fuzz_identities(fuzz_world) -> list[harness.Identity]:
     return identities
 
 
+@pytest.fixture(scope="session")
+def problem_check(wsgi_app):
+    """Every problem ``type`` a response names has its ``/problems/<code>/`` page."""
+    from werkzeug.test import Client
+
+    def problem_page_status(path: str) -> int:
+        return Client(wsgi_app).get(path).status_code
+
+    return harness.problem_type_check(problem_page_status)
+
+
 @pytest.fixture
 def fuzz_run(
     in_process_requests,
@@ -257,16 +268,10 @@ def fuzz_run(
     fuzz_settings,
     fuzz_budget,
     fuzz_reports,
-    wsgi_app,
+    problem_check,
 ):
     """Fuzz one operation as every identity with the given checks; fail with every
     distinct failure found."""
-    from werkzeug.test import Client
-
-    def problem_page_status(path: str) -> int:
-        return Client(wsgi_app).get(path).status_code
-
-    problem_check = harness.problem_type_check(problem_page_status)
 
     def known(case, index: int) -> bool:
         return world.known_values(case, fuzz_world, index)
@@ -306,21 +311,16 @@ def fuzz_sequence(
     fuzz_settings,
     fuzz_budget,
     fuzz_reports,
-    wsgi_app,
+    problem_check,
     openapi_schema,
 ):
     """Run one chain's stateful sequences (tests/fuzz/sequences.py) as its identity, with
     the stateless run's checks at every step; fail with every distinct failure found."""
-    from werkzeug.test import Client
-
     from tests.fuzz import sequences
-
-    def problem_page_status(path: str) -> int:
-        return Client(wsgi_app).get(path).status_code
 
     checks = [
         *harness.builtin_checks(harness.REST_CHECKS),
-        harness.problem_type_check(problem_page_status),
+        problem_check,
         harness.throttle_check,
     ]
     by_name = {identity.name: identity for identity in fuzz_identities}
