@@ -4,10 +4,48 @@ RabbitMQ (see config/settings/test.py); `make test` checks they are up first."""
 from __future__ import annotations
 
 import os
+import time
 
 import pytest
 from django.core.cache import cache
 from rest_framework.test import APIClient
+
+DEADLOCK_DETECTED = "40P01"
+
+
+def _is_deadlock(error: BaseException) -> bool:
+    while error is not None:
+        if getattr(error, "sqlstate", None) == DEADLOCK_DETECTED:
+            return True
+        error = error.__cause__
+    return False
+
+
+@pytest.fixture(scope="session", autouse=True)
+def _flush_outlasts_live_servers():
+    """A transactional test ends with ``flush``: one TRUNCATE of every table, which takes
+    its locks table by table. A server the suite started (uvicorn, gunicorn, a worker) may
+    still be running a read that the test's last request set off after its answer began,
+    an SSE snapshot say, taking its own locks table by table: PostgreSQL then breaks the
+    deadlock by aborting the TRUNCATE, and the test errors at teardown. The read ends on
+    its own; so flush again, as a maintainer would."""
+    from django.core.management.base import CommandError
+    from django.core.management.commands import flush
+
+    handle = flush.Command.handle
+
+    def handle_retrying_deadlocks(self, **options):
+        for attempt in range(5):
+            try:
+                return handle(self, **options)
+            except CommandError as error:
+                if attempt == 4 or not _is_deadlock(error):
+                    raise
+                time.sleep(0.2 * (attempt + 1))
+
+    flush.Command.handle = handle_retrying_deadlocks
+    yield
+    flush.Command.handle = handle
 
 
 @pytest.fixture(autouse=True)
