@@ -14,7 +14,13 @@ from collections.abc import Iterator
 from urllib.parse import urlsplit
 
 import pytest
-from playwright.sync_api import Browser, BrowserContext, Page, sync_playwright
+from playwright.sync_api import Browser, BrowserContext, Page, expect, sync_playwright
+
+# Playwright's assertions wait 5 s by default. ReDoc parsing the whole schema took longer
+# on a two-core CI machine busy with the rest of the suite: wait up to 20 s (a page that
+# is really broken still fails, later).
+EXPECT_TIMEOUT_MS = 20_000
+expect.set_options(timeout=EXPECT_TIMEOUT_MS)
 
 CHROMIUM_ARGS = [
     "--headless",
