@@ -312,28 +312,32 @@ def fuzz_sequence(
     fuzz_budget,
     fuzz_reports,
     problem_check,
-    openapi_schema,
+    request,
 ):
     """Run one chain's stateful sequences (tests/fuzz/sequences.py) as its identity, with
-    the stateless run's checks at every step; fail with every distinct failure found."""
+    the stateless run's checks at every step (a REST chain's or a GraphQL field's); fail
+    with every distinct failure found."""
     from tests.fuzz import sequences
 
-    checks = [
+    rest_checks = [
         *harness.builtin_checks(harness.REST_CHECKS),
         problem_check,
         harness.throttle_check,
     ]
+    graphql_checks = [harness.graphql_server_error, problem_check, harness.throttle_check]
     by_name = {identity.name: identity for identity in fuzz_identities}
 
-    def run(chain: sequences.Chain) -> harness.OperationReport:
-        report = harness.OperationReport(f"sequence {chain.name} ({chain.create})")
+    def run(chain: sequences.Chain | sequences.GraphQLChain) -> harness.OperationReport:
+        graphql = isinstance(chain, sequences.GraphQLChain)
+        create = chain.create.label if isinstance(chain, sequences.GraphQLChain) else chain.create
+        report = harness.OperationReport(f"sequence {chain.name} ({create})")
         fuzz_reports.append(report)
         stats = sequences.run_chain(
             chain,
-            openapi_schema,
+            request.getfixturevalue("graphql_schema" if graphql else "openapi_schema"),
             fuzz_world,
             by_name[chain.identity],
-            checks=checks,
+            checks=graphql_checks if graphql else rest_checks,
             fuzz=fuzz_settings,
             deadline=fuzz_budget.next_deadline(),
             report=report,

@@ -19,10 +19,13 @@ cancellation or a withdrawal, still readable).
 from __future__ import annotations
 
 import itertools
+import json
+import re
 import time
 import traceback
 from collections.abc import Callable
 from dataclasses import dataclass
+from string import Template
 from typing import Any
 
 import hypothesis
@@ -42,7 +45,7 @@ from schemathesis import Case
 from schemathesis.generation import GenerationMode
 
 from tests.fuzz import harness
-from tests.fuzz.world import World, known_values
+from tests.fuzz.world import World, graphql_known_values, known_values
 
 V1 = "/api/v1"
 Body = Callable[[World, int], dict[str, Any]]
@@ -228,6 +231,126 @@ CHAINS = (
     ),
 )
 
+
+# --- GraphQL ----------------------------------------------------------------------------------
+#
+# Schemathesis' own GraphQL state machine takes a mutation as a producer only when it
+# returns the object itself (`createPost: Post`); ours return payloads (`createPost:
+# CreatePostPayload { post }`), the graphene and Relay convention, so it finds none. These
+# chains are written by hand instead, over the same fields, and each step is sent and checked
+# as a stateless GraphQL case is.
+
+
+def _literal(value: Any) -> str:
+    """A GraphQL literal: a JSON string is a valid GraphQL string."""
+    return json.dumps(str(value))
+
+
+@dataclass(frozen=True)
+class Field:
+    """One root field a GraphQL chain calls."""
+
+    label: str  # "Mutation.updatePost"
+    # A valid document: $ref and $parent are the references (as literals), $n a fresh number.
+    document: str
+    argument: str | None = None  # the argument that names the reference in generated documents
+
+    def valid(self, reference: str, parent: str, n: int) -> str:
+        return Template(self.document).substitute(
+            ref=_literal(reference), parent=_literal(parent), n=n
+        )
+
+
+@dataclass(frozen=True)
+class GraphQLChain:
+    name: str  # "graphql posts": the test id, matched by -k
+    identity: str
+    create: Field  # its reference is the parent's, which its generated documents get too
+    created: tuple[str, ...]  # where the create's `data` holds the new reference
+    read: Field | None = None
+    present: Callable[[Any, str], bool] | None = None  # does read's `data` show the reference?
+    update: Field | None = None
+    delete: Field | None = None
+    delete_again_refused: bool = True  # False: deleting twice is a no-op (unlike)
+    parent: Callable[[World], Any] | None = None  # the world object a create hangs on
+
+
+def _dig(data: Any, path: tuple[str, ...]) -> Any:
+    for name in path:
+        if not isinstance(data, dict):
+            return None
+        data = data.get(name)
+    return data
+
+
+def _comment_ids(data: Any, reference: str) -> bool:
+    edges = _dig(data, ("comments", "edges")) or []
+    return any(str(_dig(edge, ("node", "id"))) == reference for edge in edges)
+
+
+GRAPHQL_CHAINS = (
+    GraphQLChain(
+        "graphql posts",
+        "customer",
+        Field(
+            "Mutation.createPost",
+            'mutation { createPost(content: "Fuzzed GraphQL post $n.") { post { id content } } }',
+        ),
+        created=("createPost", "post", "id"),
+        read=Field("Query.post", "{ post(id: $ref) { id content likeCount commentCount } }", "id"),
+        present=lambda data, ref: str(_dig(data, ("post", "id"))) == ref,
+        update=Field(
+            "Mutation.updatePost",
+            'mutation { updatePost(postId: $ref, content: "Edited GraphQL post $n.") '
+            "{ post { id content } } }",
+            "postId",
+        ),
+        delete=Field(
+            "Mutation.deletePost", "mutation { deletePost(postId: $ref) { ok } }", "postId"
+        ),
+    ),
+    GraphQLChain(
+        "graphql comments",
+        "candidate",
+        Field(
+            "Mutation.createComment",
+            'mutation { createComment(postId: $parent, text: "GraphQL comment $n.") '
+            "{ comment { id } } }",
+            "postId",
+        ),
+        created=("createComment", "comment", "id"),
+        read=Field(
+            "Query.comments", "{ comments(postId: $parent, first: 100) { edges { node { id } } } }"
+        ),
+        present=_comment_ids,
+        delete=Field(
+            "Mutation.deleteComment",
+            "mutation { deleteComment(commentId: $ref) { ok } }",
+            "commentId",
+        ),
+        parent=lambda world: world.objects["post"].pk,
+    ),
+    GraphQLChain(
+        "graphql likes",
+        "candidate",
+        Field(
+            "Mutation.likePost",
+            "mutation { likePost(postId: $parent) { post { id likeCount } } }",
+            "postId",
+        ),
+        created=("likePost", "post", "id"),
+        read=Field("Query.post", "{ post(id: $ref) { id likeCount viewerHasLiked } }", "id"),
+        present=lambda data, ref: _dig(data, ("post", "viewerHasLiked")) is True,
+        delete=Field(
+            "Mutation.unlikePost",
+            "mutation { unlikePost(postId: $ref) { post { id likeCount } } }",
+            "postId",
+        ),
+        delete_again_refused=False,
+        parent=lambda world: world.objects["post"].pk,
+    ),
+)
+
 MAX_STEPS = 8
 
 
@@ -253,6 +376,64 @@ class _Ref:
 
     def __repr__(self) -> str:  # shown in Hypothesis' step listing
         return f"Ref({self.path})"
+
+
+@dataclass
+class _Steps:
+    """How a sequence sends a step and records what the sequence itself gets wrong."""
+
+    run: harness._Run
+    chain: str  # its name, in every finding
+
+    def expect(self, case: Case, response: Any, ok: bool, title: str, message: str) -> None:
+        if ok or response is None:
+            return
+        self.run.report.record(
+            ("sequence", self.chain, title),
+            harness.Finding(
+                operation=case.operation.label,
+                check="sequence",
+                title=title,
+                message=message,
+                status=response.status_code,
+                identity=self.run.identity.name,
+                origin=f"sequence: {self.chain}",
+                curl=self.run._curl(case, response, None),
+                response=harness._excerpt(response),
+            ),
+        )
+
+    def send(self, case: Case) -> Any:
+        """One step, kept; then what the commit would run (cache invalidation, tasks,
+        events), as after a real request: the next step must see it."""
+        run = self.run
+        if run.spent():
+            raise harness._BudgetSpent
+        try:
+            with TestCase.captureOnCommitCallbacks(execute=True):
+                return run.send(case, origin=f"sequence: {self.chain}", rollback=False)
+        except harness._BudgetSpent:
+            raise
+        except Exception as exc:  # an on-commit callback failed: a server-side bug
+            cause = harness.ServerException(
+                type(exc).__name__, _where(exc), " ".join(str(exc).split())[:200]
+            )
+            run.report.record(
+                ("on_commit", self.chain, cause.kind, cause.where),
+                harness.Finding(
+                    operation=case.operation.label,
+                    check="after commit",
+                    title="Work run after the commit failed",
+                    message=str(cause),
+                    status=0,
+                    identity=run.identity.name,
+                    origin=f"sequence: {self.chain}",
+                    curl=repr(case),
+                    response="(the response was sent; its after-commit work raised)",
+                    cause=cause,
+                ),
+            )
+            return None
 
 
 def chain_machine(
@@ -289,54 +470,8 @@ def chain_machine(
             case.path_parameters = {**(case.path_parameters or {}), **path}
         return case
 
-    def expect(case: Case, response: Any, ok: bool, title: str, message: str) -> None:
-        if ok or response is None:
-            return
-        run.report.record(
-            ("sequence", chain.name, title),
-            harness.Finding(
-                operation=case.operation.label,
-                check="sequence",
-                title=title,
-                message=message,
-                status=response.status_code,
-                identity=run.identity.name,
-                origin=f"sequence: {chain.name}",
-                curl=run._curl(case, response, None),
-                response=harness._excerpt(response),
-            ),
-        )
-
-    def send(case: Case) -> Any:
-        """One step, kept; then what the commit would run (cache invalidation, tasks,
-        events), as after a real request: the next step must see it."""
-        if run.spent():
-            raise harness._BudgetSpent
-        try:
-            with TestCase.captureOnCommitCallbacks(execute=True):
-                return run.send(case, origin=f"sequence: {chain.name}", rollback=False)
-        except harness._BudgetSpent:
-            raise
-        except Exception as exc:  # an on-commit callback failed: a server-side bug
-            cause = harness.ServerException(
-                type(exc).__name__, _where(exc), " ".join(str(exc).split())[:200]
-            )
-            run.report.record(
-                ("on_commit", chain.name, cause.kind, cause.where),
-                harness.Finding(
-                    operation=case.operation.label,
-                    check="after commit",
-                    title="Work run after the commit failed",
-                    message=str(cause),
-                    status=0,
-                    identity=run.identity.name,
-                    origin=f"sequence: {chain.name}",
-                    curl=repr(case),
-                    response="(the response was sent; its after-commit work raised)",
-                    cause=cause,
-                ),
-            )
-            return None
+    steps = _Steps(run, chain.name)
+    expect, send = steps.expect, steps.send
 
     class Machine(RuleBasedStateMachine):
         created = Bundle("created")
@@ -436,8 +571,154 @@ def chain_machine(
     return Machine
 
 
+def _argument(name: str) -> re.Pattern[str]:
+    """``name: <a string or number literal>`` in a GraphQL document."""
+    return re.compile(rf'(?<![\w$]){name}\s*:\s*("(?:[^"\\]|\\.)*"|-?\d[\w.+-]*)')
+
+
+def _answer(response: Any) -> tuple[Any, list]:
+    """A GraphQL response's ``data`` and ``errors`` (None and [] when it has neither)."""
+    try:
+        body = response.json()
+    except ValueError:
+        return None, []
+    if not isinstance(body, dict):
+        return None, []
+    return body.get("data"), body.get("errors") or []
+
+
+def _errors(errors: list) -> str:
+    return "; ".join(str(error.get("message", error)) for error in errors[:3]) or "no errors"
+
+
+def graphql_machine(
+    chain: GraphQLChain, schema: Any, world: World, run: harness._Run
+) -> type[RuleBasedStateMachine]:
+    """The state machine of one GraphQL chain: create (a bundle of the references made),
+    then read, update and delete any of them, in any order Hypothesis draws. What a
+    reference's state is (alive, deleted) lives on the machine, keyed by the reference: a
+    like made twice is one like."""
+    fields = [f for f in (chain.create, chain.read, chain.update, chain.delete) if f is not None]
+    operations = {f.label: schema.find_operation_by_label(f.label) for f in fields}
+    missing = [label for label, operation in operations.items() if operation is None]
+    if missing:
+        raise LookupError(f"not in the GraphQL schema: {', '.join(missing)}")
+    generated = {
+        label: operation.as_strategy(generation_mode=GenerationMode.POSITIVE)
+        for label, operation in operations.items()
+    }
+    numbers = itertools.count(1)
+    parent = str(chain.parent(world)) if chain.parent else ""
+    steps = _Steps(run, chain.name)
+    expect = steps.expect
+
+    def case_for(data: st.DataObject, field: Field, reference: str) -> tuple[Case, bool]:
+        """The chain's valid document (and True), or (as often as Hypothesis picks it) a
+        generated one with the world's values and the reference in (and False)."""
+        n = next(numbers)
+        case = data.draw(st.one_of(st.none(), generated[field.label]), label=field.label)
+        if case is None:
+            return operations[field.label].Case(body=field.valid(reference, parent, n)), True
+        graphql_known_values(case, world, n)
+        if field.argument and reference:
+            case.body = _argument(field.argument).sub(
+                f"{field.argument}: {_literal(reference)}", case.body
+            )
+        return case, False
+
+    class Machine(RuleBasedStateMachine):
+        created = Bundle("created")
+
+        def __init__(self) -> None:
+            super().__init__()
+            self.alive: dict[str, bool] = {}
+            self._atomic = transaction.atomic()
+            self._atomic.__enter__()
+
+        def teardown(self) -> None:
+            transaction.set_rollback(True)
+            self._atomic.__exit__(None, None, None)
+
+        @rule(target=created, data=st.data())
+        def create(self, data: st.DataObject):
+            case, valid = case_for(data, chain.create, parent)
+            response = steps.send(case)
+            if response is None:
+                return multiple()
+            answer, errors = _answer(response)
+            reference = _dig(answer, chain.created)
+            if valid:
+                expect(
+                    case,
+                    response,
+                    reference is not None and not errors,
+                    "Created without its reference",
+                    f"no `{'.'.join(chain.created)}`: {_errors(errors)}",
+                )
+            if reference is None or errors:
+                return multiple()
+            self.alive[str(reference)] = True
+            return str(reference)
+
+        @precondition(lambda self: chain.read is not None)
+        @rule(reference=created, data=st.data())
+        def read(self, data: st.DataObject, reference: str):
+            assert chain.read is not None
+            assert chain.present is not None
+            case, valid = case_for(data, chain.read, reference)
+            response = steps.send(case)
+            if response is None or not valid:
+                return
+            answer, errors = _answer(response)
+            shown = chain.present(answer, reference)
+            if self.alive[reference]:
+                expect(
+                    case,
+                    response,
+                    shown and not errors,
+                    "Created but not readable",
+                    f"`{reference}` not in the answer: {_errors(errors)}",
+                )
+            else:
+                expect(case, response, not shown, "Readable after delete", f"`{reference}` shown")
+
+        @precondition(lambda self: chain.update is not None)
+        @rule(reference=created, data=st.data())
+        def update(self, data: st.DataObject, reference: str):
+            assert chain.update is not None
+            case, valid = case_for(data, chain.update, reference)
+            response = steps.send(case)
+            if response is None:
+                return
+            _, errors = _answer(response)
+            if not self.alive[reference]:
+                expect(case, response, bool(errors), "Updatable after delete", "no errors")
+            elif valid:
+                expect(case, response, not errors, "A valid update refused", _errors(errors))
+
+        @precondition(lambda self: chain.delete is not None)
+        @rule(reference=created, data=st.data())
+        def delete(self, data: st.DataObject, reference: str):
+            assert chain.delete is not None
+            case, valid = case_for(data, chain.delete, reference)
+            response = steps.send(case)
+            if response is None:
+                return
+            _, errors = _answer(response)
+            if not self.alive[reference]:
+                if chain.delete_again_refused:
+                    expect(case, response, bool(errors), "Deletable twice", "no errors")
+            elif valid:
+                expect(case, response, not errors, "A valid delete refused", _errors(errors))
+            if response.status_code == 200 and not errors:
+                self.alive[reference] = False
+
+    Machine.__name__ = f"GraphQLChain[{chain.name}]"
+    return Machine
+
+
 def run_chain(
-    chain: Chain,
+    chain: Chain | GraphQLChain,
     schema: Any,
     world: World,
     identity: harness.Identity,
@@ -450,7 +731,8 @@ def run_chain(
     """Run a chain's sequences (``fuzz.examples`` of them, or until the deadline)."""
     stats = harness.RunStats(f"sequence {chain.name}", identity.name)
     report.runs.append(stats)
-    operation = schema.find_operation_by_label(chain.create)
+    create = chain.create.label if isinstance(chain, GraphQLChain) else chain.create
+    operation = schema.find_operation_by_label(create)
     run = harness._Run(operation, identity, checks, report, stats, deadline)
     started = time.monotonic()
     settings = hypothesis.settings(
@@ -466,7 +748,10 @@ def run_chain(
         print_blob=False,
     )
     try:
-        machine = chain_machine(chain, schema, world, run)
+        if isinstance(chain, GraphQLChain):
+            machine = graphql_machine(chain, schema, world, run)
+        else:
+            machine = chain_machine(chain, schema, world, run)
         if fuzz.seed is not None:
             machine._hypothesis_internal_use_seed = fuzz.seed  # what @seed() sets
         run_state_machine_as_test(machine, settings=settings)

@@ -206,3 +206,35 @@ def test_graphql_known_values_swap_argument_literals():
     assert case.body == 'mutation { likePost(postId: 7) { id } user(username: "bob") }'
     case = SimpleNamespace(body="{ posts(first: 5, authorUsername: null) { edges { cursor } } }")
     assert not graphql_known_values(case, _world(), 0)
+
+
+def test_a_graphql_sequence_catches_a_delete_that_deletes_nothing(
+    monkeypatch,
+    graphql_schema,
+    fuzz_world,
+    fuzz_identities,
+    in_process_requests,
+    raised_throttle_rates,
+    problem_check,
+):
+    """The GraphQL chains' own assertions can fail: with ``deletePost`` answering ok but
+    keeping the post, the posts chain reports the post still there after its delete."""
+    from social import services
+    from tests.fuzz import sequences
+
+    monkeypatch.setattr(services, "post_delete", lambda **kwargs: None)
+    chain = next(c for c in sequences.GRAPHQL_CHAINS if c.name == "graphql posts")
+    report = harness.OperationReport("sequence graphql posts")
+    sequences.run_chain(
+        chain,
+        graphql_schema,
+        fuzz_world,
+        {identity.name: identity for identity in fuzz_identities}[chain.identity],
+        checks=[harness.graphql_server_error, problem_check],
+        fuzz=harness.FuzzSettings(seconds=0, examples=25, seed=None),
+        deadline=None,
+        report=report,
+    )
+    titles = {finding.title for finding in report.findings.values()}
+    assert not report.errors
+    assert titles & {"Readable after delete", "Updatable after delete", "Deletable twice"}, titles
