@@ -10,9 +10,13 @@ vote's transaction as ``polls.services.vote_cast`` does (its module docstring), 
 raw SQL, for a single-choice vote ``{"option": id}``:
 
 1. the conditional ``UPDATE polls_poll`` bumping ``version`` and ``voter_count``
-   while the poll is open (it takes the poll's row lock);
-2. ``SELECT`` the poll; check there is no ballot; check the option is the poll's;
-3. ``INSERT polls_ballot``, ``INSERT polls_vote``, ``UPDATE polls_option`` votes + 1;
+   while the poll is open (it takes the poll's row lock), returning the poll's kind,
+   ``max_choices`` and ``allow_anonymous``;
+2. ``INSERT polls_ballot ... ON CONFLICT DO NOTHING RETURNING id`` (no row: already
+   voted);
+3. ``UPDATE polls_option`` votes + 1 where the option is the poll's, ``RETURNING id``
+   (no row: not an option of the poll);
+4. ``INSERT polls_vote``;
 
 in one transaction; a refusal rolls it back (409 closed/already voted, 400 option).
 """
@@ -27,7 +31,7 @@ from collections.abc import Callable
 from datetime import UTC, datetime
 from pathlib import Path
 
-from django.db import IntegrityError, connection, transaction
+from django.db import connection, transaction
 from django.http import HttpRequest, HttpResponse, JsonResponse
 from django.urls import path
 from django.utils import timezone
@@ -41,19 +45,20 @@ from core.authentication import JWTAuthentication
 OPEN_LOCK_SQL = """
 UPDATE polls_poll SET version = version + 1, voter_count = voter_count + 1
 WHERE id = %s AND status = 'open' AND opens_at <= %s AND (closes_at IS NULL OR closes_at > %s)
+RETURNING kind, max_choices, allow_anonymous
 """
-POLL_SQL = "SELECT kind, max_choices, allow_anonymous FROM polls_poll WHERE id = %s"
-BALLOT_EXISTS_SQL = "SELECT 1 FROM polls_ballot WHERE poll_id = %s AND voter = %s LIMIT 1"
-OPTION_SQL = "SELECT id FROM polls_option WHERE poll_id = %s AND id = %s"
 BALLOT_INSERT_SQL = """
 INSERT INTO polls_ballot (poll_id, voter, user_id, created_at) VALUES (%s, %s, %s, %s)
+ON CONFLICT (poll_id, voter) DO NOTHING
 RETURNING id
+"""
+OPTION_BUMP_SQL = """
+UPDATE polls_option SET votes = votes + 1 WHERE poll_id = %s AND id = %s RETURNING id
 """
 VOTE_INSERT_SQL = """
 INSERT INTO polls_vote (ballot_id, poll_id, option_id, single, created_at)
 VALUES (%s, %s, %s, %s, %s)
 """
-OPTION_BUMP_SQL = "UPDATE polls_option SET votes = votes + 1 WHERE id = %s"
 
 _authenticator = JWTAuthentication()
 
@@ -87,24 +92,20 @@ def raw_vote(request: HttpRequest, pk: int) -> HttpResponse:
     try:
         with transaction.atomic(), connection.cursor() as cursor:
             cursor.execute(OPEN_LOCK_SQL, [pk, now, now])
-            if cursor.rowcount != 1:
+            poll = cursor.fetchone()
+            if poll is None:
                 raise _Refused(409, "poll_closed")
-            cursor.execute(POLL_SQL, [pk])
-            kind, _max_choices, _anonymous = cursor.fetchone()
-            cursor.execute(BALLOT_EXISTS_SQL, [pk, voter])
-            if cursor.fetchone() is not None:
+            kind, _max_choices, _anonymous = poll
+            cursor.execute(BALLOT_INSERT_SQL, [pk, voter, user.pk, now])
+            ballot = cursor.fetchone()
+            if ballot is None:
                 raise _Refused(409, "already_voted")
-            cursor.execute(OPTION_SQL, [pk, option])
+            cursor.execute(OPTION_BUMP_SQL, [pk, option])
             if cursor.fetchone() is None:
                 raise _Refused(400, "invalid_choice")
-            cursor.execute(BALLOT_INSERT_SQL, [pk, voter, user.pk, now])
-            (ballot_id,) = cursor.fetchone()
-            cursor.execute(VOTE_INSERT_SQL, [ballot_id, pk, option, kind == "single", now])
-            cursor.execute(OPTION_BUMP_SQL, [option])
+            cursor.execute(VOTE_INSERT_SQL, [ballot[0], pk, option, kind == "single", now])
     except _Refused as refused:  # raised inside the transaction: rolled back
         return _problem(refused.status, refused.code)
-    except IntegrityError:  # the one-ballot-per-voter constraint, as the API
-        return _problem(409, "already_voted")
     return JsonResponse(
         {"poll": pk, "options": [option], "created_at": _utc(now)},
         status=201,

@@ -1,33 +1,42 @@
 """Every write of the polls: create, edit, close, delete, vote, retract, and the
 periodic close and tally reconciliation.
 
-Votes are exact under concurrency without Python-side counting:
+Votes are exact under concurrency without Python-side counting. A vote is four
+statements in one transaction, each a round trip with the poll's row lock held, so
+each check rides on a write instead of a read of its own:
 
 1. ``UPDATE polls_poll SET version = version + 1, voter_count = voter_count + 1
    WHERE id = %s AND status = 'open' AND opens_at <= now AND (closes_at IS NULL OR
-   closes_at > now)`` is the vote's first statement. It takes the poll's row lock, so
-   the close (``SELECT ... FOR UPDATE``), edits and other votes on the poll queue
-   behind it; if the poll closed meanwhile, PostgreSQL re-checks the WHERE on the new
-   row and the vote is refused. A vote racing the close is therefore either in the
-   final tally or refused, never lost.
-2. With the lock held, the poll and its options are re-read and the ballot is
-   checked (kind, ``max_choices``, options of this poll); an existing ballot is a
-   409. The ``Ballot`` unique constraint backs that up.
-3. ``Ballot`` and ``Vote`` rows are inserted and ``Option.votes`` moves by ``F() + 1``.
+   closes_at > now) RETURNING kind, max_choices, allow_anonymous`` is the vote's first
+   statement. It takes the poll's row lock, so the close (``SELECT ... FOR UPDATE``),
+   edits and other votes on the poll queue behind it; if the poll closed meanwhile,
+   PostgreSQL re-checks the WHERE on the new row and the vote is refused. A vote racing
+   the close is therefore either in the final tally or refused, never lost. What it
+   returns is the poll as it is under the lock (an edit just before is seen).
+2. ``INSERT polls_ballot ... ON CONFLICT (poll_id, voter) DO NOTHING RETURNING id``:
+   the ``Ballot`` unique constraint is the "already voted" check (no row back: 409),
+   before the options are looked at, so a second vote is a 409 whatever it chose.
+3. ``UPDATE polls_option SET votes = votes + 1 WHERE poll_id = %s AND id IN (...)
+   RETURNING id``: a chosen id that comes back from no row is not an option of this
+   poll (400); then the poll's kind and ``max_choices`` are checked (400).
+4. The ``Vote`` rows are inserted.
 
-Any refusal raises inside the transaction, so nothing of it stays. After commit the
-cached results are invalidated and live streams are woken (only if anyone listens).
+Any refusal raises inside the transaction, so nothing of it stays (a refused vote's
+ballot and option counts are rolled back with it). After commit the cached results
+are invalidated and live streams are woken (only if anyone listens).
+tests/polls/test_query_counts.py pins the four statements.
 """
 
 from __future__ import annotations
 
+import functools
 import logging
 from collections.abc import Iterable
 from datetime import datetime, timedelta
 from typing import Any
 
 from django.core.exceptions import PermissionDenied, ValidationError
-from django.db import IntegrityError, transaction
+from django.db import connection, models, transaction
 from django.db.models import Count, F, Q
 from django.utils import timezone
 
@@ -282,17 +291,46 @@ def poll_close_notify(*, poll_id: int) -> bool:
 
 # --- votes ----------------------------------------------------------------------------
 
+# The vote's statements (the module docstring) that the ORM cannot say: an UPDATE that
+# returns rows, an INSERT that skips a conflict. The syntax is common to PostgreSQL and
+# SQLite (3.35+, the embedded default); names come from the models through _sql.
+OPEN_POLL_SQL = """
+UPDATE {table} SET {version} = {version} + 1, {voter_count} = {voter_count} + %s
+WHERE {id} = %s AND {status} = %s AND {opens_at} <= %s
+  AND ({closes_at} IS NULL OR {closes_at} > %s)
+RETURNING {kind}, {max_choices}, {allow_anonymous}
+"""
+BALLOT_SQL = """
+INSERT INTO {table} ({poll_id}, {voter}, {user_id}, {created_at}) VALUES (%s, %s, %s, %s)
+ON CONFLICT ({poll_id}, {voter}) DO NOTHING
+RETURNING {id}
+"""
+COUNT_CHOICE_SQL = """
+UPDATE {table} SET {votes} = {votes} + 1
+WHERE {poll_id} = %s AND {id} IN ({ids})
+RETURNING {id}
+"""
 
-def _open_poll_lock(poll_id: int, *, now: datetime, voters: int) -> None:
+
+@functools.cache
+def _sql(model: type[models.Model], template: str, **extra: str) -> str:
+    """``template`` with ``{table}`` and ``{<attname>}`` (``{poll_id}``, ``{votes}``...)
+    replaced by the model's quoted table and column names, and ``extra`` as given."""
+    quote = connection.ops.quote_name
+    columns = {field.attname: quote(field.column) for field in model._meta.concrete_fields}
+    return template.format(table=quote(model._meta.db_table), **columns, **extra)
+
+
+def _open_poll_lock(poll_id: int, *, now: datetime, voters: int) -> tuple[str, int | None, bool]:
     """The vote's first statement: bump the poll only while it is open (see the module
-    docstring). Raises the right problem when it is not."""
-    updated = (
-        Poll.objects.filter(pk=poll_id, status=Poll.Status.OPEN, opens_at__lte=now)
-        .filter(Q(closes_at__isnull=True) | Q(closes_at__gt=now))
-        .update(version=F("version") + 1, voter_count=F("voter_count") + voters)
-    )
-    if updated:
-        return
+    docstring) and return its ``kind``, ``max_choices`` and ``allow_anonymous`` as they
+    are under the lock. Raises the right problem when it is not open."""
+    at = connection.ops.adapt_datetimefield_value(now)
+    with connection.cursor() as cursor:
+        cursor.execute(_sql(Poll, OPEN_POLL_SQL), [voters, poll_id, Poll.Status.OPEN.value, at, at])
+        row = cursor.fetchone()
+    if row is not None:
+        return row
     poll = Poll.objects.get(pk=poll_id)  # DoesNotExist: 404
     if poll.is_closed(now):
         raise ProblemError(error_codes.POLL_CLOSED, "The poll has closed.")
@@ -315,52 +353,52 @@ def _clean_choice(option_ids: Iterable[Any]) -> list[int]:
 def vote_cast(*, poll_id: int, voter: Voter, option_ids: Iterable[int]) -> Ballot:
     ids = _clean_choice(option_ids)
     now = timezone.now()
-    try:
-        with transaction.atomic():
-            _open_poll_lock(poll_id, now=now, voters=1)
-            poll = Poll.objects.get(pk=poll_id)
-            if voter.anonymous and not poll.allow_anonymous:
-                # Checked again under the lock: allow_anonymous may have just been edited.
-                raise ProblemError(
-                    lookup_problem("not_authenticated"),
-                    "This poll takes votes from signed-in users only.",
-                )
-            if Ballot.objects.filter(poll_id=poll_id, voter=voter.key).exists():
-                raise ProblemError(
-                    error_codes.ALREADY_VOTED, "You have already voted in this poll."
-                )
-            found = set(
-                Option.objects.filter(poll_id=poll_id, pk__in=ids).values_list("pk", flat=True)
-            )
-            missing = [pk for pk in ids if pk not in found]
-            if missing:
-                raise ValidationError(
-                    {"options": [f"Not options of this poll: {', '.join(map(str, missing))}."]},
-                    code="invalid_choice",
-                )
-            if poll.kind == Poll.Kind.SINGLE and len(ids) != 1:
-                raise ValidationError(
-                    {"options": ["This poll takes exactly one option."]}, code="single_choice"
-                )
-            if poll.max_choices is not None and len(ids) > poll.max_choices:
-                raise ValidationError(
-                    {"options": [f"Choose at most {poll.max_choices} options."]},
-                    code="max_choices",
-                )
-            ballot = Ballot.objects.create(poll_id=poll_id, voter=voter.key, user_id=voter.user_id)
-            single = poll.kind == Poll.Kind.SINGLE
-            Vote.objects.bulk_create(
-                Vote(ballot=ballot, poll_id=poll_id, option_id=pk, single=single) for pk in ids
-            )
-            Option.objects.filter(pk__in=ids).update(votes=F("votes") + 1)
-            _changed(poll_id)
-    except IntegrityError as exc:
-        # Backstop for the checks above: the database's one-ballot-per-voter rule.
-        if "polls_ballot_one_per_voter" in str(exc):
+    with transaction.atomic(), connection.cursor() as cursor:
+        kind, max_choices, allow_anonymous = _open_poll_lock(poll_id, now=now, voters=1)
+        if voter.anonymous and not allow_anonymous:
+            # Checked again under the lock: allow_anonymous may have just been edited.
             raise ProblemError(
-                error_codes.ALREADY_VOTED, "You have already voted in this poll."
-            ) from exc
-        raise
+                lookup_problem("not_authenticated"),
+                "This poll takes votes from signed-in users only.",
+            )
+        # The ballot first: the one-ballot-per-voter constraint answers "already voted"
+        # (no row back) before the options are looked at, whatever they are.
+        ballot = Ballot(
+            poll_id=poll_id, voter=voter.key, user_id=voter.user_id, created_at=timezone.now()
+        )
+        created_at = connection.ops.adapt_datetimefield_value(ballot.created_at)
+        cursor.execute(_sql(Ballot, BALLOT_SQL), [poll_id, voter.key, voter.user_id, created_at])
+        inserted = cursor.fetchone()
+        if inserted is None:
+            raise ProblemError(error_codes.ALREADY_VOTED, "You have already voted in this poll.")
+        ballot.pk = inserted[0]
+        ballot._state.adding, ballot._state.db = False, connection.alias  # saved, as create()
+        # Count the choice on this poll's options; an id no row returns is not one of
+        # them. Every raise below rolls the counts back with the ballot and the poll's bump.
+        cursor.execute(
+            _sql(Option, COUNT_CHOICE_SQL, ids=", ".join(["%s"] * len(ids))), [poll_id, *ids]
+        )
+        counted = {pk for (pk,) in cursor.fetchall()}
+        missing = [pk for pk in ids if pk not in counted]
+        if missing:
+            raise ValidationError(
+                {"options": [f"Not options of this poll: {', '.join(map(str, missing))}."]},
+                code="invalid_choice",
+            )
+        if kind == Poll.Kind.SINGLE and len(ids) != 1:
+            raise ValidationError(
+                {"options": ["This poll takes exactly one option."]}, code="single_choice"
+            )
+        if max_choices is not None and len(ids) > max_choices:
+            raise ValidationError(
+                {"options": [f"Choose at most {max_choices} options."]},
+                code="max_choices",
+            )
+        single = kind == Poll.Kind.SINGLE
+        Vote.objects.bulk_create(
+            Vote(ballot=ballot, poll_id=poll_id, option_id=pk, single=single) for pk in ids
+        )
+        _changed(poll_id)
     return ballot
 
 

@@ -1,14 +1,28 @@
 """No N+1: the results and list endpoints run a fixed number of queries whatever
-the number of options and of polls on the page."""
+the number of options and of polls on the page; a vote is a fixed set of statements
+whatever the number of options chosen."""
 
 from __future__ import annotations
+
+import re
 
 import pytest
 from django.core.cache import cache
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
 
-from tests.polls.factories import POLLS, cast, client_for, make_poll, poll_url, user
+from polls import services
+from tests.polls.factories import (
+    POLLS,
+    cast,
+    client_for,
+    make_poll,
+    option_ids,
+    poll_url,
+    tallies,
+    user,
+    voter_of,
+)
 
 pytestmark = pytest.mark.django_db
 
@@ -92,3 +106,38 @@ def test_detail_queries_do_not_grow_with_the_options():
     assert (
         _count(client_for(), poll_url(small.pk))[0] == _count(client_for(), poll_url(large.pk))[0]
     )
+
+
+def _statements(queries: CaptureQueriesContext) -> list[str]:
+    """Each statement sent, as its verb and the first table it names ("UPDATE
+    polls_poll"). The test runs in a transaction, so the vote's own is a SAVEPOINT and
+    its RELEASE (in production, BEGIN and COMMIT): those are left out."""
+    described = []
+    for query in queries.captured_queries:
+        sql = query["sql"]
+        if re.match(r"(RELEASE |ROLLBACK TO )?SAVEPOINT\b", sql):
+            continue
+        table = re.search(r"\b(polls|core)_\w+", sql)
+        described.append(f"{sql.split(None, 1)[0]} {table.group() if table else '?'}")
+    return described
+
+
+@pytest.mark.parametrize(("kind", "chosen"), [("single", 1), ("multiple", 3)])
+def test_a_vote_is_four_statements_whatever_the_options_chosen(kind, chosen):
+    """Pinned exactly: one more statement in the vote's transaction is a regression
+    (each is a round trip with the poll's row lock held; see polls/services.py)."""
+    poll = make_poll(options=_options(5), kind=kind)
+    ids = option_ids(poll)
+    voter = voter_of(user())
+
+    with CaptureQueriesContext(connection) as queries:
+        services.vote_cast(poll_id=poll.pk, voter=voter, option_ids=ids[:chosen])
+
+    assert _statements(queries) == [
+        "UPDATE polls_poll",  # open? then lock and bump it, returning kind etc.
+        "INSERT polls_ballot",  # one per voter: nothing inserted means already voted
+        "UPDATE polls_option",  # + 1 on the chosen options of this poll, returning them
+        "INSERT polls_vote",  # one row per option chosen
+    ]
+    assert len(queries) == 4 + 2  # and nothing else but the SAVEPOINT and its RELEASE
+    assert tallies(poll) == [1] * chosen + [0] * (5 - chosen)

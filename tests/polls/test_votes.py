@@ -250,6 +250,47 @@ def test_a_poll_not_yet_open_refuses_votes_with_409():
     assert poll_state(poll) == before
 
 
+ALREADY_VOTED_BALLOTS = {
+    # name: (poll fields, the ballot from this poll's and another poll's option ids,
+    #        the status and code answered)
+    "an option of another poll": ({}, lambda own, other: [other[0]], (409, "already_voted")),
+    "an unknown option": ({}, lambda own, other: [2**63 - 1], (409, "already_voted")),
+    "own and foreign options": (
+        {"kind": "multiple"},
+        lambda own, other: [own[1], other[0]],
+        (409, "already_voted"),
+    ),
+    "two options, single choice": ({}, lambda own, other: own[:2], (409, "already_voted")),
+    "over max_choices": (
+        {"kind": "multiple", "max_choices": 2},
+        lambda own, other: own,
+        (409, "already_voted"),
+    ),
+    # Malformed whatever the poll: refused before the poll is read.
+    "an option twice": ({}, lambda own, other: [own[1], own[1]], (400, "validation_error")),
+    "no option": ({}, lambda own, other: [], (400, "validation_error")),
+}
+
+
+@pytest.mark.parametrize("case", ALREADY_VOTED_BALLOTS)
+def test_an_already_voted_voter_with_a_bad_ballot_is_refused_as_already_voted(case):
+    """The existing ballot is refused before the options are looked at: a voter who
+    already voted gets 409 ``already_voted`` whatever the options they send, unless the
+    body is malformed (a 400 before the poll is read). Nothing changes, here or in the
+    poll whose option was sent."""
+    fields, ballot, (status, code) = ALREADY_VOTED_BALLOTS[case]
+    poll, other = make_poll(**fields), make_poll()
+    voter = client_for(user())
+    assert vote(voter, poll, {"options": [option_ids(poll)[0]]}).status_code == 201
+    before, other_before = poll_state(poll), poll_state(other)
+
+    response = vote(voter, poll, {"options": ballot(option_ids(poll), option_ids(other))})
+
+    assert_problem(response, status, code)
+    assert poll_state(poll) == before
+    assert poll_state(other) == other_before
+
+
 def test_a_vote_on_an_unknown_poll_is_404():
     response = client_for(user()).post(poll_url(987654, "vote"), {"option": 1}, format="json")
 
