@@ -279,6 +279,13 @@ def test_a_quiet_machine_is_not_called_loaded():
     assert "loaded" not in section
 
 
+def test_the_benchmarks_own_load_at_the_end_does_not_make_the_machine_loaded():
+    """By its end the load average counts the run's own servers and clients."""
+    section = all_run.render_section(_run(load_start="0.70 2.4 2.4", load_end="4.04 3.39 3.05"))
+    assert "loaded" not in section
+    assert "4.04 3.39 3.05 (the benchmark's own processes count in it)" in section
+
+
 def test_replace_section_keeps_everything_outside_the_markers():
     others = "# Benchmarks\n\nIntro.\n\n## Core platform\n\nOld figures.\n"
     once = all_run.replace_section(others, "SECTION-1\n")
