@@ -440,23 +440,39 @@ class _Steps:
             return None
 
 
+class _RolledBack(RuleBasedStateMachine):
+    """A sequence runs in one savepoint, rolled back at its end."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        self._atomic = transaction.atomic()
+        self._atomic.__enter__()
+
+    def teardown(self) -> None:
+        transaction.set_rollback(True)
+        self._atomic.__exit__(None, None, None)
+
+
+def _operations(schema: Any, labels: list[str], where: str) -> tuple[dict, dict]:
+    """The chain's operations by label, and a strategy of positive cases for each."""
+    operations = {label: schema.find_operation_by_label(label) for label in labels}
+    missing = [label for label, operation in operations.items() if operation is None]
+    if missing:
+        raise LookupError(f"not in {where}: {', '.join(missing)}")
+    generated = {
+        label: operation.as_strategy(generation_mode=GenerationMode.POSITIVE)
+        for label, operation in operations.items()
+    }
+    return operations, generated
+
+
 def chain_machine(
     chain: Chain, schema: Any, world: World, run: harness._Run
 ) -> type[RuleBasedStateMachine]:
     """The state machine of one chain: create (a bundle of what exists), then read,
     update and delete any of it, in any order Hypothesis draws."""
-    operations = {
-        label: schema.find_operation_by_label(label)
-        for label in (chain.create, chain.read, chain.update, chain.delete)
-        if label is not None
-    }
-    missing = [label for label, operation in operations.items() if operation is None]
-    if missing:
-        raise LookupError(f"not in /api/schema/: {', '.join(missing)}")
-    generated = {
-        label: operation.as_strategy(generation_mode=GenerationMode.POSITIVE)
-        for label, operation in operations.items()
-    }
+    labels = [chain.create, chain.read, chain.update, chain.delete]
+    operations, generated = _operations(schema, [x for x in labels if x], "/api/schema/")
     numbers = itertools.count(1)
 
     def case_for(data: st.DataObject, label: str, path: dict[str, Any], body: Body | None) -> Case:
@@ -477,17 +493,8 @@ def chain_machine(
     steps = _Steps(run, chain.name)
     expect, send = steps.expect, steps.send
 
-    class Machine(RuleBasedStateMachine):
+    class Machine(_RolledBack):
         created = Bundle("created")
-
-        def __init__(self) -> None:
-            super().__init__()
-            self._atomic = transaction.atomic()
-            self._atomic.__enter__()
-
-        def teardown(self) -> None:
-            transaction.set_rollback(True)
-            self._atomic.__exit__(None, None, None)
 
         @rule(target=created, data=st.data())
         def create(self, data: st.DataObject):
@@ -602,15 +609,10 @@ def graphql_machine(
     then read, update and delete any of them, in any order Hypothesis draws. What a
     reference's state is (alive, deleted) lives on the machine, keyed by the reference: a
     like made twice is one like."""
-    fields = [f for f in (chain.create, chain.read, chain.update, chain.delete) if f is not None]
-    operations = {f.label: schema.find_operation_by_label(f.label) for f in fields}
-    missing = [label for label, operation in operations.items() if operation is None]
-    if missing:
-        raise LookupError(f"not in the GraphQL schema: {', '.join(missing)}")
-    generated = {
-        label: operation.as_strategy(generation_mode=GenerationMode.POSITIVE)
-        for label, operation in operations.items()
-    }
+    fields = [chain.create, chain.read, chain.update, chain.delete]
+    operations, generated = _operations(
+        schema, [f.label for f in fields if f], "the GraphQL schema"
+    )
     numbers = itertools.count(1)
     parent = str(chain.parent(world)) if chain.parent else ""
     steps = _Steps(run, chain.name)
@@ -630,26 +632,26 @@ def graphql_machine(
             )
         return case, False
 
-    class Machine(RuleBasedStateMachine):
+    def step(data: st.DataObject, field: Field, reference: str):
+        """Send the field's case: (it, whether it is the valid document, the response or
+        None, the answer's ``data`` and ``errors``)."""
+        case, valid = case_for(data, field, reference)
+        response = steps.send(case)
+        answer, errors = _answer(response) if response is not None else (None, [])
+        return case, valid, response, answer, errors
+
+    class Machine(_RolledBack):
         created = Bundle("created")
 
         def __init__(self) -> None:
             super().__init__()
             self.alive: dict[str, bool] = {}
-            self._atomic = transaction.atomic()
-            self._atomic.__enter__()
-
-        def teardown(self) -> None:
-            transaction.set_rollback(True)
-            self._atomic.__exit__(None, None, None)
 
         @rule(target=created, data=st.data())
         def create(self, data: st.DataObject):
-            case, valid = case_for(data, chain.create, parent)
-            response = steps.send(case)
+            case, valid, response, answer, errors = step(data, chain.create, parent)
             if response is None:
                 return multiple()
-            answer, errors = _answer(response)
             shown = _dig(answer, chain.created)
             if valid:
                 expect(
@@ -670,11 +672,9 @@ def graphql_machine(
         def read(self, data: st.DataObject, reference: str):
             assert chain.read is not None
             assert chain.present is not None
-            case, valid = case_for(data, chain.read, reference)
-            response = steps.send(case)
+            case, valid, response, answer, errors = step(data, chain.read, reference)
             if response is None or not valid:
                 return
-            answer, errors = _answer(response)
             shown = chain.present(answer, reference)
             if self.alive[reference]:
                 expect(
@@ -691,11 +691,9 @@ def graphql_machine(
         @rule(reference=created, data=st.data())
         def update(self, data: st.DataObject, reference: str):
             assert chain.update is not None
-            case, valid = case_for(data, chain.update, reference)
-            response = steps.send(case)
+            case, valid, response, _, errors = step(data, chain.update, reference)
             if response is None:
                 return
-            _, errors = _answer(response)
             if not self.alive[reference]:
                 expect(case, response, bool(errors), "Updatable after delete", "no errors")
             elif valid:
@@ -705,11 +703,9 @@ def graphql_machine(
         @rule(reference=created, data=st.data())
         def delete(self, data: st.DataObject, reference: str):
             assert chain.delete is not None
-            case, valid = case_for(data, chain.delete, reference)
-            response = steps.send(case)
+            case, valid, response, _, errors = step(data, chain.delete, reference)
             if response is None:
                 return
-            _, errors = _answer(response)
             if not self.alive[reference]:
                 if chain.delete_again_refused:
                     expect(case, response, bool(errors), "Deletable twice", "no errors")
