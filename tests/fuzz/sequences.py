@@ -20,7 +20,6 @@ from __future__ import annotations
 
 import itertools
 import json
-import re
 import time
 import traceback
 from collections.abc import Callable
@@ -45,7 +44,7 @@ from schemathesis import Case
 from schemathesis.generation import GenerationMode
 
 from tests.fuzz import harness
-from tests.fuzz.world import World, graphql_known_values, known_values
+from tests.fuzz.world import GRAPHQL_ARGUMENT, World, graphql_known_values, known_values
 
 V1 = "/api/v1"
 Body = Callable[[World, int], dict[str, Any]]
@@ -582,11 +581,6 @@ def chain_machine(
     return Machine
 
 
-def _argument(name: str) -> re.Pattern[str]:
-    """``name: <a string or number literal>`` in a GraphQL document."""
-    return re.compile(rf'(?<![\w$]){name}\s*:\s*("(?:[^"\\]|\\.)*"|-?\d[\w.+-]*)')
-
-
 def _answer(response: Any) -> tuple[Any, list]:
     """A GraphQL response's ``data`` and ``errors`` (None and [] when it has neither)."""
     try:
@@ -627,8 +621,10 @@ def graphql_machine(
             return operations[field.label].Case(body=field.valid(reference, parent, n)), True
         graphql_known_values(case, world, n)
         if field.argument and reference:
-            case.body = _argument(field.argument).sub(
-                f"{field.argument}: {_literal(reference)}", case.body
+            literal = _literal(reference)
+            case.body = GRAPHQL_ARGUMENT.sub(
+                lambda m: f"{m['name']}: {literal}" if m["name"] == field.argument else m[0],
+                case.body,
             )
         return case, False
 

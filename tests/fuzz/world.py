@@ -192,7 +192,8 @@ def known_values(case: Any, world: World, index: int) -> bool:
     return changed
 
 
-_GRAPHQL_ARGUMENT = re.compile(
+# `name: <a string or number literal>` in a GraphQL document.
+GRAPHQL_ARGUMENT = re.compile(
     r'(?<![\w$])(?P<name>[A-Za-z_]\w*)\s*:\s*(?P<value>"(?:[^"\\]|\\.)*"|-?\d[\w.+-]*)'
 )
 
@@ -209,7 +210,7 @@ def graphql_known_values(case: Any, world: World, index: int) -> bool:
             return match[0]
         return f"{match['name']}: {values[index % len(values)]}"
 
-    query = _GRAPHQL_ARGUMENT.sub(swap, case.body)
+    query = GRAPHQL_ARGUMENT.sub(swap, case.body)
     changed = query != case.body
     case.body = query
     return changed
