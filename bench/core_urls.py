@@ -3,7 +3,7 @@ reads that bench/run.py measures next to the API in the same run.
 
 Each ceiling is a minimal Django view (no DRF view, serializer, throttle or
 pagination class) behind the same middleware as the API, authenticated by the same
-JWT with the same class (``core.authentication.JWTAuthentication``: the signature,
+JWT with the same class (``core.identity.authentication.JWTAuthentication``: the signature,
 then the user's row), so authentication costs both the same:
 
 - ``/bench/core/raw/me/``: the user's roles in one statement, the API's fields;
@@ -22,7 +22,7 @@ from rest_framework.exceptions import APIException
 
 from config.urls import handler400, handler403, handler404, handler500  # noqa: F401
 from config.urls import urlpatterns as product_urlpatterns
-from core.authentication import JWTAuthentication
+from core.identity.authentication import JWTAuthentication
 
 PAGE_SIZE = 20
 

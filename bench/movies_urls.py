@@ -3,7 +3,7 @@ measures next to the API in the same run.
 
 - ``/bench/movies/raw/recommendations/?user=<id>``: a minimal Django view (no DRF, no
   authentication, no throttle, no serializer) returning the same cached list the API
-  serves for that user (the same ``core.cache`` key), encoded with ``json.dumps``.
+  serves for that user (the same ``core.cache.versioned`` key), encoded with ``json.dumps``.
 - ``/bench/movies/raw/movies/?search=...``: the same cached catalog page as the API
   when it is cached, read with the API's key.
 """
@@ -17,7 +17,7 @@ from django.urls import path
 
 from config.urls import handler400, handler403, handler404, handler500  # noqa: F401
 from config.urls import urlpatterns as product_urlpatterns
-from core.cache import make_key
+from core.cache.versioned import make_key
 from movies.cache_keys import CATALOG_NAMESPACE, recommendations_namespace
 from movies.selectors import current_version
 

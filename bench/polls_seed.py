@@ -5,7 +5,7 @@ token for each, minted directly (no login: the bench measures votes, not Argon2)
         --users 5000 --tokens bench/out/polls-tokens.json
 
 Idempotent: users are created once (bulk, one shared password hash); tokens are
-minted afresh on every run with ``core.tokens.AccessToken.for_user`` (the class the
+minted afresh on every run with ``core.identity.tokens.AccessToken.for_user`` (the class the
 API authenticates with), valid for ``--hours``, and written to ``--tokens`` as
 ``{"owner": token, "voters": [token, ...]}``. The polls themselves are created by
 the run, through the API, one per measurement. Prints one JSON line for the run.
@@ -38,8 +38,8 @@ def main() -> None:
     from django.contrib.auth.models import Group
     from seed_core import PASSWORD
 
-    from core.models import User
-    from core.tokens import AccessToken
+    from core.identity.models import User
+    from core.identity.tokens import AccessToken
 
     started = time.perf_counter()
     password = make_password(PASSWORD)

@@ -4,7 +4,7 @@ same run.
 
 The ceiling is a minimal Django view (no DRF view, serializer, throttle, cache
 invalidation or stream publish) behind the same middleware as the API, authenticated
-by the same JWT with the same class (``core.authentication.JWTAuthentication``: the
+by the same JWT with the same class (``core.identity.authentication.JWTAuthentication``: the
 signature, then the user's row), so authentication costs both the same. It runs the
 vote's transaction as ``polls.services.vote_cast`` does (its module docstring), in
 raw SQL, for a single-choice vote ``{"option": id}``:
@@ -40,7 +40,7 @@ from rest_framework.exceptions import AuthenticationFailed
 
 from config.urls import handler400, handler403, handler404, handler500  # noqa: F401
 from config.urls import urlpatterns as product_urlpatterns
-from core.authentication import JWTAuthentication
+from core.identity.authentication import JWTAuthentication
 
 OPEN_LOCK_SQL = """
 UPDATE polls_poll SET version = version + 1, voter_count = voter_count + 1

@@ -35,7 +35,8 @@ def main() -> None:
     from django.db import connection
     from django.utils import timezone
 
-    from core.models import Notification, User
+    from core.identity.models import User
+    from core.notifications.models import Notification
 
     started = time.perf_counter()
     password = make_password(PASSWORD)

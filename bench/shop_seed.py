@@ -36,7 +36,7 @@ def main() -> None:
     from django.core.management import call_command
     from seed_core import PASSWORD
 
-    from core.models import User
+    from core.identity.models import User
     from shop.models import Category, Product
 
     started = time.perf_counter()

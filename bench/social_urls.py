@@ -19,7 +19,7 @@ from rest_framework.exceptions import APIException
 
 from config.urls import handler400, handler403, handler404, handler500  # noqa: F401
 from config.urls import urlpatterns as product_urlpatterns
-from core.authentication import JWTAuthentication
+from core.identity.authentication import JWTAuthentication
 
 PAGE_SIZE = 20
 

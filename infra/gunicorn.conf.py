@@ -44,8 +44,8 @@ timeout = 60
 graceful_timeout = 30
 
 # Forwarded headers are the app's business, not the server's: Django reads
-# X-Forwarded-For/-Proto/-Host only from NEXUS_TRUSTED_PROXIES (core.net,
-# core.middleware.ClientIpMiddleware, SECURE_PROXY_SSL_HEADER). Gunicorn never
+# X-Forwarded-For/-Proto/-Host only from NEXUS_TRUSTED_PROXIES (core.http.net,
+# core.http.middleware.ClientIpMiddleware, SECURE_PROXY_SSL_HEADER). Gunicorn never
 # rewrites REMOTE_ADDR; from the peers in forwarded_allow_ips it would set the URL
 # scheme from X-Forwarded-Proto/-Protocol/-Ssl (and map SCRIPT_NAME/PATH_INFO
 # headers), behind Django's back, for gthread workers. So it trusts no peer and

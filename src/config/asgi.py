@@ -12,7 +12,7 @@ os.environ.setdefault("DATABASE_CONN_MAX_AGE", "0")
 django_application = get_asgi_application()
 
 # After Django is set up: the guard reads settings and core's problem details.
-from core.http_guard import BodyGuardASGI  # noqa: E402
+from core.http.guard import BodyGuardASGI  # noqa: E402
 
 # Bodies are bounded before Django reads them; chunked bodies reach DRF with a length.
 application = BodyGuardASGI(django_application)

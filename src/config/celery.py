@@ -2,7 +2,7 @@
 
 Tasks are discovered in every installed app's ``tasks`` module. The beat
 schedule starts with core's entries; domains add theirs through
-``core.tasking.register_periodic`` from ``AppConfig.ready()``.
+``core.tasking.outbox.register_periodic`` from ``AppConfig.ready()``.
 """
 
 import os
@@ -11,7 +11,7 @@ from celery import Celery, signals
 
 os.environ.setdefault("DJANGO_SETTINGS_MODULE", "config.settings.local")
 
-app = Celery("nexus", task_cls="core.tasking:NexusTask")
+app = Celery("nexus", task_cls="core.tasking.outbox:NexusTask")
 app.config_from_object("django.conf:settings", namespace="CELERY")
 app.autodiscover_tasks()
 

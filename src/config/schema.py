@@ -6,7 +6,7 @@ Only this composition root knows every context. Social's mixins come first so it
 
 import graphene
 
-from core.graphql.schema import CoreQuery
+from core.identity.graphql import CoreQuery
 from social.graphql.schema import SocialMutations, SocialQueries
 
 

@@ -14,17 +14,17 @@ from drf_spectacular.views import (
     SpectacularSwaggerSplitView,
 )
 
-from core import views as core_views
-from core.api import health
-from core.graphql.view import graphql_view
+from core.site import health
+from core.site import views as core_views
+from core.site.graphql.view import graphql_view
 
-handler400 = "core.errors.bad_request"
-handler403 = "core.errors.permission_denied"
-handler404 = "core.errors.page_not_found"
-handler500 = "core.errors.server_error"
+handler400 = "core.http.problems.bad_request"
+handler403 = "core.http.problems.permission_denied"
+handler404 = "core.http.problems.page_not_found"
+handler500 = "core.http.problems.server_error"
 
 api_v1 = [
-    path("auth/", include("core.api.urls", namespace="auth")),
+    path("auth/", include("core.identity.api.urls", namespace="auth")),
     path("shop/", include("shop.api.urls", namespace="shop")),
     path("social/", include("social.api.urls", namespace="social")),
     path("movies/", include("movies.api.urls", namespace="movies")),

@@ -16,7 +16,7 @@ class UvicornWorker(_UvicornWorker):
 
     ``proxy_headers=False``: the peer address stays the socket's, whatever a client
     writes in ``X-Forwarded-For``; the app decides which proxies to believe
-    (``NEXUS_TRUSTED_PROXIES``, ``core.net``). ``server_header=False``: no
+    (``NEXUS_TRUSTED_PROXIES``, ``core.http.net``). ``server_header=False``: no
     ``Server: uvicorn``.
     """
 

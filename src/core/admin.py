@@ -1,7 +1,9 @@
 from django.contrib import admin
 from django.contrib.auth.admin import UserAdmin as BaseUserAdmin
 
-from core.models import Notification, TaskOutbox, User
+from core.identity.models import User
+from core.notifications.models import Notification
+from core.tasking.models import TaskOutbox
 
 
 @admin.register(User)

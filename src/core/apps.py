@@ -7,16 +7,22 @@ class CoreConfig(AppConfig):
     default_auto_field = "django.db.models.BigAutoField"
 
     def ready(self) -> None:
-        from core import converters, handlers, tasking  # noqa: F401  (converters: <id:...>)
+        # converters: registers <id:...>; the tasks modules: Celery's autodiscovery looks
+        # for ``core.tasks`` only, and core's tasks live with their concerns.
+        from core.http import converters  # noqa: F401
+        from core.notifications import handlers
+        from core.notifications import tasks as notification_tasks  # noqa: F401
+        from core.tasking import outbox
+        from core.tasking import tasks as tasking_tasks  # noqa: F401
 
         handlers.register()
         # The outbox relay publishes tasks whose broker publish failed (broker outage).
-        tasking.register_periodic("core.outbox-relay", "core.tasks.outbox_relay_task", 30.0)
+        outbox.register_periodic("core.outbox-relay", "core.tasks.outbox_relay_task", 30.0)
         # Idempotency keys live a day.
-        tasking.register_periodic(
+        outbox.register_periodic(
             "core.idempotency-purge", "core.tasks.idempotency_keys_purge_task", 3600.0
         )
         # Task receipts (exactly-once effects of outbox deliveries) live TASK_RECEIPT_DAYS.
-        tasking.register_periodic(
+        outbox.register_periodic(
             "core.task-receipts-purge", "core.tasks.task_receipts_purge_task", 86400.0
         )

@@ -18,7 +18,7 @@ class JobsConfig(AppConfig):
     }
 
     def ready(self) -> None:
-        from core.tasking import register_periodic
+        from core.tasking.outbox import register_periodic
         from jobs import error_codes  # noqa: F401  (registers the job board's problem codes)
 
         # Beat records what readers already see (expired jobs) and sends the notices.

@@ -4,8 +4,8 @@ shared by every context with a status workflow."""
 
 from __future__ import annotations
 
-from core.error_codes import ILLEGAL_TRANSITION as ILLEGAL_TRANSITION
-from core.error_codes import register_problem
+from core.http.catalogue import ILLEGAL_TRANSITION as ILLEGAL_TRANSITION
+from core.http.catalogue import register_problem
 
 ALREADY_APPLIED = register_problem(
     "already_applied",

@@ -42,7 +42,7 @@ from django.db.models.functions import Cast, Replace
 from django.db.models.query import ModelIterable
 from django.utils import timezone
 
-from core import roles
+from core.identity import roles
 from jobs.models import (
     YEARLY_FACTORS,
     Application,

@@ -26,11 +26,11 @@ from django.db import IntegrityError, transaction
 from django.utils import timezone
 from django.utils.text import slugify
 
-from core import roles
-from core.error_codes import ProblemError
-from core.models import Notification
-from core.services import notification_create
-from core.tasking import enqueue_on_commit
+from core.http.catalogue import ProblemError
+from core.identity import roles
+from core.notifications.models import Notification
+from core.notifications.services import notification_create
+from core.tasking.outbox import enqueue_on_commit
 from jobs import error_codes, selectors
 from jobs.models import (
     APPLICATION_TRANSITIONS,

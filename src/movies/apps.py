@@ -22,8 +22,8 @@ class MoviesConfig(AppConfig):
     def ready(self) -> None:
         from celery.schedules import crontab
 
-        from core.health import register_check
-        from core.tasking import register_periodic
+        from core.site.health import register_check
+        from core.tasking.outbox import register_periodic
         from movies import (
             error_codes,  # noqa: F401  (registers the movies' problem codes)
             tmdb,

@@ -9,5 +9,5 @@ CATALOG_NAMESPACE = "movies.catalog"
 
 
 def recommendations_namespace(user_id: int) -> str:
-    """One ``core.cache`` namespace per user: invalidating it drops all their lists."""
+    """One ``core.cache.versioned`` namespace per user: invalidating it drops all their lists."""
     return f"movies.recs.{user_id}"

@@ -3,7 +3,7 @@
 
 from __future__ import annotations
 
-from core.error_codes import register_problem
+from core.http.catalogue import register_problem
 
 TMDB_NOT_CONFIGURED = register_problem(
     "tmdb_not_configured",

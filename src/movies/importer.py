@@ -22,7 +22,7 @@ from django.db.models import Count, F, FloatField, OuterRef, Subquery, Sum, Valu
 from django.db.models.functions import Cast, Coalesce
 from django.utils.text import slugify
 
-from core import cache as core_cache
+from core.cache import versioned as core_cache
 from movies.cache_keys import CATALOG_NAMESPACE
 from movies.models import Genre, Movie, Rater, Rating
 

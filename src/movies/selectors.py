@@ -3,7 +3,7 @@
 The recommender model is loaded from the database once per process and version
 (``current_model``); which version is current comes from the cache (one Redis GET),
 falling back to the database. A user's list is computed once and cached
-(``core.cache``, a namespace per user, the model version in the key): serving a
+(``core.cache.versioned``, a namespace per user, the model version in the key): serving a
 cached list touches neither the model nor the database.
 """
 
@@ -18,7 +18,7 @@ from django.core.cache import cache
 from django.db.models import Count, Prefetch, QuerySet
 from django.utils import timezone
 
-from core.cache import cached
+from core.cache.versioned import cached
 from movies import tmdb
 from movies.cache_keys import MODEL_VERSION_KEY, recommendations_namespace
 from movies.models import Favorite, Genre, Movie, Preference, Rating, RecommenderModel

@@ -23,9 +23,9 @@ from django.db.models import Case, F, FloatField, Max, Value, When
 from django.db.models.functions import Cast
 from django.utils import timezone
 
-from core import cache as core_cache
-from core.error_codes import ProblemError
-from core.tasking import enqueue_on_commit
+from core.cache import versioned as core_cache
+from core.http.catalogue import ProblemError
+from core.tasking.outbox import enqueue_on_commit
 from movies import error_codes, tmdb
 from movies.cache_keys import CATALOG_NAMESPACE, MODEL_VERSION_KEY, recommendations_namespace
 from movies.models import SCORES, Favorite, Genre, Movie, Preference, Rating, RecommenderModel

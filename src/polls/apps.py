@@ -19,7 +19,7 @@ class PollsConfig(AppConfig):
     }
 
     def ready(self) -> None:
-        from core.tasking import register_periodic
+        from core.tasking.outbox import register_periodic
         from polls import error_codes  # noqa: F401  (registers the polls' problem codes)
 
         # Readers derive the close from closes_at; beat records it, pushes the final
@@ -27,7 +27,7 @@ class PollsConfig(AppConfig):
         register_periodic("polls.close-due", "polls.tasks.polls_close_due_task", 30.0)
         register_periodic("polls.reconcile-tallies", "polls.tasks.tallies_reconcile_task", 600.0)
 
-        from core.openapi import register_stream_operation
+        from core.http.openapi import register_stream_operation
 
         register_stream_operation(
             "/api/v1/polls/polls/{id}/results/stream/",

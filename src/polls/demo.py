@@ -17,7 +17,7 @@ from django.contrib.auth import get_user_model
 from django.urls import reverse
 from django.utils import timezone
 
-from core.demo import DEMO_ACCOUNTS
+from core.site.demo import DEMO_ACCOUNTS
 from polls import services
 from polls.models import Poll
 from polls.voters import Voter

@@ -3,7 +3,7 @@
 
 from __future__ import annotations
 
-from core.error_codes import register_problem
+from core.http.catalogue import register_problem
 
 ALREADY_VOTED = register_problem(
     "already_voted",

@@ -15,7 +15,7 @@ from typing import Any
 from django.db.models import Prefetch, Q, QuerySet
 from django.utils import timezone
 
-from core.cache import cached
+from core.cache.versioned import cached
 from polls.models import Ballot, Option, Poll
 
 RESULTS_TIMEOUT = 300

@@ -40,11 +40,11 @@ from django.db import connection, models, transaction
 from django.db.models import Count, F, Q
 from django.utils import timezone
 
-from core import streams
-from core.cache import invalidate
-from core.error_codes import ProblemError, lookup_problem
-from core.services import notification_create
-from core.tasking import enqueue_on_commit
+from core.cache.versioned import invalidate
+from core.http.catalogue import ProblemError, lookup_problem
+from core.live import topics
+from core.notifications.services import notification_create
+from core.tasking.outbox import enqueue_on_commit
 from polls import error_codes
 from polls.models import MAX_OPTIONS, MIN_OPTIONS, Ballot, Option, Poll, Vote
 from polls.selectors import results_namespace
@@ -69,7 +69,7 @@ def stream_topic(poll_id: int) -> str:
 def _changed(poll_id: int) -> None:
     """After commit: drop the cached results, then wake the streams."""
     invalidate(results_namespace(poll_id))
-    streams.publish_on_commit(stream_topic(poll_id))
+    topics.publish_on_commit(stream_topic(poll_id))
 
 
 # --- validation shared by create and edit -------------------------------------------

@@ -2,7 +2,7 @@
 
 from django.urls import path
 
-import core.converters  # noqa: F401  (registers <id:...>)
+import core.http.converters  # noqa: F401  (registers <id:...>)
 from polls import views
 
 urlpatterns = [

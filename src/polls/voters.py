@@ -22,7 +22,7 @@ from django.conf import settings
 from django.core import signing
 from django.http import HttpResponse
 
-from core.error_codes import ProblemError
+from core.http.catalogue import ProblemError
 from polls import error_codes
 
 VOTER_COOKIE = "nexus_poll_voter"

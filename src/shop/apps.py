@@ -17,7 +17,7 @@ class ShopConfig(AppConfig):
     }
 
     def ready(self) -> None:
-        from core.tasking import register_periodic
+        from core.tasking.outbox import register_periodic
         from shop import error_codes  # noqa: F401  (registers the shop's problem codes)
 
         # Beat records what readers already see (expired orders) and sends the notices.

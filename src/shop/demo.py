@@ -30,7 +30,7 @@ from django.db import connection, transaction
 from django.utils import timezone
 from django.utils.text import slugify
 
-from core import cache as core_cache
+from core.cache import versioned as core_cache
 from shop import services
 from shop.models import CartItem, Category, Order, OrderStatus, PaymentMethod, Product
 

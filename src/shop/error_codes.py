@@ -4,8 +4,8 @@ under /problems/). Clients switch on ``code``."""
 from __future__ import annotations
 
 # core's, shared with every context that has a status workflow
-from core.error_codes import ILLEGAL_TRANSITION as ILLEGAL_TRANSITION
-from core.error_codes import register_problem
+from core.http.catalogue import ILLEGAL_TRANSITION as ILLEGAL_TRANSITION
+from core.http.catalogue import register_problem
 
 INSUFFICIENT_STOCK = register_problem(
     "insufficient_stock",

@@ -11,7 +11,7 @@ from django.db.models import Count, F, FloatField, Prefetch, Q, QuerySet
 from django.db.models.functions import Cast
 from django.utils import timezone
 
-from core import roles
+from core.identity import roles
 from shop.models import Cart, CartItem, Category, Order, OrderLine, OrderStatus, Product
 
 

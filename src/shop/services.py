@@ -30,12 +30,12 @@ from django.db.models import F, Q, Value
 from django.db.models.functions import Concat, Greatest, Substr
 from django.utils import timezone
 
-from core import cache as core_cache
-from core import roles
-from core.error_codes import ProblemError
-from core.models import Notification
-from core.services import notification_create
-from core.tasking import enqueue_on_commit
+from core.cache import versioned as core_cache
+from core.http.catalogue import ProblemError
+from core.identity import roles
+from core.notifications.models import Notification
+from core.notifications.services import notification_create
+from core.tasking.outbox import enqueue_on_commit
 from shop import error_codes
 from shop.models import (
     MAX_QUANTITY,

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from celery import shared_task
 
-from core.tasking import NexusTask
+from core.tasking.outbox import NexusTask
 from shop import services
 
 

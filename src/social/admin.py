@@ -7,7 +7,7 @@ from typing import Any
 
 from django.contrib import admin
 
-from core import roles
+from core.identity import roles
 from social import services
 from social.models import Comment, Follow, Post, Profile
 

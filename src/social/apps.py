@@ -16,7 +16,7 @@ class SocialConfig(AppConfig):
             "and rebuilt from PostgreSQL when cold or when Redis is down; exact counts."
         ),
         "graphql": "/graphql/",
-        # GraphiQL opens with this document (core.views.graphql_example_query).
+        # GraphiQL opens with this document (core.site.views.graphql_example_query).
         "graphql_example": (
             "# Sign in first: POST /api/v1/auth/token/ (a demo account from the landing\n"
             "# page works), then under Headers below add\n"
@@ -38,8 +38,8 @@ class SocialConfig(AppConfig):
     }
 
     def ready(self) -> None:
-        from core.events import UserRegistered, subscribe
-        from core.tasking import register_periodic
+        from core.tasking.events import UserRegistered, subscribe
+        from core.tasking.outbox import register_periodic
         from social import handlers
 
         subscribe(UserRegistered, handlers.on_user_registered)

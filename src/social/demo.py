@@ -24,8 +24,8 @@ from django.db.models import Count, OuterRef, Subquery
 from django.db.models.functions import Coalesce
 from django.utils import timezone
 
-from core import cache as core_cache
-from core.demo import DEMO_ACCOUNTS
+from core.cache import versioned as core_cache
+from core.site.demo import DEMO_ACCOUNTS
 from social import feed, selectors
 from social.models import Comment, Follow, Like, Post, Profile, Share
 

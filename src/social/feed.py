@@ -26,7 +26,7 @@ import redis
 from django.conf import settings
 from django.db import connection
 
-from core.breaker import redis_client
+from core.cache.breaker import redis_client
 
 logger = logging.getLogger(__name__)
 
@@ -51,7 +51,7 @@ def to_ms(moment: datetime) -> int:
 
 @lru_cache(maxsize=4)
 def _client(url: str) -> redis.Redis:
-    # core.breaker: after a failure the feed store is skipped for a cool-down, so a
+    # core.cache.breaker: after a failure the feed store is skipped for a cool-down, so a
     # hung Redis costs one socket timeout per cool-down, not one per feed read.
     return redis_client(
         url,

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from core.events import UserRegistered
+from core.tasking.events import UserRegistered
 from social import services
 
 

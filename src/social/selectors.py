@@ -16,8 +16,8 @@ from django.contrib.auth import get_user_model
 from django.db.models import Count, Exists, OuterRef, Q, QuerySet
 from django.utils import timezone
 
-from core import cache as core_cache
-from core.error_codes import ProblemError, lookup_problem
+from core.cache import versioned as core_cache
+from core.http.catalogue import ProblemError, lookup_problem
 from social import feed
 from social.feed import Entry
 from social.models import Block, Comment, Follow, Like, Mute, Post, Profile, Share

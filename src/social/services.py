@@ -20,11 +20,12 @@ from django.db import IntegrityError, transaction
 from django.db.models import F
 from django.utils import timezone
 
-from core import cache as core_cache
-from core import roles
-from core.error_codes import ProblemError, lookup_problem
-from core.services import notification_create, user_register
-from core.tasking import enqueue_on_commit
+from core.cache import versioned as core_cache
+from core.http.catalogue import ProblemError, lookup_problem
+from core.identity import roles
+from core.identity.services import user_register
+from core.notifications.services import notification_create
+from core.tasking.outbox import enqueue_on_commit
 from social import feed, selectors
 from social.models import (
     BIO_MAX_LENGTH,

@@ -53,7 +53,7 @@ def unquote(cell: str) -> str:
 def test_the_guide_lists_every_problem_code_with_its_status():
     import config.schema
     import config.urls  # noqa: F401  (each context registers its codes when its views load)
-    from core.error_codes import catalogue
+    from core.http.catalogue import catalogue
 
     rows = {unquote(row[0]): row[1] for row in table_rows(section("Errors"))}
     expected = {p.code: str(p.status) if p.status else "any" for p in catalogue()}
@@ -130,8 +130,8 @@ def test_the_guide_states_the_token_lifetimes_and_cors_headers_of_the_settings()
 def seed_guide_data() -> None:
     """What `make run` would have for the examples: the demo accounts, a few products,
     a job at the demo employer's company, movies, an open poll."""
-    from core.demo import seed_accounts
-    from core.models import User
+    from core.identity.models import User
+    from core.site.demo import seed_accounts
     from tests.jobs.factories import make_company, make_job
     from tests.movies.factories import make_movie
     from tests.polls.factories import make_poll

@@ -91,7 +91,7 @@ def test_newman_runs_the_sign_in_flow_against_the_app(node, app_server, tmp_path
     """Login stores the pair, Who am I sends it, Refresh rotates it, Logout blacklists
     it: each request's test script checks its answer, and newman exits non-zero if one
     fails (or if the file does not load)."""
-    from core.demo import seed_accounts
+    from core.site.demo import seed_accounts
 
     seed_accounts()
     report = tmp_path / "newman.json"

@@ -3,8 +3,9 @@ from __future__ import annotations
 import factory
 from django.contrib.auth.models import Group
 
-from core.models import Notification, User
-from core.roles import Role
+from core.identity.models import User
+from core.identity.roles import Role
+from core.notifications.models import Notification
 
 PASSWORD = "correct-horse-battery-42"
 

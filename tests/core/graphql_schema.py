@@ -7,8 +7,8 @@ from graphene import relay
 from graphene_django import DjangoConnectionField, DjangoObjectType
 
 from config.urls import urlpatterns as product_urlpatterns
-from core.graphql.view import NexusGraphQLView
-from core.models import User
+from core.identity.models import User
+from core.site.graphql.view import NexusGraphQLView
 
 
 class Chain(graphene.ObjectType):

@@ -6,7 +6,7 @@ import pytest
 from rest_framework.test import APIClient
 from rest_framework_simplejwt.tokens import AccessToken, RefreshToken
 
-from core.models import User
+from core.identity.models import User
 from tests.core.factories import PASSWORD, UserFactory
 
 pytestmark = pytest.mark.django_db

@@ -1,4 +1,4 @@
-"""Request-body limits on the real servers (core.http_guard around config.asgi and
+"""Request-body limits on the real servers (core.http.guard around config.asgi and
 config.wsgi), then the guards' own rules in-process.
 
 On the wire: a declared body over the limit is refused before it is sent, a
@@ -15,7 +15,7 @@ import time
 
 import pytest
 
-from core.http_guard import BodyGuardASGI, BodyGuardWSGI, body_limit
+from core.http.guard import BodyGuardASGI, BodyGuardWSGI, body_limit
 from tests.core.factories import PASSWORD, UserFactory
 from tests.core.live_servers import (
     BODY_LIMIT,

@@ -6,7 +6,7 @@ import pytest
 from django.core.cache import cache
 from rest_framework.test import APIClient
 
-from core.cache import cached, invalidate, make_key
+from core.cache.versioned import cached, invalidate, make_key
 from tests.core.factories import PASSWORD, UserFactory
 
 DEAD_REDIS = {
@@ -131,7 +131,7 @@ class TestRedisDown:
 
 
 def test_keys_with_user_input_are_hashed_to_plain_characters():
-    from core.cache import make_key
+    from core.cache.versioned import make_key
 
     plain = make_key("ns", "list", "page_size=2")
     odd = make_key("ns", "list", "search=cast iron\n'quoted'")

@@ -1,4 +1,4 @@
-"""``core.net.client_ip`` and the middleware that puts it on the request and the
+"""``core.http.net.client_ip`` and the middleware that puts it on the request and the
 logs. The same rules on real servers: tests/core/test_forwarded_headers.py."""
 
 from __future__ import annotations
@@ -11,9 +11,9 @@ from django.http import HttpResponse
 from django.test import RequestFactory
 from rest_framework.request import Request
 
-from core.logging import RequestIdFilter, set_client_ip
-from core.middleware import ClientIpMiddleware
-from core.net import client_ip
+from core.http.middleware import ClientIpMiddleware
+from core.http.net import client_ip
+from core.http.request_id import RequestIdFilter, set_client_ip
 
 PROXY = "10.0.0.5"
 

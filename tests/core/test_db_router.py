@@ -4,7 +4,7 @@ import pytest
 from django.db import transaction
 
 from core.db import PrimaryReplicaRouter
-from core.models import User
+from core.identity.models import User
 
 
 @pytest.fixture

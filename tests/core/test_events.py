@@ -3,8 +3,8 @@ from __future__ import annotations
 import pytest
 from django.db import transaction
 
-from core import events
-from core.models import Notification
+from core.notifications.models import Notification
+from core.tasking import events
 from tests.core.factories import UserFactory
 
 

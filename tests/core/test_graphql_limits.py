@@ -192,7 +192,7 @@ def test_a_mutation_over_get_is_refused(client):
 def test_a_resolver_bug_is_logged_once_and_hidden(client, caplog, monkeypatch):
     import logging
 
-    from core.graphql import schema as core_schema
+    from core.identity import graphql as core_schema
 
     def broken(root, info):
         raise RuntimeError("secret path /srv/nexus/db.py")
@@ -269,7 +269,7 @@ def test_the_cost_of_nested_fragments_is_computed_once_per_fragment():
     from graphql import parse
     from graphql.language import FragmentDefinitionNode, OperationDefinitionNode
 
-    from core.graphql.validation import selection_cost
+    from core.site.graphql.validation import selection_cost
 
     document = parse(
         "{ a(first: 10) { ...F } b(first: 10) { ...F } } fragment F on T { x y(first: 5) { z } }"

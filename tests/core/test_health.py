@@ -59,7 +59,7 @@ def test_ready_is_503_when_the_database_is_down(client, monkeypatch):
 @pytest.fixture
 def registered(monkeypatch):
     """Register checks for one test; the registry is restored afterwards."""
-    from core import health
+    from core.site import health
 
     monkeypatch.setattr(health, "CHECKS", dict(health.CHECKS))
     monkeypatch.setattr(health, "REQUIRED", set(health.REQUIRED))

@@ -16,7 +16,8 @@ from django.core.files.uploadedfile import SimpleUploadedFile
 from rest_framework.test import APIClient
 from rest_framework_simplejwt.tokens import AccessToken, RefreshToken
 
-from core.models import Notification, User
+from core.identity.models import User
+from core.notifications.models import Notification
 from tests.core.factories import NotificationFactory, UserFactory
 
 REGISTER = "/api/v1/auth/register/"
@@ -181,7 +182,7 @@ def test_ids_out_of_range_are_a_400_and_change_nothing(auth_client, user, bad):
 
 
 def test_the_id_path_converter_refuses_ids_past_64_bits():
-    from core.converters import IdConverter
+    from core.http.converters import IdConverter
 
     converter = IdConverter()
     assert converter.to_python("9223372036854775807") == 2**63 - 1
@@ -192,7 +193,7 @@ def test_the_id_path_converter_refuses_ids_past_64_bits():
 
 
 def test_related_ids_past_64_bits_are_validation_errors():
-    from core.api.fields import ModelSerializer
+    from core.http.fields import ModelSerializer
 
     class NotificationInput(ModelSerializer):
         class Meta:
@@ -299,7 +300,7 @@ def test_an_email_over_254_characters_is_a_400_not_a_database_error(api_client, 
 def test_the_service_enforces_column_lengths_whoever_calls_it():
     from django.core.exceptions import ValidationError
 
-    from core import services
+    from core.identity import services
 
     with pytest.raises(ValidationError) as caught:
         services.user_register(
@@ -313,7 +314,7 @@ def test_the_service_enforces_column_lengths_whoever_calls_it():
 def test_the_service_refuses_non_strings_and_nul(db):
     from django.core.exceptions import ValidationError
 
-    from core import services
+    from core.identity import services
 
     with pytest.raises(ValidationError) as caught:
         services.user_register(username=["admin"], email="a\x00@example.test", password=None)
@@ -345,7 +346,7 @@ def test_a_password_over_4096_bytes_is_refused_before_hashing(api_client, auth_c
 def test_the_password_cap_is_in_bytes(db):
     from django.core.exceptions import ValidationError
 
-    from core import services
+    from core.identity import services
 
     with pytest.raises(ValidationError) as caught:
         services.user_register(username="bytes", email="b@example.test", password="é" * 2049)

@@ -6,7 +6,7 @@ from urllib.parse import unquote, urlsplit
 import pytest
 from django.urls import Resolver404, resolve
 
-from core.demo import DEMO_ACCOUNTS
+from core.site.demo import DEMO_ACCOUNTS
 
 DOMAINS = ("shop", "social", "movies", "jobs", "polls")
 

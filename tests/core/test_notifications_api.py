@@ -7,7 +7,7 @@ from urllib.parse import urlsplit
 import pytest
 from django.utils import timezone
 
-from core.models import Notification
+from core.notifications.models import Notification
 from tests.core.factories import NotificationFactory, UserFactory
 
 pytestmark = pytest.mark.django_db

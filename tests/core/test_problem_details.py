@@ -8,8 +8,8 @@ import re
 import pytest
 from rest_framework.test import APIClient
 
-from core.models import User
-from core.throttling import AuthIPThrottle
+from core.http.throttling import AuthIPThrottle
+from core.identity.models import User
 from tests.core.factories import UserFactory
 from tests.core.urls_errors import SECRET_MESSAGE
 

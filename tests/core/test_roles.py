@@ -1,6 +1,6 @@
 import pytest
 
-from core.models import User
+from core.identity.models import User
 
 
 @pytest.mark.django_db
@@ -36,7 +36,7 @@ def test_roles_exist_after_migrations():
     ],
 )
 def test_role_predicates(kwargs, roles, expected):
-    from core import roles as vocabulary
+    from core.identity import roles as vocabulary
     from tests.core.factories import UserFactory
 
     user = UserFactory(roles=roles, **kwargs)
@@ -50,7 +50,7 @@ def test_role_predicates(kwargs, roles, expected):
 
 @pytest.mark.django_db
 def test_role_checks_read_the_groups_once_per_user(django_assert_num_queries):
-    from core import roles as vocabulary
+    from core.identity import roles as vocabulary
     from tests.core.factories import UserFactory
 
     user = User.objects.get(pk=UserFactory(roles=["moderator", "candidate"]).pk)
@@ -70,7 +70,7 @@ def test_permission_classes_answer_401_403_or_pass(who, get, post):
     from rest_framework.test import APIRequestFactory, force_authenticate
     from rest_framework.views import APIView
 
-    from core.api.permissions import IsModeratorOrReadOnly
+    from core.identity.permissions import IsModeratorOrReadOnly
     from tests.core.factories import UserFactory
 
     class Moderated(APIView):
@@ -99,8 +99,8 @@ def test_permission_classes_answer_401_403_or_pass(who, get, post):
 
 @pytest.mark.django_db
 def test_demo_accounts_match_the_vocabulary():
-    from core import roles as vocabulary
-    from core.demo import seed_accounts
+    from core.identity import roles as vocabulary
+    from core.site.demo import seed_accounts
 
     seed_accounts()
     by_name = {user.username: user for user in User.objects.all()}

@@ -10,7 +10,7 @@ from referencing import Registry, Resource
 from referencing.jsonschema import DRAFT202012
 from rest_framework.test import APIRequestFactory
 
-from core.error_codes import catalogue, register_problem
+from core.http.catalogue import catalogue, register_problem
 from tests.core.factories import NotificationFactory
 
 pytestmark = pytest.mark.django_db
@@ -84,7 +84,7 @@ def test_wrong_credentials_name_a_catalogued_problem(api_client, client, user):
 
 
 def test_an_uncatalogued_code_falls_back_to_the_generic_type():
-    from core.errors import problem_body
+    from core.http.problems import problem_body
 
     body = problem_body(status=409, code="some_library_code", detail="x")
 
@@ -96,7 +96,7 @@ def test_an_uncatalogued_code_falls_back_to_the_generic_type():
 def _forget_test_codes():
     """Codes a test registers leave the process-wide catalogue afterwards (the frontend
     guide's test compares its table with the catalogue)."""
-    from core import error_codes
+    from core.http import catalogue as error_codes
 
     before = set(error_codes._CATALOGUE)
     yield
@@ -196,8 +196,8 @@ def test_a_malformed_page_number_is_a_400_and_past_the_end_a_404():
     from rest_framework.exceptions import NotFound, ValidationError
     from rest_framework.request import Request
 
-    from core.models import User
-    from core.pagination import PageNumberPagination
+    from core.http.pagination import PageNumberPagination
+    from core.identity.models import User
 
     factory = APIRequestFactory()
     paginator = PageNumberPagination()

@@ -82,7 +82,7 @@ def test_production_passes_the_deploy_checks():
 def test_json_logging_carries_the_request_id():
     script = (
         "import django, logging; django.setup();"
-        "from core.logging import set_request_id;"
+        "from core.http.request_id import set_request_id;"
         "set_request_id('abc-123');"
         "logging.getLogger('nexus.test').warning('hello')"
     )

@@ -19,7 +19,7 @@ from pathlib import Path
 import pytest
 from django.contrib.staticfiles import finders
 
-from core.graphql.graphiql import OfflineGraphiQLMixin
+from core.site.graphql.graphiql import OfflineGraphiQLMixin
 
 ROOT = Path(__file__).resolve().parents[2]
 

@@ -13,7 +13,7 @@ from django.core.management.color import no_style
 from django.core.management.sql import sql_flush
 from django.db import connection, transaction
 
-from core.models import User
+from core.identity.models import User
 from tests.core.factories import UserFactory
 
 pytestmark = [pytest.mark.django_db(transaction=True), pytest.mark.timeout(60)]

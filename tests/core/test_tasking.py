@@ -5,7 +5,8 @@ from __future__ import annotations
 import pytest
 from rest_framework.test import APIClient
 
-from core.models import Notification, TaskOutbox
+from core.notifications.models import Notification
+from core.tasking.models import TaskOutbox
 from tests.core.factories import PASSWORD
 
 REGISTER = "/api/v1/auth/register/"

@@ -13,10 +13,11 @@ import pytest
 from django.db import transaction
 from rest_framework.test import APIClient
 
-from core.logging import set_request_id
-from core.models import Notification, TaskOutbox
-from core.tasking import enqueue_on_commit, outbox_relay
-from core.tasks import notification_email_task
+from core.http.request_id import set_request_id
+from core.notifications.models import Notification
+from core.notifications.tasks import notification_email_task
+from core.tasking.models import TaskOutbox
+from core.tasking.outbox import enqueue_on_commit, outbox_relay
 from tests.core.brokers import broker_down
 from tests.core.factories import PASSWORD, NotificationFactory
 from tests.core.workers import Worker, start_workers

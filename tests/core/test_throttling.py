@@ -9,7 +9,7 @@ from django.db import connections
 from django.test import RequestFactory
 from rest_framework.request import Request
 
-from core.throttling import AuthIPThrottle
+from core.http.throttling import AuthIPThrottle
 
 
 def make_throttle(rate: str, now: float) -> AuthIPThrottle:

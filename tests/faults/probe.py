@@ -15,8 +15,8 @@ from pathlib import Path
 
 from celery import shared_task
 
-from core.services import notification_create
-from core.tasking import NexusTask
+from core.notifications.services import notification_create
+from core.tasking.outbox import NexusTask
 
 logger = logging.getLogger(__name__)
 

@@ -23,7 +23,7 @@ COOLDOWN = 0.5
 
 @pytest.fixture
 def feed_store(tmp_path, settings) -> Iterator[RedisServer]:
-    from core.breaker import reset_breakers
+    from core.cache.breaker import reset_breakers
 
     server = RedisServer(6394, tmp_path).start()
     settings.SOCIAL_FEED_REDIS_URL = server.url

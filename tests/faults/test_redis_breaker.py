@@ -1,4 +1,4 @@
-"""core.breaker against a real Redis that the test hangs (SIGSTOP) and resumes: after
+"""core.cache.breaker against a real Redis that the test hangs (SIGSTOP) and resumes: after
 one failure every client of the process skips Redis for the cool-down instead of
 waiting out a socket timeout per command, and uses it again once it answers."""
 
@@ -12,7 +12,7 @@ import redis
 from django.conf import settings as django_settings
 from django.core.cache import caches
 
-from core.breaker import CircuitOpen, breaker_for, redis_client, reset_breakers
+from core.cache.breaker import CircuitOpen, breaker_for, redis_client, reset_breakers
 from tests.faults.redis_server import RedisServer
 
 pytestmark = pytest.mark.services

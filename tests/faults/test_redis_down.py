@@ -10,7 +10,7 @@ web command) whose Redis is one this module starts, stops, hangs and restarts.
   writes made during the outage show at once, and are not hidden by stale cache
   entries when a hung Redis comes back with its old data.
 - A hung Redis (accepts connections, answers nothing) costs a feed read one socket
-  timeout per cool-down (core.breaker), not several timeouts per read.
+  timeout per cool-down (core.cache.breaker), not several timeouts per read.
 """
 
 from __future__ import annotations

@@ -8,7 +8,7 @@ broker with two real Celery workers (tests/core/workers.py) on the test database
 - The outbox delivers at least once. Every message is published twice here (a relay
   that crashed after publishing and before deleting its row, then the relay's next
   tick), to two workers at once: each effect still happens exactly once, because the
-  outbox row's id is the task's idempotency key (``TaskReceipt``, core.tasking).
+  outbox row's id is the task's idempotency key (``TaskReceipt``, core.tasking.outbox).
 - A worker SIGKILLed in the middle of a task (acks late): RabbitMQ hands the message
   to the other worker, and the effect of the killed run, rolled back with its
   receipt, is not counted twice.
@@ -26,8 +26,9 @@ from django.db import transaction
 from rest_framework.test import APIClient
 from rest_framework_simplejwt.tokens import RefreshToken
 
-from core.models import Notification, TaskOutbox, TaskReceipt
-from core.tasking import NexusTask, _publish, enqueue_on_commit, outbox_relay, receipt_key
+from core.notifications.models import Notification
+from core.tasking.models import TaskOutbox, TaskReceipt
+from core.tasking.outbox import NexusTask, _publish, enqueue_on_commit, outbox_relay, receipt_key
 from tests.core.brokers import broker_down
 from tests.core.workers import Worker, start_workers
 from tests.faults.figures import record
@@ -92,7 +93,7 @@ def test_every_task_acks_late_and_runs_its_effect_once():
 
 @real_transactions
 def test_writes_succeed_while_the_broker_is_down_and_each_effect_happens_once(workers):
-    from core.roles import Role
+    from core.identity.roles import Role
     from shop.models import Order
     from social import feed
     from social import services as social_services
@@ -251,7 +252,7 @@ def test_receipts_older_than_their_days_are_purged(settings):
 
     from django.utils import timezone
 
-    from core.tasking import task_receipts_purge
+    from core.tasking.outbox import task_receipts_purge
 
     settings.TASK_RECEIPT_DAYS = 7
     old = TaskReceipt.objects.create(key=receipt_key(1), task_name="x")

@@ -189,7 +189,7 @@ class Identity:
 def bearer(name: str, user: Any) -> Identity:
     """A fresh access token (no database write): minted per test, so a long run never
     outlives its tokens' lifetime."""
-    from core.tokens import AccessToken
+    from core.identity.tokens import AccessToken
 
     token = AccessToken.for_user(user)
     return Identity(name, {"Authorization": f"Bearer {token}"})

@@ -46,7 +46,7 @@ class World:
 
 
 def build_world() -> World:
-    from core.roles import Role
+    from core.identity.roles import Role
     from jobs import services as jobs_services
     from movies import services as movies_services
     from polls import services as polls_services

@@ -333,7 +333,7 @@ def assert_stream_command(command: list[str], grace_seconds: float) -> None:
     options = uvicorn_options(command)
     assert options["app"] == ASGI_APP
     assert (options["host"], options["port"]) == ("0.0.0.0", APP_PORT)  # noqa: S104
-    assert options["proxy_headers"] is False, "core.net judges X-Forwarded-For, not uvicorn"
+    assert options["proxy_headers"] is False, "core.http.net judges X-Forwarded-For, not uvicorn"
     assert options["server_header"] is False
     assert options["workers"] in (None, 1), "one process per container: scale with containers"
     assert not options["reload"]

@@ -12,7 +12,7 @@ from typing import Any
 from rest_framework.test import APIClient
 from rest_framework_simplejwt.tokens import AccessToken
 
-from core.roles import Role
+from core.identity.roles import Role
 from jobs import services
 from jobs.models import Application, Company, Job
 from tests.core.factories import UserFactory

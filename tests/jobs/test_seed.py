@@ -12,7 +12,7 @@ from pathlib import Path
 import pytest
 from django.core.management import call_command
 
-from core.demo import seed_accounts
+from core.site.demo import seed_accounts
 from jobs.demo import DEMO_CANDIDATE, DEMO_EMPLOYER, SEED_COMPANY_PREFIX, demo_seed
 from jobs.models import Application, Company, Job
 from tests.jobs.factories import APPLICATIONS, JOBS, client_for
@@ -132,7 +132,7 @@ def test_make_run_path_works_on_sqlite(tmp_path):
 
 
 _SQLITE_DEMO = """
-from core.demo import seed_accounts
+from core.site.demo import seed_accounts
 from jobs.demo import demo_seed
 from rest_framework.test import APIClient
 seed_accounts()

@@ -10,8 +10,8 @@ from celery import current_app
 from django.core import mail
 from django.utils import timezone
 
-from core.models import Notification
-from core.roles import Role
+from core.identity.roles import Role
+from core.notifications.models import Notification
 from jobs import services
 from jobs.models import Job, JobAlert
 from tests.core.factories import UserFactory

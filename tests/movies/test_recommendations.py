@@ -208,7 +208,7 @@ def test_model_artefact_round_trips_through_the_database(trained):
     ("who", "expected"), [("anonymous", 401), ("customer", 403), ("staff", 202)]
 )
 def test_only_staff_start_a_training(catalog, who, expected):
-    from core.models import TaskOutbox
+    from core.tasking.models import TaskOutbox
 
     actor = {"anonymous": None, "customer": customer(), "staff": staff()}[who]
 

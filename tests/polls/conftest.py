@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from core.throttling import SlidingWindowThrottle
+from core.http.throttling import SlidingWindowThrottle
 
 
 @pytest.fixture

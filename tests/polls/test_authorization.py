@@ -10,7 +10,7 @@ from urllib.parse import parse_qs, urlsplit
 import pytest
 from django.core import signing
 
-from core.error_codes import ProblemError
+from core.http.catalogue import ProblemError
 from polls import voters
 from polls.models import Poll
 from tests.polls.factories import (

@@ -16,8 +16,8 @@ import pytest
 from django.core.exceptions import ValidationError
 from django.db import connection
 
-from core.error_codes import ProblemError
-from core.models import User
+from core.http.catalogue import ProblemError
+from core.identity.models import User
 from polls import services
 from polls.models import Ballot, Poll, Vote
 from polls.voters import VOTER_COOKIE, Voter

@@ -9,7 +9,7 @@ import re
 import pytest
 from django.test import Client
 
-from core.demo import seed_accounts
+from core.site.demo import seed_accounts
 from polls import services
 from polls.demo import LIVE_QUESTION, OWNER, POLLS, demo_seed, landing_links
 from polls.models import Ballot, Option, Poll, Vote

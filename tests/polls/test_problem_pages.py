@@ -5,7 +5,7 @@ from __future__ import annotations
 import pytest
 from django.test import Client
 
-from core.error_codes import lookup_problem
+from core.http.catalogue import lookup_problem
 from tests.polls.factories import (
     POLLS,
     cast,

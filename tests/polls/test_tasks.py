@@ -11,7 +11,8 @@ from celery import current_app
 from django.db import connection
 from django.utils import timezone
 
-from core.models import Notification, TaskOutbox
+from core.notifications.models import Notification
+from core.tasking.models import TaskOutbox
 from polls import services, tasks
 from polls.models import Option, Poll
 from tests.polls.factories import (

@@ -15,7 +15,7 @@ from django.db import connection, transaction
 from rest_framework.test import APIClient
 from rest_framework_simplejwt.tokens import AccessToken
 
-from core.roles import Role
+from core.identity.roles import Role
 from tests.core.factories import UserFactory
 from tests.jobs.conftest import resume_dir  # noqa: F401  (résumés in a temporary directory)
 

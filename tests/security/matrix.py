@@ -21,7 +21,7 @@ from dataclasses import dataclass, field
 from decimal import Decimal
 from typing import Any
 
-from core.roles import Role
+from core.identity.roles import Role
 from tests.core.factories import PASSWORD, NotificationFactory
 from tests.security.conftest import IDENTITIES, World
 

@@ -138,7 +138,7 @@ PAGES = ["ten", "0", "-3"]
 def reader(db):
     """A superuser (every role) who owns a company with a job and has written a post, so
     every list answers them, with the path parameters those lists need."""
-    from core.roles import Role
+    from core.identity.roles import Role
     from tests.jobs.factories import make_company, make_job
     from tests.social.factories import post
 

@@ -20,7 +20,7 @@ import pytest
 from django.conf import settings
 from rest_framework_simplejwt.tokens import AccessToken, RefreshToken
 
-from core.models import User
+from core.identity.models import User
 from tests.core.factories import UserFactory
 from tests.security.conftest import (
     changed_tables,

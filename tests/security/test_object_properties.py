@@ -15,7 +15,7 @@ from decimal import Decimal
 
 import pytest
 
-from core.roles import Role
+from core.identity.roles import Role
 from tests.security.conftest import (
     changed_tables,
     client_for,
@@ -29,7 +29,7 @@ pytestmark = pytest.mark.django_db
 
 
 def test_profile_and_registration_ignore_privilege_fields(world):
-    from core.models import User
+    from core.identity.models import User
 
     owner = world.owner
     privileged = {"is_staff": True, "is_superuser": True, "is_active": True, "roles": ["moderator"]}

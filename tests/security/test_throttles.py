@@ -16,7 +16,7 @@ from typing import Any
 
 import pytest
 
-from core.throttling import SlidingWindowThrottle
+from core.http.throttling import SlidingWindowThrottle
 from tests.core.factories import PASSWORD, UserFactory
 from tests.security.conftest import (
     changed_tables,

@@ -14,7 +14,7 @@ import pytest
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
 
-from core.cache import namespace_version
+from core.cache.versioned import namespace_version
 from shop import services
 from shop.models import Category, Product
 from tests.shop.factories import (

@@ -10,8 +10,8 @@ from datetime import timedelta
 import pytest
 from django.utils import timezone
 
-from core.idempotency import request_hash
-from core.models import IdempotencyKey
+from core.tasking.idempotency import request_hash
+from core.tasking.models import IdempotencyKey
 from shop import services
 from shop.models import Order
 from tests.shop.factories import (

@@ -10,7 +10,7 @@ from decimal import Decimal
 import pytest
 from django.utils import timezone
 
-from core.models import Notification
+from core.notifications.models import Notification
 from shop import services
 from shop.models import Order, OrderLine, OrderStatus, PaymentMethod, Product
 from tests.shop.factories import (

@@ -12,7 +12,7 @@ from datetime import timedelta
 import pytest
 from django.utils import timezone
 
-from core.models import Notification
+from core.notifications.models import Notification
 from shop.models import Order, OrderStatus, Payment, Product
 from tests.shop.factories import (
     WEBHOOK,

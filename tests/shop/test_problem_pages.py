@@ -8,8 +8,8 @@ import pytest
 from django.test import Client
 from django.utils import timezone
 
-from core.idempotency import request_hash
-from core.models import IdempotencyKey
+from core.tasking.idempotency import request_hash
+from core.tasking.models import IdempotencyKey
 from shop.models import Order, Product
 from tests.shop.factories import (
     CATEGORIES,

@@ -13,7 +13,7 @@ import pytest
 from django.core.management import call_command
 from django.db import connection
 
-from core.demo import seed_accounts
+from core.site.demo import seed_accounts
 from shop.demo import DEMO_CUSTOMER, SEED_SKU_PREFIX, demo_seed
 from shop.models import CartItem, Category, Order, OrderStatus, Product
 

@@ -10,7 +10,8 @@ import pytest
 from celery import current_app
 from django.utils import timezone
 
-from core.models import Notification, TaskOutbox
+from core.notifications.models import Notification
+from core.tasking.models import TaskOutbox
 from shop import services, tasks
 from shop.models import Cart, CartItem, Order
 from tests.shop.factories import (

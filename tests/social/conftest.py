@@ -6,7 +6,7 @@ from __future__ import annotations
 
 import pytest
 
-from core.throttling import SlidingWindowThrottle
+from core.http.throttling import SlidingWindowThrottle
 
 
 @pytest.fixture(autouse=True)

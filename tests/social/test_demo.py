@@ -10,7 +10,7 @@ import pytest
 from django.apps import apps
 from django.core.management import call_command
 
-from core.demo import DEMO_ACCOUNTS, seed_accounts
+from core.site.demo import DEMO_ACCOUNTS, seed_accounts
 from social import demo, selectors
 from social.models import Follow, Post, Profile
 

@@ -27,7 +27,7 @@ def visit(browser: Browser, live_server) -> Iterator[Visit]:
 def test_graphiql_runs_its_example_feed_query_on_the_demo_data(visit, settings):
     from rest_framework_simplejwt.tokens import RefreshToken
 
-    from core.demo import seed_accounts
+    from core.site.demo import seed_accounts
     from social.demo import demo_seed
 
     settings.CELERY_TASK_ALWAYS_EAGER = True

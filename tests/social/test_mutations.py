@@ -6,7 +6,7 @@ from __future__ import annotations
 import pytest
 from django.contrib.auth import get_user_model
 
-from core.events import UserRegistered
+from core.tasking.events import UserRegistered
 from social.models import Block, Comment, Follow, Like, Mute, Post, Profile, Share
 from tests.social import factories as f
 from tests.social.factories import codes

@@ -10,7 +10,8 @@ from celery import current_app
 from django.conf import settings as django_settings
 from django.utils import timezone
 
-from core.models import Notification, TaskOutbox
+from core.notifications.models import Notification
+from core.tasking.models import TaskOutbox
 from social import feed, services, tasks
 from tests.social import factories as f
 

@@ -55,20 +55,20 @@ INSTALLED_APPS = [
 ]
 
 MIDDLEWARE = [
-    "core.middleware.RequestIdMiddleware",
-    "core.middleware.ClientIpMiddleware",
+    "core.http.middleware.RequestIdMiddleware",
+    "core.http.middleware.ClientIpMiddleware",
     # Outside ProblemFallbackMiddleware: the problem bodies it makes get the header too.
     "csp.middleware.CSPMiddleware",
-    "core.middleware.ProblemFallbackMiddleware",
+    "core.http.middleware.ProblemFallbackMiddleware",
     "django.middleware.security.SecurityMiddleware",
     # ETag on GET responses and 304 for If-None-Match (catalog clients revalidate cheaply).
     "django.middleware.http.ConditionalGetMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "corsheaders.middleware.CorsMiddleware",
-    "core.middleware.MalformedRequestMiddleware",
-    "core.middleware.BodySizeLimitMiddleware",
+    "core.http.middleware.MalformedRequestMiddleware",
+    "core.http.middleware.BodySizeLimitMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
-    "core.middleware.CommonMiddleware",
+    "core.http.middleware.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
@@ -138,7 +138,7 @@ PASSWORD_HASHERS = [
 ]
 AUTH_PASSWORD_VALIDATORS = [
     # First: the cap stops a megabyte password before any other validator reads it.
-    {"NAME": "core.validators.MaximumLengthPasswordValidator"},
+    {"NAME": "core.identity.validators.MaximumLengthPasswordValidator"},
     {"NAME": "django.contrib.auth.password_validation.UserAttributeSimilarityValidator"},
     {
         "NAME": "django.contrib.auth.password_validation.MinimumLengthValidator",
@@ -162,7 +162,7 @@ MEDIA_ROOT = env.path("DJANGO_MEDIA_ROOT", default=VAR_DIR / "media")
 STORAGES = {
     "default": {"BACKEND": "django.core.files.storage.FileSystemStorage"},
     # whitenoise's CompressedManifestStaticFilesStorage, keeping SRI-pinned files intact.
-    "staticfiles": {"BACKEND": "core.storage.NexusStaticFilesStorage"},
+    "staticfiles": {"BACKEND": "core.site.storage.NexusStaticFilesStorage"},
 }
 
 # --- request limits ---------------------------------------------------------
@@ -171,7 +171,7 @@ STORAGES = {
 DATA_UPLOAD_MAX_MEMORY_SIZE = env.int("DJANGO_MAX_BODY_BYTES", default=1_048_576)
 FILE_UPLOAD_MAX_MEMORY_SIZE = DATA_UPLOAD_MAX_MEMORY_SIZE
 NEXUS_MAX_UPLOAD_BYTES = env.int("NEXUS_MAX_UPLOAD_BYTES", default=10_485_760)
-# JSON nested deeper than this is a 400 (core.parsers), for REST bodies and GraphQL.
+# JSON nested deeper than this is a 400 (core.http.parsers), for REST bodies and GraphQL.
 NEXUS_MAX_JSON_DEPTH = env.int("NEXUS_MAX_JSON_DEPTH", default=32)
 
 # --- cache ------------------------------------------------------------------
@@ -192,8 +192,8 @@ if REDIS_URL:
                 "SOCKET_CONNECT_TIMEOUT": env.float("REDIS_CONNECT_TIMEOUT", default=0.5),
                 "SOCKET_TIMEOUT": env.float("REDIS_SOCKET_TIMEOUT", default=0.5),
                 # After a connection failure Redis is skipped for REDIS_BREAKER_SECONDS
-                # (core.breaker), so an unanswering Redis costs one timeout, not one a call.
-                "CONNECTION_FACTORY": "core.breaker.ConnectionFactory",
+                # (core.cache.breaker), so an unanswering Redis costs one timeout, not one a call.
+                "CONNECTION_FACTORY": "core.cache.breaker.ConnectionFactory",
             },
         }
     }
@@ -207,11 +207,11 @@ else:
             "TIMEOUT": env.int("CACHE_DEFAULT_TIMEOUT", default=300),
         }
     }
-# core.breaker: after a Redis connection failure, skip that Redis this many seconds
+# core.cache.breaker: after a Redis connection failure, skip that Redis this many seconds
 # (every client of the process: cache, throttles, feeds, stream publishing); 0: off.
 REDIS_BREAKER_SECONDS = env.float("REDIS_BREAKER_SECONDS", default=5.0)
 
-# --- live streams (core.streams: pub/sub behind Server-Sent Events) ----------
+# --- live streams (core.live: pub/sub behind Server-Sent Events) ------------------
 
 # Redis pub/sub carries "changed" wake-ups between processes; without it, in-process.
 STREAMS_REDIS_URL = env("STREAMS_REDIS_URL", default="") or REDIS_URL
@@ -253,7 +253,7 @@ CELERY_BROKER_CONNECTION_RETRY_ON_STARTUP = True
 TASK_RECEIPT_DAYS = env.int("TASK_RECEIPT_DAYS", default=7)
 # Publishing from a request must not hang when the broker is down: the outbox keeps the task.
 CELERY_TASK_PUBLISH_RETRY_POLICY = {"max_retries": 1, "interval_start": 0, "interval_step": 0.2}
-# Domains add entries through core.tasking.register_periodic(); see config/celery.py.
+# Domains add entries through core.tasking.outbox.register_periodic(); see config/celery.py.
 CELERY_BEAT_SCHEDULE: dict = {}
 # Queues beyond the default one, named after it so a test run or a second deployment
 # on the same broker stays apart. A worker started without -Q consumes every queue in
@@ -281,17 +281,17 @@ DEFAULT_FROM_EMAIL = env("DEFAULT_FROM_EMAIL", default="Nexus <no-reply@nexus.lo
 
 REST_FRAMEWORK = {
     "DEFAULT_AUTHENTICATION_CLASSES": [
-        "core.authentication.JWTAuthentication",
+        "core.identity.authentication.JWTAuthentication",
     ],
     "DEFAULT_PERMISSION_CLASSES": ["rest_framework.permissions.IsAuthenticatedOrReadOnly"],
     "DEFAULT_RENDERER_CLASSES": ["rest_framework.renderers.JSONRenderer"],
     "DEFAULT_PARSER_CLASSES": [
-        "core.parsers.JSONParser",
-        "core.parsers.FormParser",
-        "core.parsers.MultiPartParser",
+        "core.http.parsers.JSONParser",
+        "core.http.parsers.FormParser",
+        "core.http.parsers.MultiPartParser",
     ],
-    "DEFAULT_CONTENT_NEGOTIATION_CLASS": "core.negotiation.FallbackContentNegotiation",
-    "DEFAULT_PAGINATION_CLASS": "core.pagination.PageNumberPagination",
+    "DEFAULT_CONTENT_NEGOTIATION_CLASS": "core.http.negotiation.FallbackContentNegotiation",
+    "DEFAULT_PAGINATION_CLASS": "core.http.pagination.PageNumberPagination",
     "PAGE_SIZE": 20,
     "DEFAULT_FILTER_BACKENDS": [
         "django_filters.rest_framework.DjangoFilterBackend",
@@ -299,22 +299,22 @@ REST_FRAMEWORK = {
         "rest_framework.filters.OrderingFilter",
     ],
     "DEFAULT_THROTTLE_CLASSES": [
-        "core.throttling.AnonBurstThrottle",
-        "core.throttling.UserBurstThrottle",
+        "core.http.throttling.AnonBurstThrottle",
+        "core.http.throttling.UserBurstThrottle",
     ],
     "DEFAULT_THROTTLE_RATES": {
         "anon": env("THROTTLE_ANON", default="120/min"),
         "user": env("THROTTLE_USER", default="600/min"),
         "auth": env("THROTTLE_AUTH", default="10/min"),
         "jobs_apply": env("THROTTLE_JOBS_APPLY", default="30/hour"),
-        # core.throttling.ScopedUserThrottle / ScopedIPThrottle, named by a view's scope
+        # core.http.throttling.ScopedUserThrottle / ScopedIPThrottle, named by a view's scope
         "poll_vote": env("THROTTLE_POLL_VOTE", default="30/min"),
         "poll_vote_ip": env("THROTTLE_POLL_VOTE_IP", default="300/min"),
         # social writes (posts, comments, likes, follows...), per user, REST and GraphQL
         "social_write": env("THROTTLE_SOCIAL_WRITE", default="120/min"),
     },
-    "EXCEPTION_HANDLER": "core.errors.problem_exception_handler",
-    "DEFAULT_SCHEMA_CLASS": "core.openapi.AutoSchema",
+    "EXCEPTION_HANDLER": "core.http.problems.problem_exception_handler",
+    "DEFAULT_SCHEMA_CLASS": "core.http.openapi.AutoSchema",
     "DATETIME_FORMAT": "iso-8601",
     "COERCE_DECIMAL_TO_STRING": True,
     "TEST_REQUEST_DEFAULT_FORMAT": "json",
@@ -330,8 +330,8 @@ SIMPLE_JWT = {
     "SIGNING_KEY": env("JWT_SIGNING_KEY", default="") or SECRET_KEY,
     "AUTH_HEADER_TYPES": ("Bearer",),
     # Tokens whose claims are not what we issue (a non-numeric user id, an absurd
-    # expiry) are refused as invalid, a 401, never a 500 (core.tokens).
-    "AUTH_TOKEN_CLASSES": ("core.tokens.AccessToken",),
+    # expiry) are refused as invalid, a 401, never a 500 (core.identity.tokens).
+    "AUTH_TOKEN_CLASSES": ("core.identity.tokens.AccessToken",),
     "LEEWAY": 5,
 }
 
@@ -345,7 +345,7 @@ SPECTACULAR_SETTINGS = {
     "VERSION": "1.0.0",
     "SERVE_INCLUDE_SCHEMA": False,
     "SCHEMA_PATH_PREFIX": r"/api/v1/",
-    # `<id:pk>` (core.converters) is a database id: an integer, as in the bodies, so
+    # `<id:pk>` (core.http.converters) is a database id: an integer, as in the bodies, so
     # generated clients type `{id}` as the number they read (not a digit string).
     "PATH_CONVERTER_OVERRIDES": {
         "id": {"type": "integer", "format": "int64", "minimum": 1, "maximum": 2**63 - 1}
@@ -376,7 +376,7 @@ SPECTACULAR_SETTINGS = {
     },
     "POSTPROCESSING_HOOKS": [
         "drf_spectacular.hooks.postprocess_schema_enums",
-        "core.openapi.add_stream_operations",
+        "core.http.openapi.add_stream_operations",
     ],
 }
 
@@ -502,7 +502,7 @@ CORS_ALLOW_HEADERS = [
 CSRF_TRUSTED_ORIGINS = env.list("DJANGO_CSRF_TRUSTED_ORIGINS", default=[])
 # The proxies (addresses or CIDR ranges) in front of the app, e.g. the ingress
 # controller's pods. Only their X-Forwarded-For/-Proto/-Host are believed; the client
-# is the right-most X-Forwarded-For address that is not one of them (core.net).
+# is the right-most X-Forwarded-For address that is not one of them (core.http.net).
 # Empty: nothing in front, the socket's peer is the client.
 NEXUS_TRUSTED_PROXIES = env.list("NEXUS_TRUSTED_PROXIES", default=[])
 SECURE_CONTENT_TYPE_NOSNIFF = True
@@ -510,7 +510,7 @@ SECURE_REFERRER_POLICY = "same-origin"
 SECURE_CROSS_ORIGIN_OPENER_POLICY = "same-origin"
 X_FRAME_OPTIONS = "DENY"
 SESSION_COOKIE_HTTPONLY = True
-CSRF_FAILURE_VIEW = "core.errors.csrf_failure"
+CSRF_FAILURE_VIEW = "core.http.problems.csrf_failure"
 
 # Content-Security-Policy (django-csp) on every response. Every HTML page works
 # under it: tests/core/test_browser.py loads each one in Chromium and fails on any
@@ -554,7 +554,7 @@ LOG_FORMAT = env("LOG_FORMAT", default="text")  # "text" or "json"
 LOGGING = {
     "version": 1,
     "disable_existing_loggers": False,
-    "filters": {"request_id": {"()": "core.logging.RequestIdFilter"}},
+    "filters": {"request_id": {"()": "core.http.request_id.RequestIdFilter"}},
     "formatters": {
         "text": {
             "format": (

@@ -6,7 +6,7 @@ from typing import Any
 from django.utils import timezone
 from rest_framework import serializers
 
-from core.api.fields import IdField
+from core.http.fields import IdField
 from jobs import services
 from jobs.models import (
     AlertFrequency,

@@ -18,26 +18,26 @@ from rest_framework.request import Request
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
-from core import roles
-from core.api.idempotency import (
-    HEADER as IDEMPOTENCY_HEADER,
-)
-from core.api.idempotency import (
-    IDEMPOTENCY_KEY_PARAMETER,
-    IDEMPOTENCY_RESPONSES,
-    REPLAYED_HEADER,
-)
-from core.api.permissions import IsCandidate, IsEmployer, IsModerator, ReadOnlyOr
-from core.idempotency import run_idempotent
-from core.openapi import (
+from core.http.openapi import (
     CURSOR_PAGE_PARAMETERS,
     PAGE_PARAMETER,
     PAGE_SIZE_PARAMETER,
     ProblemSerializer,
 )
-from core.pagination import CursorPagination, KeysetPagination, PageNumberPagination
-from core.parsers import JSONParser, UploadParser
-from core.throttling import AnonBurstThrottle, SlidingWindowThrottle, UserBurstThrottle
+from core.http.pagination import CursorPagination, KeysetPagination, PageNumberPagination
+from core.http.parsers import JSONParser, UploadParser
+from core.http.throttling import AnonBurstThrottle, SlidingWindowThrottle, UserBurstThrottle
+from core.identity import roles
+from core.identity.permissions import IsCandidate, IsEmployer, IsModerator, ReadOnlyOr
+from core.tasking.api import (
+    HEADER as IDEMPOTENCY_HEADER,
+)
+from core.tasking.api import (
+    IDEMPOTENCY_KEY_PARAMETER,
+    IDEMPOTENCY_RESPONSES,
+    REPLAYED_HEADER,
+)
+from core.tasking.idempotency import run_idempotent
 from jobs import selectors, services
 from jobs.api import serializers as s
 from jobs.models import Company, Job, SavedSearch

@@ -7,7 +7,7 @@ from typing import Any
 
 from rest_framework import serializers
 
-from core.api.fields import IdField
+from core.http.fields import IdField
 from movies.models import SCORES
 from movies.tmdb import ATTRIBUTION, ATTRIBUTION_URL
 

@@ -11,10 +11,10 @@ from rest_framework.request import Request
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
-from core.api.permissions import IsSiteStaff
-from core.cache import cached
-from core.openapi import CURSOR_PAGE_PARAMETERS, ProblemSerializer
-from core.pagination import CursorPagination, KeysetPagination
+from core.cache.versioned import cached
+from core.http.openapi import CURSOR_PAGE_PARAMETERS, ProblemSerializer
+from core.http.pagination import CursorPagination, KeysetPagination
+from core.identity.permissions import IsSiteStaff
 from movies import selectors, services, tmdb
 from movies.api import serializers as s
 from movies.cache_keys import CATALOG_NAMESPACE

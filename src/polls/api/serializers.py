@@ -9,7 +9,7 @@ from django.urls import reverse
 from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 
-from core.api.fields import IdField
+from core.http.fields import IdField
 from polls.models import MAX_OPTIONS, Poll
 
 

@@ -1,7 +1,7 @@
 """``GET /api/v1/polls/polls/{id}/results/stream/``: live results as Server-Sent Events.
 
 An async view, served by the ASGI deployment (under WSGI Django would buffer the
-stream whole). Every stream of a poll in a process shares one ``core.streams`` watch:
+stream whole). Every stream of a poll in a process shares one ``core.live.sse`` watch:
 votes anywhere wake it (Redis pub/sub, or in-process in the embedded default), it
 reloads the cached results at most every ``STREAMS_MIN_INTERVAL_SECONDS``, and each
 stream renders what its viewer may see. Events:
@@ -25,9 +25,9 @@ from functools import partial
 from django.http import HttpRequest, HttpResponse
 from django.utils import timezone
 
-from core import streams
-from core.error_codes import ProblemError
-from core.errors import problem_response
+from core.http.catalogue import ProblemError
+from core.http.problems import problem_response
+from core.live import sse, topics
 from polls import selectors, services
 from polls.models import Poll
 from polls.voters import ticket_user, voter_for
@@ -35,11 +35,11 @@ from polls.voters import ticket_user, voter_for
 _EVENT_ID = re.compile(r"\d{1,19}")
 
 
-def _snapshot_of(poll_id: int) -> streams.Snapshot:
+def _snapshot_of(poll_id: int) -> topics.Snapshot:
     try:
         data = selectors.results_snapshot(poll_id)
     except Poll.DoesNotExist:
-        return streams.Snapshot(key="deleted", data=None, final=True)
+        return topics.Snapshot(key="deleted", data=None, final=True)
     now = timezone.now()
     closed = selectors.snapshot_closed(data, now)
     refresh_at = None
@@ -49,7 +49,7 @@ def _snapshot_of(poll_id: int) -> streams.Snapshot:
         future = [m.timestamp() for m in moments if m > now]
         refresh_at = min(future) if future else None
     state = "closed" if closed else ("open" if data["opens_at"] <= now else "scheduled")
-    return streams.Snapshot(
+    return topics.Snapshot(
         key=(selectors.snapshot_version(data, now), state),
         data=data,
         final=closed,
@@ -57,8 +57,8 @@ def _snapshot_of(poll_id: int) -> streams.Snapshot:
     )
 
 
-async def _load(poll_id: int) -> streams.Snapshot:
-    return await streams.run_sync_closing(_snapshot_of, poll_id)
+async def _load(poll_id: int) -> topics.Snapshot:
+    return await sse.run_sync_closing(_snapshot_of, poll_id)
 
 
 def _first_look(poll_id: int, user_id: int | None, voter_key: str | None) -> tuple[dict, bool]:
@@ -71,17 +71,17 @@ def _first_look(poll_id: int, user_id: int | None, voter_key: str | None) -> tup
 
 
 def _render(
-    snapshot: streams.Snapshot, *, poll_id: int, user_id: int | None, voted: bool
-) -> streams.Event:
+    snapshot: topics.Snapshot, *, poll_id: int, user_id: int | None, voted: bool
+) -> topics.Event:
     if snapshot.data is None:
-        return streams.Event(data=json.dumps({"poll": poll_id, "deleted": True}), event="deleted")
+        return topics.Event(data=json.dumps({"poll": poll_id, "deleted": True}), event="deleted")
     now = timezone.now()
     closed = selectors.snapshot_closed(snapshot.data, now)
     visible = selectors.results_visible(
         snapshot.data, user_id=user_id, has_voted=voted, closed=closed
     )
     body = selectors.results_body(snapshot.data, visible=visible, now=now)
-    return streams.Event(
+    return topics.Event(
         data=json.dumps(body, separators=(",", ":")),
         id=str(body["version"]),
         event="final" if snapshot.final else None,
@@ -115,7 +115,7 @@ async def results_stream(request: HttpRequest, pk: int) -> HttpResponse:
         anonymous = voter_for(None, request.COOKIES)
         voter_key = anonymous.key if anonymous else None
     try:
-        data, voted = await streams.run_sync_closing(_first_look, pk, user_id, voter_key)
+        data, voted = await sse.run_sync_closing(_first_look, pk, user_id, voter_key)
     except Poll.DoesNotExist:
         return problem_response(
             status=404, code="not_found", detail=f"No poll with id {pk}.", instance=request.path
@@ -125,9 +125,9 @@ async def results_stream(request: HttpRequest, pk: int) -> HttpResponse:
     last_event_id = last_event_id if _EVENT_ID.fullmatch(last_event_id) else None
     render = partial(_render, poll_id=pk, user_id=user_id, voted=voted)
     if selectors.snapshot_closed(data) and last_event_id is not None:
-        final = render(streams.Snapshot(key=None, data=data, final=True))
+        final = render(topics.Snapshot(key=None, data=data, final=True))
         if final.id == last_event_id:
             # The client has the final result: 204 tells EventSource not to reconnect.
             return HttpResponse(status=204)
-    subscription = streams.watch(services.stream_topic(pk), partial(_load, pk))
-    return streams.sse_response(subscription, render, last_event_id=last_event_id)
+    subscription = sse.watch(services.stream_topic(pk), partial(_load, pk))
+    return sse.sse_response(subscription, render, last_event_id=last_event_id)

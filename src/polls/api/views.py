@@ -15,9 +15,9 @@ from rest_framework.request import Request
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
-from core.openapi import CURSOR_PAGE_PARAMETERS, ProblemSerializer
-from core.pagination import KeysetPagination
-from core.throttling import ScopedIPThrottle, ScopedUserThrottle
+from core.http.openapi import CURSOR_PAGE_PARAMETERS, ProblemSerializer
+from core.http.pagination import KeysetPagination
+from core.http.throttling import ScopedIPThrottle, ScopedUserThrottle
 from polls import selectors, services
 from polls.api import serializers as s
 from polls.models import Poll

@@ -7,7 +7,7 @@ from typing import Any
 from django.utils import timezone
 from rest_framework import serializers
 
-from core.api.fields import IdField
+from core.http.fields import IdField
 from shop import services
 from shop.models import MAX_QUANTITY, Category, Order, OrderStatus, PaymentMethod, Product
 

@@ -1,7 +1,7 @@
 from django.urls import path
 
-import core.converters  # noqa: F401  (registers <id:...>)
-from core.api.domain import DomainIndexView
+import core.http.converters  # noqa: F401  (registers <id:...>)
+from core.http.domain import DomainIndexView
 from shop.api import views
 
 app_name = "shop"

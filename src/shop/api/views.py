@@ -11,16 +11,16 @@ from rest_framework.request import Request
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
-from core import roles
-from core.api.idempotency import (
+from core.cache.versioned import cached
+from core.http.openapi import CURSOR_PAGE_PARAMETERS, ProblemSerializer
+from core.http.pagination import CursorPagination, KeysetPagination
+from core.identity import roles
+from core.identity.permissions import IsSiteStaff, IsSiteStaffOrReadOnly
+from core.tasking.api import (
     IDEMPOTENCY_KEY_PARAMETER,
     IDEMPOTENCY_RESPONSES,
     idempotent_response,
 )
-from core.api.permissions import IsSiteStaff, IsSiteStaffOrReadOnly
-from core.cache import cached
-from core.openapi import CURSOR_PAGE_PARAMETERS, ProblemSerializer
-from core.pagination import CursorPagination, KeysetPagination
 from shop import selectors, services
 from shop.api import serializers as s
 from shop.models import Category, Product

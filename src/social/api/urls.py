@@ -1,6 +1,6 @@
 from django.urls import path
 
-from core.api.domain import DomainIndexView
+from core.http.domain import DomainIndexView
 from social.api import views
 
 app_name = "social"

@@ -13,9 +13,9 @@ from rest_framework.response import Response
 from rest_framework.utils.urls import replace_query_param
 from rest_framework.views import APIView
 
-from core.openapi import CURSOR_PARAMETER, PAGE_SIZE_PARAMETER
-from core.pagination import StrictPageSize
-from core.throttling import ScopedUserThrottle
+from core.http.openapi import CURSOR_PARAMETER, PAGE_SIZE_PARAMETER
+from core.http.pagination import StrictPageSize
+from core.http.throttling import ScopedUserThrottle
 from social import selectors, services
 from social.api import serializers as s
 

@@ -11,7 +11,7 @@ from typing import Any, TypeVar
 from django.core.exceptions import ValidationError
 from graphql import GraphQLError
 
-from core.error_codes import ProblemError
+from core.http.catalogue import ProblemError
 
 T = TypeVar("T")
 

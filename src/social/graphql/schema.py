@@ -8,8 +8,8 @@ from typing import Any
 import graphene
 from django.db.models import Q
 
-from core import roles
-from core.error_codes import ProblemError
+from core.http.catalogue import ProblemError
+from core.identity import roles
 from social import selectors
 from social.graphql import errors
 from social.graphql.dataloaders import see_posts, see_users
@@ -125,7 +125,7 @@ class SocialQueries(graphene.ObjectType):
 
     @staticmethod
     def resolve_me(root: Any, info: graphene.ResolveInfo) -> Any:
-        from core import selectors as core_selectors
+        from core.identity import selectors as core_selectors
 
         user = info.context.user
         if not user.is_authenticated:

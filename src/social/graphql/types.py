@@ -11,8 +11,8 @@ import graphene
 from django.conf import settings
 from graphene import relay
 
-from core.graphql.types import UserType as CoreUserType
-from core.models import User
+from core.identity.graphql import UserType as CoreUserType
+from core.identity.models import User
 from social import selectors
 from social.graphql import errors
 from social.graphql.dataloaders import (

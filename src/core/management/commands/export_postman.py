@@ -25,13 +25,13 @@ from typing import Any
 
 from django.core.management.base import BaseCommand
 
-from core.demo import DEMO_ACCOUNTS
+from core.site.demo import DEMO_ACCOUNTS
 
 SCHEMA_URL = "https://schema.getpostman.com/json/collection/v2.1.0/collection.json"
 NAMESPACE = uuid.UUID("5b1f4f36-0d57-4d7b-9a43-6c6f0b1e2a11")
 METHODS = ("get", "post", "put", "patch", "delete")
 DEFAULT_BASE_URL = "http://127.0.0.1:8000"
-# The demo customer of `make run` (core.demo); change the variables for another account.
+# The demo customer of `make run` (core.site.demo); change the variables for another account.
 DEMO = next(account for account in DEMO_ACCOUNTS if account.username == "demo_customer")
 
 LOGIN_PATH = "/api/v1/auth/token/"

@@ -14,7 +14,7 @@ from django.conf import settings
 from django.core.management.base import BaseCommand, CommandError
 from django.utils.module_loading import import_string
 
-from core.demo import DEMO_ACCOUNTS, seed_accounts
+from core.site.demo import DEMO_ACCOUNTS, seed_accounts
 
 
 class Command(BaseCommand):

@@ -10,7 +10,7 @@ from typing import Any, ClassVar
 import graphene
 from rest_framework.throttling import BaseThrottle
 
-from core.throttling import AuthIPThrottle, ScopedUserThrottle
+from core.http.throttling import AuthIPThrottle, ScopedUserThrottle
 from social.graphql import errors
 
 

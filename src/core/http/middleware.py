@@ -1,0 +1,188 @@
+from __future__ import annotations
+
+import uuid
+from collections.abc import Callable
+from typing import Any
+
+from asgiref.sync import iscoroutinefunction, markcoroutinefunction
+from django.http import HttpRequest, HttpResponse
+from django.middleware.common import CommonMiddleware as DjangoCommonMiddleware
+
+from core.http.catalogue import ProblemCode
+from core.http.guard import body_limit, too_large_detail
+from core.http.net import client_ip, peer_is_trusted, trusted_networks
+from core.http.problems import mark_logged, not_found_detail, problem_response, wants_problem
+from core.http.request_id import VALID_REQUEST_ID, set_client_ip, set_request_id
+
+REQUEST_ID_HEADER = "X-Request-ID"
+
+
+class HybridMiddleware:
+    """Base for middleware that runs natively under WSGI and ASGI (no thread hop
+    for the streaming poll endpoints). Subclasses implement ``before``/``after``."""
+
+    sync_capable = True
+    async_capable = True
+
+    def __init__(self, get_response: Callable[..., Any]) -> None:
+        self.get_response = get_response
+        if iscoroutinefunction(self.get_response):
+            markcoroutinefunction(self)
+
+    def before(self, request: HttpRequest) -> HttpResponse | None:
+        return None
+
+    def after(self, request: HttpRequest, response: HttpResponse) -> HttpResponse:
+        return response
+
+    def cleanup(self) -> None:
+        return None
+
+    def __call__(self, request: HttpRequest) -> Any:
+        if iscoroutinefunction(self):
+            return self._acall(request)
+        try:
+            response = self.before(request) or self.get_response(request)
+            return self.after(request, response)
+        finally:
+            self.cleanup()
+
+    async def _acall(self, request: HttpRequest) -> HttpResponse:
+        try:
+            response = self.before(request) or await self.get_response(request)
+            return self.after(request, response)
+        finally:
+            self.cleanup()
+
+
+class RequestIdMiddleware(HybridMiddleware):
+    """Take the caller's ``X-Request-ID`` (if well-formed) or make one; echo it back."""
+
+    def before(self, request: HttpRequest) -> None:
+        incoming = request.headers.get(REQUEST_ID_HEADER, "")
+        # fullmatch: the pattern's "$" would let a trailing newline through (header injection).
+        request_id = incoming if VALID_REQUEST_ID.fullmatch(incoming) else uuid.uuid4().hex
+        request.request_id = request_id  # type: ignore[attr-defined]
+        set_request_id(request_id)
+
+    def after(self, request: HttpRequest, response: HttpResponse) -> HttpResponse:
+        response[REQUEST_ID_HEADER] = request.request_id  # type: ignore[attr-defined]
+        return response
+
+    def cleanup(self) -> None:
+        set_request_id(None)
+
+
+class ClientIpMiddleware(HybridMiddleware):
+    """``request.client_ip`` (``core.http.net.client_ip``), also on every log record.
+
+    ``X-Forwarded-Proto``/``-Host``/``-Port`` are dropped unless the peer is a
+    trusted proxy (``NEXUS_TRUSTED_PROXIES``), so ``SECURE_PROXY_SSL_HEADER`` and
+    the forwarded host are believed only from the proxies that set them.
+    """
+
+    UNTRUSTED_HEADERS = ("HTTP_X_FORWARDED_PROTO", "HTTP_X_FORWARDED_HOST", "HTTP_X_FORWARDED_PORT")
+
+    def __init__(self, get_response: Callable[..., Any]) -> None:
+        super().__init__(get_response)
+        trusted_networks()  # a malformed NEXUS_TRUSTED_PROXIES fails at startup
+
+    def before(self, request: HttpRequest) -> None:
+        if not peer_is_trusted(request):
+            for name in self.UNTRUSTED_HEADERS:
+                request.META.pop(name, None)
+        request.client_ip = client_ip(request)  # type: ignore[attr-defined]
+        set_client_ip(request.client_ip)  # type: ignore[attr-defined]
+
+    def cleanup(self) -> None:
+        set_client_ip(None)
+
+
+class MalformedRequestMiddleware(HybridMiddleware):
+    """Refuse a NUL byte anywhere in the path or query string with a 400: no URL of
+    ours has one, PostgreSQL cannot store or compare text containing it (a filter or
+    search on it would be a 500), and it is a classic of injection payloads."""
+
+    def before(self, request: HttpRequest) -> HttpResponse | None:
+        query = request.META.get("QUERY_STRING", "")
+        if "\x00" in request.path or "\x00" in query or "%00" in query:
+            return problem_response(
+                status=400,
+                code="bad_request",
+                detail="The URL contains a NUL byte (%00), which no parameter accepts.",
+                instance=request.path.replace("\x00", "%00"),
+            )
+        return None
+
+
+class BodySizeLimitMiddleware(HybridMiddleware):
+    """Refuse declared bodies over the limit with a 413 before anything reads them.
+
+    Django checks ``DATA_UPLOAD_MAX_MEMORY_SIZE`` only when ``request.body`` is
+    read; DRF's parsers stream the body, so the check belongs here. Multipart
+    uploads get the larger ``NEXUS_MAX_UPLOAD_BYTES``.
+    """
+
+    def before(self, request: HttpRequest) -> HttpResponse | None:
+        try:
+            length = int(request.META.get("CONTENT_LENGTH") or 0)
+        except ValueError:
+            return problem_response(
+                status=400,
+                code="bad_request",
+                detail="Content-Length is not a number.",
+                instance=request.path,
+            )
+        limit = body_limit(request.content_type)
+        if limit is not None and length > limit:
+            return problem_response(
+                status=413,
+                code="payload_too_large",
+                detail=too_large_detail(length, limit),
+                instance=request.path,
+            )
+        return None
+
+
+class ProblemFallbackMiddleware(HybridMiddleware):
+    """Any error response on an API path that is not already JSON becomes problem
+    details: Django's 404 (also its DEBUG page), 405 from plain views, CSRF
+    failures, and 500 pages, so no HTML and no traceback reaches an API client."""
+
+    def after(self, request: HttpRequest, response: HttpResponse) -> HttpResponse:
+        if response.status_code < 400 or not wants_problem(request):
+            return response
+        if "json" in response.get("Content-Type", ""):
+            return response
+        problem = ProblemCode.for_status(response.status_code)
+        detail = problem.description
+        if response.status_code == 404:
+            detail = not_found_detail(request.path)
+        # Keep what inner middleware set (Allow, Retry-After, the security headers,
+        # Vary); only the body and its type change.
+        headers = {
+            name: value
+            for name, value in response.items()
+            if name.lower() not in ("content-type", "content-length")
+        }
+        problem_json = problem_response(
+            status=response.status_code,
+            code=problem.code,
+            detail=detail,
+            instance=request.path,
+            headers=headers,
+        )
+        if getattr(response, "_has_been_logged", False):
+            mark_logged(problem_json)  # logged once where it happened, not again
+        return problem_json
+
+
+class CommonMiddleware(DjangoCommonMiddleware):
+    """Django's CommonMiddleware without the trailing-slash redirect on API paths:
+    a redirect would drop a POST body (and DEBUG turns it into a 500). API clients
+    get a 404 problem that names the right path instead."""
+
+    def should_redirect_with_slash(self, request: HttpRequest) -> bool:
+        if wants_problem(request):
+            return False
+        return super().should_redirect_with_slash(request)

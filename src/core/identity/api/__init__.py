@@ -1,0 +1,1 @@
+"""The REST side of identity: ``/api/v1/auth/``."""

@@ -1,0 +1,121 @@
+"""Serializers of the auth API: registration, the user, profile and password, tokens."""
+
+from __future__ import annotations
+
+from django.contrib.auth.password_validation import password_validators_help_texts
+from django.core.validators import MaxLengthValidator
+from rest_framework import serializers
+from rest_framework.exceptions import AuthenticationFailed
+from rest_framework_simplejwt import serializers as jwt_serializers
+
+from core.identity import tokens
+from core.identity.models import User
+from core.identity.roles import SELF_SERVICE_ROLES
+from core.identity.validators import MAX_PASSWORD_BYTES
+
+EMAIL_MAX_LENGTH = User._meta.get_field("email").max_length
+USERNAME_MAX_LENGTH = User._meta.get_field("username").max_length
+
+
+def password_field(**kwargs):  # type: ignore[no-untyped-def]
+    """Passwords are taken as typed (no trimming), at most 4,096 bytes (the service
+    checks bytes; this caps characters for the schema)."""
+    return serializers.CharField(
+        write_only=True,
+        trim_whitespace=False,
+        max_length=MAX_PASSWORD_BYTES,
+        style={"input_type": "password"},
+        **kwargs,
+    )
+
+
+class UserSerializer(serializers.ModelSerializer):
+    roles = serializers.ListField(
+        child=serializers.CharField(), read_only=True, help_text="Role names (groups)."
+    )
+
+    class Meta:
+        model = User
+        fields = (
+            "id",
+            "username",
+            "email",
+            "first_name",
+            "last_name",
+            "roles",
+            "is_staff",
+            "date_joined",
+        )
+        read_only_fields = ("id", "username", "roles", "is_staff", "date_joined")
+        extra_kwargs = {
+            "is_staff": {"help_text": "Operates the store and the site (catalog, orders, admin)."}
+        }
+
+
+class RegisterSerializer(serializers.Serializer):
+    username = serializers.CharField(
+        max_length=USERNAME_MAX_LENGTH,
+        help_text="Letters, digits and @/./+/-/_ only, from one writing system; "
+        "unique regardless of case.",
+    )
+    email = serializers.EmailField(
+        max_length=EMAIL_MAX_LENGTH, help_text="Unique regardless of case."
+    )
+    password = password_field(help_text=" ".join(password_validators_help_texts()))
+    role = serializers.ChoiceField(
+        choices=sorted(SELF_SERVICE_ROLES),
+        required=False,
+        allow_null=True,
+        help_text="Optional extra role; everyone is a customer.",
+    )
+
+
+class ProfileUpdateSerializer(serializers.Serializer):
+    email = serializers.EmailField(required=False, max_length=EMAIL_MAX_LENGTH)
+    first_name = serializers.CharField(required=False, allow_blank=True, max_length=150)
+    last_name = serializers.CharField(required=False, allow_blank=True, max_length=150)
+
+
+class PasswordChangeSerializer(serializers.Serializer):
+    old_password = password_field()
+    new_password = password_field(help_text=" ".join(password_validators_help_texts()))
+
+
+# simplejwt's serializers with our checked token classes (core.identity.tokens); login caps
+# its inputs, so an over-long password is refused before anything hashes it. (Comments,
+# not docstrings: docstrings become descriptions in the OpenAPI schema.)
+class TokenObtainPairSerializer(jwt_serializers.TokenObtainPairSerializer):
+    token_class = tokens.RefreshToken
+
+    def __init__(self, *args, **kwargs):  # type: ignore[no-untyped-def]
+        super().__init__(*args, **kwargs)
+        self.fields[self.username_field].validators.append(MaxLengthValidator(USERNAME_MAX_LENGTH))
+        self.fields["password"].validators.append(MaxLengthValidator(MAX_PASSWORD_BYTES))
+        self.fields["password"].trim_whitespace = False
+
+
+class TokenPairSerializer(serializers.Serializer):
+    access = serializers.CharField(help_text="Send as `Authorization: Bearer <access>`.")
+    refresh = serializers.CharField(help_text="Exchange at `token/refresh/`; one use only.")
+
+
+class LoggedOutSerializer(serializers.Serializer):
+    """An empty object: the refresh token is blacklisted."""
+
+
+class TokenBlacklistSerializer(jwt_serializers.TokenBlacklistSerializer):
+    token_class = tokens.RefreshToken
+
+
+# A token whose user was deleted is a 401, not a 500 (simplejwt's ``.get()`` lets
+# DoesNotExist escape).
+class TokenRefreshSerializer(jwt_serializers.TokenRefreshSerializer):
+    token_class = tokens.RefreshToken
+
+    def validate(self, attrs):  # type: ignore[no-untyped-def]
+        try:
+            return super().validate(attrs)
+        except User.DoesNotExist as exc:
+            raise AuthenticationFailed(
+                self.error_messages["no_active_account"], "no_active_account"
+            ) from exc

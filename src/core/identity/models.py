@@ -1,0 +1,51 @@
+"""The user: the one identity every context shares (``AUTH_USER_MODEL = "core.User"``)."""
+
+from __future__ import annotations
+
+from django.contrib.auth.models import AbstractUser, UserManager
+from django.contrib.auth.validators import UnicodeUsernameValidator
+from django.db import models
+from django.db.models.functions import Lower
+
+from core.identity.validators import SingleScriptValidator
+
+
+class NexusUserManager(UserManager["User"]):
+    def get_by_natural_key(self, username: str | None) -> User:
+        # Logins are case-insensitive, like the uniqueness rule.
+        return self.get(username__iexact=username)
+
+
+class User(AbstractUser):
+    """The one identity shared by every context. Roles are groups (see core.identity.roles)."""
+
+    username = models.CharField(
+        "username",
+        max_length=150,
+        unique=True,
+        help_text="150 characters or fewer: letters, digits and @/./+/-/_ only, "
+        "letters from one writing system.",
+        validators=[UnicodeUsernameValidator(), SingleScriptValidator()],
+        error_messages={"unique": "A user with that username already exists."},
+    )
+    email = models.EmailField("email address")
+
+    objects = NexusUserManager()
+
+    REQUIRED_FIELDS = ["email"]
+
+    class Meta:
+        db_table = "core_user"
+        ordering = ["id"]
+        constraints = [
+            models.UniqueConstraint(Lower("username"), name="core_user_username_ci_unique"),
+            models.UniqueConstraint(Lower("email"), name="core_user_email_ci_unique"),
+        ]
+
+    @property
+    def roles(self) -> list[str]:
+        # Uses the prefetch cache when the caller prefetched "groups".
+        return sorted(group.name for group in self.groups.all())
+
+    def has_role(self, role: str) -> bool:
+        return role in self.roles

@@ -1,0 +1,1 @@
+"""The REST side of notifications: ``/api/v1/auth/notifications/``."""

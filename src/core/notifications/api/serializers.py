@@ -1,0 +1,34 @@
+"""Serializers of the notifications API."""
+
+from __future__ import annotations
+
+from rest_framework import serializers
+
+from core.http.fields import IdField
+from core.notifications.models import Notification
+
+
+class NotificationSerializer(serializers.ModelSerializer):
+    read = serializers.SerializerMethodField()
+
+    class Meta:
+        model = Notification
+        fields = ("id", "kind", "title", "body", "data", "created_at", "read_at", "read")
+        read_only_fields = fields
+
+    def get_read(self, obj: Notification) -> bool:
+        return obj.read_at is not None
+
+
+class NotificationMarkReadSerializer(serializers.Serializer):
+    ids = serializers.ListField(
+        child=IdField(),
+        required=False,
+        max_length=500,
+        help_text="Notification ids to mark read; omit to mark all unread ones.",
+    )
+
+
+class MarkedReadSerializer(serializers.Serializer):
+    marked = serializers.IntegerField(help_text="How many notifications changed to read.")
+    unread = serializers.IntegerField(help_text="How many remain unread.")

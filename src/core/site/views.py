@@ -1,0 +1,67 @@
+"""Server-rendered pages: the landing page and the problem-type pages."""
+
+from __future__ import annotations
+
+import logging
+from typing import Any
+from urllib.parse import urlencode
+
+from django.apps import apps
+from django.conf import settings
+from django.http import Http404, HttpRequest, HttpResponse
+from django.shortcuts import render
+from django.utils.module_loading import import_string
+from django.views.decorators.http import require_safe
+
+from core.http.catalogue import catalogue, lookup_problem
+from core.site.demo import DEMO_ACCOUNTS
+from core.site.graphql.graphiql import graphql_example_query
+
+logger = logging.getLogger(__name__)
+
+
+def _domains() -> list[dict[str, Any]]:
+    """Domain apps describe themselves on their AppConfig (``nexus_domain``). A domain
+    may name a function (``"links": "dotted.path"``) returning live demo links, e.g. an
+    open demo poll's page; a failing one (no tables yet) just shows no links."""
+    domains = []
+    for config in apps.get_app_configs():
+        info = getattr(config, "nexus_domain", None)
+        if not info:
+            continue
+        links: list[dict[str, str]] = []
+        if info.get("links"):
+            try:
+                links = import_string(info["links"])()
+            except Exception:
+                logger.exception("landing links of %s failed", config.label)
+        entry = {key: value for key, value in info.items() if key != "links"}
+        domains.append(
+            {"label": config.label, "name": config.verbose_name, **entry, "links": links}
+        )
+    return domains
+
+
+@require_safe
+def landing(request: HttpRequest) -> HttpResponse:
+    context = {
+        "domains": _domains(),
+        "graphql_example_url": "/graphql/?" + urlencode({"query": graphql_example_query()}),
+        "example_query": graphql_example_query(),
+        "demo_mode": settings.NEXUS_DEMO_MODE,
+        "demo_accounts": DEMO_ACCOUNTS if settings.NEXUS_DEMO_MODE else [],
+    }
+    return render(request, "core/landing.html", context)
+
+
+@require_safe
+def problem_index(request: HttpRequest) -> HttpResponse:
+    return render(request, "core/problems.html", {"problems": catalogue()})
+
+
+@require_safe
+def problem_detail(request: HttpRequest, code: str) -> HttpResponse:
+    problem = lookup_problem(code)
+    if problem is None:
+        raise Http404(code)
+    return render(request, "core/problems.html", {"problems": [problem], "single": True})
