@@ -61,8 +61,10 @@ def database_url(database: str) -> str:
 
 def throttle_names() -> set[str]:
     """Every throttle rate the settings read from the environment."""
-    settings = (ROOT / "src" / "config" / "settings" / "base.py").read_text()
-    return set(re.findall(r"env\(\s*\"(THROTTLE_[A-Z0-9_]+)\"", settings))
+    names: set[str] = set()
+    for module in (ROOT / "src" / "config" / "settings").glob("*.py"):
+        names |= set(re.findall(r"env\(\s*\"(THROTTLE_[A-Z0-9_]+)\"", module.read_text()))
+    return names
 
 
 def server_env(

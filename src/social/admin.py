@@ -8,8 +8,8 @@ from typing import Any
 from django.contrib import admin
 
 from core.identity import roles
-from social import services
 from social.models import Comment, Follow, Post, Profile
+from social.services import posts
 
 
 @admin.register(Post)
@@ -30,11 +30,11 @@ class PostAdmin(admin.ModelAdmin):
         return roles.is_moderator(request.user) and super().has_delete_permission(request, obj)
 
     def delete_model(self, request: Any, obj: Post) -> None:
-        services.post_delete(user=request.user, post_id=obj.pk)
+        posts.post_delete(user=request.user, post_id=obj.pk)
 
     def delete_queryset(self, request: Any, queryset: Any) -> None:
         for post_id in queryset.values_list("pk", flat=True):
-            services.post_delete(user=request.user, post_id=post_id)
+            posts.post_delete(user=request.user, post_id=post_id)
 
 
 @admin.register(Comment)
@@ -52,11 +52,11 @@ class CommentAdmin(admin.ModelAdmin):
         return roles.is_moderator(request.user) and super().has_delete_permission(request, obj)
 
     def delete_model(self, request: Any, obj: Comment) -> None:
-        services.comment_delete(user=request.user, comment_id=obj.pk)
+        posts.comment_delete(user=request.user, comment_id=obj.pk)
 
     def delete_queryset(self, request: Any, queryset: Any) -> None:
         for comment_id in queryset.values_list("pk", flat=True):
-            services.comment_delete(user=request.user, comment_id=comment_id)
+            posts.comment_delete(user=request.user, comment_id=comment_id)
 
 
 @admin.register(Profile)

@@ -8,8 +8,8 @@ from __future__ import annotations
 from celery import shared_task
 
 from core.tasking.outbox import NexusTask
-from social import services
 from social.feed import Unavailable
+from social.services import fanout
 
 
 @shared_task(
@@ -21,13 +21,13 @@ from social.feed import Unavailable
 )
 def feed_fan_out_task(post_id: int, source_id: int, score: int) -> int:
     """Push a new post or share into followers' feeds (queue: SOCIAL_FANOUT_QUEUE)."""
-    return services.feed_fan_out(post_id=post_id, source_id=source_id, score=score)
+    return fanout.feed_fan_out(post_id=post_id, source_id=source_id, score=score)
 
 
 @shared_task(name="social.tasks.feed_retract_task", base=NexusTask)
 def feed_retract_task(post_id: int, source_ids: list[int]) -> None:
     """Take a deleted post out of the feeds it was pushed to (queue: SOCIAL_FANOUT_QUEUE)."""
-    services.feed_retract(post_id=post_id, source_ids=source_ids)
+    fanout.feed_retract(post_id=post_id, source_ids=source_ids)
 
 
 @shared_task(name="social.tasks.feeds_maintain_task", base=NexusTask)
@@ -37,11 +37,11 @@ def feeds_maintain_task() -> dict[str, int]:
 
     return {
         "trimmed": feed.trim_all(),
-        "rebuilt": services.feeds_rebuild_returning(),
+        "rebuilt": fanout.feeds_rebuild_returning(),
     }
 
 
 @shared_task(name="social.tasks.notices_flush_task", base=NexusTask)
 def notices_flush_task() -> int:
     """Beat: one notification per collapsed batch of likes, comments, shares, follows."""
-    return services.notices_flush()
+    return fanout.notices_flush()

@@ -10,7 +10,8 @@ from collections.abc import Iterator
 
 import pytest
 
-from social import feed, selectors, services
+from social import feed, selectors
+from social.services import fanout
 from social.tasks import feed_fan_out_task
 from tests.faults.figures import record
 from tests.faults.redis_server import RedisServer
@@ -50,14 +51,14 @@ def test_a_fan_out_during_a_redis_hang_is_retried_not_lost(feed_store):
     feed_store.hang()
     try:
         with pytest.raises(feed.Unavailable):
-            services.feed_fan_out(post_id=post.pk, source_id=bob.pk, score=score)
+            fanout.feed_fan_out(post_id=post.pk, source_id=bob.pk, score=score)
     finally:
         feed_store.resume()
     time.sleep(COOLDOWN + 0.1)  # the breaker lets Redis back in
     assert post.pk not in in_feed(alice.pk)  # Redis kept alice's feed, without the post
     # The task retries on this error (with backoff); here, the retry once Redis answers.
     assert feed.Unavailable in feed_fan_out_task.autoretry_for
-    services.feed_fan_out(post_id=post.pk, source_id=bob.pk, score=score)
+    fanout.feed_fan_out(post_id=post.pk, source_id=bob.pk, score=score)
     assert in_feed(alice.pk)[0] == post.pk
     record(
         "Redis hung during a social fan-out",

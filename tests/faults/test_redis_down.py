@@ -78,14 +78,14 @@ def live(django_db_setup, tmp_path_factory) -> Iterator[Live]:
 def world(live):
     """The fuzzer's world (one user per role owning objects in every domain), plus a
     follow so the customer's feed holds someone else's post, and a fresh Redis."""
-    from social import services as social_services
+    from social.services import relationships
     from tests.fuzz.world import build_world
 
     if live.redis.process is None:
         live.redis.start()
     redis.Redis.from_url(live.redis.url).flushall()
     built = build_world()
-    social_services.follow_create(user=built.users["customer"], username="fuzz-moderator")
+    relationships.follow_create(user=built.users["customer"], username="fuzz-moderator")
     return built
 
 

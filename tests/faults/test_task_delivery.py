@@ -96,7 +96,7 @@ def test_writes_succeed_while_the_broker_is_down_and_each_effect_happens_once(wo
     from core.identity.roles import Role
     from shop.models import Order
     from social import feed
-    from social import services as social_services
+    from social.services import relationships
     from tests.core.factories import UserFactory
     from tests.fuzz.world import build_world
     from tests.polls.factories import option_ids
@@ -108,7 +108,7 @@ def test_writes_succeed_while_the_broker_is_down_and_each_effect_happens_once(wo
     product, job, poll = world.objects["product"], world.objects["job"], world.objects["poll"]
     options = option_ids(poll)
     # The customer follows the moderator and has a built feed (fan-out skips cold ones).
-    social_services.follow_create(user=customer, username=moderator.username)
+    relationships.follow_create(user=customer, username=moderator.username)
     assert client_for(customer).get("/api/v1/social/feed/").status_code == 200
     assert wait_until(lambda: TaskOutbox.objects.count() == 0)  # the world's own tasks ran
 

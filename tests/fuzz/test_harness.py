@@ -219,10 +219,10 @@ def test_a_graphql_sequence_catches_a_delete_that_deletes_nothing(
 ):
     """The GraphQL chains' own assertions can fail: with ``deletePost`` answering ok but
     keeping the post, the posts chain reports the post still there after its delete."""
-    from social import services
+    from social.services import posts
     from tests.fuzz import sequences
 
-    monkeypatch.setattr(services, "post_delete", lambda **kwargs: None)
+    monkeypatch.setattr(posts, "post_delete", lambda **kwargs: None)
     chain = next(c for c in sequences.GRAPHQL_CHAINS if c.name == "graphql posts")
     report = harness.OperationReport("sequence graphql posts")
     sequences.run_chain(

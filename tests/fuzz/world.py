@@ -51,7 +51,7 @@ def build_world() -> World:
     from movies import services as movies_services
     from polls import services as polls_services
     from shop import services as shop_services
-    from social import services as social_services
+    from social.services import posts as social_posts
     from tests.core.factories import NotificationFactory, UserFactory
     from tests.jobs.factories import make_company, make_job
     from tests.movies.factories import make_movie
@@ -79,9 +79,9 @@ def build_world() -> World:
     order = shop_services.order_place(user=customer, lines=[(product.pk, 1)])
 
     # social: a post by the customer, a comment on it by the candidate
-    post = social_services.post_create(author=customer, content="A post to fuzz.")
-    comment = social_services.comment_create(user=candidate, post_id=post.pk, text="A comment.")
-    other_post = social_services.post_create(author=moderator, content="Moderated words.")
+    post = social_posts.post_create(author=customer, content="A post to fuzz.")
+    comment = social_posts.comment_create(user=candidate, post_id=post.pk, text="A comment.")
+    other_post = social_posts.post_create(author=moderator, content="Moderated words.")
 
     # jobs: the employer's company, a published and a draft job, the candidate's application
     company = make_company(owner=employer)

@@ -308,12 +308,12 @@ def _post(w: World) -> dict[str, Any]:
 
 
 def _liked_post(w: World) -> dict[str, Any]:
-    from social import services
+    from social.services import posts
 
     ctx = _post(w)
     for identity in IDENTITIES:
         if identity != "anonymous":
-            services.post_like(user=w.user(identity), post_id=ctx["id"])
+            posts.post_like(user=w.user(identity), post_id=ctx["id"])
     return ctx
 
 
@@ -322,11 +322,11 @@ def _account(w: World) -> dict[str, Any]:
 
 
 def _followed_account(w: World) -> dict[str, Any]:
-    from social import services
+    from social.services import relationships
 
     for identity in IDENTITIES:
         if identity not in ("anonymous", "owner"):
-            services.follow_create(user=w.user(identity), username=w.owner.username)
+            relationships.follow_create(user=w.user(identity), username=w.owner.username)
     return _account(w)
 
 
@@ -378,22 +378,22 @@ row(
 
 
 def _comment(w: World) -> dict[str, Any]:
-    from social import services
+    from social.services import posts
 
     ctx = _post(w)
-    ctx["comment"] = services.comment_create(user=w.owner, post_id=ctx["id"], text="mine").pk
+    ctx["comment"] = posts.comment_create(user=w.owner, post_id=ctx["id"], text="mine").pk
     return ctx
 
 
 def _relations(w: World) -> dict[str, Any]:
     """Everyone else signed in follows and mutes the owner (undoing either is then a real
     change; unblocking is idempotent, so it needs no block)."""
-    from social import services
+    from social.services import relationships
 
     for identity in IDENTITIES:
         if identity not in ("anonymous", "owner"):
-            services.follow_create(user=w.user(identity), username=w.owner.username)
-            services.mute_create(user=w.user(identity), username=w.owner.username)
+            relationships.follow_create(user=w.user(identity), username=w.owner.username)
+            relationships.mute_create(user=w.user(identity), username=w.owner.username)
     return _account(w)
 
 

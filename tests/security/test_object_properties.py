@@ -186,12 +186,12 @@ def test_someone_elses_feed_is_forbidden_but_a_moderators(world):
 
 
 def test_a_blocked_account_can_neither_see_nor_touch_the_blockers_posts(world):
-    from social import services
+    from social.services import relationships
     from tests.social.factories import post
 
     mine = post(world.owner, "not for you")
     blocked = world.users["stranger"]
-    services.block_create(user=world.owner, username=blocked.username)
+    relationships.block_create(user=world.owner, username=blocked.username)
     client = client_for(blocked)
     before = fingerprint()
 

@@ -38,9 +38,9 @@ def post(author, content: str = "hello", at: datetime | None = None) -> Post:
 
 
 def follow(follower, followee) -> Follow:
-    from social import services
+    from social.services import relationships
 
-    services.follow_create(user=follower, username=followee.username)
+    relationships.follow_create(user=follower, username=followee.username)
     return Follow.objects.get(follower=follower, followee=followee)
 
 

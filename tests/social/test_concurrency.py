@@ -8,8 +8,8 @@ import threading
 import pytest
 from django.db import connection
 
-from social import services
 from social.models import Like, Post
+from social.services import posts
 from tests.social import factories as f
 
 pytestmark = pytest.mark.django_db(transaction=True)
@@ -45,8 +45,8 @@ def test_concurrent_likes_are_counted_exactly(settings):
     fans = [f.user(f"fan{i}") for i in range(THREADS)]
 
     def like_twice(index: int) -> None:
-        services.post_like(user=fans[index], post_id=post.pk)
-        services.post_like(user=fans[index], post_id=post.pk)  # a retried request
+        posts.post_like(user=fans[index], post_id=post.pk)
+        posts.post_like(user=fans[index], post_id=post.pk)  # a retried request
 
     assert _race(like_twice) == []
     post.refresh_from_db()
@@ -60,9 +60,9 @@ def test_concurrent_likes_and_unlikes_of_one_user_stay_consistent():
 
     def toggle(index: int) -> None:
         if index % 2:
-            services.post_like(user=fan, post_id=post.pk)
+            posts.post_like(user=fan, post_id=post.pk)
         else:
-            services.post_unlike(user=fan, post_id=post.pk)
+            posts.post_unlike(user=fan, post_id=post.pk)
 
     assert _race(toggle) == []
     post.refresh_from_db()
@@ -75,7 +75,5 @@ def test_concurrent_comments_are_counted_exactly():
     post = f.post(author)
     writers = [f.user(f"w{i}") for i in range(THREADS)]
 
-    assert (
-        _race(lambda i: services.comment_create(user=writers[i], post_id=post.pk, text="hi")) == []
-    )
+    assert _race(lambda i: posts.comment_create(user=writers[i], post_id=post.pk, text="hi")) == []
     assert Post.objects.get(pk=post.pk).comment_count == THREADS

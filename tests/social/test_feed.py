@@ -138,14 +138,14 @@ def test_a_post_shared_twice_appears_once_with_the_newest_share(gql, alice, bob,
     f.share(bob, original)
     newest = f.share(carol, original)
     # shares reach built feeds through fan-out
-    from social import services
+    from social.services import fanout
 
-    services.feed_fan_out(
+    fanout.feed_fan_out(
         post_id=original.pk,
         source_id=bob.pk,
         score=feed.to_ms(original.shares.get(user=bob).created_at),
     )
-    services.feed_fan_out(
+    fanout.feed_fan_out(
         post_id=original.pk, source_id=carol.pk, score=feed.to_ms(newest.created_at)
     )
 

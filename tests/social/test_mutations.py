@@ -336,10 +336,10 @@ def test_create_comment_refuses_empty_text(gql, other, a_post):
 
 
 def test_delete_comment_by_author_non_owner_and_moderator(gql, author, other, a_post):
-    from social import services
+    from social.services import posts
 
-    comment = services.comment_create(user=other, post_id=a_post.pk, text="c1")
-    second = services.comment_create(user=other, post_id=a_post.pk, text="c2")
+    comment = posts.comment_create(user=other, post_id=a_post.pk, text="c1")
+    second = posts.comment_create(user=other, post_id=a_post.pk, text="c2")
 
     refused = gql(f'mutation {{ deleteComment(commentId: "{comment.pk}") {{ ok }} }}', user=author)
     own = gql(f'mutation {{ deleteComment(commentId: "{comment.pk}") {{ ok }} }}', user=other)

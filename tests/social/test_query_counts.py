@@ -7,7 +7,7 @@ import pytest
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
 
-from social import services
+from social.services import posts as post_services
 from tests.social import factories as f
 
 pytestmark = pytest.mark.django_db
@@ -56,8 +56,8 @@ def world():
         f.follow(viewer, author)
     posts = [f.post(authors[i % 10], f"post {i}") for i in range(60)]
     for post in posts[::3]:
-        services.post_like(user=viewer, post_id=post.pk)
-        services.comment_create(user=authors[0], post_id=post.pk, text="hi")
+        post_services.post_like(user=viewer, post_id=post.pk)
+        post_services.comment_create(user=authors[0], post_id=post.pk, text="hi")
     for post in posts[::7]:
         f.share(authors[1], post)
     return viewer, posts
@@ -85,7 +85,7 @@ def test_graphql_comments_cost_the_same_at_1_and_50(gql, world):
     viewer, posts = world
     post = posts[0]
     for i in range(55):
-        services.comment_create(user=viewer, post_id=post.pk, text=f"c{i}")
+        post_services.comment_create(user=viewer, post_id=post.pk, text=f"c{i}")
 
     small = _count(lambda: gql(COMMENTS, user=viewer, post=str(post.pk), first=1))
     large = _count(lambda: gql(COMMENTS, user=viewer, post=str(post.pk), first=50))

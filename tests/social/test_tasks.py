@@ -12,7 +12,9 @@ from django.utils import timezone
 
 from core.notifications.models import Notification
 from core.tasking.models import TaskOutbox
-from social import feed, services, tasks
+from social import feed, tasks
+from social.services import fanout, relationships
+from social.services import posts as post_services
 from tests.social import factories as f
 
 pytestmark = pytest.mark.django_db
@@ -34,7 +36,7 @@ def test_a_post_writes_its_fan_out_to_the_outbox_after_commit(
     author = f.user("author")
 
     with django_capture_on_commit_callbacks(execute=False) as callbacks:
-        post = services.post_create(author=author, content="x")
+        post = post_services.post_create(author=author, content="x")
 
     row = TaskOutbox.objects.get()
     assert (row.task_name, row.args) == (
@@ -64,7 +66,7 @@ def test_fan_out_skips_cold_feeds_and_is_idempotent():
 def test_fan_out_skips_followers_who_muted_the_author():
     author, muter = f.user("author"), f.user("muter")
     f.follow(muter, author)
-    services.mute_create(user=muter, username="author")
+    relationships.mute_create(user=muter, username="author")
     feed.store(muter.pk, [])
     post = f.post(author)
 
@@ -93,11 +95,11 @@ def test_a_hundred_likes_make_one_notification(gql, settings, mailoutbox):
     post = f.post(author)
     fans = [f.user(f"fan{i}") for i in range(5)]
     for fan in fans:
-        services.post_like(user=fan, post_id=post.pk)
-    services.post_like(user=author, post_id=post.pk)  # one's own like is not news
+        post_services.post_like(user=fan, post_id=post.pk)
+    post_services.post_like(user=author, post_id=post.pk)  # one's own like is not news
 
     assert tasks.notices_flush_task() == 0  # the window is still open
-    sent = services.notices_flush(older_than_seconds=0)
+    sent = fanout.notices_flush(older_than_seconds=0)
 
     notification = Notification.objects.get(user=author)
     assert sent == 1
@@ -109,11 +111,11 @@ def test_a_hundred_likes_make_one_notification(gql, settings, mailoutbox):
 def test_follow_comment_and_share_notify_the_owner(gql):
     author, fan = f.user("author"), f.user("fan")
     post = f.post(author)
-    services.follow_create(user=fan, username="author")
-    services.comment_create(user=fan, post_id=post.pk, text="hi")
-    services.post_share(user=fan, post_id=post.pk)
+    relationships.follow_create(user=fan, username="author")
+    post_services.comment_create(user=fan, post_id=post.pk, text="hi")
+    post_services.post_share(user=fan, post_id=post.pk)
 
-    services.notices_flush(older_than_seconds=0)
+    fanout.notices_flush(older_than_seconds=0)
 
     assert sorted(Notification.objects.filter(user=author).values_list("kind", "title")) == [
         ("social.comment", "fan commented on your post"),

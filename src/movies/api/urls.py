@@ -2,7 +2,7 @@ from django.urls import path
 
 import core.http.converters  # noqa: F401  (registers <id:...>)
 from core.http.domain import DomainIndexView
-from movies.api import views
+from movies.api.views import catalog, library, recommendations
 
 app_name = "movies"
 
@@ -12,17 +12,23 @@ urlpatterns = [
         DomainIndexView.as_view(domain="movies", routes=lambda: urlpatterns),
         name="index",
     ),
-    path("movies/", views.MovieListView.as_view(), name="movies"),
-    path("movies/<id:pk>/", views.MovieDetailView.as_view(), name="movie"),
-    path("genres/", views.GenreListView.as_view(), name="genres"),
-    path("trending/", views.TrendingView.as_view(), name="trending"),
-    path("search/", views.SearchView.as_view(), name="search"),
-    path("ratings/", views.RatingListView.as_view(), name="ratings"),
-    path("ratings/<id:pk>/", views.RatingDetailView.as_view(), name="rating"),
-    path("favorites/", views.FavoriteListView.as_view(), name="favorites"),
-    path("favorites/<id:pk>/", views.FavoriteDetailView.as_view(), name="favorite"),
-    path("preferences/", views.PreferenceView.as_view(), name="preferences"),
-    path("recommendations/", views.RecommendationListView.as_view(), name="recommendations"),
-    path("recommender/", views.RecommenderView.as_view(), name="recommender"),
-    path("recommender/train/", views.RecommenderTrainView.as_view(), name="recommender-train"),
+    path("movies/", catalog.MovieListView.as_view(), name="movies"),
+    path("movies/<id:pk>/", catalog.MovieDetailView.as_view(), name="movie"),
+    path("genres/", catalog.GenreListView.as_view(), name="genres"),
+    path("trending/", catalog.TrendingView.as_view(), name="trending"),
+    path("search/", catalog.SearchView.as_view(), name="search"),
+    path("ratings/", library.RatingListView.as_view(), name="ratings"),
+    path("ratings/<id:pk>/", library.RatingDetailView.as_view(), name="rating"),
+    path("favorites/", library.FavoriteListView.as_view(), name="favorites"),
+    path("favorites/<id:pk>/", library.FavoriteDetailView.as_view(), name="favorite"),
+    path("preferences/", library.PreferenceView.as_view(), name="preferences"),
+    path(
+        "recommendations/", recommendations.RecommendationListView.as_view(), name="recommendations"
+    ),
+    path("recommender/", recommendations.RecommenderView.as_view(), name="recommender"),
+    path(
+        "recommender/train/",
+        recommendations.RecommenderTrainView.as_view(),
+        name="recommender-train",
+    ),
 ]

@@ -16,8 +16,9 @@ from rest_framework.views import APIView
 from core.http.openapi import CURSOR_PARAMETER, PAGE_SIZE_PARAMETER
 from core.http.pagination import StrictPageSize
 from core.http.throttling import ScopedUserThrottle
-from social import selectors, services
+from social import selectors
 from social.api import serializers as s
+from social.services import posts, relationships
 
 TAGS = ["social"]
 CURSOR = CURSOR_PARAMETER
@@ -170,7 +171,7 @@ class PostListView(SocialView):
         responses={201: s.PostSerializer, **{k: ERRORS[k] for k in (400, 401, 429)}},
     )
     def post(self, request: Request) -> Response:
-        post = services.post_create(
+        post = posts.post_create(
             author=request.user,
             content=_body(request).get("content"),
             media_url=_body(request).get("media_url"),
@@ -197,7 +198,7 @@ class PostDetailView(SocialView):
         responses={200: s.PostSerializer, **{k: ERRORS[k] for k in (400, 401, 403, 404, 429)}},
     )
     def patch(self, request: Request, pk: int) -> Response:
-        post = services.post_update(
+        post = posts.post_update(
             user=request.user, post_id=pk, content=_body(request).get("content")
         )
         return Response(self.posts_data([post])[0])
@@ -209,7 +210,7 @@ class PostDetailView(SocialView):
         responses={204: None, **{k: ERRORS[k] for k in (401, 403, 404, 429)}},
     )
     def delete(self, request: Request, pk: int) -> Response:
-        services.post_delete(user=request.user, post_id=pk)
+        posts.post_delete(user=request.user, post_id=pk)
         return Response(status=status.HTTP_204_NO_CONTENT)
 
 
@@ -222,7 +223,7 @@ class PostLikeView(SocialView):
         responses={200: s.PostSerializer, **{k: ERRORS[k] for k in (401, 404, 429)}},
     )
     def post(self, request: Request, pk: int) -> Response:
-        post = services.post_like(user=request.user, post_id=pk)
+        post = posts.post_like(user=request.user, post_id=pk)
         return Response(self.posts_data([post])[0])
 
     @extend_schema(
@@ -232,7 +233,7 @@ class PostLikeView(SocialView):
         responses={200: s.PostSerializer, **{k: ERRORS[k] for k in (401, 404, 429)}},
     )
     def delete(self, request: Request, pk: int) -> Response:
-        post = services.post_unlike(user=request.user, post_id=pk)
+        post = posts.post_unlike(user=request.user, post_id=pk)
         return Response(self.posts_data([post])[0])
 
 
@@ -272,7 +273,7 @@ class PostCommentsView(SocialView):
         responses={201: s.CommentSerializer, **{k: ERRORS[k] for k in (400, 401, 404, 429)}},
     )
     def post(self, request: Request, pk: int) -> Response:
-        comment = services.comment_create(
+        comment = posts.comment_create(
             user=request.user, post_id=pk, text=_body(request).get("text")
         )
         return Response(s.CommentSerializer(comment).data, status=status.HTTP_201_CREATED)
@@ -298,7 +299,7 @@ class FollowView(SocialView):
         responses={200: s.FollowSerializer, **{k: ERRORS[k] for k in (400, 401, 403, 404, 429)}},
     )
     def post(self, request: Request, username: str) -> Response:
-        return self._answer(services.follow_create(user=request.user, username=username))
+        return self._answer(relationships.follow_create(user=request.user, username=username))
 
     @extend_schema(
         tags=TAGS,
@@ -307,4 +308,4 @@ class FollowView(SocialView):
         responses={200: s.FollowSerializer, **{k: ERRORS[k] for k in (400, 401, 404, 429)}},
     )
     def delete(self, request: Request, username: str) -> Response:
-        return self._answer(services.follow_delete(user=request.user, username=username))
+        return self._answer(relationships.follow_delete(user=request.user, username=username))

@@ -4,10 +4,10 @@ from typing import Any
 
 import graphene
 
-from social import services
 from social.graphql.dataloaders import see_users
 from social.graphql.mutations.base import SocialMutation, id_arg, to_id
 from social.graphql.types import CommentType
+from social.services import posts
 
 
 class CommentCreate(SocialMutation):
@@ -25,6 +25,6 @@ class CommentCreate(SocialMutation):
     def perform(
         cls, info: graphene.ResolveInfo, user: Any, post_id: str, text: str
     ) -> CommentCreate:
-        comment = services.comment_create(user=user, post_id=to_id(post_id, "postId"), text=text)
+        comment = posts.comment_create(user=user, post_id=to_id(post_id, "postId"), text=text)
         see_users(info.context, [user.pk])
         return CommentCreate(comment=comment)

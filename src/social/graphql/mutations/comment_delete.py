@@ -4,8 +4,8 @@ from typing import Any
 
 import graphene
 
-from social import services
 from social.graphql.mutations.base import SocialMutation, id_arg, to_id
+from social.services import posts
 
 
 class CommentDelete(SocialMutation):
@@ -20,5 +20,5 @@ class CommentDelete(SocialMutation):
 
     @classmethod
     def perform(cls, info: graphene.ResolveInfo, user: Any, comment_id: str) -> CommentDelete:
-        services.comment_delete(user=user, comment_id=to_id(comment_id, "commentId"))
+        posts.comment_delete(user=user, comment_id=to_id(comment_id, "commentId"))
         return CommentDelete(ok=True)

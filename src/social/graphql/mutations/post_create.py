@@ -4,10 +4,10 @@ from typing import Any
 
 import graphene
 
-from social import services
 from social.graphql.dataloaders import see_posts
 from social.graphql.mutations.base import SocialMutation
 from social.graphql.types import PostType
+from social.services import posts
 
 
 class PostCreate(SocialMutation):
@@ -23,6 +23,6 @@ class PostCreate(SocialMutation):
 
     @classmethod
     def perform(cls, info: graphene.ResolveInfo, user: Any, **kwargs: Any) -> PostCreate:
-        post = services.post_create(author=user, **kwargs)
+        post = posts.post_create(author=user, **kwargs)
         see_posts(info.context, [post])
         return PostCreate(post=post)

@@ -4,8 +4,8 @@ from typing import Any
 
 import graphene
 
-from social import services
 from social.graphql.mutations.base import SocialMutation, id_arg, to_id
+from social.services import posts
 
 
 class PostDelete(SocialMutation):
@@ -20,5 +20,5 @@ class PostDelete(SocialMutation):
 
     @classmethod
     def perform(cls, info: graphene.ResolveInfo, user: Any, post_id: str) -> PostDelete:
-        services.post_delete(user=user, post_id=to_id(post_id, "postId"))
+        posts.post_delete(user=user, post_id=to_id(post_id, "postId"))
         return PostDelete(ok=True)

@@ -6,10 +6,10 @@ from typing import Any
 
 import graphene
 
-from social import services
 from social.graphql.dataloaders import see_posts
 from social.graphql.mutations.base import SocialMutation, id_arg, to_id
 from social.graphql.types import PostType
+from social.services import posts
 
 
 class PostLike(SocialMutation):
@@ -24,7 +24,7 @@ class PostLike(SocialMutation):
 
     @classmethod
     def perform(cls, info: graphene.ResolveInfo, user: Any, post_id: str) -> PostLike:
-        post = services.post_like(user=user, post_id=to_id(post_id, "postId"))
+        post = posts.post_like(user=user, post_id=to_id(post_id, "postId"))
         see_posts(info.context, [post])
         return PostLike(post=post)
 
@@ -41,6 +41,6 @@ class PostUnlike(SocialMutation):
 
     @classmethod
     def perform(cls, info: graphene.ResolveInfo, user: Any, post_id: str) -> PostUnlike:
-        post = services.post_unlike(user=user, post_id=to_id(post_id, "postId"))
+        post = posts.post_unlike(user=user, post_id=to_id(post_id, "postId"))
         see_posts(info.context, [post])
         return PostUnlike(post=post)

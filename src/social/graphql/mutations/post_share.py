@@ -4,10 +4,11 @@ from typing import Any
 
 import graphene
 
-from social import selectors, services
+from social import selectors
 from social.graphql.dataloaders import see_posts
 from social.graphql.mutations.base import SocialMutation, id_arg, to_id
 from social.graphql.types import PostType, ShareType
+from social.services import posts
 
 
 class PostShare(SocialMutation):
@@ -26,7 +27,7 @@ class PostShare(SocialMutation):
     def perform(
         cls, info: graphene.ResolveInfo, user: Any, post_id: str, comment: str | None = None
     ) -> PostShare:
-        post = services.post_share(user=user, post_id=to_id(post_id, "postId"), comment=comment)
+        post = posts.post_share(user=user, post_id=to_id(post_id, "postId"), comment=comment)
         see_posts(info.context, [post])
         share = selectors.share_get(user_id=user.pk, post_id=post.pk)
         return PostShare(post=post, share=share)

@@ -4,10 +4,10 @@ from typing import Any
 
 import graphene
 
-from social import services
 from social.graphql.dataloaders import see_posts
 from social.graphql.mutations.base import SocialMutation, id_arg, to_id
 from social.graphql.types import PostType
+from social.services import posts
 
 
 class PostUpdate(SocialMutation):
@@ -25,6 +25,6 @@ class PostUpdate(SocialMutation):
     def perform(
         cls, info: graphene.ResolveInfo, user: Any, post_id: str, content: str
     ) -> PostUpdate:
-        post = services.post_update(user=user, post_id=to_id(post_id, "postId"), content=content)
+        post = posts.post_update(user=user, post_id=to_id(post_id, "postId"), content=content)
         see_posts(info.context, [post])
         return PostUpdate(post=post)

@@ -4,10 +4,10 @@ from typing import Any
 
 import graphene
 
-from social import services
 from social.graphql.dataloaders import see_users
 from social.graphql.mutations.base import SocialMutation
 from social.graphql.types import UserType
+from social.services import accounts
 
 
 class ProfileUpdate(SocialMutation):
@@ -25,6 +25,6 @@ class ProfileUpdate(SocialMutation):
 
     @classmethod
     def perform(cls, info: graphene.ResolveInfo, user: Any, **kwargs: Any) -> ProfileUpdate:
-        services.profile_update(user=user, **kwargs)
+        accounts.profile_update(user=user, **kwargs)
         see_users(info.context, [user.pk])
         return ProfileUpdate(user=user)

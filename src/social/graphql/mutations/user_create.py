@@ -4,10 +4,10 @@ from typing import Any
 
 import graphene
 
-from social import services
 from social.graphql.dataloaders import see_users
 from social.graphql.mutations.base import SocialMutation, throttle_signup
 from social.graphql.types import UserType
+from social.services import accounts
 
 
 class UserCreate(SocialMutation):
@@ -31,6 +31,6 @@ class UserCreate(SocialMutation):
     @classmethod
     def perform(cls, info: graphene.ResolveInfo, user: Any, **kwargs: Any) -> UserCreate:
         throttle_signup(info.context)
-        created = services.user_create(**kwargs)
+        created = accounts.user_create(**kwargs)
         see_users(info.context, [created.pk])
         return UserCreate(user=created)

@@ -8,10 +8,10 @@ from typing import Any
 
 import graphene
 
-from social import services
 from social.graphql.dataloaders import see_users
 from social.graphql.mutations.base import SocialMutation
 from social.graphql.types import UserType
+from social.services import relationships
 
 
 def _relation(
@@ -44,28 +44,30 @@ UserFollow = _relation(
     "UserFollow",
     "FollowUserPayload",
     "Follow an account: its recent posts join the viewer's feed.",
-    services.follow_create,
+    relationships.follow_create,
 )
 UserUnfollow = _relation(
     "UserUnfollow",
     "UnfollowUserPayload",
     "Stop following an account: its posts and shares leave the viewer's feed.",
-    services.follow_delete,
+    relationships.follow_delete,
 )
 UserBlock = _relation(
     "UserBlock",
     "BlockUserPayload",
     "Block an account: follows both ways end, and it can no longer follow the viewer, "
     "see the viewer's posts or interact with them.",
-    services.block_create,
+    relationships.block_create,
 )
-UserUnblock = _relation("UserUnblock", "UnblockUserPayload", "Lift a block.", services.block_delete)
+UserUnblock = _relation(
+    "UserUnblock", "UnblockUserPayload", "Lift a block.", relationships.block_delete
+)
 UserMute = _relation(
     "UserMute",
     "MuteUserPayload",
     "Mute an account: its posts and shares leave the viewer's feed; it is not told.",
-    services.mute_create,
+    relationships.mute_create,
 )
 UserUnmute = _relation(
-    "UserUnmute", "UnmuteUserPayload", "Unmute an account.", services.mute_delete
+    "UserUnmute", "UnmuteUserPayload", "Unmute an account.", relationships.mute_delete
 )

@@ -1,0 +1,90 @@
+"""Recommendations: the user's list, and the model behind it (staff)."""
+
+from __future__ import annotations
+
+from drf_spectacular.utils import OpenApiResponse, extend_schema
+from rest_framework import permissions, status
+from rest_framework.exceptions import NotFound
+from rest_framework.request import Request
+from rest_framework.response import Response
+from rest_framework.views import APIView
+
+from core.http.openapi import ProblemSerializer
+from core.identity.permissions import IsSiteStaff
+from movies import selectors, services
+from movies.api import serializers as s
+from movies.api.views._common import (
+    BAD_REQUEST,
+    NOT_FOUND,
+    UNAUTHENTICATED,
+    _genre,
+    _reject_unknown,
+)
+
+# --- recommendations ------------------------------------------------------------------
+
+
+class RecommendationListView(APIView):
+    permission_classes = [permissions.IsAuthenticated]
+
+    @extend_schema(
+        tags=["movies"],
+        summary="My recommendations",
+        description="Movies you have not rated or favorited, best first, each with a "
+        "`score`, a human `reason` and the model version. Computed once (new users get "
+        "personal picks from their first rating, no retraining; users with no ratings get "
+        "their favorite genres' or the most popular movies), then served from the cache "
+        "until you rate, favorite or change preferences, or a new model is trained.",
+        operation_id="movies_recommendations_list",
+        parameters=[s.RecommendationQuerySerializer],
+        responses={200: s.RecommendationListSerializer, 400: BAD_REQUEST, 401: UNAUTHENTICATED},
+    )
+    def get(self, request: Request) -> Response:
+        _reject_unknown(request, {"limit", "genre", "format"})
+        query = s.RecommendationQuerySerializer(data=request.query_params)
+        query.is_valid(raise_exception=True)
+        genre = _genre(query.validated_data.get("genre"))
+        items, version = selectors.recommendations_for(
+            user=request.user, limit=query.validated_data["limit"], genre=genre
+        )
+        return Response({"model_version": version, "results": items})
+
+
+# --- the model (staff) ----------------------------------------------------------------
+
+
+class RecommenderView(APIView):
+    permission_classes = [IsSiteStaff]
+
+    @extend_schema(
+        tags=["movies"],
+        summary="The current recommender model (staff)",
+        operation_id="movies_recommender_retrieve",
+        responses={200: s.ModelInfoSerializer, 401: UNAUTHENTICATED, 404: NOT_FOUND},
+    )
+    def get(self, request: Request) -> Response:
+        info = selectors.model_info()
+        if info is None:
+            raise NotFound("No model has been trained yet.")
+        return Response(s.ModelInfoSerializer(info).data)
+
+
+class RecommenderTrainView(APIView):
+    permission_classes = [IsSiteStaff]
+
+    @extend_schema(
+        tags=["movies"],
+        summary="Train a new model now (staff)",
+        description="Queues the training task (it also runs nightly). The new version "
+        "serves as soon as it is stored; users' cached lists follow it.",
+        operation_id="movies_recommender_train",
+        request=None,
+        responses={
+            202: s.QueuedSerializer,
+            401: UNAUTHENTICATED,
+            403: OpenApiResponse(ProblemSerializer, description="`permission_denied`."),
+        },
+    )
+    def post(self, request: Request) -> Response:
+        services.model_train_request()
+        return Response({"status": "queued"}, status=status.HTTP_202_ACCEPTED)

@@ -1,0 +1,69 @@
+"""What every social write shares: refusals (not signed in, forbidden) and the
+checks of free text and URLs."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from django.core.exceptions import ValidationError
+
+from core.http.catalogue import ProblemError, lookup_problem
+from social.models import URL_MAX_LENGTH, http_url
+
+
+def _forbidden(detail: str) -> ProblemError:
+    return ProblemError(lookup_problem("permission_denied"), detail)  # type: ignore[arg-type]
+
+
+def _unauthenticated() -> ProblemError:
+    return ProblemError(
+        lookup_problem("not_authenticated"),  # type: ignore[arg-type]
+        "Sign in first: send `Authorization: Bearer <access token>`.",
+    )
+
+
+def _require_user(user: Any) -> None:
+    if user is None or not user.is_authenticated:
+        raise _unauthenticated()
+
+
+def _text(field: str, value: Any, *, max_length: int, required: bool = True) -> str:
+    if value is None:
+        value = ""
+    if not isinstance(value, str):
+        raise ValidationError({field: ValidationError("Enter text.", code="invalid")})
+    value = value.strip()
+    if "\x00" in value:
+        raise ValidationError(
+            {
+                field: ValidationError(
+                    "Null characters are not allowed.", code="null_characters_not_allowed"
+                )
+            }
+        )
+    if required and not value:
+        raise ValidationError(
+            {field: ValidationError("This field may not be blank.", code="blank")}
+        )
+    if len(value) > max_length:
+        raise ValidationError(
+            {
+                field: ValidationError(
+                    f"Ensure this field has no more than {max_length} characters.",
+                    code="max_length",
+                )
+            }
+        )
+    return value
+
+
+def _url(field: str, value: Any) -> str:
+    value = _text(field, value, max_length=URL_MAX_LENGTH, required=False)
+    if value:
+        try:
+            http_url(value)
+        except ValidationError:
+            raise ValidationError(
+                {field: ValidationError("Enter a valid http(s) URL.", code="invalid")}
+            ) from None
+    return value

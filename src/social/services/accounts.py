@@ -1,0 +1,47 @@
+"""Accounts and profiles."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from django.core.exceptions import ValidationError
+from django.db import transaction
+from django.utils import timezone
+
+from core.identity.services import user_register
+from social.models import BIO_MAX_LENGTH, Profile
+from social.services._common import _require_user, _text, _url
+
+
+def user_create(*, username: Any, email: Any, password: Any) -> Any:
+    """GraphQL ``createUser``: the same rules as REST registration (core)."""
+    return user_register(username=username, email=email, password=password)
+
+
+def profile_ensure(*, user_id: int) -> None:
+    """Create an empty profile if the user has none (on the first write that needs one)."""
+    Profile.objects.bulk_create([Profile(user_id=user_id)], ignore_conflicts=True)
+
+
+def profile_update(*, user: Any, bio: Any = None, profile_picture: Any = None) -> Profile:
+    _require_user(user)
+    changes: dict[str, str] = {}
+    errors: dict[str, Any] = {}
+    for field, check in (
+        ("bio", lambda v: _text("bio", v, max_length=BIO_MAX_LENGTH, required=False)),
+        ("profile_picture", lambda v: _url("profile_picture", v)),
+    ):
+        value = bio if field == "bio" else profile_picture
+        if value is None:
+            continue
+        try:
+            changes[field] = check(value)
+        except ValidationError as exc:
+            errors.update(exc.message_dict)
+    if errors:
+        raise ValidationError(errors)
+    with transaction.atomic():
+        profile_ensure(user_id=user.pk)
+        if changes:
+            Profile.objects.filter(user_id=user.pk).update(**changes, updated_at=timezone.now())
+    return Profile.objects.get(user_id=user.pk)

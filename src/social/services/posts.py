@@ -1,0 +1,183 @@
+"""Posts (create, edit, delete, like, share) and their comments."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from django.core.exceptions import ValidationError
+from django.db import IntegrityError, transaction
+from django.db.models import F
+from django.utils import timezone
+
+from core.cache import versioned as core_cache
+from core.identity import roles
+from core.tasking.outbox import enqueue_on_commit
+from social import feed, selectors
+from social.models import (
+    COMMENT_MAX_LENGTH,
+    POST_MAX_LENGTH,
+    SHARE_COMMENT_MAX_LENGTH,
+    Comment,
+    Like,
+    Post,
+    Share,
+)
+from social.services._common import _forbidden, _require_user, _text, _url
+from social.services.fanout import _notice
+
+FAN_OUT_TASK = "social.tasks.feed_fan_out_task"
+RETRACT_TASK = "social.tasks.feed_retract_task"
+
+
+# --- posts -------------------------------------------------------------------------------
+
+
+def _post_for_write(*, post_id: Any, user: Any) -> Post:
+    """A post the user may see (else NOT_FOUND), locked for the write."""
+    post = (
+        selectors.visible_posts(viewer_id=user.pk)
+        .select_for_update(of=("self",))
+        .filter(pk=post_id)
+        .first()
+    )
+    if post is None:
+        raise selectors.not_found("Post")
+    return post
+
+
+def post_create(*, author: Any, content: Any, media_url: Any = None) -> Post:
+    _require_user(author)
+    errors: dict[str, Any] = {}
+    try:
+        content = _text("content", content, max_length=POST_MAX_LENGTH)
+    except ValidationError as exc:
+        errors.update(exc.message_dict)
+    try:
+        media_url = _url("media_url", media_url)
+    except ValidationError as exc:
+        errors.update(exc.message_dict)
+    if errors:
+        raise ValidationError(errors)
+    now = timezone.now()
+    with transaction.atomic():
+        post = Post.objects.create(
+            author=author, content=content, media_url=media_url, created_at=now, updated_at=now
+        )
+        enqueue_on_commit(FAN_OUT_TASK, post.pk, author.pk, feed.to_ms(now))
+    return post
+
+
+def post_update(*, user: Any, post_id: Any, content: Any) -> Post:
+    _require_user(user)
+    content = _text("content", content, max_length=POST_MAX_LENGTH)
+    with transaction.atomic():
+        post = _post_for_write(post_id=post_id, user=user)
+        if post.author_id != user.pk:
+            raise _forbidden("Only the author may edit a post.")
+        post.content = content
+        post.updated_at = timezone.now()
+        post.save(update_fields=["content", "updated_at"])
+    return post
+
+
+def post_delete(*, user: Any, post_id: Any) -> None:
+    """The author, or a moderator, deletes a post; it leaves every feed."""
+    _require_user(user)
+    with transaction.atomic():
+        post = _post_for_write(post_id=post_id, user=user)
+        if post.author_id != user.pk and not roles.is_moderator(user):
+            raise _forbidden("Only the author or a moderator may delete a post.")
+        author_id = post.author_id
+        sharers = list(Share.objects.filter(post=post).values_list("user_id", flat=True))
+        post.delete()
+        enqueue_on_commit(RETRACT_TASK, post_id, [author_id, *sharers])
+        core_cache.invalidate(selectors.TRENDING_NAMESPACE)
+
+
+def _ensure_may_interact(user: Any, post: Post) -> None:
+    if selectors.is_blocked_between(user.pk, post.author_id):
+        raise selectors.not_found("Post")
+
+
+def post_like(*, user: Any, post_id: Any) -> Post:
+    """Like once; liking again changes nothing."""
+    _require_user(user)
+    with transaction.atomic():
+        post = selectors.post_get(post_id=post_id, viewer_id=user.pk)
+        try:
+            with transaction.atomic():
+                _, created = Like.objects.get_or_create(
+                    user=user, post=post, defaults={"created_at": timezone.now()}
+                )
+        except IntegrityError:  # the post vanished meanwhile
+            raise selectors.not_found("Post") from None
+        if created:
+            Post.objects.filter(pk=post.pk).update(like_count=F("like_count") + 1)
+            _notice(recipient_id=post.author_id, kind="like", post_id=post.pk, actor=user)
+    post.refresh_from_db(fields=["like_count", "comment_count", "share_count"])
+    return post
+
+
+def post_unlike(*, user: Any, post_id: Any) -> Post:
+    """Remove the like if there is one; unliking again changes nothing."""
+    _require_user(user)
+    with transaction.atomic():
+        post = selectors.post_get(post_id=post_id, viewer_id=user.pk)
+        deleted, _ = Like.objects.filter(user=user, post=post).delete()
+        if deleted:
+            Post.objects.filter(pk=post.pk, like_count__gt=0).update(like_count=F("like_count") - 1)
+    post.refresh_from_db(fields=["like_count", "comment_count", "share_count"])
+    return post
+
+
+def post_share(*, user: Any, post_id: Any, comment: Any = None) -> Post:
+    """Repost into one's followers' feeds; sharing again changes nothing."""
+    _require_user(user)
+    comment = _text("comment", comment, max_length=SHARE_COMMENT_MAX_LENGTH, required=False)
+    with transaction.atomic():
+        post = selectors.post_get(post_id=post_id, viewer_id=user.pk)
+        now = timezone.now()
+        try:
+            with transaction.atomic():
+                _, created = Share.objects.get_or_create(
+                    user=user, post=post, defaults={"comment": comment, "created_at": now}
+                )
+        except IntegrityError:
+            raise selectors.not_found("Post") from None
+        if created:
+            Post.objects.filter(pk=post.pk).update(share_count=F("share_count") + 1)
+            _notice(recipient_id=post.author_id, kind="share", post_id=post.pk, actor=user)
+            enqueue_on_commit(FAN_OUT_TASK, post.pk, user.pk, feed.to_ms(now))
+    post.refresh_from_db(fields=["like_count", "comment_count", "share_count"])
+    return post
+
+
+# --- comments -----------------------------------------------------------------------------
+
+
+def comment_create(*, user: Any, post_id: Any, text: Any) -> Comment:
+    _require_user(user)
+    text = _text("text", text, max_length=COMMENT_MAX_LENGTH)
+    with transaction.atomic():
+        post = selectors.post_get(post_id=post_id, viewer_id=user.pk)
+        comment = Comment.objects.create(
+            post=post, author=user, text=text, created_at=timezone.now()
+        )
+        Post.objects.filter(pk=post.pk).update(comment_count=F("comment_count") + 1)
+        _notice(recipient_id=post.author_id, kind="comment", post_id=post.pk, actor=user)
+    return comment
+
+
+def comment_delete(*, user: Any, comment_id: Any) -> None:
+    _require_user(user)
+    with transaction.atomic():
+        comment = Comment.objects.select_for_update().filter(pk=comment_id).first()
+        if comment is None:
+            raise selectors.not_found("Comment")
+        if comment.author_id != user.pk and not roles.is_moderator(user):
+            raise _forbidden("Only the author or a moderator may delete a comment.")
+        post_id = comment.post_id
+        comment.delete()
+        Post.objects.filter(pk=post_id, comment_count__gt=0).update(
+            comment_count=F("comment_count") - 1
+        )

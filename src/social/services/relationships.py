@@ -1,0 +1,117 @@
+"""Relationships: follow, block and mute, and their undoing."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from django.core.exceptions import ValidationError
+from django.db import IntegrityError, transaction
+from django.db.models import F
+from django.utils import timezone
+
+from social import feed, selectors
+from social.models import Block, Follow, Mute, Profile
+from social.services._common import _forbidden, _require_user
+from social.services.accounts import profile_ensure
+from social.services.fanout import _notice
+
+
+def _other(user: Any, username: Any) -> Any:
+    _require_user(user)
+    if not isinstance(username, str) or not username.strip():
+        raise ValidationError({"username": ValidationError("Enter a username.", code="blank")})
+    other = selectors.user_get(username=username.strip())
+    if other.pk == user.pk:
+        raise ValidationError(
+            {"username": ValidationError("That is your own account.", code="self")}
+        )
+    return other
+
+
+def _unfollow_rows(follower_id: int, followee_id: int) -> bool:
+    deleted, _ = Follow.objects.filter(follower_id=follower_id, followee_id=followee_id).delete()
+    if deleted:
+        Profile.objects.filter(user_id=follower_id, following_count__gt=0).update(
+            following_count=F("following_count") - 1
+        )
+        Profile.objects.filter(user_id=followee_id, follower_count__gt=0).update(
+            follower_count=F("follower_count") - 1
+        )
+    return bool(deleted)
+
+
+def _feeds_invalidate_on_commit(*user_ids: int) -> None:
+    # The next read rebuilds them from the tables: entries leave exactly, and a new
+    # follow's recent posts come in (Mastodon's merge/unmerge, done by one rebuild).
+    transaction.on_commit(lambda: feed.invalidate(user_ids))
+
+
+def follow_create(*, user: Any, username: Any) -> Any:
+    other = _other(user, username)
+    if selectors.is_blocked_between(user.pk, other.pk):
+        raise _forbidden("You cannot follow this account.")
+    with transaction.atomic():
+        profile_ensure(user_id=user.pk)
+        profile_ensure(user_id=other.pk)
+        try:
+            with transaction.atomic():
+                _, created = Follow.objects.get_or_create(
+                    follower=user, followee=other, defaults={"created_at": timezone.now()}
+                )
+        except IntegrityError:
+            raise selectors.not_found("User") from None
+        if created:
+            Profile.objects.filter(user_id=user.pk).update(following_count=F("following_count") + 1)
+            Profile.objects.filter(user_id=other.pk).update(follower_count=F("follower_count") + 1)
+            _notice(recipient_id=other.pk, kind="follow", post_id=0, actor=user)
+            _feeds_invalidate_on_commit(user.pk)
+    return other
+
+
+def follow_delete(*, user: Any, username: Any) -> Any:
+    other = _other(user, username)
+    with transaction.atomic():
+        if _unfollow_rows(user.pk, other.pk):
+            _feeds_invalidate_on_commit(user.pk)
+    return other
+
+
+def block_create(*, user: Any, username: Any) -> Any:
+    """Block: both follows end; neither sees nor touches the other's posts."""
+    other = _other(user, username)
+    with transaction.atomic():
+        Block.objects.get_or_create(
+            blocker=user, blocked=other, defaults={"created_at": timezone.now()}
+        )
+        _unfollow_rows(user.pk, other.pk)
+        _unfollow_rows(other.pk, user.pk)
+        _feeds_invalidate_on_commit(user.pk, other.pk)
+    return other
+
+
+def block_delete(*, user: Any, username: Any) -> Any:
+    other = _other(user, username)
+    with transaction.atomic():
+        if Block.objects.filter(blocker=user, blocked=other).delete()[0]:
+            _feeds_invalidate_on_commit(user.pk, other.pk)
+    return other
+
+
+def mute_create(*, user: Any, username: Any) -> Any:
+    """Mute: their posts and shares leave the muter's feed; they are not told."""
+    other = _other(user, username)
+    with transaction.atomic():
+        _, created = Mute.objects.get_or_create(
+            muter=user, muted=other, defaults={"created_at": timezone.now()}
+        )
+        if created:
+            _feeds_invalidate_on_commit(user.pk)
+    return other
+
+
+def mute_delete(*, user: Any, username: Any) -> Any:
+    other = _other(user, username)
+    with transaction.atomic():
+        if Mute.objects.filter(muter=user, muted=other).delete()[0]:
+            _feeds_invalidate_on_commit(user.pk)
+    return other
