@@ -7,7 +7,6 @@ from django.utils import timezone
 from rest_framework import serializers
 
 from core.api.fields import IdField
-from jobs import services
 from jobs.models import (
     AlertFrequency,
     Application,
@@ -20,6 +19,8 @@ from jobs.models import (
     SalaryPeriod,
     SavedSearch,
 )
+from jobs.services.applications import allowed_next
+from jobs.services.postings import effective_status
 
 # The statuses a company moves an application to (withdrawing is the candidate's).
 APPLICATION_MOVES = [
@@ -207,7 +208,7 @@ def job_payload(job: Job, *, private: bool = False, snippet: str | None = None) 
         "currency": job.currency,
         "salary_period": job.salary_period,
         "tags": list(job.tags or []),
-        "status": services.effective_status(job),
+        "status": effective_status(job),
         "rejection_reason": job.rejection_reason if private else "",
         "submitted_at": _iso(job.submitted_at),
         "published_at": _iso(job.published_at),
@@ -415,7 +416,7 @@ def application_payload(
         "job": {
             "id": job.pk,
             "title": job.title,
-            "status": services.effective_status(job),
+            "status": effective_status(job),
             "company": {
                 "id": company.pk,
                 "slug": company.slug,
@@ -428,7 +429,7 @@ def application_payload(
         "cover_letter": application.cover_letter,
         "status": application.status,
         "rejection_reason": application.rejection_reason,
-        "allowed_transitions": services.allowed_next(application.status, company=company_side),
+        "allowed_transitions": allowed_next(application.status, company=company_side),
         "resume": resume,
         "created_at": _iso(application.created_at),
         "updated_at": _iso(application.updated_at),

@@ -38,9 +38,26 @@ from core.openapi import (
 from core.pagination import CursorPagination, KeysetPagination, PageNumberPagination
 from core.parsers import JSONParser, UploadParser
 from core.throttling import AnonBurstThrottle, SlidingWindowThrottle, UserBurstThrottle
-from jobs import selectors, services
+from jobs import selectors
 from jobs.api import serializers as s
 from jobs.models import Company, Job, SavedSearch
+from jobs.services.applications import (
+    application_create,
+    application_transition,
+    application_withdraw,
+)
+from jobs.services.companies import company_create, company_member_add, company_update
+from jobs.services.postings import (
+    job_approve,
+    job_close,
+    job_create,
+    job_delete,
+    job_reject,
+    job_submit,
+    job_update,
+)
+from jobs.services.resumes import resume_open
+from jobs.services.searches import saved_search_create, saved_search_delete
 
 PAST_THE_END = OpenApiResponse(ProblemSerializer, description="A page past the last one.")
 CONFLICT = OpenApiResponse(ProblemSerializer, description="`illegal_transition`, ...")
@@ -126,7 +143,7 @@ class CompanyListView(APIView):
     def post(self, request: Request) -> Response:
         payload = s.CompanyCreateSerializer(data=request.data)
         payload.is_valid(raise_exception=True)
-        company = services.company_create(actor=request.user, data=payload.validated_data)
+        company = company_create(actor=request.user, data=payload.validated_data)
         return Response(s.CompanySerializer(company).data, status=status.HTTP_201_CREATED)
 
 
@@ -147,9 +164,7 @@ class CompanyDetailView(APIView):
         company = selectors.company_get(pk)
         payload = s.CompanyUpdateSerializer(data=request.data, partial=True)
         payload.is_valid(raise_exception=True)
-        company = services.company_update(
-            company=company, actor=request.user, data=payload.validated_data
-        )
+        company = company_update(company=company, actor=request.user, data=payload.validated_data)
         return Response(s.CompanySerializer(company).data)
 
 
@@ -168,7 +183,7 @@ class CompanyMembersView(APIView):
         company = selectors.company_get(pk)
         payload = s.MemberAddSerializer(data=request.data)
         payload.is_valid(raise_exception=True)
-        services.company_member_add(
+        company_member_add(
             company=company,
             actor=request.user,
             user_id=payload.validated_data["user"],
@@ -262,7 +277,7 @@ class JobListView(APIView):
         company = Company.objects.filter(pk=data.pop("company")).first()
         if company is None:
             raise ValidationError({"company": ["No such company."]}, code="does_not_exist")
-        job = services.job_create(actor=request.user, company=company, data=data)
+        job = job_create(actor=request.user, company=company, data=data)
         return Response(_job_body(request, job), status=status.HTTP_201_CREATED)
 
 
@@ -293,7 +308,7 @@ class JobDetailView(APIView):
         job = _visible_job(request, pk)
         payload = s.JobWriteSerializer(data=request.data, partial=True)
         payload.is_valid(raise_exception=True)
-        job = services.job_update(job=job, actor=request.user, data=payload.validated_data)
+        job = job_update(job=job, actor=request.user, data=payload.validated_data)
         return Response(_job_body(request, job))
 
     @extend_schema(
@@ -303,7 +318,7 @@ class JobDetailView(APIView):
         responses={204: None, 409: CONFLICT},
     )
     def delete(self, request: Request, pk: int) -> Response:
-        services.job_delete(job=_visible_job(request, pk), actor=request.user)
+        job_delete(job=_visible_job(request, pk), actor=request.user)
         return Response(status=status.HTTP_204_NO_CONTENT)
 
 
@@ -327,7 +342,7 @@ class JobSubmitView(APIView):
         "unless set, `expires_at` (30 days).",
     )
     def post(self, request: Request, pk: int) -> Response:
-        job = services.job_submit(job=_visible_job(request, pk), actor=request.user)
+        job = job_submit(job=_visible_job(request, pk), actor=request.user)
         return Response(_job_body(request, job))
 
 
@@ -339,7 +354,7 @@ class JobCloseView(APIView):
         "A published job stops taking applications; it stays readable.",
     )
     def post(self, request: Request, pk: int) -> Response:
-        job = services.job_close(job=_visible_job(request, pk), actor=request.user)
+        job = job_close(job=_visible_job(request, pk), actor=request.user)
         return Response(_job_body(request, job))
 
 
@@ -348,7 +363,7 @@ class JobApproveView(APIView):
 
     @_job_action("Approve a job (moderators)", "`pending_review` → `published`.")
     def post(self, request: Request, pk: int) -> Response:
-        job = services.job_approve(job=_visible_job(request, pk), actor=request.user)
+        job = job_approve(job=_visible_job(request, pk), actor=request.user)
         return Response(_job_body(request, job))
 
 
@@ -364,7 +379,7 @@ class JobRejectView(APIView):
     def post(self, request: Request, pk: int) -> Response:
         payload = s.JobRejectSerializer(data=request.data)
         payload.is_valid(raise_exception=True)
-        job = services.job_reject(
+        job = job_reject(
             job=_visible_job(request, pk),
             actor=request.user,
             reason=payload.validated_data["reason"],
@@ -432,7 +447,7 @@ class JobApplyView(APIView):
             resume.seek(0)
 
         def write() -> tuple[int, Any]:
-            application = services.application_create(
+            application = application_create(
                 job_id=pk,
                 candidate=request.user,
                 cover_letter=data.get("cover_letter", ""),
@@ -538,7 +553,7 @@ class ApplicationTransitionView(APIView):
         application = selectors.application_visible(user=request.user, application_id=pk)
         payload = s.ApplicationTransitionSerializer(data=request.data)
         payload.is_valid(raise_exception=True)
-        services.application_transition(
+        application_transition(
             application=application, actor=request.user, **payload.validated_data
         )
         return Response(_application_body(request, pk))
@@ -558,9 +573,7 @@ class ApplicationWithdrawView(APIView):
         application = selectors.application_visible(user=request.user, application_id=pk)
         payload = s.WithdrawSerializer(data=request.data)
         payload.is_valid(raise_exception=True)
-        services.application_withdraw(
-            application=application, actor=request.user, **payload.validated_data
-        )
+        application_withdraw(application=application, actor=request.user, **payload.validated_data)
         return Response(_application_body(request, pk))
 
 
@@ -582,7 +595,7 @@ class ApplicationResumeView(APIView):
     )
     def get(self, request: Request, pk: int) -> FileResponse:
         application = selectors.application_visible(user=request.user, application_id=pk)
-        handle = services.resume_open(application=application)
+        handle = resume_open(application=application)
         response = FileResponse(
             handle,
             as_attachment=True,
@@ -630,7 +643,7 @@ class SavedSearchListView(APIView):
         payload = s.SavedSearchCreateSerializer(data=request.data)
         payload.is_valid(raise_exception=True)
         data = payload.validated_data
-        search = services.saved_search_create(
+        search = saved_search_create(
             user=request.user,
             name=data.get("name", ""),
             query=data.get("query", ""),
@@ -646,5 +659,5 @@ class SavedSearchDetailView(APIView):
     @extend_schema(tags=["jobs"], summary="Delete a saved search", responses={204: None})
     def delete(self, request: Request, pk: int) -> Response:
         search: SavedSearch = selectors.saved_search_get(user=request.user, search_id=pk)
-        services.saved_search_delete(search=search, actor=request.user)
+        saved_search_delete(search=search, actor=request.user)
         return Response(status=status.HTTP_204_NO_CONTENT)
