@@ -39,7 +39,42 @@ from core.pagination import CursorPagination, KeysetPagination, PageNumberPagina
 from core.parsers import JSONParser, UploadParser
 from core.throttling import AnonBurstThrottle, SlidingWindowThrottle, UserBurstThrottle
 from jobs import selectors
-from jobs.api import serializers as s
+from jobs.api.serializers.applications import (
+    ApplicationDetailSerializer,
+    ApplicationFilterSerializer,
+    ApplicationPageSerializer,
+    ApplicationTransitionSerializer,
+    ApplyJSONSerializer,
+    ApplyMultipartSerializer,
+    JobApplicationFilterSerializer,
+    ModerationPageSerializer,
+    WithdrawSerializer,
+    application_payload,
+)
+from jobs.api.serializers.companies import (
+    CompanyCreateSerializer,
+    CompanyFilterSerializer,
+    CompanyPageSerializer,
+    CompanySerializer,
+    CompanyUpdateSerializer,
+    MemberAddSerializer,
+    MemberSerializer,
+)
+from jobs.api.serializers.postings import (
+    JOB_LIST_PARAMETERS,
+    JobCreateSerializer,
+    JobFilterSerializer,
+    JobPageSerializer,
+    JobRejectSerializer,
+    JobSerializer,
+    JobWriteSerializer,
+    job_payload,
+)
+from jobs.api.serializers.searches import (
+    SavedSearchCreateSerializer,
+    SavedSearchPageSerializer,
+    SavedSearchSerializer,
+)
 from jobs.models import Company, Job, SavedSearch
 from jobs.services.applications import (
     application_create,
@@ -100,7 +135,7 @@ def _private(request: Request, job: Job) -> bool:
 
 def _job_body(request: Request, job: Job) -> dict[str, Any]:
     job = selectors.job_base().get(pk=job.pk)
-    return s.job_payload(job, private=_private(request, job))
+    return job_payload(job, private=_private(request, job))
 
 
 def _visible_job(request: Request, pk: int) -> Job:
@@ -119,53 +154,53 @@ class CompanyListView(APIView):
         description="By name. `mine=true`: the companies you belong to.",
         operation_id="jobs_companies_list",
         parameters=[
-            s.CompanyFilterSerializer,
+            CompanyFilterSerializer,
             PAGE_PARAMETER,
             PAGE_SIZE_PARAMETER,
         ],
-        responses={200: s.CompanyPageSerializer, 404: PAST_THE_END},
+        responses={200: CompanyPageSerializer, 404: PAST_THE_END},
     )
     def get(self, request: Request) -> Response:
-        filters = s.CompanyFilterSerializer(data=request.query_params)
+        filters = CompanyFilterSerializer(data=request.query_params)
         filters.is_valid(raise_exception=True)
         companies = selectors.company_list(user=request.user, **filters.validated_data)
         paginator = PageNumberPagination()
         page = paginator.paginate_queryset(companies, request, self)
-        return paginator.get_paginated_response(s.CompanySerializer(page, many=True).data)
+        return paginator.get_paginated_response(CompanySerializer(page, many=True).data)
 
     @extend_schema(
         tags=["jobs"],
         summary="Create a company (employers)",
         description="You become its owner.",
-        request=s.CompanyCreateSerializer,
-        responses={201: s.CompanySerializer},
+        request=CompanyCreateSerializer,
+        responses={201: CompanySerializer},
     )
     def post(self, request: Request) -> Response:
-        payload = s.CompanyCreateSerializer(data=request.data)
+        payload = CompanyCreateSerializer(data=request.data)
         payload.is_valid(raise_exception=True)
         company = company_create(actor=request.user, data=payload.validated_data)
-        return Response(s.CompanySerializer(company).data, status=status.HTTP_201_CREATED)
+        return Response(CompanySerializer(company).data, status=status.HTTP_201_CREATED)
 
 
 class CompanyDetailView(APIView):
     permission_classes = [ReadOnlyOr.for_(permissions.IsAuthenticated)]
 
-    @extend_schema(tags=["jobs"], summary="A company", responses={200: s.CompanySerializer})
+    @extend_schema(tags=["jobs"], summary="A company", responses={200: CompanySerializer})
     def get(self, request: Request, pk: int) -> Response:
-        return Response(s.CompanySerializer(selectors.company_get(pk)).data)
+        return Response(CompanySerializer(selectors.company_get(pk)).data)
 
     @extend_schema(
         tags=["jobs"],
         summary="Edit a company (members; `verified`: moderators)",
-        request=s.CompanyUpdateSerializer(partial=True),
-        responses={200: s.CompanySerializer},
+        request=CompanyUpdateSerializer(partial=True),
+        responses={200: CompanySerializer},
     )
     def patch(self, request: Request, pk: int) -> Response:
         company = selectors.company_get(pk)
-        payload = s.CompanyUpdateSerializer(data=request.data, partial=True)
+        payload = CompanyUpdateSerializer(data=request.data, partial=True)
         payload.is_valid(raise_exception=True)
         company = company_update(company=company, actor=request.user, data=payload.validated_data)
-        return Response(s.CompanySerializer(company).data)
+        return Response(CompanySerializer(company).data)
 
 
 class CompanyMembersView(APIView):
@@ -176,12 +211,12 @@ class CompanyMembersView(APIView):
         summary="Add a member (company owner)",
         description="The user must have the employer role; adding an existing member "
         "changes their role (a company keeps at least one owner).",
-        request=s.MemberAddSerializer,
-        responses={201: s.MemberSerializer(many=True)},
+        request=MemberAddSerializer,
+        responses={201: MemberSerializer(many=True)},
     )
     def post(self, request: Request, pk: int) -> Response:
         company = selectors.company_get(pk)
-        payload = s.MemberAddSerializer(data=request.data)
+        payload = MemberAddSerializer(data=request.data)
         payload.is_valid(raise_exception=True)
         company_member_add(
             company=company,
@@ -190,7 +225,7 @@ class CompanyMembersView(APIView):
             role=payload.validated_data["role"],
         )
         members = selectors.company_members(company)
-        return Response(s.MemberSerializer(members, many=True).data, status=201)
+        return Response(MemberSerializer(members, many=True).data, status=201)
 
 
 # --- jobs ---------------------------------------------------------------------------------
@@ -216,7 +251,7 @@ class JobListView(APIView):
         "400 naming it.",
         operation_id="jobs_jobs_list",
         parameters=[
-            s.JobFilterSerializer,
+            JobFilterSerializer,
             OpenApiParameter(
                 "ordering",
                 str,
@@ -226,17 +261,17 @@ class JobListView(APIView):
             ),
             *PAGE_PARAMETERS,
         ],
-        responses={200: s.JobPageSerializer},
+        responses={200: JobPageSerializer},
     )
     def get(self, request: Request) -> Response:
-        unknown = sorted(set(request.query_params) - s.JOB_LIST_PARAMETERS)
+        unknown = sorted(set(request.query_params) - JOB_LIST_PARAMETERS)
         if unknown:
-            allowed = ", ".join(sorted(s.JOB_LIST_PARAMETERS - {"format"}))
+            allowed = ", ".join(sorted(JOB_LIST_PARAMETERS - {"format"}))
             raise ValidationError(
                 {name[:40]: [f"Unknown parameter; use: {allowed}."] for name in unknown[:5]},
                 code="unknown_parameter",
             )
-        filters = s.JobFilterSerializer(data=request.query_params)
+        filters = JobFilterSerializer(data=request.query_params)
         filters.is_valid(raise_exception=True)
         params = filters.validated_data
         text = params.get("q", "").strip()
@@ -258,7 +293,7 @@ class JobListView(APIView):
             {
                 "next": paginator.get_next_link(),
                 "corrected": corrections,
-                "results": [s.job_payload(job, snippet=snippets.get(job.pk)) for job in page],
+                "results": [job_payload(job, snippet=snippets.get(job.pk)) for job in page],
             }
         )
 
@@ -267,11 +302,11 @@ class JobListView(APIView):
         summary="Draft a job (employers, for a company you belong to)",
         description="Created as a draft; `submit` publishes it (or queues it for review "
         "when moderation is on).",
-        request=s.JobCreateSerializer,
-        responses={201: s.JobSerializer},
+        request=JobCreateSerializer,
+        responses={201: JobSerializer},
     )
     def post(self, request: Request) -> Response:
-        payload = s.JobCreateSerializer(data=request.data)
+        payload = JobCreateSerializer(data=request.data)
         payload.is_valid(raise_exception=True)
         data = dict(payload.validated_data)
         company = Company.objects.filter(pk=data.pop("company")).first()
@@ -290,23 +325,23 @@ class JobDetailView(APIView):
         description="Published, closed and expired jobs for everyone; drafts, jobs in "
         "review and rejected ones for the company's members and moderators (404 for "
         "anyone else).",
-        responses={200: s.JobSerializer},
+        responses={200: JobSerializer},
     )
     def get(self, request: Request, pk: int) -> Response:
         job = _visible_job(request, pk)
-        return Response(s.job_payload(job, private=_private(request, job)))
+        return Response(job_payload(job, private=_private(request, job)))
 
     @extend_schema(
         tags=["jobs"],
         summary="Edit a job (the company's members)",
         description="Drafts, jobs in review, rejected ones (submit again afterwards) and, "
         "with moderation off, published ones. Others: 409 `job_not_editable`.",
-        request=s.JobWriteSerializer(partial=True),
-        responses={200: s.JobSerializer, 409: CONFLICT},
+        request=JobWriteSerializer(partial=True),
+        responses={200: JobSerializer, 409: CONFLICT},
     )
     def patch(self, request: Request, pk: int) -> Response:
         job = _visible_job(request, pk)
-        payload = s.JobWriteSerializer(data=request.data, partial=True)
+        payload = JobWriteSerializer(data=request.data, partial=True)
         payload.is_valid(raise_exception=True)
         job = job_update(job=job, actor=request.user, data=payload.validated_data)
         return Response(_job_body(request, job))
@@ -328,7 +363,7 @@ def _job_action(summary: str, description: str, request_body: Any = None) -> Any
         summary=summary,
         description=description,
         request=request_body,
-        responses={200: s.JobSerializer, 409: CONFLICT},
+        responses={200: JobSerializer, 409: CONFLICT},
     )
 
 
@@ -374,10 +409,10 @@ class JobRejectView(APIView):
         "Reject a job (moderators)",
         "A job in review, or a published one taken down, becomes `rejected` with the "
         "reason, which the company reads; it can edit and submit again.",
-        s.JobRejectSerializer,
+        JobRejectSerializer,
     )
     def post(self, request: Request, pk: int) -> Response:
-        payload = s.JobRejectSerializer(data=request.data)
+        payload = JobRejectSerializer(data=request.data)
         payload.is_valid(raise_exception=True)
         job = job_reject(
             job=_visible_job(request, pk),
@@ -396,12 +431,12 @@ class ModerationQueueView(APIView):
         description="Oldest submission first.",
         operation_id="jobs_moderation_queue_list",
         parameters=PAGE_PARAMETERS,
-        responses={200: s.ModerationPageSerializer},
+        responses={200: ModerationPageSerializer},
     )
     def get(self, request: Request) -> Response:
         paginator = QueuePagination()
         page = paginator.paginate_queryset(selectors.moderation_queue(), request, self)
-        return paginator.get_paginated_response([s.job_payload(job, private=True) for job in page])
+        return paginator.get_paginated_response([job_payload(job, private=True) for job in page])
 
 
 # --- applications -------------------------------------------------------------------------
@@ -410,7 +445,7 @@ class ModerationQueueView(APIView):
 def _application_body(request: Request, application_id: int) -> dict[str, Any]:
     application = selectors.application_visible(user=request.user, application_id=application_id)
     company_side = selectors.is_company_side(user=request.user, application=application)
-    return s.application_payload(application, company_side=company_side, history=True)
+    return application_payload(application, company_side=company_side, history=True)
 
 
 class JobApplyView(APIView):
@@ -428,13 +463,13 @@ class JobApplyView(APIView):
         "409 `job_closed`. Send an `Idempotency-Key` to retry safely.",
         parameters=[IDEMPOTENCY_KEY_PARAMETER],
         request={
-            "application/json": s.ApplyJSONSerializer,
-            "multipart/form-data": s.ApplyMultipartSerializer,
+            "application/json": ApplyJSONSerializer,
+            "multipart/form-data": ApplyMultipartSerializer,
         },
-        responses={201: s.ApplicationDetailSerializer, **IDEMPOTENCY_RESPONSES},
+        responses={201: ApplicationDetailSerializer, **IDEMPOTENCY_RESPONSES},
     )
     def post(self, request: Request, pk: int) -> Response:
-        payload = s.ApplyMultipartSerializer(data=request.data)
+        payload = ApplyMultipartSerializer(data=request.data)
         payload.is_valid(raise_exception=True)
         data = payload.validated_data
         resume = data.get("resume")
@@ -476,8 +511,8 @@ class JobApplicationsView(APIView):
         summary="Applications to a job (the company's members)",
         description="Newest first; `status` filters.",
         operation_id="jobs_job_applications_list",
-        parameters=[s.JobApplicationFilterSerializer, *PAGE_PARAMETERS],
-        responses={200: s.ApplicationPageSerializer},
+        parameters=[JobApplicationFilterSerializer, *PAGE_PARAMETERS],
+        responses={200: ApplicationPageSerializer},
     )
     def get(self, request: Request, pk: int) -> Response:
         job = _visible_job(request, pk)
@@ -485,13 +520,13 @@ class JobApplicationsView(APIView):
             from django.core.exceptions import PermissionDenied
 
             raise PermissionDenied("Only the company's members see its applications.")
-        filters = s.JobApplicationFilterSerializer(data=request.query_params)
+        filters = JobApplicationFilterSerializer(data=request.query_params)
         filters.is_valid(raise_exception=True)
         applications = selectors.job_applications(job=job, **filters.validated_data)
         paginator = ApplicationPagination()
         page = paginator.paginate_queryset(applications, request, self)
         return paginator.get_paginated_response(
-            [s.application_payload(a, company_side=True) for a in page]
+            [application_payload(a, company_side=True) for a in page]
         )
 
 
@@ -504,11 +539,11 @@ class ApplicationListView(APIView):
         description="A candidate's own, and for an employer those to their companies' "
         "jobs; newest first. `status` and `job` filter.",
         operation_id="jobs_applications_list",
-        parameters=[s.ApplicationFilterSerializer, *PAGE_PARAMETERS],
-        responses={200: s.ApplicationPageSerializer},
+        parameters=[ApplicationFilterSerializer, *PAGE_PARAMETERS],
+        responses={200: ApplicationPageSerializer},
     )
     def get(self, request: Request) -> Response:
-        filters = s.ApplicationFilterSerializer(data=request.query_params)
+        filters = ApplicationFilterSerializer(data=request.query_params)
         filters.is_valid(raise_exception=True)
         data = filters.validated_data
         applications = selectors.application_list(
@@ -518,7 +553,7 @@ class ApplicationListView(APIView):
         paginator = ApplicationPagination()
         page = paginator.paginate_queryset(applications, request, self)
         return paginator.get_paginated_response(
-            [s.application_payload(a, company_side=a.job.company_id in companies) for a in page]
+            [application_payload(a, company_side=a.job.company_id in companies) for a in page]
         )
 
 
@@ -531,7 +566,7 @@ class ApplicationDetailView(APIView):
         description="For its candidate and the job's company (404 for anyone else). The "
         "history lists every status change (who, when, from, to, reason); internal notes "
         "appear for the company only.",
-        responses={200: s.ApplicationDetailSerializer},
+        responses={200: ApplicationDetailSerializer},
     )
     def get(self, request: Request, pk: int) -> Response:
         return Response(_application_body(request, pk))
@@ -546,12 +581,12 @@ class ApplicationTransitionView(APIView):
         description="submitted → in_review → interview → offer → hired, or rejected (with "
         "a `reason` the candidate reads) from any open status. An illegal move is a 409 "
         "`illegal_transition` naming the `allowed` next statuses. `note` is internal.",
-        request=s.ApplicationTransitionSerializer,
-        responses={200: s.ApplicationDetailSerializer, 409: CONFLICT},
+        request=ApplicationTransitionSerializer,
+        responses={200: ApplicationDetailSerializer, 409: CONFLICT},
     )
     def post(self, request: Request, pk: int) -> Response:
         application = selectors.application_visible(user=request.user, application_id=pk)
-        payload = s.ApplicationTransitionSerializer(data=request.data)
+        payload = ApplicationTransitionSerializer(data=request.data)
         payload.is_valid(raise_exception=True)
         application_transition(
             application=application, actor=request.user, **payload.validated_data
@@ -566,12 +601,12 @@ class ApplicationWithdrawView(APIView):
         tags=["jobs"],
         summary="Withdraw my application (the candidate)",
         description="From any open status; you may apply to the job again afterwards.",
-        request=s.WithdrawSerializer,
-        responses={200: s.ApplicationDetailSerializer, 409: CONFLICT},
+        request=WithdrawSerializer,
+        responses={200: ApplicationDetailSerializer, 409: CONFLICT},
     )
     def post(self, request: Request, pk: int) -> Response:
         application = selectors.application_visible(user=request.user, application_id=pk)
-        payload = s.WithdrawSerializer(data=request.data)
+        payload = WithdrawSerializer(data=request.data)
         payload.is_valid(raise_exception=True)
         application_withdraw(application=application, actor=request.user, **payload.validated_data)
         return Response(_application_body(request, pk))
@@ -622,25 +657,25 @@ class SavedSearchListView(APIView):
             PAGE_PARAMETER,
             PAGE_SIZE_PARAMETER,
         ],
-        responses={200: s.SavedSearchPageSerializer, 404: PAST_THE_END},
+        responses={200: SavedSearchPageSerializer, 404: PAST_THE_END},
     )
     def get(self, request: Request) -> Response:
         paginator = PageNumberPagination()
         page = paginator.paginate_queryset(
             selectors.saved_search_list(user=request.user), request, self
         )
-        return paginator.get_paginated_response(s.SavedSearchSerializer(page, many=True).data)
+        return paginator.get_paginated_response(SavedSearchSerializer(page, many=True).data)
 
     @extend_schema(
         tags=["jobs"],
         summary="Save a search (candidates)",
         description="New jobs matching it are alerted `instant`ly, or in a `daily` or "
         "`weekly` digest; never the same job twice. At most 20.",
-        request=s.SavedSearchCreateSerializer,
-        responses={201: s.SavedSearchSerializer},
+        request=SavedSearchCreateSerializer,
+        responses={201: SavedSearchSerializer},
     )
     def post(self, request: Request) -> Response:
-        payload = s.SavedSearchCreateSerializer(data=request.data)
+        payload = SavedSearchCreateSerializer(data=request.data)
         payload.is_valid(raise_exception=True)
         data = payload.validated_data
         search = saved_search_create(
@@ -650,7 +685,7 @@ class SavedSearchListView(APIView):
             filters=data.get("filters", {}),
             frequency=data["frequency"],
         )
-        return Response(s.SavedSearchSerializer(search).data, status=status.HTTP_201_CREATED)
+        return Response(SavedSearchSerializer(search).data, status=status.HTTP_201_CREATED)
 
 
 class SavedSearchDetailView(APIView):
