@@ -297,7 +297,7 @@ def test_the_database_itself_refuses_a_second_active_application():
 
 
 def test_applying_is_rate_limited_per_user(monkeypatch):
-    from jobs.api.views import ApplyThrottle
+    from jobs.api.views.applications import ApplyThrottle
 
     monkeypatch.setattr(ApplyThrottle, "rate", "2/hour", raising=False)
     user = candidate()
