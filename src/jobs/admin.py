@@ -7,8 +7,8 @@ from typing import Any
 
 from django.contrib import admin
 
-from jobs import services
 from jobs.models import Application, ApplicationEvent, Company, CompanyMember, Job, SavedSearch
+from jobs.services.postings import job_approve
 
 
 class MemberInline(admin.TabularInline):
@@ -40,7 +40,7 @@ class JobAdmin(admin.ModelAdmin):
         done = 0
         for job in queryset:
             try:
-                services.job_approve(job=job, actor=request.user)
+                job_approve(job=job, actor=request.user)
                 done += 1
             except Exception as exc:  # report each refusal, go on
                 self.message_user(request, f"Job {job.pk}: {exc}", level="warning")

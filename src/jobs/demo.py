@@ -26,7 +26,6 @@ from django.core.files.uploadedfile import SimpleUploadedFile
 from django.db import connection, transaction
 from django.utils import timezone
 
-from jobs import services
 from jobs.models import (
     Application,
     Company,
@@ -39,6 +38,13 @@ from jobs.models import (
     SalaryPeriod,
     SavedSearch,
 )
+from jobs.services.applications import (
+    application_create,
+    application_transition,
+    application_withdraw,
+)
+from jobs.services.postings import job_create, job_salary_normalize, job_submit
+from jobs.services.searches import saved_search_create
 
 DEMO_EMPLOYER = "demo_employer"
 DEMO_CANDIDATE = "demo_candidate"
@@ -268,7 +274,7 @@ def _bulk_jobs(company: Company, count: int, rng: random.Random, now: Any) -> in
     jobs = []
     for _ in range(count):
         job = Job(company=company, status=JobStatus.PUBLISHED, **posting(rng, company.name))
-        services.job_salary_normalize(job)
+        job_salary_normalize(job)
         job.published_at = now - timedelta(minutes=rng.randint(5, 28 * 24 * 60))
         job.submitted_at = job.published_at
         job.expires_at = job.published_at + timedelta(days=30)
@@ -287,9 +293,9 @@ def _northwind(company: Company, employer: Any, candidate: Any) -> tuple[int, in
         if title in have:
             jobs.append(Job.objects.filter(company=company, title=title).first())
             continue
-        job = services.job_create(actor=employer, company=company, data=data)
+        job = job_create(actor=employer, company=company, data=data)
         if index < len(NORTHWIND_JOBS) - 1:  # the last one stays a draft
-            job = services.job_submit(job=job, actor=employer)
+            job = job_submit(job=job, actor=employer)
         jobs.append(job)
         created += 1
     applied = 0
@@ -299,7 +305,7 @@ def _northwind(company: Company, employer: Any, candidate: Any) -> tuple[int, in
         resume = None
         if index == 0:
             resume = SimpleUploadedFile("demo-candidate-cv.pdf", _demo_pdf(), "application/pdf")
-        application = services.application_create(
+        application = application_create(
             job_id=jobs[index].pk,
             candidate=candidate,
             cover_letter="Hello! I have built Django services for six years and would "
@@ -309,11 +315,11 @@ def _northwind(company: Company, employer: Any, candidate: Any) -> tuple[int, in
         for step in steps:
             last = step == steps[-1]
             if step == "withdrawn":
-                application = services.application_withdraw(
+                application = application_withdraw(
                     application=application, actor=candidate, reason=reason
                 )
             else:
-                application = services.application_transition(
+                application = application_transition(
                     application=application,
                     actor=employer,
                     status=step,
@@ -355,7 +361,7 @@ def demo_seed(stdout: Any = None) -> str:
             )
             created, applied = _northwind(companies[0], employer, candidate)
         if candidate is not None and not SavedSearch.objects.filter(user=candidate).exists():
-            services.saved_search_create(
+            saved_search_create(
                 user=candidate,
                 name="Remote Python",
                 query="python",
@@ -418,7 +424,7 @@ def board_seed(
         for _ in range(size):
             company = pool[rng.randrange(len(pool))]
             job = Job(company=company, status=JobStatus.PUBLISHED, **posting(rng, company.name))
-            services.job_salary_normalize(job)
+            job_salary_normalize(job)
             job.published_at = now - timedelta(minutes=rng.randint(1, 29 * 24 * 60))
             job.submitted_at = job.published_at
             job.expires_at = now + timedelta(days=rng.randint(30, 60))

@@ -5,29 +5,31 @@ from __future__ import annotations
 from celery import shared_task
 
 from core.tasking.outbox import NexusTask
-from jobs import services
+from jobs.services.applications import application_event_notify
+from jobs.services.postings import job_status_notify, jobs_expire_due
+from jobs.services.searches import alerts_match_job, alerts_send_digests
 
 
 @shared_task(name="jobs.tasks.application_event_notify_task", base=NexusTask)
 def application_event_notify_task(event_id: int) -> int:
-    return services.application_event_notify(event_id=event_id)
+    return application_event_notify(event_id=event_id)
 
 
 @shared_task(name="jobs.tasks.job_status_notify_task", base=NexusTask)
 def job_status_notify_task(job_id: int, status: str) -> int:
-    return services.job_status_notify(job_id=job_id, status=status)
+    return job_status_notify(job_id=job_id, status=status)
 
 
 @shared_task(name="jobs.tasks.job_alerts_match_task", base=NexusTask)
 def job_alerts_match_task(job_id: int) -> int:
-    return services.alerts_match_job(job_id=job_id)
+    return alerts_match_job(job_id=job_id)
 
 
 @shared_task(name="jobs.tasks.jobs_expire_due_task", base=NexusTask)
 def jobs_expire_due_task() -> int:
-    return services.jobs_expire_due()
+    return jobs_expire_due()
 
 
 @shared_task(name="jobs.tasks.alerts_send_digests_task", base=NexusTask)
 def alerts_send_digests_task() -> int:
-    return services.alerts_send_digests()
+    return alerts_send_digests()

@@ -47,7 +47,8 @@ class World:
 
 def build_world() -> World:
     from core.identity.roles import Role
-    from jobs import services as jobs_services
+    from jobs.services.applications import application_create
+    from jobs.services.searches import saved_search_create
     from movies import services as movies_services
     from polls import services as polls_services
     from shop import services as shop_services
@@ -88,10 +89,8 @@ def build_world() -> World:
     job = make_job(company)
     draft = make_job(company, publish=False)
     open_job = make_job(company)  # no application yet: the applications sequence applies
-    application = jobs_services.application_create(
-        job_id=job.pk, candidate=candidate, cover_letter="Hello."
-    )
-    search = jobs_services.saved_search_create(
+    application = application_create(job_id=job.pk, candidate=candidate, cover_letter="Hello.")
+    search = saved_search_create(
         user=candidate, name="Fuzz", query="python", filters={}, frequency="daily"
     )
 

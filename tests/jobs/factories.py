@@ -1,4 +1,4 @@
-"""Job board test data, built through ``jobs.services`` (search vectors, yearly
+"""Job board test data, built through the ``jobs.services`` modules (search vectors, yearly
 salaries and histories are what the product makes), and API clients with real
 bearer tokens."""
 
@@ -13,8 +13,10 @@ from rest_framework.test import APIClient
 from rest_framework_simplejwt.tokens import AccessToken
 
 from core.identity.roles import Role
-from jobs import services
 from jobs.models import Application, Company, Job
+from jobs.services.applications import application_create
+from jobs.services.companies import company_create
+from jobs.services.postings import job_create, job_submit
 from tests.core.factories import UserFactory
 
 BASE = "/api/v1/jobs"
@@ -61,7 +63,7 @@ def client_for(user: Any = None) -> APIClient:
 def make_company(owner: Any = None, **data: Any) -> Company:
     n = next(_sequence)
     owner = owner or employer()
-    return services.company_create(actor=owner, data={"name": f"Company {n}", **data})
+    return company_create(actor=owner, data={"name": f"Company {n}", **data})
 
 
 def owner_of(company: Company):
@@ -75,14 +77,14 @@ def make_job(company: Company | None = None, *, publish: bool = True, **data: An
     owner = owner_of(company)
     n = next(_sequence)
     fields = {"title": f"Job {n}", "description": f"Description of job {n}.", **data}
-    job = services.job_create(actor=owner, company=company, data=fields)
+    job = job_create(actor=owner, company=company, data=fields)
     if publish:
-        job = services.job_submit(job=job, actor=owner)
+        job = job_submit(job=job, actor=owner)
     return Job.objects.get(pk=job.pk)
 
 
 def apply(job: Job, user: Any = None, **kwargs: Any) -> Application:
-    return services.application_create(job_id=job.pk, candidate=user or candidate(), **kwargs)
+    return application_create(job_id=job.pk, candidate=user or candidate(), **kwargs)
 
 
 def pdf_bytes(size: int = 600) -> bytes:

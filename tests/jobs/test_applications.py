@@ -8,8 +8,9 @@ from datetime import timedelta
 import pytest
 from django.utils import timezone
 
-from jobs import services
 from jobs.models import APPLICATION_TRANSITIONS, Application, ApplicationStatus, Job
+from jobs.services.applications import application_transition, application_withdraw
+from jobs.services.postings import job_close
 from tests.jobs.factories import (
     APPLICATIONS,
     application_url,
@@ -79,7 +80,7 @@ def test_a_rejected_candidate_cannot_apply_to_the_same_job_again():
     job = make_job()
     user = candidate()
     application = apply(job, user)
-    services.application_transition(
+    application_transition(
         application=application, actor=owner_of(job.company), status="rejected", reason="No."
     )
 
@@ -92,7 +93,7 @@ def test_a_rejected_candidate_cannot_apply_to_the_same_job_again():
 def test_a_job_that_is_not_open_refuses_applications(state):
     job = make_job(publish=state != "draft")
     if state == "closed":
-        services.job_close(job=job, actor=owner_of(job.company))
+        job_close(job=job, actor=owner_of(job.company))
     elif state == "expired":
         Job.objects.filter(pk=job.pk).update(expires_at=timezone.now() - timedelta(minutes=1))
     user = candidate()
@@ -137,13 +138,11 @@ def _at(status: str) -> tuple[Application, object]:
     }[status]
     for step in path:
         reason = "Not a fit" if step == "rejected" else ""
-        application = services.application_transition(
+        application = application_transition(
             application=application, actor=owner, status=step, reason=reason
         )
     if status == "withdrawn":
-        application = services.application_withdraw(
-            application=application, actor=application.candidate
-        )
+        application = application_withdraw(application=application, actor=application.candidate)
     return application, owner
 
 
@@ -214,7 +213,7 @@ def test_rejecting_needs_a_reason_the_candidate_reads():
 
 def test_the_candidate_reads_the_history_but_never_internal_notes():
     application, owner = _at("submitted")
-    services.application_transition(
+    application_transition(
         application=application,
         actor=owner,
         status="in_review",
@@ -268,7 +267,7 @@ def test_job_applications_list_filters_by_status_for_the_company_only():
     owner = owner_of(job.company)
     first = apply(job)
     apply(job)
-    services.application_transition(application=first, actor=owner, status="in_review")
+    application_transition(application=first, actor=owner, status="in_review")
 
     listed = client_for(owner).get(job_url(job.pk, "applications"), {"status": "in_review"})
     refused = client_for(first.candidate).get(job_url(job.pk, "applications"))
@@ -298,7 +297,7 @@ def test_the_database_itself_refuses_a_second_active_application():
 
 
 def test_applying_is_rate_limited_per_user(monkeypatch):
-    from jobs.api.views import ApplyThrottle
+    from jobs.api.views.applications import ApplyThrottle
 
     monkeypatch.setattr(ApplyThrottle, "rate", "2/hour", raising=False)
     user = candidate()

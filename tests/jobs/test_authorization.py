@@ -53,11 +53,9 @@ def world(settings) -> World:
     job = make_job(company, title="Backend engineer")
     draft = make_job(company, title="Draft role", publish=False)
     application = apply(make_job(company, title="Applied role"), applicant)
-    from jobs import services
+    from jobs.services.searches import saved_search_create
 
-    search = services.saved_search_create(
-        user=applicant, query="python", filters={}, frequency="daily"
-    )
+    search = saved_search_create(user=applicant, query="python", filters={}, frequency="daily")
     return World(
         users={
             "anonymous": None,

@@ -13,8 +13,8 @@ from typing import Any
 import pytest
 from django.db import connection
 
-from jobs import services
 from jobs.models import Application, ApplicationEvent
+from jobs.services.applications import allowed_next
 from tests.jobs.factories import (
     application_url,
     apply,
@@ -85,4 +85,4 @@ def test_racing_transitions_move_an_application_once(eager):
         assert source == previous
     assert history[-1][1] == final
     assert len(history) - 1 == statuses.count(200)
-    services.allowed_next(final, company=True)  # a known status
+    allowed_next(final, company=True)  # a known status

@@ -8,7 +8,7 @@ from datetime import timedelta
 import pytest
 from django.utils import timezone
 
-from jobs.api.serializers import JobSerializer, job_payload
+from jobs.api.serializers.postings import JobSerializer, job_payload
 from jobs.models import Application, Job
 from tests.jobs.factories import (
     COMPANIES,

@@ -6,7 +6,8 @@ import pytest
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
 
-from jobs import services
+from jobs.services.applications import application_transition
+from jobs.services.searches import saved_search_create
 from tests.jobs.factories import (
     APPLICATIONS,
     COMPANIES,
@@ -57,7 +58,7 @@ def board():
     applications = [apply(job, user) for job in jobs]
     first = companies[0]
     for application in applications[:31:3]:
-        services.application_transition(
+        application_transition(
             application=application, actor=owner_of(first), status="in_review", note="n"
         )
     for job in jobs[:31:3]:  # 11 more applicants to the first company's jobs
@@ -110,7 +111,7 @@ def test_moderation_queue(moderation):
 def test_saved_searches(board):
     user = board["candidate"]
     for n in range(20):  # the most a candidate may keep
-        services.saved_search_create(user=user, query=f"q{n}", filters={}, frequency="daily")
+        saved_search_create(user=user, query=f"q{n}", filters={}, frequency="daily")
     _assert_fixed(client_for(user), SAVED, large=20)
 
 
@@ -121,7 +122,7 @@ def test_application_detail_does_not_grow_with_its_history(board):
     with CaptureQueriesContext(connection) as short:
         client.get(f"{APPLICATIONS}{application.pk}/")
     for status in ("in_review", "interview", "offer", "hired"):
-        services.application_transition(application=application, actor=owner, status=status)
+        application_transition(application=application, actor=owner, status=status)
     with CaptureQueriesContext(connection) as long:
         response = client.get(f"{APPLICATIONS}{application.pk}/")
 

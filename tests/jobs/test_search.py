@@ -11,9 +11,11 @@ import pytest
 from django.db import connection, transaction
 from django.utils import timezone
 
-from jobs import selectors, services
+from jobs import selectors
 from jobs.demo import board_seed
 from jobs.models import Job, SearchWord
+from jobs.services.companies import company_update
+from jobs.services.postings import job_close, job_update
 from tests.jobs.factories import (
     JOBS,
     client_for,
@@ -142,10 +144,10 @@ def test_the_lexicon_follows_job_and_company_writes():
     assert {"zanzibar", "widgets", "quokka", "herder", "tromso", "wombats"} <= words
     assert "description" not in words  # descriptions stay out
 
-    services.job_update(
+    job_update(
         job=job, actor=owner_of(company), data={"title": "Capybara keeper", "tags": ["otters"]}
     )
-    services.company_update(company=company, actor=owner_of(company), data={"name": "Xylophone"})
+    company_update(company=company, actor=owner_of(company), data={"name": "Xylophone"})
     Job.objects.filter(pk=job.pk).update(location="Reykjavik")
     Job.objects.bulk_create(
         [Job(company=company, title=f"Narwhal tamer {n}", description="Sea.") for n in range(2)]
@@ -185,7 +187,7 @@ def test_a_company_rename_refreshes_its_jobs_search():
     job = make_job(company, title="Clerk", description="Paper.")
     assert _search(q="initech") == [job.pk]
 
-    services.company_update(company=company, actor=owner_of(company), data={"name": "Umbrella"})
+    company_update(company=company, actor=owner_of(company), data={"name": "Umbrella"})
 
     assert _search(q="initech") == []
     assert _search(q="umbrella") == [job.pk]
@@ -196,7 +198,7 @@ def test_expired_closed_and_unpublished_jobs_are_hidden():
     expired = make_job(title="Old role")
     Job.objects.filter(pk=expired.pk).update(expires_at=timezone.now() - timedelta(seconds=1))
     closed = make_job(title="Closed role")
-    services.job_close(job=closed, actor=owner_of(closed.company))
+    job_close(job=closed, actor=owner_of(closed.company))
     make_job(title="Draft role", publish=False)
 
     assert _search() == [live.pk]

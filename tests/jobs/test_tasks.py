@@ -12,8 +12,10 @@ from django.utils import timezone
 
 from core.identity.roles import Role
 from core.notifications.models import Notification
-from jobs import services
 from jobs.models import Job, JobAlert
+from jobs.services.applications import application_event_notify, application_transition
+from jobs.services.postings import jobs_expire_due
+from jobs.services.searches import alerts_match_job, alerts_send_digests, saved_search_create
 from tests.core.factories import UserFactory
 from tests.jobs.factories import (
     SAVED,
@@ -43,11 +45,11 @@ def test_the_company_hears_of_new_applications_and_the_candidate_of_each_change(
     with django_capture_on_commit_callbacks(execute=True):
         application = apply(make_job(company, title="SRE"), user)
     with django_capture_on_commit_callbacks(execute=True):
-        services.application_transition(
+        application_transition(
             application=application, actor=owner, status="in_review", note="secret"
         )
     with django_capture_on_commit_callbacks(execute=True):
-        services.application_transition(
+        application_transition(
             application=application, actor=owner, status="rejected", reason="Position filled."
         )
 
@@ -64,8 +66,8 @@ def test_a_redelivered_notification_task_notifies_once():
     application = apply(make_job())
     event = application.events.get()
 
-    first = services.application_event_notify(event_id=event.pk)
-    again = services.application_event_notify(event_id=event.pk)
+    first = application_event_notify(event_id=event.pk)
+    again = application_event_notify(event_id=event.pk)
 
     assert (first, again) == (1, 0)
 
@@ -75,8 +77,8 @@ def test_beat_records_expiry_and_tells_the_company_once():
     fresh = make_job(title="Fresh posting")
     Job.objects.filter(pk=job.pk).update(expires_at=timezone.now() - timedelta(minutes=5))
 
-    assert services.jobs_expire_due() == 1
-    assert services.jobs_expire_due() == 0
+    assert jobs_expire_due() == 1
+    assert jobs_expire_due() == 0
 
     assert Job.objects.get(pk=job.pk).status == "expired"
     assert Job.objects.get(pk=fresh.pk).status == "published"
@@ -103,7 +105,7 @@ def test_an_instant_alert_arrives_once_even_with_two_matching_searches(
         make_job(company, title="Python developer", remote=False)  # "python" wants remote
     with django_capture_on_commit_callbacks(execute=True):
         make_job(company, title="Gardener", remote=True)
-    services.alerts_match_job(job_id=match.pk)  # a redelivered task
+    alerts_match_job(job_id=match.pk)  # a redelivered task
 
     alerts = Notification.objects.filter(user=user, kind="jobs.alert")
     assert alerts.count() == 1
@@ -118,19 +120,19 @@ def test_daily_digests_bundle_new_jobs_and_never_repeat_them():
     first = make_job(title="Rust engineer")
     second = make_job(title="Senior Rust engineer")
     for job in (first, second):
-        services.alerts_match_job(job_id=job.pk)
+        alerts_match_job(job_id=job.pk)
 
-    assert services.alerts_send_digests() == 0  # a day has not passed
+    assert alerts_send_digests() == 0  # a day has not passed
     tomorrow = timezone.now() + timedelta(days=1, minutes=1)
-    assert services.alerts_send_digests(now=tomorrow) == 1  # the daily one only
-    assert services.alerts_send_digests(now=tomorrow) == 0
+    assert alerts_send_digests(now=tomorrow) == 1  # the daily one only
+    assert alerts_send_digests(now=tomorrow) == 0
 
     digest = Notification.objects.get(user=user, kind="jobs.alert")
     assert sorted(digest.data["jobs"]) == sorted([first.pk, second.pk])
     assert "2 new jobs" in digest.title
-    services.alerts_match_job(job_id=first.pk)  # a redelivered match adds nothing
+    alerts_match_job(job_id=first.pk)  # a redelivered match adds nothing
     next_week = timezone.now() + timedelta(days=7, minutes=1)
-    assert services.alerts_send_digests(now=next_week) == 1  # the weekly one now
+    assert alerts_send_digests(now=next_week) == 1  # the weekly one now
     assert Notification.objects.filter(user=user, kind="jobs.alert").count() == 1
     assert Notification.objects.filter(kind="jobs.alert").count() == 2
 
@@ -150,11 +152,11 @@ def test_saved_search_filters_are_validated():
 def test_company_members_get_no_alerts_for_their_own_jobs():
     member = UserFactory(roles=[Role.EMPLOYER, Role.CANDIDATE])
     company = make_company(member)
-    services.saved_search_create(user=member, query="", filters={}, frequency="instant")
+    saved_search_create(user=member, query="", filters={}, frequency="instant")
 
     job = make_job(company)
 
-    assert services.alerts_match_job(job_id=job.pk) == 0
+    assert alerts_match_job(job_id=job.pk) == 0
 
 
 def test_beat_runs_the_jobs_tasks_by_registered_names():

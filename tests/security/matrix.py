@@ -587,12 +587,10 @@ def _application(w: World) -> dict[str, Any]:
 
 
 def _saved_search(w: World) -> dict[str, Any]:
-    from jobs import services
+    from jobs.services.searches import saved_search_create
 
     w.grant("owner", Role.CANDIDATE)
-    search = services.saved_search_create(
-        user=w.owner, query="python", filters={}, frequency="daily"
-    )
+    search = saved_search_create(user=w.owner, query="python", filters={}, frequency="daily")
     return {"id": search.pk}
 
 

@@ -80,7 +80,7 @@ SPECTACULAR_SETTINGS = {
     "COMPONENT_SPLIT_REQUEST": True,
     "ENUM_NAME_OVERRIDES": {
         "JobApplicationStatusEnum": "jobs.models.ApplicationStatus",
-        "JobApplicationMoveEnum": "jobs.api.serializers.APPLICATION_MOVES",
+        "JobApplicationMoveEnum": "jobs.api.serializers.applications.APPLICATION_MOVES",
     },
     "TAGS": [
         {"name": "auth", "description": "Identity: registration, JWT, profile, notifications."},

@@ -2,7 +2,26 @@ from django.urls import path
 
 import core.http.converters  # noqa: F401  (registers <id:...>)
 from core.http.domain import DomainIndexView
-from jobs.api import views
+from jobs.api.views.applications import (
+    ApplicationDetailView,
+    ApplicationListView,
+    ApplicationResumeView,
+    ApplicationTransitionView,
+    ApplicationWithdrawView,
+    JobApplicationsView,
+    JobApplyView,
+)
+from jobs.api.views.companies import CompanyDetailView, CompanyListView, CompanyMembersView
+from jobs.api.views.postings import (
+    JobApproveView,
+    JobCloseView,
+    JobDetailView,
+    JobListView,
+    JobRejectView,
+    JobSubmitView,
+    ModerationQueueView,
+)
+from jobs.api.views.searches import SavedSearchDetailView, SavedSearchListView
 
 app_name = "jobs"
 
@@ -12,43 +31,43 @@ urlpatterns = [
         DomainIndexView.as_view(domain="jobs", routes=lambda: urlpatterns),
         name="index",
     ),
-    path("companies/", views.CompanyListView.as_view(), name="companies"),
-    path("companies/<id:pk>/", views.CompanyDetailView.as_view(), name="company"),
-    path("companies/<id:pk>/members/", views.CompanyMembersView.as_view(), name="company-members"),
-    path("jobs/", views.JobListView.as_view(), name="jobs"),
-    path("jobs/<id:pk>/", views.JobDetailView.as_view(), name="job"),
-    path("jobs/<id:pk>/submit/", views.JobSubmitView.as_view(), name="job-submit"),
-    path("jobs/<id:pk>/close/", views.JobCloseView.as_view(), name="job-close"),
-    path("jobs/<id:pk>/approve/", views.JobApproveView.as_view(), name="job-approve"),
-    path("jobs/<id:pk>/reject/", views.JobRejectView.as_view(), name="job-reject"),
-    path("jobs/<id:pk>/apply/", views.JobApplyView.as_view(), name="job-apply"),
+    path("companies/", CompanyListView.as_view(), name="companies"),
+    path("companies/<id:pk>/", CompanyDetailView.as_view(), name="company"),
+    path("companies/<id:pk>/members/", CompanyMembersView.as_view(), name="company-members"),
+    path("jobs/", JobListView.as_view(), name="jobs"),
+    path("jobs/<id:pk>/", JobDetailView.as_view(), name="job"),
+    path("jobs/<id:pk>/submit/", JobSubmitView.as_view(), name="job-submit"),
+    path("jobs/<id:pk>/close/", JobCloseView.as_view(), name="job-close"),
+    path("jobs/<id:pk>/approve/", JobApproveView.as_view(), name="job-approve"),
+    path("jobs/<id:pk>/reject/", JobRejectView.as_view(), name="job-reject"),
+    path("jobs/<id:pk>/apply/", JobApplyView.as_view(), name="job-apply"),
     path(
         "jobs/<id:pk>/applications/",
-        views.JobApplicationsView.as_view(),
+        JobApplicationsView.as_view(),
         name="job-applications",
     ),
-    path("applications/", views.ApplicationListView.as_view(), name="applications"),
-    path("applications/<id:pk>/", views.ApplicationDetailView.as_view(), name="application"),
+    path("applications/", ApplicationListView.as_view(), name="applications"),
+    path("applications/<id:pk>/", ApplicationDetailView.as_view(), name="application"),
     path(
         "applications/<id:pk>/transition/",
-        views.ApplicationTransitionView.as_view(),
+        ApplicationTransitionView.as_view(),
         name="application-transition",
     ),
     path(
         "applications/<id:pk>/withdraw/",
-        views.ApplicationWithdrawView.as_view(),
+        ApplicationWithdrawView.as_view(),
         name="application-withdraw",
     ),
     path(
         "applications/<id:pk>/resume/",
-        views.ApplicationResumeView.as_view(),
+        ApplicationResumeView.as_view(),
         name="application-resume",
     ),
-    path("moderation/queue/", views.ModerationQueueView.as_view(), name="moderation-queue"),
-    path("saved-searches/", views.SavedSearchListView.as_view(), name="saved-searches"),
+    path("moderation/queue/", ModerationQueueView.as_view(), name="moderation-queue"),
+    path("saved-searches/", SavedSearchListView.as_view(), name="saved-searches"),
     path(
         "saved-searches/<id:pk>/",
-        views.SavedSearchDetailView.as_view(),
+        SavedSearchDetailView.as_view(),
         name="saved-search",
     ),
 ]

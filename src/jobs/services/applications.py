@@ -1,0 +1,232 @@
+"""Applications and their history: a candidate applies once to an open job (with a
+résumé or without), the company moves the application along the pipeline and the
+candidate may withdraw it; every move is checked and recorded under the row's lock,
+and tells the other side."""
+
+from __future__ import annotations
+
+import uuid
+from typing import Any
+
+from django.core.exceptions import PermissionDenied
+from django.db import IntegrityError, transaction
+
+from core.http.catalogue import ProblemError
+from core.identity import roles
+from core.notifications.models import Notification
+from core.notifications.services import notification_create
+from core.tasking.outbox import enqueue_on_commit
+from jobs import error_codes, selectors
+from jobs.models import (
+    APPLICATION_TRANSITIONS,
+    Application,
+    ApplicationEvent,
+    ApplicationStatus,
+    CompanyMember,
+    Job,
+    JobStatus,
+)
+from jobs.services._common import _field_error, _illegal
+from jobs.services.companies import _require_member
+from jobs.services.postings import effective_status
+from jobs.services.resumes import resume_check, resume_storage
+
+
+def _record(
+    application: Application,
+    *,
+    actor: Any,
+    from_status: str,
+    to_status: str,
+    reason: str = "",
+    note: str = "",
+) -> ApplicationEvent:
+    event = ApplicationEvent.objects.create(
+        application=application,
+        actor=actor,
+        from_status=from_status,
+        to_status=to_status,
+        reason=reason,
+        internal_note=note,
+    )
+    enqueue_on_commit("jobs.tasks.application_event_notify_task", event.pk)
+    return event
+
+
+def _text(field: str, value: Any, limit: int) -> str:
+    value = value or ""
+    if not isinstance(value, str) or len(value) > limit:
+        raise _field_error(field, f"Text of at most {limit} characters.")
+    return value.strip()
+
+
+def application_create(
+    *, job_id: int, candidate: Any, cover_letter: str = "", resume: Any = None
+) -> Application:
+    """A candidate applies once to an open job (published, not past ``expires_at``)."""
+    if not roles.is_candidate(candidate):
+        raise PermissionDenied("Only candidates apply to jobs.")
+    cover_letter = _text("cover_letter", cover_letter, 10_000)
+    job = selectors.job_visible(user=candidate, job_id=job_id)
+    status = effective_status(job)
+    if status != JobStatus.PUBLISHED:
+        raise ProblemError(
+            error_codes.JOB_CLOSED,
+            f"Job {job.pk} is {status}; it does not take applications.",
+            current_status=status,
+        )
+    kind = resume_check(resume) if resume is not None else None
+    with transaction.atomic():
+        try:
+            with transaction.atomic():
+                application = Application.objects.create(
+                    job=job, candidate=candidate, cover_letter=cover_letter
+                )
+        except IntegrityError:
+            existing = (
+                Application.objects.filter(job=job, candidate=candidate)
+                .exclude(status=ApplicationStatus.WITHDRAWN)
+                .values_list("pk", flat=True)
+                .first()
+            )
+            raise ProblemError(
+                error_codes.ALREADY_APPLIED,
+                f"You already applied to job {job.pk}; withdraw that application to apply again.",
+                application=existing,
+            ) from None
+        if kind is not None:
+            content_type, extension = kind
+            key = resume_storage().save(f"applications/{uuid.uuid4().hex}.{extension}", resume)
+            original = (getattr(resume, "name", "") or f"resume.{extension}").rsplit("/", 1)[-1]
+            stem = original.rsplit(".", 1)[0][:150] or "resume"
+            application.resume_key = key
+            application.resume_name = f"{stem}.{extension}"
+            application.resume_content_type = content_type
+            application.resume_size = resume.size
+            try:
+                application.save(
+                    update_fields=[
+                        "resume_key",
+                        "resume_name",
+                        "resume_content_type",
+                        "resume_size",
+                    ]
+                )
+            except Exception:
+                resume_storage().delete(key)
+                raise
+        _record(
+            application,
+            actor=candidate,
+            from_status="",
+            to_status=ApplicationStatus.SUBMITTED,
+        )
+    return application
+
+
+def allowed_next(status: str, *, company: bool) -> list[str]:
+    """The statuses the company (or the candidate) may move an application to."""
+    nexts = APPLICATION_TRANSITIONS.get(status, ())
+    if company:
+        return [s for s in nexts if s != ApplicationStatus.WITHDRAWN]
+    return [s for s in nexts if s == ApplicationStatus.WITHDRAWN]
+
+
+def _move(
+    application: Application,
+    *,
+    actor: Any,
+    target: str,
+    company: bool,
+    reason: str = "",
+    note: str = "",
+) -> Application:
+    with transaction.atomic():
+        locked = Application.objects.select_for_update().get(pk=application.pk)
+        allowed = allowed_next(locked.status, company=company)
+        if target not in allowed:
+            raise _illegal(locked.status, target, allowed, "application")
+        previous = locked.status
+        locked.status = target
+        fields = ["status", "updated_at"]
+        if target == ApplicationStatus.REJECTED:
+            locked.rejection_reason = reason
+            fields.append("rejection_reason")
+        locked.save(update_fields=fields)
+        _record(
+            locked, actor=actor, from_status=previous, to_status=target, reason=reason, note=note
+        )
+    return locked
+
+
+def application_transition(
+    *, application: Application, actor: Any, status: str, reason: str = "", note: str = ""
+) -> Application:
+    """The company moves an application along the pipeline. ``reason`` is shown to
+    the candidate (a rejection needs one); ``note`` is internal, for the company only."""
+    job = Job.objects.only("company_id").get(pk=application.job_id)
+    _require_member(user=actor, company_id=job.company_id)
+    if status not in ApplicationStatus.values or status == ApplicationStatus.WITHDRAWN:
+        allowed = [s for s in ApplicationStatus.values if s != ApplicationStatus.WITHDRAWN]
+        raise _field_error("status", f"Use one of: {', '.join(allowed)}.", "invalid_choice")
+    reason = _text("reason", reason, 2000)
+    note = _text("note", note, 5000)
+    if status == ApplicationStatus.REJECTED and not reason:
+        raise _field_error("reason", "A rejection says why, for the candidate.", "required")
+    return _move(application, actor=actor, target=status, company=True, reason=reason, note=note)
+
+
+def application_withdraw(*, application: Application, actor: Any, reason: str = "") -> Application:
+    """The candidate withdraws; they may apply to the job again afterwards."""
+    if application.candidate_id != actor.pk:
+        raise PermissionDenied("Only the candidate withdraws an application.")
+    reason = _text("reason", reason, 2000)
+    return _move(
+        application, actor=actor, target=ApplicationStatus.WITHDRAWN, company=False, reason=reason
+    )
+
+
+def application_event_notify(*, event_id: int) -> int:
+    """A new application tells the company's members; any other change tells the
+    candidate (and a withdrawal, the company). Once per event and person."""
+    event = (
+        ApplicationEvent.objects.select_related("application__job__company")
+        .filter(pk=event_id)
+        .first()
+    )
+    if event is None:
+        return 0
+    application = event.application
+    job = application.job
+    data = {"application": application.pk, "job": job.pk, "event": event.pk}
+    to_company = event.to_status in (ApplicationStatus.SUBMITTED, ApplicationStatus.WITHDRAWN)
+    if to_company:
+        created = not event.from_status
+        kind = "jobs.application_received" if created else "jobs.application_withdrawn"
+        verb = "New application" if created else "Application withdrawn"
+        recipients = list(
+            CompanyMember.objects.filter(company_id=job.company_id).values_list(
+                "user_id", flat=True
+            )
+        )
+        title, body = f"{verb}: {job.title}", f"Application {application.pk} to {job.title}."
+    else:
+        kind = "jobs.application_status"
+        recipients = [application.candidate_id]
+        label = ApplicationStatus(event.to_status).label
+        title = f"Your application to {job.title} at {job.company.name}: {label}"
+        body = event.reason
+    told = set(
+        Notification.objects.filter(kind=kind, data__event=event.pk).values_list(
+            "user_id", flat=True
+        )
+    )
+    count = 0
+    for user_id in recipients:
+        if user_id in told:
+            continue
+        notification_create(
+            user_id=user_id, kind=kind, title=title[:200], body=body, data=data, email=True
+        )
+        count += 1
+    return count
