@@ -31,8 +31,10 @@ from django.utils import timezone
 from django.utils.text import slugify
 
 from core import cache as core_cache
-from shop import services
 from shop.models import CartItem, Category, Order, OrderStatus, PaymentMethod, Product
+from shop.services.cart import cart_item_add
+from shop.services.catalog import CATALOG_NAMESPACE, category_create, product_create
+from shop.services.orders import order_place, order_transition
 
 # --- word lists -----------------------------------------------------------------------
 
@@ -572,7 +574,7 @@ def _demo_categories() -> dict[tuple[str, ...], Category]:
         slug = slugify(key[-1])
         category = existing.get(slug)
         if category is None:
-            category = services.category_create(
+            category = category_create(
                 name=key[-1], slug=slug, parent=parent, description=description
             )
         nodes[key] = category
@@ -603,14 +605,14 @@ def _demo_orders(customer: Any, staff: Any, products: dict[str, Product]) -> lis
     orders = []
     for leaves, statuses in plans:
         lines = [(_pick(products, leaf).pk, 1) for leaf in leaves]
-        order = services.order_place(
+        order = order_place(
             user=customer,
             lines=lines,
             shipping_address=DEMO_ADDRESS,
             payment_method=PaymentMethod.BANK_TRANSFER,
         )
         for status in statuses:
-            order = services.order_transition(order_id=order.pk, status=status, actor=staff)
+            order = order_transition(order_id=order.pk, status=status, actor=staff)
         orders.append(order)
     return orders
 
@@ -620,9 +622,7 @@ def _demo_cart(customer: Any, products: dict[str, Product]) -> int:
         return 0
     picks = (("headphones", 1), ("cookware", 1), ("yoga-mats", 2))
     for leaf, quantity in picks:
-        services.cart_item_add(
-            user=customer, product_id=_pick(products, leaf).pk, quantity=quantity
-        )
+        cart_item_add(user=customer, product_id=_pick(products, leaf).pk, quantity=quantity)
     return len(picks)
 
 
@@ -640,7 +640,7 @@ def demo_seed(stdout: Any = None) -> str:
         created = 0
         for path, data in catalog:
             if data["slug"] not in have:
-                services.product_create(data={**data, "category": categories[path]})
+                product_create(data={**data, "category": categories[path]})
                 created += 1
         # For the cart and orders: per leaf, the first demo product that can be sold.
         sellable: dict[str, Product] = {}
@@ -927,5 +927,5 @@ def catalog_seed(
             with connection.cursor() as cursor:
                 for model in (Category, Product):
                     cursor.execute(f"ANALYZE {connection.ops.quote_name(model._meta.db_table)}")
-        core_cache.invalidate(services.CATALOG_NAMESPACE)
+        core_cache.invalidate(CATALOG_NAMESPACE)
     return SeedReport(existing, done, len(tree), time.perf_counter() - started, method)

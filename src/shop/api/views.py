@@ -21,9 +21,13 @@ from core.api.permissions import IsSiteStaff, IsSiteStaffOrReadOnly
 from core.cache import cached
 from core.openapi import CURSOR_PAGE_PARAMETERS, ProblemSerializer
 from core.pagination import CursorPagination, KeysetPagination
-from shop import selectors, services
+from shop import selectors
 from shop.api import serializers as s
 from shop.models import Category, Product
+from shop.services import cart as cart_services
+from shop.services import catalog as catalog_services
+from shop.services import orders as order_services
+from shop.services import payments as payment_services
 
 PAGE_PARAMETERS = CURSOR_PAGE_PARAMETERS
 CONFLICT = OpenApiResponse(ProblemSerializer, description="`insufficient_stock`, ...")
@@ -83,7 +87,9 @@ class CategoryListView(APIView):
         responses={200: s.CategoryNodeSerializer(many=True)},
     )
     def get(self, request: Request) -> Response:
-        return Response(cached(services.CATALOG_NAMESPACE, ["tree"], selectors.category_tree))
+        return Response(
+            cached(catalog_services.CATALOG_NAMESPACE, ["tree"], selectors.category_tree)
+        )
 
     @extend_schema(
         tags=["shop"],
@@ -94,7 +100,7 @@ class CategoryListView(APIView):
     def post(self, request: Request) -> Response:
         payload = s.CategoryWriteSerializer(data=request.data)
         payload.is_valid(raise_exception=True)
-        category = services.category_create(**payload.validated_data)
+        category = catalog_services.category_create(**payload.validated_data)
         return Response(_category_node(category.slug), status=status.HTTP_201_CREATED)
 
 
@@ -135,7 +141,7 @@ class CategoryDetailView(APIView):
         responses={200: s.CategoryNodeSerializer},
     )
     def get(self, request: Request, slug: str) -> Response:
-        tree = cached(services.CATALOG_NAMESPACE, ["tree"], selectors.category_tree)
+        tree = cached(catalog_services.CATALOG_NAMESPACE, ["tree"], selectors.category_tree)
         return Response(_category_node(slug, tree))
 
     @extend_schema(
@@ -148,7 +154,7 @@ class CategoryDetailView(APIView):
         category = self._category(slug)
         payload = s.CategoryWriteSerializer(data=request.data, partial=True)
         payload.is_valid(raise_exception=True)
-        category = services.category_update(category=category, data=payload.validated_data)
+        category = catalog_services.category_update(category=category, data=payload.validated_data)
         return Response(_category_node(category.slug))
 
     @extend_schema(
@@ -157,7 +163,7 @@ class CategoryDetailView(APIView):
         responses={204: None, 409: OpenApiResponse(ProblemSerializer, "`category_not_empty`")},
     )
     def delete(self, request: Request, slug: str) -> Response:
-        services.category_delete(category=self._category(slug))
+        catalog_services.category_delete(category=self._category(slug))
         return Response(status=status.HTTP_204_NO_CONTENT)
 
 
@@ -246,7 +252,9 @@ class ProductListView(APIView):
             # The filter reads stock, which every sale changes: never from the cache.
             body = load()
         else:
-            body = cached(services.CATALOG_NAMESPACE, ["list", *parts], load, timeout=CATALOG_TTL)
+            body = cached(
+                catalog_services.CATALOG_NAMESPACE, ["list", *parts], load, timeout=CATALOG_TTL
+            )
         return Response({"next": body["next"], "results": _with_live_fields(body["results"])})
 
     @extend_schema(
@@ -258,7 +266,7 @@ class ProductListView(APIView):
     def post(self, request: Request) -> Response:
         payload = s.ProductWriteSerializer(data=request.data)
         payload.is_valid(raise_exception=True)
-        product = services.product_create(data=payload.validated_data)
+        product = catalog_services.product_create(data=payload.validated_data)
         return Response(s.ProductSerializer(product).data, status=status.HTTP_201_CREATED)
 
 
@@ -294,12 +302,12 @@ class ProductDetailView(APIView):
         product = self._product(request, pk)
         payload = s.ProductWriteSerializer(data=request.data, partial=True)
         payload.is_valid(raise_exception=True)
-        product = services.product_update(product=product, data=payload.validated_data)
+        product = catalog_services.product_update(product=product, data=payload.validated_data)
         return Response(s.ProductSerializer(product).data)
 
     @extend_schema(tags=["shop"], summary="Delete a product (staff)", responses={204: None})
     def delete(self, request: Request, pk: int) -> Response:
-        services.product_delete(product=self._product(request, pk))
+        catalog_services.product_delete(product=self._product(request, pk))
         return Response(status=status.HTTP_204_NO_CONTENT)
 
 
@@ -331,7 +339,7 @@ class CartItemsView(APIView):
     def post(self, request: Request) -> Response:
         payload = s.CartItemAddSerializer(data=request.data)
         payload.is_valid(raise_exception=True)
-        services.cart_item_add(
+        cart_services.cart_item_add(
             user=request.user,
             product_id=payload.validated_data["product"],
             quantity=payload.validated_data["quantity"],
@@ -351,14 +359,14 @@ class CartItemDetailView(APIView):
     def patch(self, request: Request, pk: int) -> Response:
         payload = s.CartItemUpdateSerializer(data=request.data)
         payload.is_valid(raise_exception=True)
-        services.cart_item_update(
+        cart_services.cart_item_update(
             user=request.user, item_id=pk, quantity=payload.validated_data["quantity"]
         )
         return Response(_cart(request))
 
     @extend_schema(tags=["shop"], summary="Remove a cart line", responses={204: None})
     def delete(self, request: Request, pk: int) -> Response:
-        services.cart_item_remove(user=request.user, item_id=pk)
+        cart_services.cart_item_remove(user=request.user, item_id=pk)
         return Response(status=status.HTTP_204_NO_CONTENT)
 
 
@@ -380,7 +388,7 @@ class CheckoutView(APIView):
         payload.is_valid(raise_exception=True)
 
         def write() -> tuple[int, Any]:
-            order = services.cart_checkout(user=request.user, **payload.validated_data)
+            order = cart_services.cart_checkout(user=request.user, **payload.validated_data)
             return 201, _order_body(request, order.pk)
 
         return idempotent_response(request, scope="shop.checkout", write=write)
@@ -427,7 +435,7 @@ class OrderListView(APIView):
         data = payload.validated_data
 
         def write() -> tuple[int, Any]:
-            order = services.order_place(
+            order = order_services.order_place(
                 user=request.user,
                 lines=[(item["product"], item["quantity"]) for item in data["items"]],
                 shipping_address=data.get("shipping_address", ""),
@@ -464,7 +472,7 @@ class OrderCancelView(APIView):
     )
     def post(self, request: Request, pk: int) -> Response:
         order = selectors.order_for(user=request.user, order_id=pk)
-        services.order_cancel(order=order, actor=request.user)
+        order_services.order_cancel(order=order, actor=request.user)
         return Response(_order_body(request, pk))
 
 
@@ -482,7 +490,7 @@ class OrderTransitionView(APIView):
     def post(self, request: Request, pk: int) -> Response:
         payload = s.TransitionSerializer(data=request.data)
         payload.is_valid(raise_exception=True)
-        services.order_transition(
+        order_services.order_transition(
             order_id=pk, status=payload.validated_data["status"], actor=request.user
         )
         return Response(_order_body(request, pk))
@@ -526,12 +534,12 @@ class PaymentWebhookView(APIView):
         responses={200: s.WebhookReceiptSerializer, 409: CONFLICT},
     )
     def post(self, request: Request) -> Response:
-        event = services.webhook_verify(
-            body=request.body, header=request.headers.get(services.SIGNATURE_HEADER)
+        event = payment_services.webhook_verify(
+            body=request.body, header=request.headers.get(payment_services.SIGNATURE_HEADER)
         )
         if event.get("type") != "payment.succeeded":
             return Response({"received": True, "duplicate": False, "order": 0, "status": "ignored"})
-        payment, recorded = services.payment_record(event=event)
+        payment, recorded = payment_services.payment_record(event=event)
         order = payment.order
         order.refresh_from_db()
         return Response(
@@ -539,6 +547,6 @@ class PaymentWebhookView(APIView):
                 "received": True,
                 "duplicate": not recorded,
                 "order": order.pk,
-                "status": services.effective_status(order),
+                "status": order_services.effective_status(order),
             }
         )
