@@ -71,7 +71,9 @@ def seed_spec(products: int = 1_000_000) -> SeedSpec:
         sources=[
             "bench/shop_seed.py",
             "src/shop/management/commands/seed_shop.py",
-            "src/shop/demo.py",
+            "src/shop/demo/vocabulary.py",
+            "src/shop/demo/seed.py",
+            "src/shop/demo/scale.py",
         ],
         params={"products": products},
         seed=script_seed("shop_seed.py", "--products", str(products)),

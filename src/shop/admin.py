@@ -7,8 +7,16 @@ from typing import Any
 
 from django.contrib import admin
 
-from shop import services
 from shop.models import Category, Order, OrderLine, Payment, Product
+from shop.services.catalog import (
+    CATEGORY_FIELDS,
+    category_create,
+    category_delete,
+    category_update,
+    product_delete,
+    product_save,
+)
+from shop.services.orders import order_transition
 
 
 @admin.register(Category)
@@ -22,16 +30,16 @@ class CategoryAdmin(admin.ModelAdmin):
 
     def save_model(self, request: Any, obj: Category, form: Any, change: bool) -> None:
         if change:
-            fields = {name: getattr(obj, name) for name in services.CATEGORY_FIELDS}
-            services.category_update(category=obj, data=fields)
+            fields = {name: getattr(obj, name) for name in CATEGORY_FIELDS}
+            category_update(category=obj, data=fields)
         else:
-            created = services.category_create(
+            created = category_create(
                 name=obj.name, slug=obj.slug, parent=obj.parent, description=obj.description
             )
             obj.pk, obj.path, obj.depth = created.pk, created.path, created.depth
 
     def delete_model(self, request: Any, obj: Category) -> None:
-        services.category_delete(category=obj)
+        category_delete(category=obj)
 
 
 @admin.register(Product)
@@ -45,10 +53,10 @@ class ProductAdmin(admin.ModelAdmin):
     prepopulated_fields = {"slug": ("name",)}
 
     def save_model(self, request: Any, obj: Product, form: Any, change: bool) -> None:
-        services.product_save(obj)
+        product_save(obj)
 
     def delete_model(self, request: Any, obj: Product) -> None:
-        services.product_delete(product=obj)
+        product_delete(product=obj)
 
 
 class OrderLineInline(admin.TabularInline):
@@ -88,7 +96,7 @@ class OrderAdmin(admin.ModelAdmin):
         moved = 0
         for order in queryset:
             try:
-                services.order_transition(order_id=order.pk, status=status, actor=request.user)
+                order_transition(order_id=order.pk, status=status, actor=request.user)
                 moved += 1
             except Exception as exc:  # report each refusal, go on
                 self.message_user(request, f"Order {order.pk}: {exc}", level="warning")

@@ -6,7 +6,7 @@ class ShopConfig(AppConfig):
     verbose_name = "Shop"
     default_auto_field = "django.db.models.BigAutoField"
     # Called by `manage.py seed_demo` (core) after the demo accounts exist.
-    demo_seed = "shop.demo.demo_seed"
+    demo_seed = "shop.demo.seed.demo_seed"
     # Read by core (landing page, domain index) without importing this app.
     nexus_domain = {
         "summary": (

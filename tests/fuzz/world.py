@@ -51,7 +51,8 @@ def build_world() -> World:
     from jobs.services.searches import saved_search_create
     from movies import services as movies_services
     from polls import services as polls_services
-    from shop import services as shop_services
+    from shop.services.cart import cart_item_add
+    from shop.services.orders import order_place
     from social.services import posts as social_posts
     from tests.core.factories import NotificationFactory, UserFactory
     from tests.jobs.factories import make_company, make_job
@@ -76,8 +77,8 @@ def build_world() -> World:
     # shop: a category with a product, the customer's cart line and order
     category = make_category("Fuzz")
     product = make_product(category, stock=1_000)
-    cart_item = shop_services.cart_item_add(user=customer, product_id=product.pk, quantity=1)
-    order = shop_services.order_place(user=customer, lines=[(product.pk, 1)])
+    cart_item = cart_item_add(user=customer, product_id=product.pk, quantity=1)
+    order = order_place(user=customer, lines=[(product.pk, 1)])
 
     # social: a post by the customer, a comment on it by the candidate
     post = social_posts.post_create(author=customer, content="A post to fuzz.")

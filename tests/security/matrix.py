@@ -193,11 +193,11 @@ def _product(w: World) -> dict[str, Any]:
 
 
 def _cart_item(w: World) -> dict[str, Any]:
-    from shop import services
+    from shop.services.cart import cart_item_add
     from tests.shop.factories import make_product
 
     product = make_product(stock=50)
-    item = services.cart_item_add(user=w.owner, product_id=product.pk, quantity=1)
+    item = cart_item_add(user=w.owner, product_id=product.pk, quantity=1)
     return {"id": item.pk, "product": product.pk}
 
 

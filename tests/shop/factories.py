@@ -15,8 +15,9 @@ from typing import Any
 from rest_framework.test import APIClient
 from rest_framework_simplejwt.tokens import AccessToken
 
-from shop import services
 from shop.models import Category, Order, Product
+from shop.services.catalog import category_create, product_create
+from shop.services.orders import order_place
 from tests.core.factories import UserFactory
 
 CATEGORIES = "/api/v1/shop/categories/"
@@ -66,7 +67,7 @@ def client_for(user: Any = None) -> APIClient:
 def make_category(name: str | None = None, *, slug: str | None = None, parent=None) -> Category:
     n = next(_sequence)
     name = name or f"Category {n}"
-    return services.category_create(
+    return category_create(
         name=name, slug=slug or f"{name.lower().replace(' ', '-')}-{n}", parent=parent
     )
 
@@ -85,12 +86,12 @@ def make_product(category: Category | None = None, **overrides: Any) -> Product:
     data.update(overrides)
     if "price" in data:
         data["price"] = Decimal(str(data["price"]))
-    return services.product_create(data=data)
+    return product_create(data=data)
 
 
 def place_order(user: Any, *lines: tuple[Product, int], **kwargs: Any) -> Order:
     """An order placed through the service (as the API does)."""
-    return services.order_place(
+    return order_place(
         user=user, lines=[(product.pk, quantity) for product, quantity in lines], **kwargs
     )
 

@@ -15,8 +15,9 @@ from django.db import connection
 from django.test.utils import CaptureQueriesContext
 
 from core.cache.versioned import namespace_version
-from shop import services
 from shop.models import Category, Product
+from shop.services.catalog import CATALOG_NAMESPACE, product_update
+from shop.services.orders import order_place
 from tests.shop.factories import (
     CATEGORIES,
     ORDERS,
@@ -801,7 +802,7 @@ def test_a_sale_shows_live_stock_without_invalidating_the_cached_list(
     before = shopper.get(PRODUCTS, params)
     assert before.json()["results"][1]["stock"] == 12  # the kettle; the list is now cached
     assert shopper.get(product_url(catalog.kettle.pk)).json()["stock"] == 12
-    version = namespace_version(services.CATALOG_NAMESPACE)
+    version = namespace_version(CATALOG_NAMESPACE)
 
     with django_capture_on_commit_callbacks(execute=True):
         sold = client_for(customer()).post(
@@ -809,7 +810,7 @@ def test_a_sale_shows_live_stock_without_invalidating_the_cached_list(
         )
 
     assert sold.status_code == 201
-    assert namespace_version(services.CATALOG_NAMESPACE) == version  # nothing invalidated
+    assert namespace_version(CATALOG_NAMESPACE) == version  # nothing invalidated
     with CaptureQueriesContext(connection) as queries:
         after = shopper.get(PRODUCTS, params)
     # served from the cache: the only product query is the live stock read
@@ -862,7 +863,7 @@ def test_list_etag_gives_304_until_the_content_changes(
     assert again.content == b""
 
     with django_capture_on_commit_callbacks(execute=True):
-        services.order_place(user=customer(), lines=[(catalog.hose.pk, 1)])
+        order_place(user=customer(), lines=[(catalog.hose.pk, 1)])
     changed = client.get(PRODUCTS, {"ordering": "price"}, HTTP_IF_NONE_MATCH=etag)
     assert changed.status_code == 200
     assert changed["ETag"] != etag
@@ -877,7 +878,7 @@ def test_detail_etag_gives_304_until_the_price_changes(catalog, django_capture_o
     assert client.get(url, HTTP_IF_NONE_MATCH=etag).status_code == 304
 
     with django_capture_on_commit_callbacks(execute=True):
-        services.product_update(product=catalog.skillet, data={"price": Decimal("35.00")})
+        product_update(product=catalog.skillet, data={"price": Decimal("35.00")})
     changed = client.get(url, HTTP_IF_NONE_MATCH=etag)
     assert changed.status_code == 200
     assert changed.json()["price"] == "35.00"

@@ -15,8 +15,9 @@ import pytest
 from django.db import connection
 from django.db.models import Sum
 
-from shop import services
 from shop.models import CartItem, Order, OrderLine, Payment, Product
+from shop.services.cart import cart_item_add
+from shop.services.orders import order_cancel, order_transition
 from tests.shop.factories import (
     CART_ITEMS,
     CHECKOUT,
@@ -221,7 +222,7 @@ def test_concurrent_adds_to_a_new_cart_merge_into_one_line(eager):
 def test_a_cart_checked_out_twice_at_once_becomes_one_order(eager):
     product = make_product(make_category(), stock=10)
     shopper = customer()
-    services.cart_item_add(user=shopper, product_id=product.pk, quantity=4)
+    cart_item_add(user=shopper, product_id=product.pk, quantity=4)
     client = client_for(shopper)
 
     outcomes = race(lambda _: _outcome(client.post(CHECKOUT, {}, format="json")), range(4))
@@ -242,13 +243,13 @@ def test_an_order_paid_while_its_cancel_is_in_flight_leaves_no_popularity(monkey
     product = make_product(make_category(), stock=10)
     owner = customer()
     order = place_order(owner, (product, 3))
-    real_cancel = services.order_cancel
+    real_cancel = order_cancel
 
     def cancel_after_payment_lands(*, order, actor):
-        services.order_transition(order_id=order.pk, status="paid", actor=staff())
+        order_transition(order_id=order.pk, status="paid", actor=staff())
         return real_cancel(order=order, actor=actor)
 
-    monkeypatch.setattr(services, "order_cancel", cancel_after_payment_lands)
+    monkeypatch.setattr("shop.services.orders.order_cancel", cancel_after_payment_lands)
 
     response = client_for(owner).post(order_url(order.pk, "cancel"))
 

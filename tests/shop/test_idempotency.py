@@ -12,8 +12,8 @@ from django.utils import timezone
 
 from core.tasking.idempotency import request_hash
 from core.tasking.models import IdempotencyKey
-from shop import services
 from shop.models import Order
+from shop.services.catalog import product_update
 from tests.shop.factories import (
     CART_ITEMS,
     CHECKOUT,
@@ -137,7 +137,7 @@ def test_a_failed_write_releases_the_key_so_a_retry_after_restock_works(pan, buy
         assert_problem(response, 409, "insufficient_stock")
         assert "Idempotent-Replayed" not in response
     assert IdempotencyKey.objects.count() == 0
-    services.product_update(product=pan, data={"stock": 20})
+    product_update(product=pan, data={"stock": 20})
 
     retried = _post(client, body)
 

@@ -11,8 +11,9 @@ import pytest
 from django.utils import timezone
 
 from core.notifications.models import Notification
-from shop import services
 from shop.models import Order, OrderLine, OrderStatus, PaymentMethod, Product
+from shop.services.catalog import product_delete, product_update
+from shop.services.orders import order_cancel, order_transition, orders_expire_overdue
 from tests.shop.factories import (
     ORDERS,
     assert_invalid,
@@ -122,11 +123,11 @@ def test_the_same_product_twice_is_one_line(pan, buyer):
 def test_the_snapshot_survives_price_changes_and_deletion(pan, buyer):
     order_id = _buy(client_for(buyer), (pan, 1)).json()["id"]
 
-    services.product_update(product=pan, data={"price": Decimal("50.00"), "name": "New name"})
+    product_update(product=pan, data={"price": Decimal("50.00"), "name": "New name"})
     line = client_for(buyer).get(order_url(order_id)).json()["lines"][0]
     assert (line["name"], line["unit_price"]) == ("Skillet", "39.90")
 
-    services.product_delete(product=pan)
+    product_delete(product=pan)
     detail = client_for(buyer).get(order_url(order_id))
     assert detail.status_code == 200
     assert detail.json()["lines"][0]["product"] is None
@@ -272,9 +273,9 @@ def test_the_order_list_pages_with_a_cursor(pan, buyer):
 def test_the_order_list_filters_by_status(pan, buyer):
     pending = place_order(buyer, (pan, 1))
     paid = place_order(buyer, (pan, 1))
-    services.order_transition(order_id=paid.pk, status="paid", actor=staff())
+    order_transition(order_id=paid.pk, status="paid", actor=staff())
     cancelled = place_order(buyer, (pan, 1))
-    services.order_cancel(order=cancelled, actor=buyer)
+    order_cancel(order=cancelled, actor=buyer)
     client = client_for(buyer)
 
     assert ids(client.get(ORDERS, {"status": "pending"})) == [pending.pk]
@@ -361,7 +362,7 @@ def test_staff_cancel_anyones_order(pan, buyer):
 
 def test_cancelling_a_paid_order_refunds_its_popularity(pan, buyer):
     order = place_order(buyer, (pan, 3))
-    services.order_transition(order_id=order.pk, status="paid", actor=staff())
+    order_transition(order_id=order.pk, status="paid", actor=staff())
     assert Product.objects.get(pk=pan.pk).popularity == 3
 
     response = client_for(buyer).post(order_url(order.pk, "cancel"))
@@ -375,7 +376,7 @@ def test_an_order_cannot_be_cancelled_after_shipping(pan, buyer, reached):
     order = place_order(buyer, (pan, 3))
     operator = staff()
     for status in ("paid", "shipped", "delivered")[: ("shipped", "delivered").index(reached) + 2]:
-        services.order_transition(order_id=order.pk, status=status, actor=operator)
+        order_transition(order_id=order.pk, status=status, actor=operator)
     before = _state(pan)
 
     for client in (client_for(buyer), client_for(operator)):
@@ -430,10 +431,10 @@ def test_illegal_transitions_are_409_and_change_nothing(pan, buyer, start, targe
     order = place_order(buyer, (pan, 2))
     operator = staff()
     if start == "cancelled":
-        services.order_cancel(order=order, actor=operator)
+        order_cancel(order=order, actor=operator)
     else:
         for status in LIFECYCLE[1 : LIFECYCLE.index(start) + 1]:
-            services.order_transition(order_id=order.pk, status=status, actor=operator)
+            order_transition(order_id=order.pk, status=status, actor=operator)
     before = _state(pan)
 
     response = client_for(operator).post(
@@ -547,7 +548,7 @@ def test_refusing_to_pay_an_overdue_order_records_the_expiry_and_returns_stock_o
 
     assert Order.objects.get(pk=order.pk).status == OrderStatus.EXPIRED
     assert stock_of(pan) == 10
-    assert services.orders_expire_overdue() == 0
+    assert orders_expire_overdue() == 0
     assert stock_of(pan) == 10
 
 
@@ -569,12 +570,12 @@ def test_beat_records_expiry_returns_stock_once_and_notifies_the_owner(pan, lid,
     fresh = place_order(buyer, (pan, 1))
     cash = place_order(buyer, (pan, 1), payment_method=PaymentMethod.CASH_ON_DELIVERY)
     paid = place_order(buyer, (lid, 1))
-    services.order_transition(order_id=paid.pk, status="paid", actor=staff())
+    order_transition(order_id=paid.pk, status="paid", actor=staff())
     for order in (overdue, paid):
         _overdue(order)
 
-    assert services.orders_expire_overdue() == 1
-    assert services.orders_expire_overdue() == 0
+    assert orders_expire_overdue() == 1
+    assert orders_expire_overdue() == 0
 
     statuses = dict(Order.objects.values_list("pk", "status"))
     assert statuses == {
@@ -596,14 +597,14 @@ def test_beat_after_a_refused_cancel_recorded_the_expiry_changes_nothing(pan, bu
     client_for(buyer).post(order_url(order.pk, "cancel"))
     assert stock_of(pan) == 10
 
-    assert services.orders_expire_overdue() == 0
+    assert orders_expire_overdue() == 0
     assert stock_of(pan) == 10
     assert Notification.objects.filter(kind="shop.order_expired").count() == 0
 
 
 def test_a_paid_order_past_the_deadline_is_still_paid(pan, buyer):
     order = place_order(buyer, (pan, 2))
-    services.order_transition(order_id=order.pk, status="paid", actor=staff())
+    order_transition(order_id=order.pk, status="paid", actor=staff())
     _overdue(order)
 
     assert client_for(buyer).get(order_url(order.pk)).json()["status"] == "paid"

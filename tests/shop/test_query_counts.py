@@ -7,7 +7,7 @@ from django.core.cache import cache
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
 
-from shop import services
+from shop.services.cart import cart_item_add
 from tests.shop.factories import (
     CART,
     CATEGORIES,
@@ -129,12 +129,12 @@ def test_order_list_queries_do_not_grow_with_the_page(many_orders, who, params):
 def test_cart_queries_do_not_grow_with_its_lines():
     shopper = customer()
     category = make_category()
-    services.cart_item_add(user=shopper, product_id=make_product(category).pk, quantity=1)
+    cart_item_add(user=shopper, product_id=make_product(category).pk, quantity=1)
     client = client_for(shopper)
     small, _, _ = _count(client, CART)
 
     for _ in range(20):
-        services.cart_item_add(user=shopper, product_id=make_product(category).pk, quantity=2)
+        cart_item_add(user=shopper, product_id=make_product(category).pk, quantity=2)
     large, _, response = _count(client, CART)
 
     assert len(response.json()["items"]) == 21

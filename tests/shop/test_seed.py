@@ -14,7 +14,8 @@ from django.core.management import call_command
 from django.db import connection
 
 from core.site.demo import seed_accounts
-from shop.demo import DEMO_CUSTOMER, SEED_SKU_PREFIX, demo_seed
+from shop.demo.scale import SEED_SKU_PREFIX
+from shop.demo.seed import DEMO_CUSTOMER, demo_seed
 from shop.models import CartItem, Category, Order, OrderStatus, Product
 
 ROOT = Path(__file__).resolve().parents[2]

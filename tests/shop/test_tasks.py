@@ -12,8 +12,10 @@ from django.utils import timezone
 
 from core.notifications.models import Notification
 from core.tasking.models import TaskOutbox
-from shop import services, tasks
+from shop import tasks
 from shop.models import Cart, CartItem, Order
+from shop.services.cart import cart_item_add
+from shop.services.catalog import product_update
 from tests.shop.factories import (
     ORDERS,
     cart_item_url,
@@ -176,7 +178,7 @@ def test_no_alert_when_restocked_before_the_task_runs(
     with django_capture_on_commit_callbacks(execute=False):
         place_order(customer(), (product, 2))
     assert ("shop.tasks.low_stock_alert_task", [product.pk]) in _outbox()
-    services.product_update(product=product, data={"stock": 50})
+    product_update(product=product, data={"stock": 50})
 
     assert tasks.low_stock_alert_task(product.pk) == 0
     assert _low_stock_notices() == []
@@ -220,8 +222,8 @@ def test_abandoned_carts_are_emptied_and_recent_ones_kept(product, settings):
     other = make_product(product.category)
     abandoned, touched, recent = customer(), customer(), customer()
     for user in (abandoned, touched, recent):
-        services.cart_item_add(user=user, product_id=product.pk, quantity=1)
-        services.cart_item_add(user=user, product_id=other.pk, quantity=2)
+        cart_item_add(user=user, product_id=product.pk, quantity=1)
+        cart_item_add(user=user, product_id=other.pk, quantity=2)
     Cart.objects.filter(user__in=[abandoned, touched]).update(
         updated_at=timezone.now() - timedelta(days=31)
     )

@@ -8,8 +8,8 @@ from django.utils import timezone
 from rest_framework import serializers
 
 from core.http.fields import IdField
-from shop import services
 from shop.models import MAX_QUANTITY, Category, Order, OrderStatus, PaymentMethod, Product
+from shop.services.orders import MAX_ORDER_LINES, effective_status
 
 # --- catalog ------------------------------------------------------------------------------
 
@@ -217,7 +217,7 @@ class OrderItemInputSerializer(serializers.Serializer):
 
 
 class OrderCreateSerializer(CheckoutSerializer):
-    items = OrderItemInputSerializer(many=True, max_length=services.MAX_ORDER_LINES)
+    items = OrderItemInputSerializer(many=True, max_length=MAX_ORDER_LINES)
 
 
 class OrderLineSerializer(serializers.Serializer):
@@ -263,7 +263,7 @@ class OrderSerializer(serializers.ModelSerializer):
         read_only_fields = fields
 
     def get_status(self, order: Order) -> str:
-        return services.effective_status(order)
+        return effective_status(order)
 
 
 class OrderFilterSerializer(serializers.Serializer):

@@ -8,7 +8,7 @@ from django.core.management.base import BaseCommand, CommandError
 from django.db import connection
 
 from core.management.progress import ProgressLine
-from shop.demo import DEFAULT_LEAVES, SEED_SKU_PREFIX, catalog_seed
+from shop.demo.scale import DEFAULT_LEAVES, SEED_SKU_PREFIX, catalog_seed
 
 
 def _positive(value: str) -> int:

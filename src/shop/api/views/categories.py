@@ -1,0 +1,112 @@
+"""Category endpoints: the whole tree (nested, with product counts) for anyone, one
+category with its ancestors, and staff writes."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from drf_spectacular.utils import OpenApiResponse, extend_schema
+from rest_framework import status
+from rest_framework.exceptions import NotFound
+from rest_framework.request import Request
+from rest_framework.response import Response
+from rest_framework.views import APIView
+
+from core.cache.versioned import cached
+from core.http.openapi import ProblemSerializer
+from core.identity.permissions import IsSiteStaffOrReadOnly
+from shop import selectors
+from shop.api import serializers as s
+from shop.models import Category
+from shop.services import catalog as catalog_services
+
+
+class CategoryListView(APIView):
+    permission_classes = [IsSiteStaffOrReadOnly]
+
+    @extend_schema(
+        tags=["shop"],
+        summary="The category tree",
+        description="Every category, nested, with the number of active products in each "
+        "subtree. Not paginated (a catalog has tens to hundreds of categories).",
+        responses={200: s.CategoryNodeSerializer(many=True)},
+    )
+    def get(self, request: Request) -> Response:
+        return Response(
+            cached(catalog_services.CATALOG_NAMESPACE, ["tree"], selectors.category_tree)
+        )
+
+    @extend_schema(
+        tags=["shop"],
+        summary="Create a category (staff)",
+        request=s.CategoryWriteSerializer,
+        responses={201: s.CategoryNodeSerializer},
+    )
+    def post(self, request: Request) -> Response:
+        payload = s.CategoryWriteSerializer(data=request.data)
+        payload.is_valid(raise_exception=True)
+        category = catalog_services.category_create(**payload.validated_data)
+        return Response(_category_node(category.slug), status=status.HTTP_201_CREATED)
+
+
+def _find(nodes: list[dict[str, Any]], slug: str, trail: list[dict[str, Any]]) -> Any:
+    for node in nodes:
+        if node["slug"] == slug:
+            return node, trail
+        found = _find(node["children"], slug, [*trail, node])
+        if found:
+            return found
+    return None
+
+
+def _category_node(slug: str, tree: list[dict[str, Any]] | None = None) -> dict[str, Any]:
+    tree = tree if tree is not None else selectors.category_tree()
+    found = _find(tree, slug, [])
+    if found is None:
+        raise NotFound(f"No category {slug[:60]!r}.")
+    node, trail = found
+    ancestors = [{"slug": item["slug"], "name": item["name"]} for item in trail]
+    return {**node, "ancestors": ancestors}
+
+
+class CategoryDetailView(APIView):
+    permission_classes = [IsSiteStaffOrReadOnly]
+
+    def _category(self, slug: str) -> Category:
+        try:
+            return selectors.category_by_slug(slug)
+        except Category.DoesNotExist:
+            raise NotFound(f"No category {slug[:60]!r}.") from None
+
+    @extend_schema(
+        tags=["shop"],
+        summary="A category",
+        description="The category with its subcategories (nested), product counts and "
+        "its ancestors (breadcrumbs, root first).",
+        responses={200: s.CategoryNodeSerializer},
+    )
+    def get(self, request: Request, slug: str) -> Response:
+        tree = cached(catalog_services.CATALOG_NAMESPACE, ["tree"], selectors.category_tree)
+        return Response(_category_node(slug, tree))
+
+    @extend_schema(
+        tags=["shop"],
+        summary="Edit or move a category (staff)",
+        request=s.CategoryWriteSerializer(partial=True),
+        responses={200: s.CategoryNodeSerializer},
+    )
+    def patch(self, request: Request, slug: str) -> Response:
+        category = self._category(slug)
+        payload = s.CategoryWriteSerializer(data=request.data, partial=True)
+        payload.is_valid(raise_exception=True)
+        category = catalog_services.category_update(category=category, data=payload.validated_data)
+        return Response(_category_node(category.slug))
+
+    @extend_schema(
+        tags=["shop"],
+        summary="Delete an empty category (staff)",
+        responses={204: None, 409: OpenApiResponse(ProblemSerializer, "`category_not_empty`")},
+    )
+    def delete(self, request: Request, slug: str) -> Response:
+        catalog_services.category_delete(category=self._category(slug))
+        return Response(status=status.HTTP_204_NO_CONTENT)

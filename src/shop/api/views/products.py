@@ -1,0 +1,197 @@
+"""Product endpoints: browsing the catalog (filters, full-text search, keyset pages,
+cached with live stock laid over), one product, and staff writes."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from drf_spectacular.utils import OpenApiParameter, extend_schema
+from rest_framework import status
+from rest_framework.exceptions import NotFound, ValidationError
+from rest_framework.request import Request
+from rest_framework.response import Response
+from rest_framework.views import APIView
+
+from core.cache.versioned import cached
+from core.http.pagination import KeysetPagination
+from core.identity import roles
+from core.identity.permissions import IsSiteStaffOrReadOnly
+from shop import selectors
+from shop.api import serializers as s
+from shop.api.views._common import PAGE_PARAMETERS
+from shop.models import Product
+from shop.services import catalog as catalog_services
+
+CATALOG_TTL = 300
+
+
+class ProductPagination(KeysetPagination):
+    orderings = {
+        "price": "price",
+        "-price": "-price",
+        "created": "created_at",
+        "-created": "-created_at",
+        "name": "name",
+        "-name": "-name",
+        "popularity": "popularity",
+        "-popularity": "-popularity",
+        "relevance": "-rank",
+    }
+    default_ordering = "-created"
+
+
+def _staff(request: Request) -> bool:
+    return roles.is_site_staff(request.user)
+
+
+def _with_live_fields(items: list[dict[str, Any]]) -> list[dict[str, Any]]:
+    """Overlay stock and popularity, which every sale changes, on cached catalog data."""
+    live = selectors.product_live_fields([item["id"] for item in items])
+    fresh = []
+    for item in items:
+        if item["id"] in live:
+            stock, popularity = live[item["id"]]
+            fresh.append({**item, "stock": stock, "popularity": popularity})
+    return fresh
+
+
+PRODUCT_LIST_PARAMETERS = {
+    "category",
+    "min_price",
+    "max_price",
+    "in_stock",
+    "search",
+    "ordering",
+    "cursor",
+    "page_size",
+    "format",
+}
+
+
+class ProductListView(APIView):
+    permission_classes = [IsSiteStaffOrReadOnly]
+    pagination_class = ProductPagination
+
+    @extend_schema(
+        tags=["shop"],
+        summary="Browse the catalog",
+        description="Active products (staff also see inactive ones), keyset-paginated: "
+        "follow `next`. Filters combine; `category` includes its subcategories; `search` "
+        "is full-text (name weighs more than description) and allows `ordering=relevance`. "
+        "An unknown parameter or a malformed value is a 400 naming it. Cached: send "
+        "`If-None-Match` with the last `ETag` for a 304; stock is always live.",
+        operation_id="shop_products_list",
+        parameters=[
+            s.ProductFilterSerializer,
+            OpenApiParameter(
+                "ordering",
+                str,
+                enum=list(ProductPagination.orderings),
+                description="Sort order (default `-created`; `relevance` with `search`).",
+            ),
+            *PAGE_PARAMETERS,
+        ],
+        responses={200: s.ProductPageSerializer},
+    )
+    def get(self, request: Request) -> Response:
+        unknown = sorted(set(request.query_params) - PRODUCT_LIST_PARAMETERS)
+        if unknown:
+            allowed = ", ".join(sorted(PRODUCT_LIST_PARAMETERS - {"format"}))
+            raise ValidationError(
+                {name[:40]: [f"Unknown parameter; use: {allowed}."] for name in unknown[:5]},
+                code="unknown_parameter",
+            )
+        filters = s.ProductFilterSerializer(data=request.query_params)
+        filters.is_valid(raise_exception=True)
+        paginator = self.pagination_class()
+        ordering = paginator.ordering_name(request)
+        if ordering == "relevance" and not filters.validated_data.get("search"):
+            raise ValidationError(
+                {"ordering": ["`relevance` needs `search`."]}, code="invalid_choice"
+            )
+        staff = _staff(request)
+        parts = [
+            request.get_host(),
+            staff,
+            *(f"{k}={v}" for k, v in sorted(request.query_params.items())),
+        ]
+
+        def load() -> dict[str, Any]:
+            params = dict(filters.validated_data)
+            category_ids = None
+            if "category" in params:
+                category_ids = selectors.category_subtree_ids(params.pop("category"))
+                if category_ids is None:
+                    raise ValidationError(
+                        {"category": ["No category with this slug."]}, code="does_not_exist"
+                    )
+            products = selectors.product_filter(
+                selectors.product_queryset(staff=staff), category_ids=category_ids, **params
+            )
+            page = paginator.paginate_queryset(products, request, self)
+            return {
+                "next": paginator.get_next_link(),
+                "results": [s.product_payload(product) for product in page],
+            }
+
+        if "in_stock" in request.query_params:
+            # The filter reads stock, which every sale changes: never from the cache.
+            body = load()
+        else:
+            body = cached(
+                catalog_services.CATALOG_NAMESPACE, ["list", *parts], load, timeout=CATALOG_TTL
+            )
+        return Response({"next": body["next"], "results": _with_live_fields(body["results"])})
+
+    @extend_schema(
+        tags=["shop"],
+        summary="Create a product (staff)",
+        request=s.ProductWriteSerializer,
+        responses={201: s.ProductSerializer},
+    )
+    def post(self, request: Request) -> Response:
+        payload = s.ProductWriteSerializer(data=request.data)
+        payload.is_valid(raise_exception=True)
+        product = catalog_services.product_create(data=payload.validated_data)
+        return Response(s.ProductSerializer(product).data, status=status.HTTP_201_CREATED)
+
+
+class ProductDetailView(APIView):
+    permission_classes = [IsSiteStaffOrReadOnly]
+
+    def _product(self, request: Request, pk: int) -> Product:
+        try:
+            return selectors.product_queryset(staff=_staff(request)).get(pk=pk)
+        except Product.DoesNotExist:
+            raise NotFound(f"No product {pk}.") from None
+
+    @extend_schema(
+        tags=["shop"],
+        summary="A product",
+        description="An inactive product is a 404 for everyone but staff. Always fresh "
+        "(stock included); `If-None-Match` with the last `ETag` gives a 304.",
+        responses={200: s.ProductSerializer},
+    )
+    def get(self, request: Request, pk: int) -> Response:
+        # One primary-key query (product and category) costs less than a cache round
+        # trip plus the live stock query it would still need, and is never stale.
+        return Response(s.product_payload(self._product(request, pk)))
+
+    @extend_schema(
+        tags=["shop"],
+        summary="Edit a product (staff)",
+        description="`stock` sets the count (a restock or a correction).",
+        request=s.ProductWriteSerializer(partial=True),
+        responses={200: s.ProductSerializer},
+    )
+    def patch(self, request: Request, pk: int) -> Response:
+        product = self._product(request, pk)
+        payload = s.ProductWriteSerializer(data=request.data, partial=True)
+        payload.is_valid(raise_exception=True)
+        product = catalog_services.product_update(product=product, data=payload.validated_data)
+        return Response(s.ProductSerializer(product).data)
+
+    @extend_schema(tags=["shop"], summary="Delete a product (staff)", responses={204: None})
+    def delete(self, request: Request, pk: int) -> Response:
+        catalog_services.product_delete(product=self._product(request, pk))
+        return Response(status=status.HTTP_204_NO_CONTENT)

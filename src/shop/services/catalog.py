@@ -1,0 +1,146 @@
+"""Catalog writes: the category tree (a materialised path per node, rewritten for a
+moved subtree) and products. Every write drops the cached catalog after commit."""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from typing import Any
+
+from django.core.exceptions import ValidationError
+from django.core.validators import URLValidator
+from django.db import IntegrityError, transaction
+from django.db.models import F, Value
+from django.db.models.functions import Concat, Substr
+
+from core.cache import versioned as core_cache
+from core.http.catalogue import ProblemError
+from shop import error_codes
+from shop.models import Category, Product
+from shop.services._common import _field_error
+
+CATALOG_NAMESPACE = "shop.catalog"
+MAX_IMAGES = 10
+PRODUCT_FIELDS = (
+    "category",
+    "name",
+    "slug",
+    "sku",
+    "description",
+    "price",
+    "currency",
+    "stock",
+    "low_stock_threshold",
+    "is_active",
+    "image_urls",
+)
+CATEGORY_FIELDS = ("name", "slug", "description", "parent")
+
+
+def _full_clean(instance: Any, *, exclude: Iterable[str] = ()) -> None:
+    """Model validation (lengths, validators, choices, uniqueness) as field errors."""
+    instance.full_clean(exclude=list(exclude), validate_constraints=False)
+
+
+def _catalog_changed() -> None:
+    """Every catalog write: cached lists and details are dropped after commit."""
+    core_cache.invalidate(CATALOG_NAMESPACE)
+
+
+def _set_path(category: Category) -> None:
+    parent = category.parent
+    category.path = f"{parent.path if parent else '/'}{category.pk}/"
+    category.depth = parent.depth + 1 if parent else 0
+
+
+@transaction.atomic
+def category_create(
+    *, name: str, slug: str, parent: Category | None = None, description: str = ""
+) -> Category:
+    category = Category(name=name, slug=slug, parent=parent, description=description)
+    _full_clean(category, exclude=["path", "depth"])
+    category.save()
+    _set_path(category)
+    category.save(update_fields=["path", "depth"])
+    _catalog_changed()
+    return category
+
+
+@transaction.atomic
+def category_update(*, category: Category, data: dict[str, Any]) -> Category:
+    """Rename, describe or move a category; moving rewrites its subtree's paths."""
+    old_path, old_depth = category.path, category.depth
+    for field in CATEGORY_FIELDS:
+        if field in data:
+            setattr(category, field, data[field])
+    parent = category.parent
+    if parent is not None and (parent.pk == category.pk or parent.path.startswith(old_path)):
+        raise _field_error("parent", "A category cannot move under itself.", "cycle")
+    _full_clean(category, exclude=["path", "depth"])
+    _set_path(category)
+    category.save()
+    if category.path != old_path:
+        Category.objects.filter(path__startswith=old_path).exclude(pk=category.pk).update(
+            path=Concat(Value(category.path), Substr("path", len(old_path) + 1)),
+            depth=F("depth") + (category.depth - old_depth),
+        )
+    _catalog_changed()
+    return category
+
+
+@transaction.atomic
+def category_delete(*, category: Category) -> None:
+    if category.children.exists() or category.products.exists():
+        raise ProblemError(
+            error_codes.CATEGORY_NOT_EMPTY,
+            f"Category {category.slug!r} still has subcategories or products.",
+        )
+    category.delete()
+    _catalog_changed()
+
+
+def _check_image_urls(value: Any) -> None:
+    if not isinstance(value, list) or len(value) > MAX_IMAGES:
+        raise _field_error("image_urls", f"A list of at most {MAX_IMAGES} URLs.")
+    check = URLValidator(schemes=["http", "https"])
+    for index, url in enumerate(value):
+        try:
+            if not isinstance(url, str) or len(url) > 500:
+                raise ValidationError("invalid")
+            check(url)
+        except ValidationError:
+            raise _field_error(f"image_urls.{index}", "An http(s) URL.") from None
+
+
+def product_save(product: Product) -> Product:
+    _check_image_urls(product.image_urls)
+    _full_clean(product, exclude=["search_vector", "popularity"])
+    try:
+        with transaction.atomic():
+            product.save()
+    except IntegrityError as exc:  # a concurrent write took the slug or SKU
+        field = "sku" if "sku" in str(exc) else "slug"
+        raise _field_error(field, f"A product with this {field} already exists.", "unique") from exc
+    _catalog_changed()
+    return product
+
+
+@transaction.atomic
+def product_create(*, data: dict[str, Any]) -> Product:
+    product = Product(**{field: data[field] for field in PRODUCT_FIELDS if field in data})
+    return product_save(product)
+
+
+@transaction.atomic
+def product_update(*, product: Product, data: dict[str, Any]) -> Product:
+    """Staff edits. ``stock`` here is a restock or a correction (an absolute value)."""
+    for field in PRODUCT_FIELDS:
+        if field in data:
+            setattr(product, field, data[field])
+    return product_save(product)
+
+
+@transaction.atomic
+def product_delete(*, product: Product) -> None:
+    """Order lines keep their snapshot (their product link becomes null)."""
+    product.delete()
+    _catalog_changed()

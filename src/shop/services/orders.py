@@ -1,0 +1,324 @@
+"""Order writes: placing an order (stock reserved in the same transaction), what an
+order is read as now, cancelling, staff transitions, and the beat job that records
+expiries.
+
+Stock is reserved with one conditional ``UPDATE ... SET stock = stock - n WHERE
+stock >= n`` per line, in product-id order (rows are locked in one order, so
+concurrent checkouts never deadlock), all in the order's transaction: a short
+line rolls back the whole order. Status changes are conditional updates from
+the expected status, so of two racing cancels exactly one returns the stock.
+"""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from collections.abc import Iterable
+from datetime import timedelta
+from decimal import Decimal
+from typing import Any
+
+from django.conf import settings
+from django.core.exceptions import PermissionDenied
+from django.db import transaction
+from django.db.models import F, Value
+from django.db.models.functions import Greatest
+from django.utils import timezone
+
+from core.http.catalogue import ProblemError
+from core.identity import roles
+from core.notifications.services import notification_create
+from core.tasking.outbox import enqueue_on_commit
+from shop import error_codes
+from shop.models import MAX_QUANTITY, Order, OrderLine, OrderStatus, PaymentMethod, Product
+from shop.services._common import _field_error, _quantity
+
+MAX_ORDER_LINES = 100
+
+
+def _merge_lines(lines: Iterable[tuple[int, int]]) -> dict[int, int]:
+    merged: dict[int, int] = defaultdict(int)
+    count = 0
+    for index, (product_id, quantity) in enumerate(lines):
+        count += 1
+        _quantity(quantity, f"items.{index}.quantity")
+        merged[product_id] += quantity
+    if count == 0:
+        raise _field_error("items", "An order needs at least one item.", "empty")
+    if count > MAX_ORDER_LINES:
+        raise _field_error("items", f"At most {MAX_ORDER_LINES} items per order.", "max_length")
+    for product_id, quantity in merged.items():
+        if quantity > MAX_QUANTITY:
+            raise _field_error("items", f"At most {MAX_QUANTITY} of product {product_id}.")
+    return merged
+
+
+def _reserve(quantities: dict[int, int]) -> None:
+    """Take the stock, line by line in id order; any short line aborts the order."""
+    for product_id in sorted(quantities):
+        wanted = quantities[product_id]
+        taken = Product.objects.filter(pk=product_id, is_active=True, stock__gte=wanted).update(
+            stock=F("stock") - wanted
+        )
+        if taken:
+            continue
+        product = Product.objects.filter(pk=product_id).values("name", "stock", "is_active").first()
+        if product is None or not product["is_active"]:
+            raise ProblemError(
+                error_codes.PRODUCT_UNAVAILABLE,
+                f"Product {product_id} does not exist or is not sold.",
+                product=product_id,
+            )
+        raise ProblemError(
+            error_codes.INSUFFICIENT_STOCK,
+            f"Only {product['stock']} of {product['name']!r} in stock; {wanted} requested.",
+            product=product_id,
+            requested=wanted,
+            available=product["stock"],
+        )
+
+
+def _release(lines: Iterable[OrderLine]) -> None:
+    """Give stock back, in product-id order (the order reservations lock rows in)."""
+    quantities: dict[int, int] = defaultdict(int)
+    for line in lines:
+        if line.product_id is not None:
+            quantities[line.product_id] += line.quantity
+    for product_id in sorted(quantities):
+        Product.objects.filter(pk=product_id).update(stock=F("stock") + quantities[product_id])
+
+
+@transaction.atomic
+def order_place(
+    *,
+    user: Any,
+    lines: Iterable[tuple[int, int]],
+    shipping_address: str = "",
+    payment_method: str = PaymentMethod.BANK_TRANSFER,
+) -> Order:
+    """Reserve stock and record the order with a snapshot of each line's price."""
+    quantities = _merge_lines(lines)
+    if payment_method not in PaymentMethod.values:
+        raise _field_error("payment_method", f"Use one of: {', '.join(PaymentMethod.values)}.")
+    if not isinstance(shipping_address, str) or len(shipping_address) > 1000:
+        raise _field_error("shipping_address", "Text of at most 1000 characters.")
+    if "\x00" in shipping_address:
+        raise _field_error("shipping_address", "NUL characters are not allowed.", "null_characters")
+    _reserve(quantities)
+    # Read after reserving: these rows are now locked by this transaction, so the
+    # snapshot is the price and stock the reservation saw.
+    products = {product.pk: product for product in Product.objects.filter(pk__in=quantities)}
+    currencies = {product.currency for product in products.values()}
+    if len(currencies) != 1:
+        raise _field_error("items", "All items of an order must share one currency.", "currency")
+    now = timezone.now()
+    due = None
+    if payment_method != PaymentMethod.CASH_ON_DELIVERY:
+        due = now + timedelta(minutes=settings.SHOP_PAYMENT_WINDOW_MINUTES)
+    order_lines = []
+    total = Decimal("0.00")
+    for product_id in sorted(quantities):
+        product = products[product_id]
+        quantity = quantities[product_id]
+        line_total = product.price * quantity
+        total += line_total
+        order_lines.append(
+            OrderLine(
+                product=product,
+                product_name=product.name,
+                product_sku=product.sku,
+                unit_price=product.price,
+                currency=product.currency,
+                quantity=quantity,
+                line_total=line_total,
+            )
+        )
+    order = Order.objects.create(
+        user=user,
+        currency=currencies.pop(),
+        total=total,
+        shipping_address=shipping_address.strip(),
+        payment_method=payment_method,
+        payment_due_at=due,
+    )
+    for line in order_lines:
+        line.order = order
+    OrderLine.objects.bulk_create(order_lines)
+    for product_id, quantity in quantities.items():
+        product = products[product_id]
+        # Alert once, on the sale that crosses the threshold.
+        if product.stock < product.low_stock_threshold <= product.stock + quantity:
+            enqueue_on_commit("shop.tasks.low_stock_alert_task", product_id)
+    enqueue_on_commit("shop.tasks.order_confirmation_task", order.pk)
+    return order
+
+
+def effective_status(order: Order, *, now: Any = None) -> str:
+    """What an order is, read now: a pending order past its payment deadline is
+    expired even before beat records it (``make run`` runs no beat)."""
+    now = now or timezone.now()
+    if (
+        order.status == OrderStatus.PENDING
+        and order.payment_due_at is not None
+        and order.payment_due_at <= now
+    ):
+        return OrderStatus.EXPIRED
+    return order.status
+
+
+def _close(order_id: int, *, to: str, from_statuses: Iterable[str], due_before: Any = None) -> bool:
+    """Move an open order to cancelled or expired and give its stock back, exactly once:
+    only the request whose conditional update matched does the release."""
+    matched = Order.objects.filter(pk=order_id, status__in=list(from_statuses))
+    if due_before is not None:
+        matched = matched.filter(payment_due_at__lte=due_before)
+    now = timezone.now()
+    if not matched.update(status=to, closed_at=now, updated_at=now):
+        return False
+    lines = list(OrderLine.objects.filter(order_id=order_id))
+    _release(lines)
+    return True
+
+
+def _expire_if_overdue(order: Order) -> bool:
+    """Record the expiry a reader already sees (stock back once); True if it happened."""
+    if effective_status(order) != OrderStatus.EXPIRED or order.status != OrderStatus.PENDING:
+        return False
+    return _close(
+        order.pk,
+        to=OrderStatus.EXPIRED,
+        from_statuses=[OrderStatus.PENDING],
+        due_before=timezone.now(),
+    )
+
+
+def _illegal(order: Order, target: str) -> ProblemError:
+    current = effective_status(order)
+    return ProblemError(
+        error_codes.ILLEGAL_TRANSITION,
+        f"Order {order.pk} is {current}; it cannot become {target}.",
+        current_status=current,
+    )
+
+
+def order_cancel(*, order: Order, actor: Any) -> Order:
+    """The owner or staff cancel before shipping; the stock comes back once."""
+    if order.user_id != actor.pk and not roles.is_site_staff(actor):
+        raise Order.DoesNotExist(f"No order {order.pk}.")
+    cancelled = False
+    with transaction.atomic():
+        # Lock the row: the status acted on is the one the update matches (a payment
+        # racing this cancel waits), so popularity and stock follow what really happened.
+        order = Order.objects.select_for_update().get(pk=order.pk)
+        was_paid = order.status == OrderStatus.PAID
+        if not _expire_if_overdue(order) and _close(
+            order.pk,
+            to=OrderStatus.CANCELLED,
+            from_statuses=[OrderStatus.PENDING, OrderStatus.PAID],
+        ):
+            cancelled = True
+            if was_paid:  # refunded: no longer a sale
+                _popularity(order.pk, sign=-1)
+    # Raised after the block: a recorded expiry (stock back) is kept.
+    order.refresh_from_db()
+    if not cancelled:
+        raise _illegal(order, OrderStatus.CANCELLED)
+    return order
+
+
+def _popularity(order_id: int, *, sign: int) -> None:
+    quantities: dict[int, int] = defaultdict(int)
+    for product_id, quantity in OrderLine.objects.filter(
+        order_id=order_id, product__isnull=False
+    ).values_list("product_id", "quantity"):
+        quantities[product_id] += quantity
+    for product_id in sorted(quantities):
+        change = quantities[product_id] * sign
+        Product.objects.filter(pk=product_id).update(
+            popularity=Greatest(F("popularity") + change, Value(0))
+        )
+
+
+# Staff transitions: target -> the statuses it may come from.
+_TRANSITIONS: dict[str, tuple[str, ...]] = {
+    OrderStatus.PAID: (OrderStatus.PENDING,),
+    OrderStatus.SHIPPED: (OrderStatus.PAID,),
+    OrderStatus.DELIVERED: (OrderStatus.SHIPPED,),
+    OrderStatus.CANCELLED: (OrderStatus.PENDING, OrderStatus.PAID),
+}
+_STAMPS = {
+    OrderStatus.PAID: "paid_at",
+    OrderStatus.SHIPPED: "shipped_at",
+    OrderStatus.DELIVERED: "delivered_at",
+}
+
+
+def order_transition(*, order_id: int, status: str, actor: Any) -> Order:
+    """Staff move an order along pending -> paid -> shipped -> delivered (or cancel it).
+    Marking paid is how offline payments (bank transfer, cash on delivery) are confirmed."""
+    if not roles.is_site_staff(actor):
+        raise PermissionDenied("Only staff move orders.")
+    order = Order.objects.get(pk=order_id)
+    if status not in _TRANSITIONS:
+        allowed = ", ".join(_TRANSITIONS)
+        raise _field_error("status", f"Use one of: {allowed}.", "invalid_choice")
+    if status == OrderStatus.CANCELLED:
+        return order_cancel(order=order, actor=actor)
+    if status == OrderStatus.PAID:
+        return _mark_paid(order)
+    now = timezone.now()
+    with transaction.atomic():
+        moved = Order.objects.filter(pk=order.pk, status__in=_TRANSITIONS[status]).update(
+            status=status, updated_at=now, **{_STAMPS[status]: now}
+        )
+    order.refresh_from_db()
+    if not moved:
+        raise _illegal(order, status)
+    return order
+
+
+def _mark_paid(order: Order) -> Order:
+    moved = False
+    with transaction.atomic():
+        order = Order.objects.select_for_update().get(pk=order.pk)
+        # An overdue order is expired (recorded here, stock back once): it cannot be paid.
+        # The refusal is raised after this block commits, so the expiry is kept.
+        if not _expire_if_overdue(order):
+            now = timezone.now()
+            moved = bool(
+                Order.objects.filter(pk=order.pk, status=OrderStatus.PENDING).update(
+                    status=OrderStatus.PAID, paid_at=now, updated_at=now
+                )
+            )
+            if moved:
+                _popularity(order.pk, sign=1)
+                enqueue_on_commit("shop.tasks.order_paid_notification_task", order.pk)
+    order.refresh_from_db()
+    if not moved:
+        raise _illegal(order, OrderStatus.PAID)
+    return order
+
+
+def orders_expire_overdue(*, limit: int = 500) -> int:
+    """Beat: record the expiry of unpaid orders past their deadline (stock back once)
+    and tell their owners. Readers already see them as expired."""
+    now = timezone.now()
+    expired = 0
+    due = Order.objects.filter(status=OrderStatus.PENDING, payment_due_at__lte=now)
+    for order_id in due.values_list("pk", flat=True)[:limit]:
+        with transaction.atomic():
+            if _close(
+                order_id,
+                to=OrderStatus.EXPIRED,
+                from_statuses=[OrderStatus.PENDING],
+                due_before=now,
+            ):
+                expired += 1
+                order = Order.objects.get(pk=order_id)
+                notification_create(
+                    user_id=order.user_id,
+                    kind="shop.order_expired",
+                    title=f"Order {order_id} expired unpaid",
+                    body="Its items went back on sale. Place a new order to buy them.",
+                    data={"order": order_id},
+                )
+    return expired
