@@ -7,6 +7,7 @@ from django.db import connection
 from django.test.utils import CaptureQueriesContext
 
 from jobs import services
+from tests.helpers import client_for
 from tests.jobs.factories import (
     APPLICATIONS,
     COMPANIES,
@@ -15,7 +16,6 @@ from tests.jobs.factories import (
     SAVED,
     apply,
     candidate,
-    client_for,
     job_url,
     make_company,
     make_job,

@@ -14,9 +14,9 @@ from django.utils import timezone
 from jobs import selectors, services
 from jobs.demo import board_seed
 from jobs.models import Job, SearchWord
+from tests.helpers import client_for
 from tests.jobs.factories import (
     JOBS,
-    client_for,
     ids,
     make_company,
     make_job,

@@ -15,11 +15,11 @@ from core.notifications.models import Notification
 from jobs import services
 from jobs.models import Job, JobAlert
 from tests.core.factories import UserFactory
+from tests.helpers import client_for
 from tests.jobs.factories import (
     SAVED,
     apply,
     candidate,
-    client_for,
     make_company,
     make_job,
     owner_of,

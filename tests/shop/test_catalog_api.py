@@ -17,14 +17,12 @@ from django.test.utils import CaptureQueriesContext
 from core.cache.versioned import namespace_version
 from shop import services
 from shop.models import Category, Product
+from tests.helpers import assert_invalid, assert_problem, client_for
 from tests.shop.factories import (
     CATEGORIES,
     ORDERS,
     PRODUCTS,
-    assert_invalid,
-    assert_problem,
     category_url,
-    client_for,
     customer,
     ids,
     make_category,

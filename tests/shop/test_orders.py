@@ -13,11 +13,9 @@ from django.utils import timezone
 from core.notifications.models import Notification
 from shop import services
 from shop.models import Order, OrderLine, OrderStatus, PaymentMethod, Product
+from tests.helpers import assert_invalid, assert_problem, client_for
 from tests.shop.factories import (
     ORDERS,
-    assert_invalid,
-    assert_problem,
-    client_for,
     customer,
     ids,
     make_category,

@@ -14,10 +14,10 @@ from core.notifications.models import Notification
 from core.tasking.models import TaskOutbox
 from shop import services, tasks
 from shop.models import Cart, CartItem, Order
+from tests.helpers import client_for
 from tests.shop.factories import (
     ORDERS,
     cart_item_url,
-    client_for,
     customer,
     make_category,
     make_product,
