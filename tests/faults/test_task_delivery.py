@@ -23,8 +23,6 @@ from pathlib import Path
 import pytest
 from celery import current_app
 from django.db import transaction
-from rest_framework.test import APIClient
-from rest_framework_simplejwt.tokens import RefreshToken
 
 from core.notifications.models import Notification
 from core.tasking.models import TaskOutbox, TaskReceipt
@@ -33,6 +31,7 @@ from tests.core.brokers import broker_down
 from tests.core.workers import Worker, start_workers
 from tests.faults.figures import record
 from tests.faults.probe import PROBE_KIND, PROBE_TASK
+from tests.helpers import client_for
 
 pytestmark = pytest.mark.services
 real_transactions = pytest.mark.django_db(transaction=True)  # the workers see commits
@@ -55,12 +54,6 @@ def wait_until(predicate: Callable[[], bool], timeout: float = 30.0) -> bool:
             return True
         time.sleep(0.1)
     return predicate()
-
-
-def client_for(user) -> APIClient:
-    client = APIClient()
-    client.credentials(HTTP_AUTHORIZATION=f"Bearer {RefreshToken.for_user(user).access_token}")
-    return client
 
 
 def skipped_lines(workers: list[Worker]) -> int:

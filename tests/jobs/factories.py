@@ -1,6 +1,6 @@
-"""Job board test data, built through the ``jobs.services`` modules (search vectors, yearly
-salaries and histories are what the product makes), and API clients with real
-bearer tokens."""
+"""Job board test data, built through ``jobs.services`` (search vectors, yearly
+salaries and histories are what the product makes). API clients and
+problem assertions are in tests.helpers."""
 
 from __future__ import annotations
 
@@ -8,9 +8,6 @@ import io
 import itertools
 import zipfile
 from typing import Any
-
-from rest_framework.test import APIClient
-from rest_framework_simplejwt.tokens import AccessToken
 
 from core.identity.roles import Role
 from jobs.models import Application, Company, Job
@@ -51,13 +48,6 @@ def employer(**kwargs: Any):
 
 def moderator(**kwargs: Any):
     return UserFactory(roles=[Role.CUSTOMER, Role.MODERATOR], **kwargs)
-
-
-def client_for(user: Any = None) -> APIClient:
-    client = APIClient()
-    if user is not None:
-        client.credentials(HTTP_AUTHORIZATION=f"Bearer {AccessToken.for_user(user)}")
-    return client
 
 
 def make_company(owner: Any = None, **data: Any) -> Company:
@@ -109,12 +99,3 @@ def plain_zip_bytes() -> bytes:
 
 def ids(response) -> list[int]:
     return [item["id"] for item in response.json()["results"]]
-
-
-def assert_problem(response, status: int, code: str) -> dict[str, Any]:
-    assert response.status_code == status, response.content
-    assert response["Content-Type"] == "application/problem+json"
-    body = response.json()
-    assert body["code"] == code, body
-    assert body["type"] == f"/problems/{code}/"
-    return body

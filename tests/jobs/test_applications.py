@@ -11,13 +11,12 @@ from django.utils import timezone
 from jobs.models import APPLICATION_TRANSITIONS, Application, ApplicationStatus, Job
 from jobs.services.applications import application_transition, application_withdraw
 from jobs.services.postings import job_close
+from tests.helpers import assert_problem, client_for
 from tests.jobs.factories import (
     APPLICATIONS,
     application_url,
     apply,
-    assert_problem,
     candidate,
-    client_for,
     job_url,
     make_company,
     make_job,

@@ -11,6 +11,7 @@ import pytest
 from django.contrib.auth import get_user_model
 
 from jobs.models import Application, ApplicationEvent, Company, CompanyMember, Job, SavedSearch
+from tests.helpers import client_for
 from tests.jobs.factories import (
     COMPANIES,
     JOBS,
@@ -18,7 +19,6 @@ from tests.jobs.factories import (
     application_url,
     apply,
     candidate,
-    client_for,
     company_url,
     employer,
     job_url,

@@ -10,14 +10,13 @@ from django.utils import timezone
 
 from jobs.api.serializers.postings import JobSerializer, job_payload
 from jobs.models import Application, Job
+from tests.helpers import assert_problem, client_for
 from tests.jobs.factories import (
     COMPANIES,
     JOBS,
     QUEUE,
     apply,
-    assert_problem,
     candidate,
-    client_for,
     company_url,
     employer,
     job_url,

@@ -8,6 +8,7 @@ from django.test.utils import CaptureQueriesContext
 
 from jobs.services.applications import application_transition
 from jobs.services.searches import saved_search_create
+from tests.helpers import client_for
 from tests.jobs.factories import (
     APPLICATIONS,
     COMPANIES,
@@ -16,7 +17,6 @@ from tests.jobs.factories import (
     SAVED,
     apply,
     candidate,
-    client_for,
     job_url,
     make_company,
     make_job,

@@ -8,10 +8,9 @@ import pytest
 from django.core.files.uploadedfile import SimpleUploadedFile
 
 from jobs.models import Application
+from tests.helpers import assert_problem, client_for
 from tests.jobs.factories import (
-    assert_problem,
     candidate,
-    client_for,
     docx_bytes,
     employer,
     job_url,

@@ -16,9 +16,9 @@ from jobs.demo import board_seed
 from jobs.models import Job, SearchWord
 from jobs.services.companies import company_update
 from jobs.services.postings import job_close, job_update
+from tests.helpers import client_for
 from tests.jobs.factories import (
     JOBS,
-    client_for,
     ids,
     make_company,
     make_job,

@@ -15,7 +15,8 @@ from django.core.management import call_command
 from core.site.demo import seed_accounts
 from jobs.demo import DEMO_CANDIDATE, DEMO_EMPLOYER, SEED_COMPANY_PREFIX, demo_seed
 from jobs.models import Application, Company, Job
-from tests.jobs.factories import APPLICATIONS, JOBS, client_for
+from tests.helpers import client_for
+from tests.jobs.factories import APPLICATIONS, JOBS
 
 ROOT = Path(__file__).resolve().parents[2]
 pytestmark = pytest.mark.django_db

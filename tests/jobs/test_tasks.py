@@ -17,11 +17,11 @@ from jobs.services.applications import application_event_notify, application_tra
 from jobs.services.postings import jobs_expire_due
 from jobs.services.searches import alerts_match_job, alerts_send_digests, saved_search_create
 from tests.core.factories import UserFactory
+from tests.helpers import client_for
 from tests.jobs.factories import (
     SAVED,
     apply,
     candidate,
-    client_for,
     make_company,
     make_job,
     owner_of,

@@ -1,6 +1,6 @@
 """Movies test data: a small catalog with two taste clusters of historical raters
-(sci-fi fans and comedy fans), built the way the importer builds it, and API clients
-that carry real bearer tokens."""
+(sci-fi fans and comedy fans), built the way the importer builds it. API clients are
+in tests.helpers."""
 
 from __future__ import annotations
 
@@ -8,8 +8,6 @@ from decimal import Decimal
 from typing import Any
 
 from django.utils import timezone
-from rest_framework.test import APIClient
-from rest_framework_simplejwt.tokens import AccessToken
 
 from movies.importer import movie_aggregates_refresh
 from movies.models import Genre, Movie, Rater, Rating
@@ -34,13 +32,6 @@ def customer(**kwargs: Any):
 
 def staff(**kwargs: Any):
     return UserFactory(is_staff=True, **kwargs)
-
-
-def client_for(user: Any = None) -> APIClient:
-    client = APIClient()
-    if user is not None:
-        client.credentials(HTTP_AUTHORIZATION=f"Bearer {AccessToken.for_user(user)}")
-    return client
 
 
 def make_genre(name: str) -> Genre:

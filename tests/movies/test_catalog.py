@@ -8,6 +8,7 @@ from django.core.cache import cache
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
 
+from tests.helpers import client_for
 from tests.movies.factories import (
     FAVORITES,
     GENRES,
@@ -15,7 +16,6 @@ from tests.movies.factories import (
     RATINGS,
     RECOMMENDATIONS,
     TRENDING,
-    client_for,
     customer,
 )
 

@@ -6,10 +6,10 @@ from __future__ import annotations
 import pytest
 
 from movies.models import Favorite, Movie, Preference
+from tests.helpers import client_for
 from tests.movies.factories import (
     FAVORITES,
     PREFERENCES,
-    client_for,
     customer,
     make_genre,
     make_movie,

@@ -8,7 +8,8 @@ from decimal import Decimal
 import pytest
 
 from movies.models import Movie, Rating
-from tests.movies.factories import RATINGS, client_for, customer, make_movie, staff
+from tests.helpers import client_for
+from tests.movies.factories import RATINGS, customer, make_movie, staff
 
 pytestmark = pytest.mark.django_db
 

@@ -7,6 +7,7 @@ import pytest
 
 from movies import recommender, services
 from movies.models import RecommenderModel
+from tests.helpers import client_for
 from tests.movies.factories import (
     FAVORITES,
     PREFERENCES,
@@ -14,7 +15,6 @@ from tests.movies.factories import (
     RECOMMENDATIONS,
     RECOMMENDER,
     TRAIN,
-    client_for,
     customer,
     staff,
 )

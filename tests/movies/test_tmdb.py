@@ -13,7 +13,8 @@ import respx
 
 from movies import services, tmdb
 from movies.models import Movie
-from tests.movies.factories import MOVIES, SEARCH, TRENDING, client_for, make_movie
+from tests.helpers import client_for
+from tests.movies.factories import MOVIES, SEARCH, TRENDING, make_movie
 
 API = "https://api.themoviedb.org/3"
 MATRIX = {

@@ -14,15 +14,11 @@ from polls import services
 from polls.models import Ballot, Option, Poll, Vote
 from polls.voters import Voter
 from tests.core.factories import UserFactory
-from tests.shop.factories import assert_invalid, assert_problem, client_for
 
 __all__ = [
     "POLLS",
     "anonymous_voter",
-    "assert_invalid",
-    "assert_problem",
     "cast",
-    "client_for",
     "close_by_clock",
     "make_poll",
     "option_ids",

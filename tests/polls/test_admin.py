@@ -10,7 +10,8 @@ from django.test import Client
 from polls import services
 from polls.admin import PollAdmin
 from polls.models import Ballot, Option, Poll, Vote
-from tests.polls.factories import cast, client_for, make_poll, poll_url, tallies, user
+from tests.helpers import client_for
+from tests.polls.factories import cast, make_poll, poll_url, tallies, user
 
 pytestmark = pytest.mark.django_db
 

@@ -13,10 +13,9 @@ from django.core import signing
 from core.http.catalogue import ProblemError
 from polls import voters
 from polls.models import Poll
+from tests.helpers import assert_problem, client_for
 from tests.polls.factories import (
-    assert_problem,
     cast,
-    client_for,
     make_poll,
     poll_state,
     poll_url,

@@ -6,23 +6,19 @@ a vote racing the close is either in the final tally or refused."""
 from __future__ import annotations
 
 import itertools
-import threading
 from collections import Counter
-from collections.abc import Callable
-from concurrent.futures import ThreadPoolExecutor
 from typing import Any
 
 import pytest
 from django.core.exceptions import ValidationError
-from django.db import connection
 
 from core.http.catalogue import ProblemError
 from core.identity.models import User
 from polls import services
 from polls.models import Ballot, Poll, Vote
 from polls.voters import VOTER_COOKIE, Voter
+from tests.helpers import MAX_THREADS, client_for, race
 from tests.polls.factories import (
-    client_for,
     make_poll,
     option_ids,
     poll_url,
@@ -36,25 +32,7 @@ pytestmark = [
     pytest.mark.usefixtures("unthrottled", "eager"),
 ]
 
-MAX_THREADS = 50
 _batches = itertools.count(1)
-
-
-def race(work: Callable[[Any], Any], arguments: list[Any]) -> list[Any]:
-    """Run ``work(argument)`` for every argument in its own thread, all released at
-    once; each thread closes its own database connection when done."""
-    assert len(arguments) <= MAX_THREADS
-    barrier = threading.Barrier(len(arguments))
-
-    def run(argument: Any) -> Any:
-        try:
-            barrier.wait(timeout=30)
-            return work(argument)
-        finally:
-            connection.close()
-
-    with ThreadPoolExecutor(max_workers=len(arguments)) as pool:
-        return list(pool.map(run, arguments))
 
 
 def _outcome(response) -> tuple[int, str | None]:

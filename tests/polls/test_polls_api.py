@@ -9,12 +9,10 @@ import pytest
 from django.utils import timezone
 
 from polls.models import Ballot, Option, Poll
+from tests.helpers import assert_invalid, assert_problem, client_for
 from tests.polls.factories import (
     POLLS,
-    assert_invalid,
-    assert_problem,
     cast,
-    client_for,
     close_by_clock,
     make_poll,
     option_ids,

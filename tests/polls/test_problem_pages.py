@@ -6,10 +6,10 @@ import pytest
 from django.test import Client
 
 from core.http.catalogue import lookup_problem
+from tests.helpers import client_for
 from tests.polls.factories import (
     POLLS,
     cast,
-    client_for,
     close_by_clock,
     make_poll,
     option_ids,

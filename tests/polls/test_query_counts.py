@@ -12,10 +12,10 @@ from django.db import connection
 from django.test.utils import CaptureQueriesContext
 
 from polls import services
+from tests.helpers import client_for
 from tests.polls.factories import (
     POLLS,
     cast,
-    client_for,
     make_poll,
     option_ids,
     poll_url,

@@ -8,10 +8,9 @@ from datetime import timedelta
 import pytest
 from django.utils import timezone
 
+from tests.helpers import assert_problem, client_for
 from tests.polls.factories import (
-    assert_problem,
     cast,
-    client_for,
     make_poll,
     option_ids,
     poll_url,

@@ -15,9 +15,9 @@ from core.notifications.models import Notification
 from core.tasking.models import TaskOutbox
 from polls import services, tasks
 from polls.models import Option, Poll
+from tests.helpers import client_for
 from tests.polls.factories import (
     cast,
-    client_for,
     close_by_clock,
     make_poll,
     option_ids,

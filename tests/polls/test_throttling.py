@@ -5,9 +5,8 @@ from __future__ import annotations
 
 import pytest
 
+from tests.helpers import assert_problem, client_for
 from tests.polls.factories import (
-    assert_problem,
-    client_for,
     make_poll,
     option_ids,
     poll_state,

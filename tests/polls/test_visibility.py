@@ -9,10 +9,10 @@ from typing import Any
 import pytest
 
 from polls.models import Ballot
+from tests.helpers import client_for
 from tests.polls.factories import (
     POLLS,
     cast,
-    client_for,
     close_by_clock,
     make_poll,
     option_ids,

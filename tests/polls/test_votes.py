@@ -13,11 +13,9 @@ from rest_framework_simplejwt.tokens import AccessToken
 
 from polls.models import Ballot, Poll, Vote
 from polls.voters import VOTER_COOKIE
+from tests.helpers import assert_invalid, assert_problem, client_for
 from tests.polls.factories import (
-    assert_invalid,
-    assert_problem,
     cast,
-    client_for,
     close_by_clock,
     make_poll,
     option_ids,

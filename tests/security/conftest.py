@@ -7,16 +7,17 @@ from __future__ import annotations
 from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field
+from functools import partial
 from typing import Any
 
 import pytest
 from django.apps import apps
 from django.db import connection, transaction
 from rest_framework.test import APIClient
-from rest_framework_simplejwt.tokens import AccessToken
 
 from core.identity.roles import Role
 from tests.core.factories import UserFactory
+from tests.helpers import client_for as _client_for
 from tests.jobs.conftest import resume_dir  # noqa: F401  (résumés in a temporary directory)
 
 # Identities every row of the matrix names an outcome for. "stranger" is a signed-in
@@ -70,14 +71,10 @@ def world(db, settings) -> World:
     )
 
 
-def client_for(user: Any = None, *, token: str | None = None) -> APIClient:
-    """An API client sending ``user``'s bearer token (or the raw ``token`` given)."""
-    client = APIClient(raise_request_exception=False)
-    if user is not None:
-        token = str(AccessToken.for_user(user))
-    if token is not None:
-        client.credentials(HTTP_AUTHORIZATION=f"Bearer {token}")
-    return client
+# ``client_for(user)`` or ``client_for(token=raw)``: the shared client, answering an
+# uncaught server error with its 500 rather than raising it, so the matrix reports every
+# identity's outcome.
+client_for = partial(_client_for, raise_request_exception=False)
 
 
 def _tables() -> list[str]:

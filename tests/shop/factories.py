@@ -1,6 +1,6 @@
 """Shop test data, built through ``shop.services`` so category paths, search
-vectors and cache invalidation are what the product does; and API clients that
-carry real bearer tokens."""
+vectors and cache invalidation are what the product does. API clients and problem
+assertions are in tests.helpers."""
 
 from __future__ import annotations
 
@@ -11,9 +11,6 @@ import json
 import time
 from decimal import Decimal
 from typing import Any
-
-from rest_framework.test import APIClient
-from rest_framework_simplejwt.tokens import AccessToken
 
 from shop.models import Category, Order, Product
 from shop.services.catalog import category_create, product_create
@@ -54,14 +51,6 @@ def customer(**kwargs: Any):
 
 def staff(**kwargs: Any):
     return UserFactory(is_staff=True, **kwargs)
-
-
-def client_for(user: Any = None) -> APIClient:
-    """An API client; with a user, it sends that user's bearer token."""
-    client = APIClient()
-    if user is not None:
-        client.credentials(HTTP_AUTHORIZATION=f"Bearer {AccessToken.for_user(user)}")
-    return client
 
 
 def make_category(name: str | None = None, *, slug: str | None = None, parent=None) -> Category:
@@ -129,22 +118,3 @@ def payment_event(order: Order, /, *, event_id: str = "evt_1", **data: Any) -> d
             **data,
         },
     }
-
-
-def assert_problem(response, status: int, code: str) -> dict[str, Any]:
-    """A problem-details response with this status and code, whose type is its page."""
-    assert response.status_code == status, response.content
-    assert response["Content-Type"] == "application/problem+json"
-    body = response.json()
-    assert body["code"] == code, body
-    assert body["type"] == f"/problems/{code}/"
-    return body
-
-
-def assert_invalid(response, *params: str) -> dict[str, Any]:
-    """A 400 validation problem whose ``errors`` name exactly these parameters (an error
-    about a list as a whole may be keyed ``<param>.non_field_errors``)."""
-    body = assert_problem(response, 400, "validation_error")
-    named = sorted(key.removesuffix(".non_field_errors") for key in body["errors"])
-    assert named == sorted(params), body
-    return body

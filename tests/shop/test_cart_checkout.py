@@ -6,14 +6,12 @@ from __future__ import annotations
 import pytest
 
 from shop.models import CartItem, Order, Product
+from tests.helpers import assert_invalid, assert_problem, client_for
 from tests.shop.factories import (
     CART,
     CART_ITEMS,
     CHECKOUT,
-    assert_invalid,
-    assert_problem,
     cart_item_url,
-    client_for,
     customer,
     make_category,
     make_product,

@@ -18,14 +18,12 @@ from core.cache.versioned import namespace_version
 from shop.models import Category, Product
 from shop.services.catalog import CATALOG_NAMESPACE, product_update
 from shop.services.orders import order_place
+from tests.helpers import assert_invalid, assert_problem, client_for
 from tests.shop.factories import (
     CATEGORIES,
     ORDERS,
     PRODUCTS,
-    assert_invalid,
-    assert_problem,
     category_url,
-    client_for,
     customer,
     ids,
     make_category,

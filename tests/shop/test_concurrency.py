@@ -5,26 +5,21 @@ checkout each take effect once."""
 
 from __future__ import annotations
 
-import threading
 from collections import Counter
-from collections.abc import Callable
-from concurrent.futures import ThreadPoolExecutor
-from typing import Any
 
 import pytest
-from django.db import connection
 from django.db.models import Sum
 
 from shop.models import CartItem, Order, OrderLine, Payment, Product
 from shop.services.cart import cart_item_add
 from shop.services.orders import order_cancel, order_transition
+from tests.helpers import client_for, race
 from tests.shop.factories import (
     CART_ITEMS,
     CHECKOUT,
     ORDERS,
     WEBHOOK,
     WEBHOOK_SECRET,
-    client_for,
     customer,
     make_category,
     make_product,
@@ -37,22 +32,6 @@ from tests.shop.factories import (
 )
 
 race_db = pytest.mark.django_db(transaction=True)
-
-
-def race(work: Callable[[Any], Any], arguments: list[Any]) -> list[Any]:
-    """Run ``work(argument)`` for every argument in its own thread, all released at
-    once; each thread closes its own database connection when done."""
-    barrier = threading.Barrier(len(arguments))
-
-    def run(argument: Any) -> Any:
-        try:
-            barrier.wait(timeout=30)
-            return work(argument)
-        finally:
-            connection.close()
-
-    with ThreadPoolExecutor(max_workers=len(arguments)) as pool:
-        return list(pool.map(run, arguments))
 
 
 def _outcome(response) -> tuple[int, str | None, dict]:

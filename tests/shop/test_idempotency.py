@@ -14,13 +14,11 @@ from core.tasking.idempotency import request_hash
 from core.tasking.models import IdempotencyKey
 from shop.models import Order
 from shop.services.catalog import product_update
+from tests.helpers import assert_invalid, assert_problem, client_for
 from tests.shop.factories import (
     CART_ITEMS,
     CHECKOUT,
     ORDERS,
-    assert_invalid,
-    assert_problem,
-    client_for,
     customer,
     make_category,
     make_product,

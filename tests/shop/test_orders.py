@@ -14,11 +14,9 @@ from core.notifications.models import Notification
 from shop.models import Order, OrderLine, OrderStatus, PaymentMethod, Product
 from shop.services.catalog import product_delete, product_update
 from shop.services.orders import order_cancel, order_transition, orders_expire_overdue
+from tests.helpers import assert_invalid, assert_problem, client_for
 from tests.shop.factories import (
     ORDERS,
-    assert_invalid,
-    assert_problem,
-    client_for,
     customer,
     ids,
     make_category,

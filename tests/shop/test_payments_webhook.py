@@ -14,12 +14,10 @@ from django.utils import timezone
 
 from core.notifications.models import Notification
 from shop.models import Order, OrderStatus, Payment, Product
+from tests.helpers import assert_invalid, assert_problem, client_for
 from tests.shop.factories import (
     WEBHOOK,
     WEBHOOK_SECRET,
-    assert_invalid,
-    assert_problem,
-    client_for,
     customer,
     make_category,
     make_product,

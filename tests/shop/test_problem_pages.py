@@ -11,6 +11,7 @@ from django.utils import timezone
 from core.tasking.idempotency import request_hash
 from core.tasking.models import IdempotencyKey
 from shop.models import Order, Product
+from tests.helpers import client_for
 from tests.shop.factories import (
     CATEGORIES,
     CHECKOUT,
@@ -19,7 +20,6 @@ from tests.shop.factories import (
     WEBHOOK,
     WEBHOOK_SECRET,
     category_url,
-    client_for,
     customer,
     make_category,
     make_product,

@@ -8,12 +8,12 @@ from django.db import connection
 from django.test.utils import CaptureQueriesContext
 
 from shop.services.cart import cart_item_add
+from tests.helpers import client_for
 from tests.shop.factories import (
     CART,
     CATEGORIES,
     ORDERS,
     PRODUCTS,
-    client_for,
     customer,
     ids,
     make_category,

@@ -16,10 +16,10 @@ from shop import tasks
 from shop.models import Cart, CartItem, Order
 from shop.services.cart import cart_item_add
 from shop.services.catalog import product_update
+from tests.helpers import client_for
 from tests.shop.factories import (
     ORDERS,
     cart_item_url,
-    client_for,
     customer,
     make_category,
     make_product,

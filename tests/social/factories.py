@@ -1,5 +1,5 @@
 """Social test data: users through core's factory, posts and relations directly (with
-explicit times, so ordering is exact), GraphQL and REST helpers."""
+explicit times, so ordering is exact) and GraphQL helpers (REST clients: tests.helpers)."""
 
 from __future__ import annotations
 
@@ -9,7 +9,6 @@ from typing import Any
 
 from django.test import Client
 from django.utils import timezone
-from rest_framework.test import APIClient
 from rest_framework_simplejwt.tokens import AccessToken
 
 from social.models import Follow, Post, Share
@@ -65,13 +64,6 @@ def graphql(client: Client, query: str, *, user=None, variables=None) -> dict[st
     # 429: a throttled mutation (with Retry-After; its error says THROTTLED).
     assert response.status_code in (200, 400, 429), response.content
     return response.json()
-
-
-def rest(user_=None) -> APIClient:
-    api = APIClient()
-    if user_ is not None:
-        api.credentials(HTTP_AUTHORIZATION=f"Bearer {token(user_)}")
-    return api
 
 
 def codes(body: dict[str, Any]) -> list[str]:

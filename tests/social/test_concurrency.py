@@ -3,39 +3,16 @@ PostgreSQL transactions, one connection per thread)."""
 
 from __future__ import annotations
 
-import threading
-
 import pytest
-from django.db import connection
 
 from social.models import Like, Post
 from social.services import posts
+from tests.helpers import race, raised
 from tests.social import factories as f
 
 pytestmark = pytest.mark.django_db(transaction=True)
 
 THREADS = 12
-
-
-def _race(work) -> list[BaseException]:
-    barrier = threading.Barrier(THREADS)
-    failures: list[BaseException] = []
-
-    def run(index: int) -> None:
-        try:
-            barrier.wait()
-            work(index)
-        except BaseException as exc:  # reported below
-            failures.append(exc)
-        finally:
-            connection.close()
-
-    threads = [threading.Thread(target=run, args=(i,)) for i in range(THREADS)]
-    for thread in threads:
-        thread.start()
-    for thread in threads:
-        thread.join()
-    return failures
 
 
 def test_concurrent_likes_are_counted_exactly(settings):
@@ -48,7 +25,7 @@ def test_concurrent_likes_are_counted_exactly(settings):
         posts.post_like(user=fans[index], post_id=post.pk)
         posts.post_like(user=fans[index], post_id=post.pk)  # a retried request
 
-    assert _race(like_twice) == []
+    assert raised(race(like_twice, range(THREADS))) == []
     post.refresh_from_db()
     assert post.like_count == Like.objects.filter(post=post).count() == THREADS
 
@@ -64,7 +41,7 @@ def test_concurrent_likes_and_unlikes_of_one_user_stay_consistent():
         else:
             posts.post_unlike(user=fan, post_id=post.pk)
 
-    assert _race(toggle) == []
+    assert raised(race(toggle, range(THREADS))) == []
     post.refresh_from_db()
     assert post.like_count == Like.objects.filter(post=post).count()
     assert post.like_count in (0, 1)
@@ -75,5 +52,8 @@ def test_concurrent_comments_are_counted_exactly():
     post = f.post(author)
     writers = [f.user(f"w{i}") for i in range(THREADS)]
 
-    assert _race(lambda i: posts.comment_create(user=writers[i], post_id=post.pk, text="hi")) == []
+    def comment(index: int) -> None:
+        posts.comment_create(user=writers[index], post_id=post.pk, text="hi")
+
+    assert raised(race(comment, range(THREADS))) == []
     assert Post.objects.get(pk=post.pk).comment_count == THREADS

@@ -8,6 +8,7 @@ from django.db import connection
 from django.test.utils import CaptureQueriesContext
 
 from social.services import posts as post_services
+from tests.helpers import client_for
 from tests.social import factories as f
 
 pytestmark = pytest.mark.django_db
@@ -95,7 +96,7 @@ def test_graphql_comments_cost_the_same_at_1_and_50(gql, world):
 
 def test_the_rest_feed_costs_the_same_at_1_and_50(world):
     viewer, _ = world
-    api = f.rest(viewer)
+    api = client_for(viewer)
     api.get("/api/v1/social/feed/?page_size=1")
 
     small = _count(lambda: api.get("/api/v1/social/feed/?page_size=1"))

@@ -5,6 +5,7 @@ from __future__ import annotations
 import pytest
 
 from social.models import Follow, Like, Post
+from tests.helpers import client_for
 from tests.social import factories as f
 
 pytestmark = pytest.mark.django_db
@@ -26,7 +27,7 @@ def test_the_feed_lists_followed_posts_with_a_next_link(
     author, reader, django_capture_on_commit_callbacks
 ):
     posts = [f.post(author, f"p{i}") for i in range(3)]
-    api = f.rest(reader)
+    api = client_for(reader)
 
     first = api.get("/api/v1/social/feed/?page_size=2").json()
     second = api.get(first["next"]).json()
@@ -38,21 +39,21 @@ def test_the_feed_lists_followed_posts_with_a_next_link(
 
 
 def test_the_feed_needs_a_token_and_a_valid_cursor(reader):
-    assert f.rest().get("/api/v1/social/feed/").status_code == 401
-    bad = f.rest(reader).get("/api/v1/social/feed/?cursor=nonsense")
+    assert client_for().get("/api/v1/social/feed/").status_code == 401
+    bad = client_for(reader).get("/api/v1/social/feed/?cursor=nonsense")
     assert bad.status_code == 400
 
 
 def test_post_crud_and_authorization(author, reader, django_capture_on_commit_callbacks):
-    api, other = f.rest(author), f.rest(reader)
+    api, other = client_for(author), client_for(reader)
 
     with django_capture_on_commit_callbacks(execute=True):
         created = api.post("/api/v1/social/posts/", {"content": "via REST"}, format="json")
     post_id = created.json()["id"]
-    listed = f.rest().get("/api/v1/social/posts/?author=author").json()
+    listed = client_for().get("/api/v1/social/posts/?author=author").json()
     forbidden = other.patch(f"/api/v1/social/posts/{post_id}/", {"content": "x"}, format="json")
     edited = api.patch(f"/api/v1/social/posts/{post_id}/", {"content": "edited"}, format="json")
-    anonymous = f.rest().post("/api/v1/social/posts/", {"content": "x"}, format="json")
+    anonymous = client_for().post("/api/v1/social/posts/", {"content": "x"}, format="json")
     invalid = api.post("/api/v1/social/posts/", {"content": ""}, format="json")
     deleted = api.delete(f"/api/v1/social/posts/{post_id}/")
 
@@ -63,13 +64,13 @@ def test_post_crud_and_authorization(author, reader, django_capture_on_commit_ca
     assert anonymous.status_code == 401
     assert invalid.status_code == 400
     assert deleted.status_code == 204
-    assert f.rest().get(f"/api/v1/social/posts/{post_id}/").status_code == 404
+    assert client_for().get(f"/api/v1/social/posts/{post_id}/").status_code == 404
     assert Post.objects.count() == 0
 
 
 @pytest.mark.parametrize("body", ["0", "[]", '"text"', "null"])
 def test_a_write_body_that_is_not_an_object_is_a_400_that_changes_nothing(author, body):
-    api = f.rest(author)
+    api = client_for(author)
     post = api.post("/api/v1/social/posts/", {"content": "kept"}, format="json").json()
 
     responses = [
@@ -86,7 +87,7 @@ def test_a_write_body_that_is_not_an_object_is_a_400_that_changes_nothing(author
 
 
 def test_posts_of_an_unknown_author_are_a_404(author):
-    response = f.rest().get("/api/v1/social/posts/?author=nobody-here")
+    response = client_for().get("/api/v1/social/posts/?author=nobody-here")
 
     assert response.status_code == 404
     assert response["Content-Type"].startswith("application/problem+json")
@@ -94,13 +95,13 @@ def test_posts_of_an_unknown_author_are_a_404(author):
 
 def test_like_unlike_and_comments(author, reader):
     post = f.post(author)
-    api = f.rest(reader)
+    api = client_for(reader)
 
     liked = api.post(f"/api/v1/social/posts/{post.pk}/like/")
     api.post(f"/api/v1/social/posts/{post.pk}/like/")
     unliked = api.delete(f"/api/v1/social/posts/{post.pk}/like/")
     comment = api.post(f"/api/v1/social/posts/{post.pk}/comments/", {"text": "hi"}, format="json")
-    comments = f.rest().get(f"/api/v1/social/posts/{post.pk}/comments/").json()
+    comments = client_for().get(f"/api/v1/social/posts/{post.pk}/comments/").json()
 
     assert (liked.json()["like_count"], liked.json()["viewer_has_liked"]) == (1, True)
     assert unliked.json()["like_count"] == 0
@@ -111,7 +112,7 @@ def test_like_unlike_and_comments(author, reader):
 
 def test_follow_and_unfollow(author):
     fan = f.user("fan")
-    api = f.rest(fan)
+    api = client_for(fan)
 
     followed = api.post("/api/v1/social/users/author/follow/")
     unfollowed = api.delete("/api/v1/social/users/author/follow/")
@@ -125,7 +126,7 @@ def test_follow_and_unfollow(author):
 
 def test_rest_writes_share_the_per_user_limit(author, write_rate):
     write_rate("1/min")
-    api = f.rest(author)
+    api = client_for(author)
 
     assert api.post("/api/v1/social/posts/", {"content": "one"}, format="json").status_code == 201
     throttled = api.post("/api/v1/social/posts/", {"content": "two"}, format="json")
