@@ -130,9 +130,9 @@ def cart_detail(*, user: Any) -> Cart:
     cart = Cart.objects.filter(user=user).first()
     if cart is None:
         cart = Cart(user=user)
-        cart.prefetched_items = []  # type: ignore[attr-defined]
+        cart.prefetched_items = []  # type: ignore[attr-defined]  # read by the cart serializer
         return cart
-    cart.prefetched_items = list(  # type: ignore[attr-defined]
+    cart.prefetched_items = list(  # type: ignore[attr-defined]  # read by the cart serializer
         CartItem.objects.filter(cart=cart).select_related("product").order_by("id")
     )
     return cart

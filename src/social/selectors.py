@@ -29,7 +29,7 @@ TRENDING_NAMESPACE = "social.trending"
 
 
 def not_found(what: str) -> ProblemError:
-    return ProblemError(lookup_problem("not_found"), f"{what} not found.")  # type: ignore[arg-type]
+    return ProblemError(lookup_problem("not_found"), f"{what} not found.")  # type: ignore[arg-type]  # built-in: never None
 
 
 # --- cursors (opaque to clients) -------------------------------------------------------
@@ -43,10 +43,10 @@ def cursor_encode(kind: str, *parts: Any) -> str:
 def cursor_decode(kind: str, cursor: str | None, count: int) -> list[str] | None:
     """The parts of a cursor made by ``cursor_encode(kind, ...)``; None for no cursor.
     A malformed cursor (or one from another list) is a ValueError."""
-    if cursor in (None, ""):
+    if not cursor:
         return None
     try:
-        padded = cursor + "=" * (-len(cursor) % 4)  # type: ignore[operator]
+        padded = cursor + "=" * (-len(cursor) % 4)
         raw = base64.urlsafe_b64decode(padded.encode("ascii")).decode()
     except (binascii.Error, UnicodeError, ValueError):
         raise ValueError("Invalid cursor.") from None

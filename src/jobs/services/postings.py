@@ -77,8 +77,8 @@ def job_salary_normalize(job: Job) -> None:
     given = job.salary_min is not None or job.salary_max is not None
     if given and not job.currency:
         raise _field_error("currency", "A salary needs its currency.", "required")
-    low_high = (job.salary_min, job.salary_max)
-    if None not in low_high and low_high[0] > low_high[1]:  # type: ignore[operator]
+    low, high = job.salary_min, job.salary_max
+    if low is not None and high is not None and low > high:
         raise _field_error("salary_max", "Must be at least salary_min.")
     factor = YEARLY_FACTORS[job.salary_period or SalaryPeriod.YEAR]
     low = job.salary_min if job.salary_min is not None else job.salary_max

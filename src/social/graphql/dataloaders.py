@@ -60,7 +60,7 @@ class Loader:
         key = (cls, args)
         if key not in loaders:
             loaders[key] = cls(context, args)
-        return loaders[key]  # type: ignore[no-any-return]
+        return loaders[key]  # type: ignore[no-any-return]  # the cache holds cls instances
 
     def load(self, key: int) -> Any:
         if key not in self.cache:
@@ -111,7 +111,7 @@ class CommentsByPostIdLoader(Loader):
     default = ([], False)
 
     def batch(self, keys: list[int]) -> dict[int, Any]:
-        first, after = self.args  # type: ignore[misc]
+        first, after = self.args  # type: ignore[misc]  # built with a (first, after) pair
         pages = selectors.comments_for_posts(post_ids=keys, first=first, after=after)
         see_users(self.context, (c.author_id for page, _ in pages.values() for c in page))
         return pages
@@ -123,7 +123,7 @@ class PostsByAuthorIdLoader(Loader):
     default = ([], False)
 
     def batch(self, keys: list[int]) -> dict[int, Any]:
-        first, after = self.args  # type: ignore[misc]
+        first, after = self.args  # type: ignore[misc]  # built with a (first, after) pair
         pages = selectors.posts_for_authors(
             author_ids=keys, viewer_id=self.viewer_id, first=first, after=after
         )

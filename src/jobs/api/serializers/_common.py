@@ -27,7 +27,7 @@ class CommaListField(serializers.CharField):
         kwargs.setdefault("max_length", 500)
         super().__init__(**kwargs)
 
-    def to_internal_value(self, data: Any) -> list[str]:  # type: ignore[override]
+    def to_internal_value(self, data: Any) -> list[str]:  # type: ignore[override]  # a comma-separated CharField parses to a list
         text = super().to_internal_value(data)
         items = [item.strip().lower() for item in text.split(",") if item.strip()]
         if len(items) > self.max_items:
