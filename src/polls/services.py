@@ -350,7 +350,19 @@ def _clean_choice(option_ids: Iterable[Any]) -> list[int]:
     return ids
 
 
+def _refuse_anonymous_unless_allowed(poll_id: int) -> None:
+    """Before any lock: an anonymous vote on a poll that wants an account is a 401, and
+    on a missing poll a 404 (``vote_cast`` checks again under the lock)."""
+    allowed = Poll.objects.filter(pk=poll_id).values_list("allow_anonymous", flat=True).first()
+    if allowed is None:
+        raise Poll.DoesNotExist(f"No poll with id {poll_id}.")
+    if not allowed:
+        raise ProblemError(lookup_problem("not_authenticated"), "Sign in to vote in this poll.")
+
+
 def vote_cast(*, poll_id: int, voter: Voter, option_ids: Iterable[int]) -> Ballot:
+    if voter.anonymous:
+        _refuse_anonymous_unless_allowed(poll_id)
     ids = _clean_choice(option_ids)
     now = timezone.now()
     with transaction.atomic(), connection.cursor() as cursor:

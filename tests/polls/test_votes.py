@@ -11,10 +11,12 @@ from django.core import signing
 from django.utils import timezone
 from rest_framework_simplejwt.tokens import AccessToken
 
+from core.http.catalogue import ProblemError
 from polls.models import Ballot, Poll, Vote
 from polls.voters import VOTER_COOKIE
 from tests.helpers import assert_invalid, assert_problem, client_for
 from tests.polls.factories import (
+    anonymous_voter,
     cast,
     close_by_clock,
     make_poll,
@@ -305,7 +307,19 @@ def test_anonymous_votes_are_refused_where_the_poll_does_not_allow_them():
     response = vote(client_for(), poll, {"option": option_ids(poll)[0]})
 
     assert_problem(response, 401, "not_authenticated")
+    assert response["WWW-Authenticate"] == 'Bearer realm="api"'
     assert VOTER_COOKIE not in response.cookies
+    assert poll_state(poll) == before
+
+
+def test_the_service_refuses_an_anonymous_ballot_where_the_poll_wants_an_account():
+    poll = make_poll()
+    before = poll_state(poll)
+
+    with pytest.raises(ProblemError) as refused:
+        cast(poll, anonymous_voter(1))
+
+    assert (refused.value.problem.status, refused.value.problem.code) == (401, "not_authenticated")
     assert poll_state(poll) == before
 
 

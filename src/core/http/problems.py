@@ -244,11 +244,18 @@ def problem_exception_handler(exc: Exception, context: dict[str, Any]) -> Respon
         request.accepted_media_type = PROBLEM_CONTENT_TYPE
 
     if isinstance(exc, ProblemError):
+        problem_headers = {"Retry-After": str(exc.retry_after)} if exc.retry_after else {}
+        view = context.get("view")
+        if exc.problem.status == 401 and view is not None and request is not None:
+            # As DRF does for its own 401s: every 401 names the scheme to authenticate with.
+            challenge = view.get_authenticate_header(request)
+            if challenge:
+                problem_headers["WWW-Authenticate"] = challenge
         return _drf_problem(
             exc.problem.status,
             exc.problem.code,
             exc.detail,
-            {"Retry-After": str(exc.retry_after)} if exc.retry_after else None,
+            problem_headers or None,
             title=exc.problem.title,
             instance=instance,
             **exc.extra,

@@ -19,7 +19,6 @@ from __future__ import annotations
 
 import json
 import re
-from datetime import datetime
 from functools import partial
 
 from django.http import HttpRequest, HttpResponse
@@ -41,19 +40,11 @@ def _snapshot_of(poll_id: int) -> topics.Snapshot:
     except Poll.DoesNotExist:
         return topics.Snapshot(key="deleted", data=None, final=True)
     now = timezone.now()
-    closed = selectors.snapshot_closed(data, now)
-    refresh_at = None
-    if not closed:
-        # State that changes with the clock alone: opening, and the deadline.
-        moments: list[datetime] = [m for m in (data["opens_at"], data["closes_at"]) if m]
-        future = [m.timestamp() for m in moments if m > now]
-        refresh_at = min(future) if future else None
-    state = "closed" if closed else ("open" if data["opens_at"] <= now else "scheduled")
     return topics.Snapshot(
-        key=(selectors.snapshot_version(data, now), state),
+        key=(data.version_at(now), data.state(now)),
         data=data,
-        final=closed,
-        refresh_at=refresh_at,
+        final=data.closed(now),
+        refresh_at=data.refresh_at(now),
     )
 
 
@@ -61,29 +52,24 @@ async def _load(poll_id: int) -> topics.Snapshot:
     return await sse.run_sync_closing(_snapshot_of, poll_id)
 
 
-def _first_look(poll_id: int, user_id: int | None, voter_key: str | None) -> tuple[dict, bool]:
+def _first_look(
+    poll_id: int, user_id: int | None, voter_key: str | None
+) -> tuple[selectors.ResultsSnapshot, selectors.ResultsViewer]:
+    """The snapshot at connect time, and the viewer with ``voted`` known: it holds for
+    the whole stream, so each later snapshot renders without a query."""
     data = selectors.results_snapshot(poll_id)
-    closed = selectors.snapshot_closed(data)
-    voted = False
-    if selectors.needs_vote_check(data, user_id=user_id, closed=closed):
-        voted = selectors.has_voted(poll_id, voter_key)
-    return data, voted
+    return data, selectors.results_viewer(data, user_id=user_id, voter_key=voter_key)
 
 
 def _render(
-    snapshot: topics.Snapshot, *, poll_id: int, user_id: int | None, voted: bool
+    snapshot: topics.Snapshot, *, poll_id: int, viewer: selectors.ResultsViewer
 ) -> topics.Event:
     if snapshot.data is None:
         return topics.Event(data=json.dumps({"poll": poll_id, "deleted": True}), event="deleted")
-    now = timezone.now()
-    closed = selectors.snapshot_closed(snapshot.data, now)
-    visible = selectors.results_visible(
-        snapshot.data, user_id=user_id, has_voted=voted, closed=closed
-    )
-    body = selectors.results_body(snapshot.data, visible=visible, now=now)
+    results = selectors.results_for(snapshot=snapshot.data, viewer=viewer)
     return topics.Event(
-        data=json.dumps(body, separators=(",", ":")),
-        id=str(body["version"]),
+        data=json.dumps(results.as_dict(), separators=(",", ":")),
+        id=str(results.version),
         event="final" if snapshot.final else None,
     )
 
@@ -115,7 +101,7 @@ async def results_stream(request: HttpRequest, pk: int) -> HttpResponse:
         anonymous = voter_for(None, request.COOKIES)
         voter_key = anonymous.key if anonymous else None
     try:
-        data, voted = await sse.run_sync_closing(_first_look, pk, user_id, voter_key)
+        data, viewer = await sse.run_sync_closing(_first_look, pk, user_id, voter_key)
     except Poll.DoesNotExist:
         return problem_response(
             status=404, code="not_found", detail=f"No poll with id {pk}.", instance=request.path
@@ -123,8 +109,8 @@ async def results_stream(request: HttpRequest, pk: int) -> HttpResponse:
 
     last_event_id = request.headers.get("Last-Event-ID", "")
     last_event_id = last_event_id if _EVENT_ID.fullmatch(last_event_id) else None
-    render = partial(_render, poll_id=pk, user_id=user_id, voted=voted)
-    if selectors.snapshot_closed(data) and last_event_id is not None:
+    render = partial(_render, poll_id=pk, viewer=viewer)
+    if data.closed(timezone.now()) and last_event_id is not None:
         final = render(topics.Snapshot(key=None, data=data, final=True))
         if final.id == last_event_id:
             # The client has the final result: 204 tells EventSource not to reconnect.

@@ -20,12 +20,19 @@ from core.http.pagination import KeysetPagination
 from core.http.throttling import ScopedIPThrottle, ScopedUserThrottle
 from polls import selectors, services
 from polls.api import serializers as s
-from polls.models import Poll
 from polls.voters import remember_voter, ticket_issue, voter_for
 
 
 def _problems(description: str) -> OpenApiResponse:
     return OpenApiResponse(ProblemSerializer, description=description)
+
+
+def _viewer(request: Request) -> selectors.ResultsViewer:
+    voter = voter_for(request.user, request.COOKIES)
+    return selectors.ResultsViewer(
+        user_id=request.user.pk if request.user.is_authenticated else None,
+        voter_key=voter.key if voter else None,
+    )
 
 
 class PollPagination(KeysetPagination):
@@ -34,7 +41,7 @@ class PollPagination(KeysetPagination):
 
 
 def _poll_body(poll_id: int) -> dict[str, Any]:
-    poll = selectors.poll_queryset().get(pk=poll_id)
+    poll = selectors.poll_get(poll_id=poll_id)
     return s.PollSerializer(poll, context={"now": timezone.now()}).data
 
 
@@ -175,9 +182,6 @@ class VoteView(APIView):
         option_ids = payload.validated_data["options"]
         voter = voter_for(request.user, request.COOKIES, issue=True)
         assert voter is not None  # issue=True always finds or makes one
-        if voter.anonymous and not Poll.objects.filter(pk=pk, allow_anonymous=True).exists():
-            Poll.objects.only("pk").get(pk=pk)  # a missing poll is a 404, not a 401
-            raise NotAuthenticated("Sign in to vote in this poll.")
         ballot = services.vote_cast(poll_id=pk, voter=voter, option_ids=option_ids)
         response = Response(
             {"poll": pk, "options": option_ids, "created_at": ballot.created_at},
@@ -214,18 +218,8 @@ class ResultsView(APIView):
         responses={200: s.ResultsSerializer},
     )
     def get(self, request: Request, pk: int) -> Response:
-        now = timezone.now()
-        snapshot = selectors.results_snapshot(pk)
-        closed = selectors.snapshot_closed(snapshot, now)
-        user_id = request.user.pk if request.user.is_authenticated else None
-        voted = False
-        if selectors.needs_vote_check(snapshot, user_id=user_id, closed=closed):
-            voter = voter_for(request.user, request.COOKIES)
-            voted = selectors.has_voted(pk, voter.key if voter else None)
-        visible = selectors.results_visible(
-            snapshot, user_id=user_id, has_voted=voted, closed=closed
-        )
-        response = Response(selectors.results_body(snapshot, visible=visible, now=now))
+        results = selectors.results_for(poll_id=pk, viewer=_viewer(request))
+        response = Response(results.as_dict())
         response["Cache-Control"] = "private, no-cache"
         response["Vary"] = "Authorization, Cookie"
         return response
@@ -244,7 +238,7 @@ class StreamTicketView(APIView):
         responses={201: s.StreamTicketSerializer},
     )
     def post(self, request: Request, pk: int) -> Response:
-        Poll.objects.only("pk").get(pk=pk)
+        selectors.poll_check_exists(poll_id=pk)
         ticket = ticket_issue(poll_id=pk, user_id=request.user.pk)
         stream = reverse("polls:results-stream", args=[pk]) + f"?ticket={ticket}"
         return Response(
