@@ -6,15 +6,9 @@ from typing import Any
 
 from django.core.management.base import BaseCommand
 
+from core.management.arguments import positive_int
 from core.management.progress import ProgressLine
 from jobs.demo import SEED_COMPANY_PREFIX, board_seed
-
-
-def _positive(value: str) -> int:
-    number = int(value)
-    if number < 1:
-        raise ValueError(value)
-    return number
 
 
 class Command(BaseCommand):
@@ -30,19 +24,19 @@ class Command(BaseCommand):
     def add_arguments(self, parser: Any) -> None:
         parser.add_argument(
             "--jobs",
-            type=_positive,
+            type=positive_int,
             required=True,
             help="How many generated postings should exist afterwards.",
         )
         parser.add_argument(
             "--companies",
-            type=_positive,
+            type=positive_int,
             default=500,
             help="Generated companies to spread them over (default %(default)s).",
         )
         parser.add_argument(
             "--batch",
-            type=_positive,
+            type=positive_int,
             default=2000,
             help="Postings per bulk insert (default %(default)s).",
         )

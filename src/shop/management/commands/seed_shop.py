@@ -7,15 +7,9 @@ from typing import Any
 from django.core.management.base import BaseCommand, CommandError
 from django.db import connection
 
+from core.management.arguments import positive_int
 from core.management.progress import ProgressLine
 from shop.demo.scale import DEFAULT_LEAVES, SEED_SKU_PREFIX, catalog_seed
-
-
-def _positive(value: str) -> int:
-    number = int(value)
-    if number < 1:
-        raise ValueError(value)
-    return number
 
 
 class Command(BaseCommand):
@@ -32,13 +26,13 @@ class Command(BaseCommand):
     def add_arguments(self, parser: Any) -> None:
         parser.add_argument(
             "--products",
-            type=_positive,
+            type=positive_int,
             required=True,
             help="How many generated products should exist afterwards.",
         )
         parser.add_argument(
             "--categories",
-            type=_positive,
+            type=positive_int,
             default=DEFAULT_LEAVES,
             help=(
                 "Leaf categories (default %(default)s): the 6/15/35 demo tree replicated, "
@@ -47,7 +41,7 @@ class Command(BaseCommand):
         )
         parser.add_argument(
             "--batch",
-            type=_positive,
+            type=positive_int,
             default=5000,
             help="Products per COPY or bulk_create (default %(default)s).",
         )

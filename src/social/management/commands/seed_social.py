@@ -6,16 +6,10 @@ from typing import Any
 
 from django.core.management.base import BaseCommand
 
+from core.management.arguments import positive_int
 from core.management.progress import ProgressLine
 from social import feed
 from social.demo import bulk_seed
-
-
-def _positive(value: str) -> int:
-    number = int(value)
-    if number < 0:
-        raise ValueError(value)
-    return number
 
 
 class Command(BaseCommand):
@@ -27,13 +21,13 @@ class Command(BaseCommand):
     )
 
     def add_arguments(self, parser: Any) -> None:
-        parser.add_argument("--users", type=_positive, required=True, help="Seeded accounts.")
-        parser.add_argument("--posts", type=_positive, required=True, help="Posts to add.")
+        parser.add_argument("--users", type=positive_int, required=True, help="Seeded accounts.")
+        parser.add_argument("--posts", type=positive_int, required=True, help="Posts to add.")
         parser.add_argument(
-            "--follows", type=_positive, default=100, help="Follows per user (default 100)."
+            "--follows", type=positive_int, default=100, help="Follows per user (default 100)."
         )
         parser.add_argument(
-            "--batch", type=_positive, default=20_000, help="Rows per COPY (default 20000)."
+            "--batch", type=positive_int, default=20_000, help="Rows per COPY (default 20000)."
         )
 
     def handle(self, *args: Any, **options: Any) -> None:
