@@ -45,10 +45,11 @@ test: install check-services lint checks pytest ## everything CI runs, against r
 check-services: install ## stop early, naming the service, if PostgreSQL, Redis or RabbitMQ is down
 	$(TEST_SETTINGS) $(MANAGE) check_services
 
-lint: install ## ruff, import boundaries, workflow and infra validation
+lint: install ## ruff, import boundaries, mypy (strict on core), workflow and infra validation
 	$(BIN)/ruff check .
 	$(BIN)/ruff format --check .
 	$(BIN)/lint-imports
+	$(BIN)/mypy
 	$(BIN)/check-jsonschema --builtin-schema vendor.github-workflows .github/workflows/ci.yml
 	$(BIN)/zizmor --offline --quiet .github/workflows/ci.yml
 	$(BIN)/hadolint infra/Dockerfile
@@ -142,4 +143,4 @@ bench-movies: install bench-tools ## MovieLens + training time, the evaluation t
 	$(BIN)/python bench/movies_run.py
 
 clean: ## remove the virtualenvs and local state
-	rm -rf .venv $(TOOLS) var .pytest_cache .ruff_cache
+	rm -rf .venv $(TOOLS) var .pytest_cache .ruff_cache .mypy_cache

@@ -24,12 +24,17 @@ import logging
 import socket
 import threading
 import time
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import redis
 from django.conf import settings
 from django_redis.pool import ConnectionFactory as DjangoRedisConnectionFactory
-from redis.connection import Connection, SSLConnection, UnixDomainSocketConnection
+from redis.connection import (
+    Connection,
+    ConnectionPool,
+    SSLConnection,
+    UnixDomainSocketConnection,
+)
 
 logger = logging.getLogger(__name__)
 
@@ -120,8 +125,18 @@ def reset_breakers() -> None:
         breaker.reset()
 
 
-class _BreakerMixin:
-    """Checks the breaker before talking to the server and reports how it went."""
+if TYPE_CHECKING:
+    from redis.connection import AbstractConnection
+
+    # What the mixin is mixed into, so its ``super()`` calls are typed.
+    _ConnectionBase = AbstractConnection
+else:
+    _ConnectionBase = object
+
+
+class _BreakerMixin(_ConnectionBase):
+    """Checks the breaker before talking to the server and reports how it went (mixed
+    into redis' connection classes, below)."""
 
     def _breaker(self) -> CircuitBreaker:
         path = getattr(self, "path", "")
@@ -134,7 +149,7 @@ class _BreakerMixin:
         breaker = self._breaker()
         breaker.check()
         try:
-            super().connect_check_health(*args, **kwargs)  # type: ignore[misc]
+            super().connect_check_health(*args, **kwargs)
         except FAILURES as exc:
             breaker.failure(exc)
             raise
@@ -142,10 +157,10 @@ class _BreakerMixin:
     def send_packed_command(self, command: Any, check_health: bool = True) -> None:
         breaker = self._breaker()
         if breaker.is_open():
-            self.disconnect()  # type: ignore[attr-defined]
+            self.disconnect()  # type: ignore[no-untyped-call]  # unannotated in redis
             breaker.check()
         try:
-            super().send_packed_command(command, check_health)  # type: ignore[misc]
+            super().send_packed_command(command, check_health)  # type: ignore[no-untyped-call]  # unannotated in redis
         except FAILURES as exc:
             breaker.failure(exc)
             raise
@@ -153,7 +168,7 @@ class _BreakerMixin:
     def read_response(self, *args: Any, **kwargs: Any) -> Any:
         breaker = self._breaker()
         try:
-            response = super().read_response(*args, **kwargs)  # type: ignore[misc]
+            response = super().read_response(*args, **kwargs)
         except FAILURES as exc:
             breaker.failure(exc)
             raise
@@ -193,6 +208,6 @@ class ConnectionFactory(DjangoRedisConnectionFactory):
     """django-redis' factory, with breaker-guarded connections (set as the cache's
     ``OPTIONS["CONNECTION_FACTORY"]``)."""
 
-    def get_connection_pool(self, params: dict[str, Any]) -> Any:
+    def get_connection_pool(self, params: dict[str, Any]) -> ConnectionPool:
         params = {"connection_class": connection_class_for(params["url"]), **params}
         return super().get_connection_pool(params)

@@ -15,7 +15,7 @@ from __future__ import annotations
 import hashlib
 import re
 from collections.abc import Callable, Iterable
-from typing import Any, TypeVar
+from typing import TypeVar
 
 from django.core.cache import cache
 from django.db import transaction
@@ -69,7 +69,7 @@ def namespace_version(namespace: str) -> int:
     return int(version)
 
 
-def make_key(namespace: str, *parts: Any) -> str:
+def make_key(namespace: str, *parts: object) -> str:
     raw = ":".join(str(part) for part in parts)
     # Keys stay short and plain whatever the parts hold (query strings are user input:
     # spaces, quotes, control characters): anything else is hashed.
@@ -80,7 +80,7 @@ def make_key(namespace: str, *parts: Any) -> str:
 
 def cached(
     namespace: str,
-    parts: Iterable[Any],
+    parts: Iterable[object],
     loader: Callable[[], T],
     *,
     timeout: int | None = 300,
@@ -91,7 +91,8 @@ def cached(
     # from a miss, and so does the None django-redis returns when Redis is down.
     boxed = cache.get(key)
     if isinstance(boxed, tuple) and len(boxed) == 1:
-        return boxed[0]  # type: ignore[no-any-return]
+        hit: T = boxed[0]  # what loader() returned when it was stored
+        return hit
     value = loader()
     cache.set(key, (value,), timeout=timeout)
     return value

@@ -8,10 +8,9 @@ routes, so the index stays true as the domain grows.
 from __future__ import annotations
 
 from collections.abc import Callable, Sequence
-from typing import Any
 
 from django.apps import apps
-from django.urls import NoReverseMatch, URLPattern, reverse
+from django.urls import NoReverseMatch, URLPattern, URLResolver, reverse
 from drf_spectacular.utils import extend_schema, inline_serializer
 from rest_framework import permissions, serializers
 from rest_framework.request import Request
@@ -36,7 +35,7 @@ _DomainIndex = inline_serializer(
 class DomainIndexView(APIView):
     permission_classes = [permissions.AllowAny]
     domain: str = ""
-    routes: Callable[[], Sequence[Any]] = staticmethod(lambda: ())
+    routes: Callable[[], Sequence[URLPattern | URLResolver]] = staticmethod(lambda: ())
 
     def get_view_description(self, html: bool = False) -> str:
         return f"Entry point of the {self.domain} API."

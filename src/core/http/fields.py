@@ -9,11 +9,14 @@ validation errors, the same on both databases.
 
 from __future__ import annotations
 
-from typing import Any
+from typing import Any, TypeVar
 
+from django.db.models import Model
 from rest_framework import serializers
 
 from core.http.converters import MAX_ID
+
+_MT = TypeVar("_MT", bound=Model)
 
 
 class IdField(serializers.IntegerField):
@@ -25,10 +28,10 @@ class IdField(serializers.IntegerField):
         super().__init__(**kwargs)
 
 
-class PrimaryKeyRelatedField(serializers.PrimaryKeyRelatedField):
+class PrimaryKeyRelatedField(serializers.PrimaryKeyRelatedField[_MT]):
     """DRF's, with the id range checked before the lookup."""
 
-    def to_internal_value(self, data: Any) -> Any:
+    def to_internal_value(self, data: Any) -> _MT:
         if self.pk_field is None:
             value = data
             if isinstance(value, str) and value.isascii() and value.isdigit():
@@ -38,7 +41,7 @@ class PrimaryKeyRelatedField(serializers.PrimaryKeyRelatedField):
         return super().to_internal_value(data)
 
 
-class ModelSerializer(serializers.ModelSerializer):
+class ModelSerializer(serializers.ModelSerializer[_MT]):
     """The base for every context's model serializers: relations by id use
     the range-checked field."""
 

@@ -35,7 +35,7 @@ from collections.abc import Awaitable, Callable, Iterable, Iterator, MutableMapp
 from dataclasses import dataclass
 from http import HTTPStatus
 from types import SimpleNamespace
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from django.conf import settings
 
@@ -43,6 +43,9 @@ from core.http.catalogue import ProblemCode
 from core.http.net import client_ip
 from core.http.problems import PROBLEM_CONTENT_TYPE, problem_body
 from core.http.request_id import VALID_REQUEST_ID, get_request_id, set_request_id
+
+if TYPE_CHECKING:
+    from wsgiref.types import StartResponse, WSGIApplication, WSGIEnvironment
 
 logger = logging.getLogger(__name__)
 
@@ -54,8 +57,6 @@ Message = MutableMapping[str, Any]
 Receive = Callable[[], Awaitable[Message]]
 Send = Callable[[Message], Awaitable[None]]
 ASGIApp = Callable[[Scope, Receive, Send], Awaitable[None]]
-StartResponse = Callable[..., Any]
-WSGIApp = Callable[[dict[str, Any], StartResponse], Iterable[bytes]]
 
 
 def body_limit(content_type: str | None) -> int | None:
@@ -65,9 +66,12 @@ def body_limit(content_type: str | None) -> int | None:
     GraphQL) ``DATA_UPLOAD_MAX_MEMORY_SIZE``. Shared with ``BodySizeLimitMiddleware``.
     """
     media_type = (content_type or "").split(";", 1)[0].strip().lower()
+    limit: int | None
     if media_type == "multipart/form-data":
-        return settings.NEXUS_MAX_UPLOAD_BYTES
-    return settings.DATA_UPLOAD_MAX_MEMORY_SIZE
+        limit = settings.NEXUS_MAX_UPLOAD_BYTES
+    else:
+        limit = settings.DATA_UPLOAD_MAX_MEMORY_SIZE
+    return limit
 
 
 def too_large_detail(length: int, limit: int) -> str:
@@ -271,7 +275,9 @@ class BodyGuardASGI:
 class _ClosingIterable:
     """The application's response, closing the buffered request body with it."""
 
-    def __init__(self, iterable: Iterable[bytes], spool: Any) -> None:
+    def __init__(
+        self, iterable: Iterable[bytes], spool: tempfile.SpooledTemporaryFile[bytes]
+    ) -> None:
         self._iterable = iterable
         self._spool = spool
 
@@ -290,10 +296,10 @@ class _ClosingIterable:
 class BodyGuardWSGI:
     """Wraps a WSGI application (``config.wsgi``); see the module docstring."""
 
-    def __init__(self, app: WSGIApp) -> None:
+    def __init__(self, app: WSGIApplication) -> None:
         self.app = app
 
-    def __call__(self, environ: dict[str, Any], start_response: StartResponse) -> Iterable[bytes]:
+    def __call__(self, environ: WSGIEnvironment, start_response: StartResponse) -> Iterable[bytes]:
         declared = environ.get("CONTENT_LENGTH")
         verdict = _inspect(
             [declared] if declared else [],
@@ -307,7 +313,7 @@ class BodyGuardWSGI:
         return self._buffered(verdict.limit, environ, start_response)
 
     def _buffered(
-        self, limit: int | None, environ: dict[str, Any], start_response: StartResponse
+        self, limit: int | None, environ: WSGIEnvironment, start_response: StartResponse
     ) -> Iterable[bytes]:
         stream = environ["wsgi.input"]
         spool = tempfile.SpooledTemporaryFile(  # noqa: SIM115 - closed with the response
@@ -342,7 +348,7 @@ class BodyGuardWSGI:
 
     @staticmethod
     def _refuse(
-        refusal: _Refusal, environ: dict[str, Any], start_response: StartResponse
+        refusal: _Refusal, environ: WSGIEnvironment, start_response: StartResponse
     ) -> Iterable[bytes]:
         path = (environ.get("SCRIPT_NAME", "") + environ.get("PATH_INFO", "")).encode(
             "latin-1", "replace"

@@ -1,11 +1,11 @@
 from __future__ import annotations
 
 import uuid
-from collections.abc import Callable
-from typing import Any
+from collections.abc import Awaitable, Callable
+from typing import cast
 
 from asgiref.sync import iscoroutinefunction, markcoroutinefunction
-from django.http import HttpRequest, HttpResponse
+from django.http import HttpRequest, HttpResponse, HttpResponseBase
 from django.middleware.common import CommonMiddleware as DjangoCommonMiddleware
 
 from core.http.catalogue import ProblemCode
@@ -16,6 +16,10 @@ from core.http.request_id import VALID_REQUEST_ID, set_client_ip, set_request_id
 
 REQUEST_ID_HEADER = "X-Request-ID"
 
+# The next handler in the chain: a function under WSGI, a coroutine function under ASGI.
+SyncGetResponse = Callable[[HttpRequest], HttpResponseBase]
+AsyncGetResponse = Callable[[HttpRequest], Awaitable[HttpResponseBase]]
+
 
 class HybridMiddleware:
     """Base for middleware that runs natively under WSGI and ASGI (no thread hop
@@ -24,7 +28,7 @@ class HybridMiddleware:
     sync_capable = True
     async_capable = True
 
-    def __init__(self, get_response: Callable[..., Any]) -> None:
+    def __init__(self, get_response: SyncGetResponse | AsyncGetResponse) -> None:
         self.get_response = get_response
         if iscoroutinefunction(self.get_response):
             markcoroutinefunction(self)
@@ -32,24 +36,29 @@ class HybridMiddleware:
     def before(self, request: HttpRequest) -> HttpResponse | None:
         return None
 
-    def after(self, request: HttpRequest, response: HttpResponse) -> HttpResponse:
+    def after(self, request: HttpRequest, response: HttpResponseBase) -> HttpResponseBase:
         return response
 
     def cleanup(self) -> None:
         return None
 
-    def __call__(self, request: HttpRequest) -> Any:
-        if iscoroutinefunction(self):
+    def __call__(self, request: HttpRequest) -> HttpResponseBase | Awaitable[HttpResponseBase]:
+        # A local: as the if's test, iscoroutinefunction would narrow ``self`` for mypy.
+        is_async = iscoroutinefunction(self)
+        if is_async:
             return self._acall(request)
+        # Not marked a coroutine function: get_response is the synchronous kind.
+        get_response = cast(SyncGetResponse, self.get_response)
         try:
-            response = self.before(request) or self.get_response(request)
+            response = self.before(request) or get_response(request)
             return self.after(request, response)
         finally:
             self.cleanup()
 
-    async def _acall(self, request: HttpRequest) -> HttpResponse:
+    async def _acall(self, request: HttpRequest) -> HttpResponseBase:
+        get_response = cast(AsyncGetResponse, self.get_response)
         try:
-            response = self.before(request) or await self.get_response(request)
+            response = self.before(request) or await get_response(request)
             return self.after(request, response)
         finally:
             self.cleanup()
@@ -62,11 +71,11 @@ class RequestIdMiddleware(HybridMiddleware):
         incoming = request.headers.get(REQUEST_ID_HEADER, "")
         # fullmatch: the pattern's "$" would let a trailing newline through (header injection).
         request_id = incoming if VALID_REQUEST_ID.fullmatch(incoming) else uuid.uuid4().hex
-        request.request_id = request_id  # type: ignore[attr-defined]
+        request.request_id = request_id  # type: ignore[attr-defined]  # ours, on Django's request
         set_request_id(request_id)
 
-    def after(self, request: HttpRequest, response: HttpResponse) -> HttpResponse:
-        response[REQUEST_ID_HEADER] = request.request_id  # type: ignore[attr-defined]
+    def after(self, request: HttpRequest, response: HttpResponseBase) -> HttpResponseBase:
+        response[REQUEST_ID_HEADER] = request.request_id  # type: ignore[attr-defined]  # set in before()
         return response
 
     def cleanup(self) -> None:
@@ -83,7 +92,7 @@ class ClientIpMiddleware(HybridMiddleware):
 
     UNTRUSTED_HEADERS = ("HTTP_X_FORWARDED_PROTO", "HTTP_X_FORWARDED_HOST", "HTTP_X_FORWARDED_PORT")
 
-    def __init__(self, get_response: Callable[..., Any]) -> None:
+    def __init__(self, get_response: SyncGetResponse | AsyncGetResponse) -> None:
         super().__init__(get_response)
         trusted_networks()  # a malformed NEXUS_TRUSTED_PROXIES fails at startup
 
@@ -91,8 +100,9 @@ class ClientIpMiddleware(HybridMiddleware):
         if not peer_is_trusted(request):
             for name in self.UNTRUSTED_HEADERS:
                 request.META.pop(name, None)
-        request.client_ip = client_ip(request)  # type: ignore[attr-defined]
-        set_client_ip(request.client_ip)  # type: ignore[attr-defined]
+        address = client_ip(request)
+        request.client_ip = address  # type: ignore[attr-defined]  # ours, on Django's request
+        set_client_ip(address)
 
     def cleanup(self) -> None:
         set_client_ip(None)
@@ -149,7 +159,7 @@ class ProblemFallbackMiddleware(HybridMiddleware):
     details: Django's 404 (also its DEBUG page), 405 from plain views, CSRF
     failures, and 500 pages, so no HTML and no traceback reaches an API client."""
 
-    def after(self, request: HttpRequest, response: HttpResponse) -> HttpResponse:
+    def after(self, request: HttpRequest, response: HttpResponseBase) -> HttpResponseBase:
         if response.status_code < 400 or not wants_problem(request):
             return response
         if "json" in response.get("Content-Type", ""):

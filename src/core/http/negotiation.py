@@ -1,17 +1,24 @@
 from __future__ import annotations
 
-from typing import Any
+from collections.abc import Iterable
+from typing import TYPE_CHECKING
 
 from django.http import Http404
 from rest_framework.exceptions import NotAcceptable, NotFound
 from rest_framework.negotiation import DefaultContentNegotiation
+
+if TYPE_CHECKING:  # DRF's settings import this module while rest_framework.views loads
+    from rest_framework.renderers import BaseRenderer
+    from rest_framework.request import Request
 
 
 class FallbackContentNegotiation(DefaultContentNegotiation):
     """Answer with the view's first renderer (JSON) when the ``Accept`` header
     matches none, instead of a 406: a browser asking for text/html gets JSON."""
 
-    def filter_renderers(self, renderers: list[Any], format: str) -> list[Any]:
+    def filter_renderers(
+        self, renderers: Iterable[BaseRenderer], format: str
+    ) -> list[BaseRenderer]:
         """An unknown ``?format=`` is a 404 problem that names the formats there are."""
         try:
             return super().filter_renderers(renderers, format)
@@ -23,12 +30,15 @@ class FallbackContentNegotiation(DefaultContentNegotiation):
             ) from None
 
     def select_renderer(
-        self, request: Any, renderers: list[Any], format_suffix: str | None = None
-    ) -> tuple[Any, str]:
+        self, request: Request, renderers: Iterable[BaseRenderer], format_suffix: str | None = None
+    ) -> tuple[BaseRenderer, str]:
         try:
-            return super().select_renderer(request, renderers, format_suffix)
+            selected: tuple[BaseRenderer, str] = super().select_renderer(
+                request, renderers, format_suffix
+            )
+            return selected
         except NotAcceptable:
             if format_suffix or request.query_params.get(self.settings.URL_FORMAT_OVERRIDE):
                 raise  # an explicit ?format= that we cannot serve stays a 406
-            renderer = renderers[0]
+            renderer = next(iter(renderers))  # the view's first renderer: JSON
             return renderer, renderer.media_type

@@ -13,14 +13,23 @@ cannot buy a fresh throttle budget.
 from __future__ import annotations
 
 import ipaddress
+from collections.abc import Mapping
 from functools import lru_cache
-from typing import Any
+from typing import Any, Protocol
 
 from django.conf import settings
 from django.core.exceptions import ImproperlyConfigured
 
 IPAddress = ipaddress.IPv4Address | ipaddress.IPv6Address
 IPNetwork = ipaddress.IPv4Network | ipaddress.IPv6Network
+
+
+class HasMeta(Protocol):
+    """What the address is read from: a Django ``HttpRequest``, a DRF ``Request``, or
+    anything else with a WSGI-style ``META`` (the body guards build one)."""
+
+    @property
+    def META(self) -> Mapping[str, Any]: ...
 
 
 @lru_cache(maxsize=8)
@@ -78,12 +87,12 @@ def is_trusted_proxy(address: IPAddress | None) -> bool:
     return address is not None and any(address in network for network in trusted_networks())
 
 
-def peer_is_trusted(request: Any) -> bool:
+def peer_is_trusted(request: HasMeta) -> bool:
     """Whether the socket peer is a trusted proxy (may set ``X-Forwarded-*``)."""
     return is_trusted_proxy(parse_ip(request.META.get("REMOTE_ADDR") or ""))
 
 
-def client_ip(request: Any) -> str:
+def client_ip(request: HasMeta) -> str:
     """The client's address for a Django ``HttpRequest`` or a DRF ``Request``.
 
     The peer, unless it is a trusted proxy; then ``X-Forwarded-For`` (every value,

@@ -14,17 +14,21 @@ every response against this schema) sees the whole contract:
 
 from __future__ import annotations
 
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from drf_spectacular.contrib.rest_framework_simplejwt import SimpleJWTScheme
 from drf_spectacular.openapi import AutoSchema as BaseAutoSchema
-from drf_spectacular.utils import OpenApiParameter, OpenApiResponse, inline_serializer
+from drf_spectacular.utils import Direction, OpenApiParameter, OpenApiResponse, inline_serializer
 from rest_framework import serializers
 from rest_framework.permissions import AllowAny
 
 from core.http.catalogue import ProblemCode
 from core.http.pagination import MAX_PAGE_SIZE
 from core.http.problems import PROBLEM_CONTENT_TYPE
+
+if TYPE_CHECKING:
+    from drf_spectacular.generators import SchemaGenerator
+    from rest_framework.request import Request
 
 # The paging parameters of views that paginate by hand (an APIView, or an action whose
 # paginator the generator cannot see): one definition, the bounds the paginators enforce.
@@ -43,7 +47,9 @@ PAGE_PARAMETER = OpenApiParameter(
 CURSOR_PAGE_PARAMETERS = [CURSOR_PARAMETER, PAGE_SIZE_PARAMETER]
 
 
-class ProblemSerializer(serializers.Serializer):
+# Serializers' metaclass moves declared fields out of the class, so a field may share a
+# name with a Serializer attribute (``instance``, ``errors``) without replacing it.
+class ProblemSerializer(serializers.Serializer[dict[str, Any]]):
     """RFC 9457 problem details."""
 
     type = serializers.CharField(help_text="URI of the problem type; its page explains it.")
@@ -51,7 +57,9 @@ class ProblemSerializer(serializers.Serializer):
     status = serializers.IntegerField(help_text="The HTTP status code.")
     detail = serializers.CharField(help_text="What went wrong in this request.")
     code = serializers.CharField(help_text="Stable machine-readable code to switch on.")
-    instance = serializers.CharField(required=False, help_text="The request path.")
+    instance = serializers.CharField(  # type: ignore[assignment]  # a field, not .instance
+        required=False, help_text="The request path."
+    )
     request_id = serializers.CharField(
         required=False, help_text="Echo of X-Request-ID, also in the server logs."
     )
@@ -61,7 +69,7 @@ class ProblemSerializer(serializers.Serializer):
 
 
 class ValidationProblemSerializer(ProblemSerializer):
-    errors = serializers.DictField(
+    errors = serializers.DictField(  # type: ignore[assignment]  # a field, not Serializer.errors
         required=False,
         child=serializers.ListField(
             child=inline_serializer(
@@ -119,7 +127,7 @@ class AutoSchema(BaseAutoSchema):
             errors["429"] = _problem(ProblemCode.THROTTLED)
         return errors
 
-    def _get_response_bodies(self, direction: Any = "response") -> dict[str, Any]:
+    def _get_response_bodies(self, direction: Direction = "response") -> dict[str, Any]:
         responses = super()._get_response_bodies(direction)
         if direction != "response":
             return responses
@@ -135,14 +143,14 @@ class AutoSchema(BaseAutoSchema):
         for status_code, response in self._error_responses().items():
             if status_code in responses:
                 continue
-            body = self._get_response_for_code(
+            body = self._get_response_for_code(  # type: ignore[no-untyped-call]  # unannotated in drf-spectacular
                 response, status_code, media_types=[PROBLEM_CONTENT_TYPE], direction=direction
             )
             responses[status_code] = body
         return responses
 
 
-class NexusJWTScheme(SimpleJWTScheme):
+class NexusJWTScheme(SimpleJWTScheme):  # type: ignore[no-untyped-call]  # drf-spectacular's __init_subclass__
     """Documents core's JWT authentication as the bearer scheme simplejwt's is."""
 
     target_class = "core.identity.authentication.JWTAuthentication"
@@ -206,7 +214,7 @@ def register_stream_operation(
 
 
 def add_stream_operations(
-    result: dict[str, Any], generator: Any, request: Any, public: bool
+    result: dict[str, Any], generator: SchemaGenerator, request: Request | None, public: bool
 ) -> dict[str, Any]:
     """drf-spectacular postprocessing hook: adds the registered stream operations."""
     paths = result.setdefault("paths", {})

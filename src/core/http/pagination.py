@@ -10,20 +10,32 @@ from __future__ import annotations
 
 import base64
 import json
-from typing import Any
+from typing import TYPE_CHECKING, Any, TypeVar
 
 from django.core.exceptions import FieldDoesNotExist
 from django.core.exceptions import ValidationError as DjangoValidationError
-from django.db.models import FloatField, Q
+from django.db.models import Field, FloatField, Model, Q, QuerySet
 from rest_framework import pagination
 from rest_framework.exceptions import NotFound, ValidationError
 from rest_framework.response import Response
 from rest_framework.utils.urls import replace_query_param
 
+if TYPE_CHECKING:  # DRF's settings import this module while rest_framework.views loads
+    from rest_framework.request import Request
+    from rest_framework.views import APIView
+
+    # What StrictPageSize is mixed into, so its ``super()`` calls are typed.
+    _PaginationBase = pagination.BasePagination
+else:
+    _PaginationBase = object
+
 MAX_PAGE_SIZE = 100
 
+_Model = TypeVar("_Model", bound=Model)
+_Row = TypeVar("_Row")
 
-class StrictPageSize:
+
+class StrictPageSize(_PaginationBase):
     """``?page_size=``: 1 to ``max_page_size``; anything else is a 400 naming it (DRF's
     paginators silently fall back or cap, which hides a client's mistake)."""
 
@@ -31,7 +43,7 @@ class StrictPageSize:
     page_size_query_param = "page_size"
     max_page_size = MAX_PAGE_SIZE
 
-    def get_page_size(self, request: Any) -> int:
+    def get_page_size(self, request: Request) -> int:
         raw = request.query_params.get(self.page_size_query_param)
         if raw is None:
             return self.page_size
@@ -42,9 +54,9 @@ class StrictPageSize:
             )
         return int(raw)
 
-    def get_schema_operation_parameters(self, view: Any) -> list[dict[str, Any]]:
+    def get_schema_operation_parameters(self, view: APIView) -> list[dict[str, Any]]:
         """DRF documents ``page_size`` as any integer: document the bounds enforced above."""
-        parameters = super().get_schema_operation_parameters(view)  # type: ignore[misc]
+        parameters: list[dict[str, Any]] = super().get_schema_operation_parameters(view)
         for parameter in parameters:
             if parameter["name"] == self.page_size_query_param:
                 parameter["description"] = (
@@ -58,11 +70,17 @@ class StrictPageSize:
         return parameters
 
 
-class PageNumberPagination(StrictPageSize, pagination.PageNumberPagination):
-    def paginate_queryset(self, queryset: Any, request: Any, view: Any = None) -> Any:
+# StrictPageSize's page_size, page_size_query_param and max_page_size are always set,
+# where DRF's paginators allow None (no paging, no parameter, no cap).
+class PageNumberPagination(StrictPageSize, pagination.PageNumberPagination):  # type: ignore[misc]  # page sizes never None
+    def paginate_queryset(
+        self, queryset: QuerySet[_Model, _Row], request: Request, view: APIView | None = None
+    ) -> list[_Row] | None:
         raw = request.query_params.get(self.page_query_param)
-        if raw not in (None, "", *self.last_page_strings) and not (
-            raw.isascii() and raw.isdigit() and 0 < len(raw) <= 9 and int(raw) > 0
+        if (
+            raw is not None
+            and raw not in ("", *self.last_page_strings)
+            and not (raw.isascii() and raw.isdigit() and 0 < len(raw) <= 9 and int(raw) > 0)
         ):
             raise ValidationError(
                 {self.page_query_param: ["A page number is a positive integer."]},
@@ -73,7 +91,7 @@ class PageNumberPagination(StrictPageSize, pagination.PageNumberPagination):
         except NotFound as exc:
             raise NotFound("This page is past the last one.") from exc
 
-    def get_schema_operation_parameters(self, view: Any) -> list[dict[str, Any]]:
+    def get_schema_operation_parameters(self, view: APIView) -> list[dict[str, Any]]:
         parameters = super().get_schema_operation_parameters(view)
         for parameter in parameters:
             if parameter["name"] == self.page_query_param:
@@ -81,12 +99,14 @@ class PageNumberPagination(StrictPageSize, pagination.PageNumberPagination):
         return parameters
 
 
-class CursorPagination(StrictPageSize, pagination.CursorPagination):
+class CursorPagination(StrictPageSize, pagination.CursorPagination):  # type: ignore[misc]  # page sizes never None
     """Keyset pagination. Subclasses set ``ordering`` to a unique, indexed key."""
 
     ordering = ("-created_at", "-id")
 
-    def paginate_queryset(self, queryset: Any, request: Any, view: Any = None) -> Any:
+    def paginate_queryset(
+        self, queryset: QuerySet[_Model, _Row], request: Request, view: APIView | None = None
+    ) -> list[_Row] | None:
         try:
             return super().paginate_queryset(queryset, request, view)
         except (DjangoValidationError, ValueError, TypeError, OverflowError):
@@ -98,7 +118,7 @@ class CursorPagination(StrictPageSize, pagination.CursorPagination):
                 code="invalid_cursor",
             ) from None
 
-    def decode_cursor(self, request: Any) -> Any:
+    def decode_cursor(self, request: Request) -> pagination.Cursor | None:
         invalid = ValidationError(
             {self.cursor_query_param: ["Invalid cursor: use a `next` or `previous` link."]},
             code="invalid_cursor",
@@ -133,9 +153,14 @@ class KeysetPagination(StrictPageSize, pagination.BasePagination):
     orderings: dict[str, str] = {"-id": "-id"}
     default_ordering = "-id"
 
+    # The page paginate_queryset found, for the response's ``next`` link.
+    request: Request
+    has_next: bool
+    next_cursor: str | None
+
     # --- the ordering and the cursor ---------------------------------------------
 
-    def ordering_name(self, request: Any) -> str:
+    def ordering_name(self, request: Request) -> str:
         name = request.query_params.get(self.ordering_query_param) or self.default_ordering
         if name not in self.orderings:
             allowed = ", ".join(self.orderings)
@@ -154,7 +179,7 @@ class KeysetPagination(StrictPageSize, pagination.BasePagination):
         raw = json.dumps(payload, separators=(",", ":"), default=str).encode()
         return base64.urlsafe_b64encode(raw).decode().rstrip("=")
 
-    def _decode(self, raw: str, name: str, model: Any, field: str) -> tuple[Any, int]:
+    def _decode(self, raw: str, name: str, model: type[Model], field: str) -> tuple[Any, int]:
         invalid = ValidationError(
             {self.cursor_query_param: ["Invalid cursor: use a `next` link."]},
             code="invalid_cursor",
@@ -176,15 +201,21 @@ class KeysetPagination(StrictPageSize, pagination.BasePagination):
         return value, last_id
 
     @staticmethod
-    def _field(model: Any, name: str) -> Any:
+    def _field(model: type[Model], name: str) -> Field[Any, Any]:
         try:
-            return model._meta.get_field(name)
+            field = model._meta.get_field(name)
         except FieldDoesNotExist:
             return FloatField()  # an annotation, e.g. a search rank
+        assert isinstance(field, Field)  # orderings name columns, not reverse relations
+        return field
 
     # --- paging -------------------------------------------------------------------
 
-    def paginate_queryset(self, queryset: Any, request: Any, view: Any = None) -> list[Any]:
+    # Pages of model instances only (it reads their id and ordering field), where DRF's
+    # paginators take any queryset, ``.values()`` rows included.
+    def paginate_queryset(  # type: ignore[override]  # model rows only
+        self, queryset: QuerySet[_Model], request: Request, view: APIView | None = None
+    ) -> list[_Model]:
         self.request = request
         name = self.ordering_name(request)
         spec = self.orderings[name]
@@ -234,7 +265,7 @@ class KeysetPagination(StrictPageSize, pagination.BasePagination):
             },
         }
 
-    def get_schema_operation_parameters(self, view: Any) -> list[dict[str, Any]]:
+    def get_schema_operation_parameters(self, view: APIView) -> list[dict[str, Any]]:
         return [
             {
                 "name": self.cursor_query_param,

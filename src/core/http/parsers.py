@@ -13,12 +13,20 @@ from __future__ import annotations
 
 import json
 import math
-from typing import Any
+from collections.abc import Mapping
+from typing import IO, TYPE_CHECKING, Any, TypeVar
 
 from django.conf import settings
 from django.core.exceptions import RequestDataTooBig
+from django.utils.datastructures import MultiValueDict
 from rest_framework import parsers
 from rest_framework.exceptions import ParseError
+
+if TYPE_CHECKING:
+    from django.core.files.uploadedfile import UploadedFile
+    from django.http.request import _ImmutableQueryDict  # the stubs' type of parsed forms
+
+_Fields = TypeVar("_Fields", bound=MultiValueDict[str, Any])
 
 INT64_MIN, INT64_MAX = -(2**63), 2**63 - 1
 
@@ -32,7 +40,8 @@ def _refuse_constant(name: str) -> Any:
 
 
 def max_depth() -> int:
-    return settings.NEXUS_MAX_JSON_DEPTH
+    depth: int = settings.NEXUS_MAX_JSON_DEPTH
+    return depth
 
 
 def loads(data: str | bytes, *, depth: int | None = None) -> Any:
@@ -51,11 +60,11 @@ def loads(data: str | bytes, *, depth: int | None = None) -> Any:
     return value
 
 
-def check(value: Any, *, depth: int | None = None) -> None:
+def check(value: object, *, depth: int | None = None) -> None:
     """Walk decoded JSON iteratively (no recursion to exhaust) and refuse what no
     endpoint can use safely."""
     limit = max_depth() if depth is None else depth
-    stack: list[tuple[Any, int]] = [(value, 0)]
+    stack: list[tuple[object, int]] = [(value, 0)]
     while stack:
         node, level = stack.pop()
         if isinstance(node, dict | list):
@@ -83,7 +92,12 @@ def check(value: Any, *, depth: int | None = None) -> None:
 class JSONParser(parsers.JSONParser):
     """DRF's JSON parser on ``loads``: every refusal is a 400 ``parse_error``."""
 
-    def parse(self, stream: Any, media_type: str | None = None, parser_context: Any = None) -> Any:
+    def parse(
+        self,
+        stream: IO[Any],
+        media_type: str | None = None,
+        parser_context: Mapping[str, Any] | None = None,
+    ) -> Any:
         parser_context = parser_context or {}
         encoding = parser_context.get("encoding", settings.DEFAULT_CHARSET)
         raw = stream.read() if stream is not None else b""
@@ -97,7 +111,7 @@ class JSONParser(parsers.JSONParser):
             raise ParseError(f"JSON parse error - {exc}") from None
 
 
-def _refuse_nul_fields(data: Any) -> Any:
+def _refuse_nul_fields(data: _Fields) -> _Fields:
     """Form fields: the same NUL rule as JSON (PostgreSQL cannot store or compare it)."""
     for key, values in data.lists():
         if "\x00" in key or any(isinstance(v, str) and "\x00" in v for v in values):
@@ -106,7 +120,12 @@ def _refuse_nul_fields(data: Any) -> Any:
 
 
 class FormParser(parsers.FormParser):
-    def parse(self, stream: Any, media_type: str | None = None, parser_context: Any = None) -> Any:
+    def parse(
+        self,
+        stream: IO[Any],
+        media_type: str | None = None,
+        parser_context: Mapping[str, Any] | None = None,
+    ) -> _ImmutableQueryDict:
         return _refuse_nul_fields(super().parse(stream, media_type, parser_context))
 
 
@@ -117,9 +136,15 @@ class MultiPartParser(parsers.MultiPartParser):
     spool ten times the body limit to disk; a view that takes files uses ``UploadParser``."""
 
     def body_limit(self) -> int | None:
-        return settings.DATA_UPLOAD_MAX_MEMORY_SIZE
+        limit: int | None = settings.DATA_UPLOAD_MAX_MEMORY_SIZE
+        return limit
 
-    def parse(self, stream: Any, media_type: str | None = None, parser_context: Any = None) -> Any:
+    def parse(
+        self,
+        stream: IO[Any],
+        media_type: str | None = None,
+        parser_context: Mapping[str, Any] | None = None,
+    ) -> parsers.DataAndFiles[_ImmutableQueryDict, MultiValueDict[str, UploadedFile]]:
         request = (parser_context or {}).get("request")
         limit = self.body_limit()
         if request is not None and limit is not None:
@@ -138,4 +163,5 @@ class UploadParser(MultiPartParser):
     """Multipart with files, up to ``NEXUS_MAX_UPLOAD_BYTES``: for views that take uploads."""
 
     def body_limit(self) -> int | None:
-        return settings.NEXUS_MAX_UPLOAD_BYTES
+        limit: int | None = settings.NEXUS_MAX_UPLOAD_BYTES
+        return limit

@@ -8,7 +8,7 @@ views wired in ``config.urls``. Bodies never carry a traceback.
 from __future__ import annotations
 
 import logging
-from typing import Any
+from typing import Any, TypeVar
 
 from django.conf import settings
 from django.core.exceptions import (
@@ -21,7 +21,14 @@ from django.core.exceptions import (
 )
 from django.core.exceptions import PermissionDenied as DjangoPermissionDenied
 from django.core.exceptions import ValidationError as DjangoValidationError
-from django.http import Http404, HttpRequest, HttpResponse, JsonResponse, UnreadablePostError
+from django.http import (
+    Http404,
+    HttpRequest,
+    HttpResponse,
+    HttpResponseBase,
+    JsonResponse,
+    UnreadablePostError,
+)
 from django.shortcuts import render
 from django.urls import Resolver404, resolve
 from rest_framework import exceptions as drf_exceptions
@@ -38,6 +45,8 @@ logger = logging.getLogger(__name__)
 security_logger = logging.getLogger("django.security")
 
 PROBLEM_CONTENT_TYPE = "application/problem+json"
+
+_Response = TypeVar("_Response", bound=HttpResponseBase)
 
 _DRF_CODES: dict[type[drf_exceptions.APIException], ProblemCode] = {
     drf_exceptions.ValidationError: ProblemCode.VALIDATION_ERROR,
@@ -74,6 +83,7 @@ def problem_body(
         logger.warning("uncatalogued problem code %r; using the generic one", code)
         fallback = ProblemCode.for_status(status)
         code, known = fallback.code, lookup_problem(fallback.code)
+        assert known is not None  # every ProblemCode is in the catalogue
     body: dict[str, Any] = {
         "type": problem_type(code),
         "title": title or known.title,
@@ -111,7 +121,7 @@ def problem_response(
     return response
 
 
-def _field_errors(detail: Any) -> dict[str, list[dict[str, str]]]:
+def _field_errors(detail: object) -> dict[str, list[dict[str, str]]]:
     """DRF's nested error detail -> ``{path: [{"message", "code"}]}``, flat.
 
     Nested input gets dotted paths (``items.0.quantity``, ``ids.3``), so every
@@ -120,12 +130,12 @@ def _field_errors(detail: Any) -> dict[str, list[dict[str, str]]]:
     """
     flat: dict[str, list[dict[str, str]]] = {}
 
-    def add(path: str, message: Any, code: str) -> None:
+    def add(path: str, message: object, code: str) -> None:
         flat.setdefault(path or "non_field_errors", []).append(
             {"message": str(message), "code": code}
         )
 
-    stack: list[tuple[str, Any]] = [("", detail)]
+    stack: list[tuple[str, object]] = [("", detail)]
     while stack:
         path, node = stack.pop()
         if isinstance(node, dict):
@@ -148,7 +158,7 @@ def _field_errors(detail: Any) -> dict[str, list[dict[str, str]]]:
     return flat
 
 
-def _detail_text(detail: Any) -> str:
+def _detail_text(detail: object) -> str:
     if isinstance(detail, dict):
         # simplejwt's InvalidToken carries {"detail": ..., "code": ..., "messages": [...]}
         if "detail" in detail:
@@ -159,7 +169,7 @@ def _detail_text(detail: Any) -> str:
     return str(detail)
 
 
-def specific_code(exc: drf_exceptions.APIException) -> Any:
+def specific_code(exc: drf_exceptions.APIException) -> object:
     """The exception's own code. simplejwt puts it in the body (``{"detail": ..., "code":
     "user_inactive"}``), where DRF's ``get_codes()`` reports only the class default
     (``authentication_failed``) for every member."""
@@ -171,7 +181,7 @@ def specific_code(exc: drf_exceptions.APIException) -> Any:
     return raw_code
 
 
-def _validation_summary(errors: Any) -> str:
+def _validation_summary(errors: object) -> str:
     if isinstance(errors, dict) and errors:
         fields = ", ".join(sorted(errors))
         return f"Invalid input in: {fields}."
@@ -214,9 +224,9 @@ def log_refusal(exc: BaseException, path: str | None) -> None:
         )
 
 
-def mark_logged(response: HttpResponse) -> HttpResponse:
+def mark_logged(response: _Response) -> _Response:
     """Tell Django's request logger this error response was logged already (once)."""
-    response._has_been_logged = True  # type: ignore[attr-defined]
+    response._has_been_logged = True  # type: ignore[attr-defined]  # read by django.utils.log
     return response
 
 

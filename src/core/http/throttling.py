@@ -16,40 +16,55 @@ when the next one will be let through.
 from __future__ import annotations
 
 import math
-from typing import Any
+from typing import TYPE_CHECKING
 
 from django.core.cache import cache as default_cache
 from rest_framework.throttling import SimpleRateThrottle
 
 from core.http.net import client_ip
 
+if TYPE_CHECKING:  # DRF's settings import this module while rest_framework.views loads
+    from rest_framework.request import Request
+    from rest_framework.views import APIView
+
 
 class SlidingWindowThrottle(SimpleRateThrottle):
     cache = default_cache
     cache_format = "throttle:%(scope)s:%(ident)s"
 
-    def get_ident(self, request: Any) -> str:
+    # Set by SimpleRateThrottle.__init__ (None without a rate), then by allow_request.
+    num_requests: int | None
+    duration: int | None
+    previous: int
+    window_start: int
+    current: int
+
+    def get_ident(self, request: Request) -> str:
         """The client address from ``core.http.net``: ``X-Forwarded-For`` is believed only
         from ``NEXUS_TRUSTED_PROXIES``, so rotating it does not escape a limit."""
         return client_ip(request)
 
-    def allow_request(self, request: Any, view: Any) -> bool:
+    def allow_request(self, request: Request, view: APIView) -> bool:
         if self.rate is None:
             return True
         self.key = self.get_cache_key(request, view)
         if self.key is None:
             return True
 
+        duration, limit = self.duration, self.num_requests
+        # Parsed from the rate, which is set.
+        assert duration is not None
+        assert limit is not None
         self.now = self.timer()
-        window = int(self.now // self.duration)
+        window = int(self.now // duration)
         current_key = f"{self.key}:{window}"
         current = self._count(current_key)
         if current is None:  # cache down (IGNORE_EXCEPTIONS): fail open
             return True
         self.previous = self.cache.get(f"{self.key}:{window - 1}") or 0
-        self.window_start = window * self.duration
-        elapsed = (self.now - self.window_start) / self.duration
-        if self.previous * (1 - elapsed) + current <= self.num_requests:
+        self.window_start = window * duration
+        elapsed = (self.now - self.window_start) / duration
+        if self.previous * (1 - elapsed) + current <= limit:
             return True
         # Refused requests do not count, so Retry-After stays a promise.
         self.cache.decr(current_key)
@@ -58,6 +73,7 @@ class SlidingWindowThrottle(SimpleRateThrottle):
 
     def _count(self, key: str) -> int | None:
         """Atomically add one to the window's counter: one round trip once it exists."""
+        assert self.duration is not None  # allow_request runs only with a rate
         for _ in range(2):
             try:
                 return self.cache.incr(key)  # atomic INCR; ValueError if the key is missing
@@ -71,6 +87,9 @@ class SlidingWindowThrottle(SimpleRateThrottle):
     def wait(self) -> float | None:
         """Seconds until one more request is allowed, assuming no other arrives."""
         limit, duration = self.num_requests, self.duration
+        # Called after allow_request refused, so with a rate.
+        assert limit is not None
+        assert duration is not None
         into = self.now - self.window_start
         room = limit - self.current - 1
         if self.previous > 0 and room >= 0:
@@ -87,7 +106,7 @@ class AnonBurstThrottle(SlidingWindowThrottle):
 
     scope = "anon"
 
-    def get_cache_key(self, request: Any, view: Any) -> str | None:
+    def get_cache_key(self, request: Request, view: APIView) -> str | None:
         if request.user and request.user.is_authenticated:
             return None
         return self.cache_format % {"scope": self.scope, "ident": self.get_ident(request)}
@@ -98,7 +117,7 @@ class UserBurstThrottle(SlidingWindowThrottle):
 
     scope = "user"
 
-    def get_cache_key(self, request: Any, view: Any) -> str | None:
+    def get_cache_key(self, request: Request, view: APIView) -> str | None:
         if not (request.user and request.user.is_authenticated):
             return None  # counted by AnonBurstThrottle
         return self.cache_format % {"scope": self.scope, "ident": request.user.pk}
@@ -110,7 +129,7 @@ class AuthIPThrottle(SlidingWindowThrottle):
 
     scope = "auth"
 
-    def get_cache_key(self, request: Any, view: Any) -> str | None:
+    def get_cache_key(self, request: Request, view: APIView) -> str | None:
         return self.cache_format % {"scope": self.scope, "ident": self.get_ident(request)}
 
 
@@ -123,7 +142,7 @@ class _ViewScopedThrottle(SlidingWindowThrottle):
     def __init__(self) -> None:  # the scope is known only once the view is
         pass
 
-    def allow_request(self, request: Any, view: Any) -> bool:
+    def allow_request(self, request: Request, view: APIView) -> bool:
         base = getattr(view, "throttle_scope", None)
         if not base:
             return True
@@ -138,7 +157,7 @@ class ScopedUserThrottle(_ViewScopedThrottle):
     ``ScopedIPThrottle`` alone: a room of phones behind one router shares an address,
     and a per-"user" limit for them would be that address's limit again."""
 
-    def get_cache_key(self, request: Any, view: Any) -> str | None:
+    def get_cache_key(self, request: Request, view: APIView) -> str | None:
         if not (request.user and request.user.is_authenticated):
             return None
         return self.cache_format % {"scope": self.scope, "ident": request.user.pk}
@@ -150,5 +169,5 @@ class ScopedIPThrottle(_ViewScopedThrottle):
 
     suffix = "_ip"
 
-    def get_cache_key(self, request: Any, view: Any) -> str | None:
+    def get_cache_key(self, request: Request, view: APIView) -> str | None:
         return self.cache_format % {"scope": self.scope, "ident": self.get_ident(request)}

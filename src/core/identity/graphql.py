@@ -7,10 +7,11 @@ import graphene
 from graphene_django import DjangoObjectType
 
 from core.identity import selectors
+from core.identity.actors import viewer
 from core.identity.models import User
 
 
-class UserType(DjangoObjectType):
+class UserType(DjangoObjectType):  # type: ignore[misc]  # graphene-django is untyped: Any base
     """A Nexus account, the identity shared by every context."""
 
     id = graphene.ID(required=True, description="The user's id (the same as in REST).")
@@ -38,7 +39,7 @@ class UserType(DjangoObjectType):
         return user.roles
 
 
-class CoreQuery(graphene.ObjectType):
+class CoreQuery(graphene.ObjectType):  # type: ignore[misc]  # graphene is untyped: Any base
     me = graphene.Field(
         UserType,
         description="The authenticated user (send `Authorization: Bearer <access>`), "
@@ -46,8 +47,8 @@ class CoreQuery(graphene.ObjectType):
     )
 
     @staticmethod
-    def resolve_me(root: object, info: graphene.ResolveInfo) -> object | None:
-        user = info.context.user
-        if not user.is_authenticated:
+    def resolve_me(root: object, info: graphene.ResolveInfo) -> User | None:
+        user = viewer(info.context)
+        if user is None:
             return None
         return selectors.user_with_roles(user=user)

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from typing import ClassVar
+
 from django.contrib.auth.models import AbstractUser, UserManager
 from django.contrib.auth.validators import UnicodeUsernameValidator
 from django.db import models
@@ -30,7 +32,10 @@ class User(AbstractUser):
     )
     email = models.EmailField("email address")
 
-    objects = NexusUserManager()
+    objects: ClassVar[NexusUserManager] = NexusUserManager()
+
+    # core.identity.roles caches the role names on the instance (one query per object).
+    _nexus_role_names: frozenset[str]
 
     REQUIRED_FIELDS = ["email"]
 

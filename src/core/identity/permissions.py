@@ -9,18 +9,23 @@ the role get a 403.
 
 from __future__ import annotations
 
-from typing import Any
+from collections.abc import Callable
+from typing import TYPE_CHECKING
 
 from rest_framework.permissions import SAFE_METHODS, BasePermission
 
 from core.identity import roles
 
+if TYPE_CHECKING:  # DRF's settings import permission classes while rest_framework.views loads
+    from rest_framework.request import Request
+    from rest_framework.views import APIView
+
 
 class _RolePermission(BasePermission):
-    check = staticmethod(lambda user: False)
+    check: Callable[[roles.Actor], bool] = staticmethod(lambda user: False)
     message = "You do not have the role this requires."
 
-    def has_permission(self, request: Any, view: Any) -> bool:
+    def has_permission(self, request: Request, view: APIView) -> bool:
         return self.check(request.user)
 
 
@@ -57,7 +62,7 @@ class ReadOnlyOr(BasePermission):
     def for_(cls, permission: type[BasePermission]) -> type[BasePermission]:
         return type(f"ReadOnlyOr{permission.__name__}", (cls,), {"write_permission": permission})
 
-    def has_permission(self, request: Any, view: Any) -> bool:
+    def has_permission(self, request: Request, view: APIView) -> bool:
         if request.method in SAFE_METHODS:
             return True
         permission = self.write_permission()

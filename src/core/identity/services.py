@@ -5,8 +5,7 @@ here, so REST, GraphQL, admin and tasks share it. Services raise Django's
 from __future__ import annotations
 
 import logging
-from collections.abc import Iterable
-from typing import Any
+from collections.abc import Iterable, Mapping
 
 from django.contrib.auth import password_validation
 from django.contrib.auth.models import Group
@@ -57,7 +56,7 @@ def _integrity_to_validation(exc: IntegrityError) -> ValidationError:
 _no_nul = ProhibitNullCharactersValidator()
 
 
-def _text(field: str, value: Any, errors: dict[str, list[ValidationError]]) -> str:
+def _text(field: str, value: object, errors: dict[str, list[ValidationError]]) -> str:
     """A text input, stripped; a non-string is an error on its field (GraphQL and
     tasks call services with whatever they were given)."""
     if not isinstance(value, str):
@@ -86,7 +85,7 @@ def _column_errors(user: User, fields: Iterable[str]) -> dict[str, list[Validati
     return errors
 
 
-def _password_errors(password: Any, user: User) -> list[ValidationError]:
+def _password_errors(password: object, user: User) -> list[ValidationError]:
     if not isinstance(password, str):
         return [ValidationError("Must be a string.", code="invalid")]
     try:
@@ -99,7 +98,10 @@ def _password_errors(password: Any, user: User) -> list[ValidationError]:
     return []
 
 
-def user_register(*, username: Any, email: Any, password: Any, role: Any = None) -> User:
+def user_register(
+    *, username: object, email: object, password: object, role: object = None
+) -> User:
+    """Inputs are checked here, whatever their type (GraphQL and tasks pass them on)."""
     errors: dict[str, list[ValidationError]] = {}
     username = _text("username", username, errors)
     email = User.objects.normalize_email(_text("email", email, errors))
@@ -121,6 +123,9 @@ def user_register(*, username: Any, email: Any, password: Any, role: Any = None)
         errors["password"] = password_errors
     if errors:
         raise ValidationError(errors)
+    # What the checks above let through: a string password, no role or a role's name.
+    assert isinstance(password, str)
+    assert role is None or isinstance(role, str)
 
     try:
         with transaction.atomic():
@@ -149,7 +154,7 @@ def _groups(names: Iterable[str]) -> list[Group]:
 PROFILE_FIELDS = ("email", "first_name", "last_name")
 
 
-def user_update(*, user: User, data: dict[str, Any]) -> User:
+def user_update(*, user: User, data: Mapping[str, object]) -> User:
     """Update the caller's own profile. Username and roles are not self-editable."""
     errors: dict[str, list[ValidationError]] = {}
     changes = {
@@ -178,13 +183,14 @@ def user_update(*, user: User, data: dict[str, Any]) -> User:
     return user
 
 
-def user_password_change(*, user: User, old_password: Any, new_password: Any) -> None:
+def user_password_change(*, user: User, old_password: object, new_password: object) -> None:
     """Change the password and revoke every refresh token the user holds."""
     if not isinstance(old_password, str) or not user.check_password(old_password):
         raise _field_error("old_password", "The current password is not correct.", "invalid")
     password_errors = _password_errors(new_password, user)
     if password_errors:
         raise ValidationError({"new_password": password_errors})
+    assert isinstance(new_password, str)  # _password_errors refuses anything else
     with transaction.atomic():
         user.set_password(new_password)
         user.save(update_fields=["password"])

@@ -9,7 +9,7 @@ as an invalid token (a 401 everywhere: REST, refresh, logout and GraphQL).
 
 from __future__ import annotations
 
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from rest_framework_simplejwt import tokens
 from rest_framework_simplejwt.exceptions import TokenError
@@ -21,7 +21,7 @@ MAX_TIMESTAMP = 253_402_300_799
 MAX_JTI_LENGTH = 255  # OutstandingToken.jti's column
 
 
-def parse_user_id(value: Any) -> int | None:
+def parse_user_id(value: object) -> int | None:
     """The user id claim as a database id, or None if it is not one."""
     if isinstance(value, bool):
         return None
@@ -53,13 +53,18 @@ def check_claims(payload: dict[str, Any]) -> None:
         raise TokenError("Token user id is malformed")
 
 
-class CheckedClaimsMixin:
-    payload: dict[str, Any]
+if TYPE_CHECKING:
+    # What the mixin is mixed into, so ``super().verify()`` and ``payload`` are typed.
+    _TokenBase = tokens.Token
+else:
+    _TokenBase = object
 
+
+class CheckedClaimsMixin(_TokenBase):
     def verify(self) -> None:
         check_claims(self.payload)
         try:
-            super().verify()  # type: ignore[misc]
+            super().verify()
         except (ValueError, TypeError, OverflowError, OSError) as exc:
             raise TokenError("Token claims are malformed") from exc
 
@@ -68,5 +73,8 @@ class AccessToken(CheckedClaimsMixin, tokens.AccessToken):
     pass
 
 
-class RefreshToken(CheckedClaimsMixin, tokens.RefreshToken):
+# mypy checks simplejwt's own bases again in any class with two: its
+# BlacklistMixin["RefreshToken"].for_user returns simplejwt's RefreshToken, where
+# Token.for_user returns the class it is called on.
+class RefreshToken(CheckedClaimsMixin, tokens.RefreshToken):  # type: ignore[misc]  # simplejwt's for_user clash
     access_token_class = AccessToken

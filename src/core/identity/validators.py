@@ -3,11 +3,14 @@ password validators, so REST, GraphQL and the admin enforce the same ones."""
 
 from __future__ import annotations
 
-from typing import Any
+from typing import TYPE_CHECKING
 
 from confusable_homoglyphs import categories
 from django.core.exceptions import ValidationError
 from django.utils.deconstruct import deconstructible
+
+if TYPE_CHECKING:
+    from core.identity.models import User  # which imports this module
 
 MAX_PASSWORD_BYTES = 4096
 
@@ -32,7 +35,7 @@ class SingleScriptValidator:
     message = "Use letters from one writing system only (this name mixes {scripts})."
     code = "mixed_scripts"
 
-    def __call__(self, value: Any) -> None:
+    def __call__(self, value: object) -> None:
         if not isinstance(value, str):
             return
         scripts = scripts_of(value)
@@ -57,7 +60,7 @@ class MaximumLengthPasswordValidator:
     def __init__(self, max_bytes: int = MAX_PASSWORD_BYTES) -> None:
         self.max_bytes = max_bytes
 
-    def validate(self, password: str, user: Any = None) -> None:
+    def validate(self, password: str, user: User | None = None) -> None:
         if len(password.encode("utf-8", "surrogatepass")) > self.max_bytes:
             raise ValidationError(
                 f"This password is too long: at most {self.max_bytes} bytes.",

@@ -28,7 +28,7 @@ import logging
 import time
 from collections.abc import AsyncIterator, Awaitable, Callable
 from dataclasses import dataclass, field
-from typing import Any, TypeVar
+from typing import TypeVar, TypeVarTuple
 
 from asgiref.sync import sync_to_async
 from django.conf import settings
@@ -41,6 +41,7 @@ from core.live.topics import Event, Snapshot, backend
 logger = logging.getLogger(__name__)
 
 T = TypeVar("T")
+Ts = TypeVarTuple("Ts")
 
 
 # --- watches: one coalescing loader per topic and process --------------------------
@@ -102,7 +103,7 @@ class Watch:
             return None
 
     def _timeout(self) -> float:
-        timeout = (
+        timeout: float = (
             settings.STREAMS_FALLBACK_POLL_SECONDS
             if self.degraded
             else settings.STREAMS_SAFETY_POLL_SECONDS
@@ -192,7 +193,7 @@ async def watch(
             current.notify()  # let it see it is alone and stop
 
 
-async def run_sync_closing(function: Callable[..., T], *args: Any) -> T:
+async def run_sync_closing(function: Callable[[*Ts], T], *args: *Ts) -> T:
     """Run ``function`` in a worker thread and close that thread's database connections
     afterwards (with a pool they go back to it): a stream holds none while it waits.
 

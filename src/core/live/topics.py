@@ -20,10 +20,15 @@ import logging
 import weakref
 from collections.abc import Hashable
 from dataclasses import dataclass
-from typing import Any, Protocol, TypeVar
+from typing import TYPE_CHECKING, Any, Protocol, TypeVar
 
 from django.conf import settings
 from django.db import transaction
+
+if TYPE_CHECKING:
+    import redis
+    import redis.asyncio as aioredis
+    from redis.asyncio.client import PubSub
 
 logger = logging.getLogger(__name__)
 
@@ -121,7 +126,7 @@ class RedisBackend:
     def __init__(self, url: str, channel_prefix: str = "nexus:stream:") -> None:
         self.url = url
         self.channel_prefix = channel_prefix
-        self._sync_client: Any = None
+        self._sync_client: redis.Redis | None = None
         self._loops: weakref.WeakKeyDictionary[asyncio.AbstractEventLoop, _RedisLoopState] = (
             weakref.WeakKeyDictionary()
         )
@@ -129,7 +134,7 @@ class RedisBackend:
     def _channel(self, topic: str) -> str:
         return self.channel_prefix + topic
 
-    def _sync(self) -> Any:
+    def _sync(self) -> redis.Redis:
         if self._sync_client is None:
             from core.cache.breaker import redis_client
 
@@ -172,8 +177,8 @@ class _RedisLoopState:
     def __init__(self, backend: RedisBackend) -> None:
         self.backend = backend
         self.listeners: dict[str, set[Listener]] = {}
-        self.client: Any = None
-        self.pubsub: Any = None
+        self.client: aioredis.Redis | None = None
+        self.pubsub: PubSub | None = None
         self.reader: asyncio.Task[None] | None = None
         self.healthy = False
         self.lock = asyncio.Lock()
@@ -200,7 +205,7 @@ class _RedisLoopState:
             self.listeners.setdefault(channel, set()).add(listener)
             if self.healthy and first:
                 try:
-                    await self.pubsub.subscribe(channel)
+                    await self._subscriber().subscribe(channel)
                 except Exception as exc:
                     self._lost(exc)
             if not self.healthy:
@@ -219,9 +224,15 @@ class _RedisLoopState:
             del self.listeners[channel]
             if self.healthy:
                 try:
-                    await self.pubsub.unsubscribe(channel)
+                    await self._subscriber().unsubscribe(channel)
                 except Exception as exc:
                     self._lost(exc)
+
+    def _subscriber(self) -> PubSub:
+        """The subscriber connection, there while ``healthy``. Every caller handles an
+        error from it as the connection's loss."""
+        assert self.pubsub is not None
+        return self.pubsub
 
     def _lost(self, exc: BaseException) -> None:
         if self.healthy:
@@ -249,11 +260,11 @@ class _RedisLoopState:
                         listener.set_degraded(False)
                         listener.notify()  # anything may have changed while we were away
             try:
-                message = await self.pubsub.get_message(timeout=1.0)
+                message = await self._subscriber().get_message(timeout=1.0)
             except Exception as exc:
                 self._lost(exc)
                 with contextlib.suppress(Exception):
-                    await self.pubsub.aclose()
+                    await self._subscriber().aclose()
                 continue
             if message is None or message.get("type") != "message":
                 continue

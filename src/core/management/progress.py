@@ -2,7 +2,17 @@
 
 from __future__ import annotations
 
-from typing import Any
+from typing import Protocol
+
+
+class Output(Protocol):
+    """Where the line goes: a command's ``self.stdout`` (Django's ``OutputWrapper``)."""
+
+    def isatty(self) -> bool: ...
+
+    def write(self, msg: str, /, *, ending: str = ...) -> object: ...
+
+    def flush(self) -> None: ...
 
 
 class ProgressLine:
@@ -12,7 +22,7 @@ class ProgressLine:
 
     width = 30
 
-    def __init__(self, stdout: Any, noun: str = "") -> None:
+    def __init__(self, stdout: Output, noun: str = "") -> None:
         self.stdout = stdout
         self.noun = noun
         self.tty = stdout.isatty()

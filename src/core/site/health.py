@@ -21,8 +21,10 @@ from django.core.cache import cache
 from django.db import connections
 from drf_spectacular.utils import extend_schema, inline_serializer
 from rest_framework import permissions, serializers
+from rest_framework.authentication import BaseAuthentication
 from rest_framework.request import Request
 from rest_framework.response import Response
+from rest_framework.throttling import BaseThrottle
 from rest_framework.views import APIView
 
 
@@ -107,7 +109,7 @@ def readiness() -> tuple[bool, dict[str, CheckResult]]:
 # --- the probes' endpoints ------------------------------------------------------------
 
 
-class HealthCheckSerializer(serializers.Serializer):
+class HealthCheckSerializer(serializers.Serializer[dict[str, Any]]):
     status = serializers.ChoiceField(choices=["ok", "down", "skipped"])
     latency_ms = serializers.FloatField()
     detail = serializers.CharField(required=False)
@@ -118,8 +120,8 @@ class HealthCheckSerializer(serializers.Serializer):
 
 class _ProbeView(APIView):
     permission_classes = [permissions.AllowAny]
-    authentication_classes: list = []
-    throttle_classes: list = []
+    authentication_classes: list[type[BaseAuthentication]] = []
+    throttle_classes: list[type[BaseThrottle]] = []
 
 
 @extend_schema(

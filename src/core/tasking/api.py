@@ -7,6 +7,7 @@ from collections.abc import Callable
 from typing import Any
 
 from drf_spectacular.utils import OpenApiParameter, OpenApiResponse
+from rest_framework.exceptions import NotAuthenticated
 from rest_framework.request import Request
 from rest_framework.response import Response
 
@@ -36,9 +37,13 @@ IDEMPOTENCY_RESPONSES = {
 def idempotent_response(
     request: Request, *, scope: str, write: Callable[[], tuple[int, Any]]
 ) -> Response:
-    """Run ``write`` (returning ``(status, body)``) once per user, scope and key."""
+    """Run ``write`` (returning ``(status, body)``) once per user, scope and key. For views
+    that require a signed-in user: an anonymous caller has none (a 401, as DRF answers)."""
+    user_id = request.user.pk
+    if user_id is None:
+        raise NotAuthenticated
     outcome = run_idempotent(
-        user_id=request.user.pk,
+        user_id=user_id,
         scope=scope,
         key=request.headers.get(HEADER),
         payload=request.data,

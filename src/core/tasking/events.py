@@ -48,13 +48,13 @@ def subscribe(event_type: type[E], handler: Callable[[E], None]) -> None:
     """Register ``handler`` for ``event_type``; registering twice is a no-op."""
     handlers = _handlers[event_type]
     if handler not in handlers:
-        handlers.append(handler)  # type: ignore[arg-type]
+        handlers.append(handler)  # type: ignore[arg-type]  # _dispatch gives it only E events
 
 
 def unsubscribe(event_type: type[E], handler: Callable[[E], None]) -> None:
     handlers = _handlers.get(event_type, [])
     if handler in handlers:
-        handlers.remove(handler)  # type: ignore[arg-type]
+        handlers.remove(handler)  # type: ignore[arg-type]  # as registered by subscribe
 
 
 def handlers_for(event_type: type[Event]) -> list[Callable[[Event], None]]:

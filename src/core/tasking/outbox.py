@@ -22,7 +22,7 @@ written in the same transaction (``Notification.emailed_at``).
 from __future__ import annotations
 
 import logging
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from celery import Task, current_app
 from django.conf import settings
@@ -31,6 +31,11 @@ from kombu.exceptions import OperationalError
 
 from core.http.request_id import get_request_id, set_request_id
 from core.tasking.models import TaskOutbox, TaskReceipt
+
+if TYPE_CHECKING:
+    from datetime import timedelta
+
+    from celery.schedules import BaseSchedule
 
 logger = logging.getLogger(__name__)
 
@@ -58,7 +63,7 @@ def receipt_claim(key: str, task_name: str) -> bool:
     return True
 
 
-class NexusTask(Task):
+class NexusTask(Task[..., Any]):
     """Base for every task: acks late, retries with exponential backoff and jitter, and
     runs each outbox delivery's effect once (see the module docstring)."""
 
@@ -74,7 +79,7 @@ class NexusTask(Task):
     # effect is harmless to repeat and that must not hold a transaction while it runs.
     effect_once = True
 
-    def before_start(self, task_id: str, args: Any, kwargs: Any) -> None:
+    def before_start(self, task_id: str, args: tuple[Any, ...], kwargs: dict[str, Any]) -> None:
         set_request_id(self.request.get("nexus_request_id") or f"task-{task_id}")
 
     def idempotency_key(self) -> str | None:
@@ -130,11 +135,11 @@ def _run_eagerly(task_name: str, args: list[Any], kwargs: dict[str, Any]) -> Non
         # import every app's tasks module (once) the way a worker would.
         current_app.loader.import_default_modules()
     task = current_app.tasks[task_name]
-    task.apply(args=args, kwargs=kwargs, throw=True)
+    task.apply(args=tuple(args), kwargs=kwargs, throw=True)
 
 
 def enqueue_on_commit(
-    task: Task | str, *args: Any, using: str | None = None, **kwargs: Any
+    task: Task[..., Any] | str, *args: Any, using: str | None = None, **kwargs: Any
 ) -> None:
     """Schedule ``task(*args, **kwargs)`` to run once the current transaction commits.
 
@@ -217,7 +222,11 @@ def task_receipts_purge() -> int:
 
 
 def register_periodic(
-    name: str, task: str, schedule: float | Any, *, kwargs: dict[str, Any] | None = None
+    name: str,
+    task: str,
+    schedule: float | timedelta | BaseSchedule,
+    *,
+    kwargs: dict[str, Any] | None = None,
 ) -> None:
     """Add an entry to the beat schedule; domains call this from ``AppConfig.ready()``."""
     entry: dict[str, Any] = {"task": task, "schedule": schedule}

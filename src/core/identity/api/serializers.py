@@ -2,8 +2,11 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 from django.contrib.auth.password_validation import password_validators_help_texts
 from django.core.validators import MaxLengthValidator
+from django.db.models import CharField
 from rest_framework import serializers
 from rest_framework.exceptions import AuthenticationFailed
 from rest_framework_simplejwt import serializers as jwt_serializers
@@ -13,11 +16,20 @@ from core.identity.models import User
 from core.identity.roles import SELF_SERVICE_ROLES
 from core.identity.validators import MAX_PASSWORD_BYTES
 
-EMAIL_MAX_LENGTH = User._meta.get_field("email").max_length
-USERNAME_MAX_LENGTH = User._meta.get_field("username").max_length
+
+def _max_length(name: str) -> int:
+    """The length of one of the user's text columns (both are bounded)."""
+    field = User._meta.get_field(name)
+    assert isinstance(field, CharField)
+    assert field.max_length is not None
+    return field.max_length
 
 
-def password_field(**kwargs):  # type: ignore[no-untyped-def]
+EMAIL_MAX_LENGTH = _max_length("email")
+USERNAME_MAX_LENGTH = _max_length("username")
+
+
+def password_field(**kwargs: Any) -> serializers.CharField:
     """Passwords are taken as typed (no trimming), at most 4,096 bytes (the service
     checks bytes; this caps characters for the schema)."""
     return serializers.CharField(
@@ -29,7 +41,7 @@ def password_field(**kwargs):  # type: ignore[no-untyped-def]
     )
 
 
-class UserSerializer(serializers.ModelSerializer):
+class UserSerializer(serializers.ModelSerializer[User]):
     roles = serializers.ListField(
         child=serializers.CharField(), read_only=True, help_text="Role names (groups)."
     )
@@ -52,7 +64,7 @@ class UserSerializer(serializers.ModelSerializer):
         }
 
 
-class RegisterSerializer(serializers.Serializer):
+class RegisterSerializer(serializers.Serializer[dict[str, Any]]):
     username = serializers.CharField(
         max_length=USERNAME_MAX_LENGTH,
         help_text="Letters, digits and @/./+/-/_ only, from one writing system; "
@@ -70,13 +82,13 @@ class RegisterSerializer(serializers.Serializer):
     )
 
 
-class ProfileUpdateSerializer(serializers.Serializer):
+class ProfileUpdateSerializer(serializers.Serializer[dict[str, Any]]):
     email = serializers.EmailField(required=False, max_length=EMAIL_MAX_LENGTH)
     first_name = serializers.CharField(required=False, allow_blank=True, max_length=150)
     last_name = serializers.CharField(required=False, allow_blank=True, max_length=150)
 
 
-class PasswordChangeSerializer(serializers.Serializer):
+class PasswordChangeSerializer(serializers.Serializer[dict[str, Any]]):
     old_password = password_field()
     new_password = password_field(help_text=" ".join(password_validators_help_texts()))
 
@@ -87,19 +99,21 @@ class PasswordChangeSerializer(serializers.Serializer):
 class TokenObtainPairSerializer(jwt_serializers.TokenObtainPairSerializer):
     token_class = tokens.RefreshToken
 
-    def __init__(self, *args, **kwargs):  # type: ignore[no-untyped-def]
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
         self.fields[self.username_field].validators.append(MaxLengthValidator(USERNAME_MAX_LENGTH))
-        self.fields["password"].validators.append(MaxLengthValidator(MAX_PASSWORD_BYTES))
-        self.fields["password"].trim_whitespace = False
+        password = self.fields["password"]
+        assert isinstance(password, serializers.CharField)  # simplejwt's PasswordField
+        password.validators.append(MaxLengthValidator(MAX_PASSWORD_BYTES))
+        password.trim_whitespace = False
 
 
-class TokenPairSerializer(serializers.Serializer):
+class TokenPairSerializer(serializers.Serializer[dict[str, Any]]):
     access = serializers.CharField(help_text="Send as `Authorization: Bearer <access>`.")
     refresh = serializers.CharField(help_text="Exchange at `token/refresh/`; one use only.")
 
 
-class LoggedOutSerializer(serializers.Serializer):
+class LoggedOutSerializer(serializers.Serializer[dict[str, Any]]):
     """An empty object: the refresh token is blacklisted."""
 
 
@@ -112,7 +126,7 @@ class TokenBlacklistSerializer(jwt_serializers.TokenBlacklistSerializer):
 class TokenRefreshSerializer(jwt_serializers.TokenRefreshSerializer):
     token_class = tokens.RefreshToken
 
-    def validate(self, attrs):  # type: ignore[no-untyped-def]
+    def validate(self, attrs: dict[str, Any]) -> dict[str, str]:
         try:
             return super().validate(attrs)
         except User.DoesNotExist as exc:

@@ -3,11 +3,12 @@ current user, change the password."""
 
 from __future__ import annotations
 
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from django.utils.cache import add_never_cache_headers
 from drf_spectacular.utils import OpenApiExample, extend_schema
 from rest_framework import permissions, status
+from rest_framework.authentication import BaseAuthentication
 from rest_framework.request import Request
 from rest_framework.response import Response
 from rest_framework.views import APIView
@@ -15,16 +16,26 @@ from rest_framework_simplejwt import views as jwt_views
 
 from core.http.throttling import AuthIPThrottle
 from core.identity import selectors, services
+from core.identity.actors import authenticated_user
 from core.identity.api import serializers
 
 _AUTH_THROTTLES = [AuthIPThrottle]
 
 
+if TYPE_CHECKING:
+    # What the mixin is mixed into, so ``super().finalize_response()`` is typed.
+    _ViewBase = APIView
+else:
+    _ViewBase = object
+
+
 # Responses that carry tokens or personal data: no cache may keep them
 # (``Cache-Control: no-store``), errors included.
-class NoStoreMixin:
-    def finalize_response(self, request: Request, response: Any, *args: Any, **kwargs: Any) -> Any:
-        response = super().finalize_response(request, response, *args, **kwargs)  # type: ignore[misc]
+class NoStoreMixin(_ViewBase):
+    def finalize_response(
+        self, request: Request, response: Response, *args: Any, **kwargs: Any
+    ) -> Response:
+        response = super().finalize_response(request, response, *args, **kwargs)
         add_never_cache_headers(response)
         return response
 
@@ -51,7 +62,7 @@ class NoStoreMixin:
 )
 class RegisterView(NoStoreMixin, APIView):
     permission_classes = [permissions.AllowAny]
-    authentication_classes: list = []
+    authentication_classes: list[type[BaseAuthentication]] = []
     throttle_classes = _AUTH_THROTTLES
 
     def post(self, request: Request) -> Response:
@@ -106,7 +117,7 @@ class MeView(NoStoreMixin, APIView):
         tags=["auth"], summary="Current user", responses={200: serializers.UserSerializer}
     )
     def get(self, request: Request) -> Response:
-        user = selectors.user_with_roles(user=request.user)
+        user = selectors.user_with_roles(user=authenticated_user(request))
         return Response(serializers.UserSerializer(user).data)
 
     @extend_schema(
@@ -119,7 +130,7 @@ class MeView(NoStoreMixin, APIView):
     def patch(self, request: Request) -> Response:
         payload = serializers.ProfileUpdateSerializer(data=request.data, partial=True)
         payload.is_valid(raise_exception=True)
-        user = services.user_update(user=request.user, data=payload.validated_data)
+        user = services.user_update(user=authenticated_user(request), data=payload.validated_data)
         return Response(serializers.UserSerializer(selectors.user_with_roles(user=user)).data)
 
 
@@ -138,5 +149,5 @@ class PasswordChangeView(NoStoreMixin, APIView):
     def post(self, request: Request) -> Response:
         payload = serializers.PasswordChangeSerializer(data=request.data)
         payload.is_valid(raise_exception=True)
-        services.user_password_change(user=request.user, **payload.validated_data)
+        services.user_password_change(user=authenticated_user(request), **payload.validated_data)
         return Response(status=status.HTTP_204_NO_CONTENT)

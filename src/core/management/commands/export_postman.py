@@ -23,7 +23,7 @@ import uuid
 from pathlib import Path
 from typing import Any
 
-from django.core.management.base import BaseCommand
+from django.core.management.base import BaseCommand, CommandParser
 
 from core.site.demo import DEMO_ACCOUNTS
 
@@ -131,7 +131,9 @@ def _sample(spec: dict[str, Any], schema: dict[str, Any], depth: int = 0) -> Any
     return ""
 
 
-def _body(spec: dict[str, Any], method: str, path: str, operation: dict[str, Any]):
+def _body(
+    spec: dict[str, Any], method: str, path: str, operation: dict[str, Any]
+) -> dict[str, Any] | None:
     content = operation.get("requestBody", {}).get("content", {})
     if (method, path) in BODIES:
         return _raw_json(BODIES[(method, path)])
@@ -212,9 +214,11 @@ def _is_public(spec: dict[str, Any], operation: dict[str, Any]) -> bool:
     return security is None or all(not requirement for requirement in security)
 
 
-def _item(spec: dict[str, Any], method: str, path: str, operation: dict[str, Any]):
+def _item(
+    spec: dict[str, Any], method: str, path: str, operation: dict[str, Any]
+) -> dict[str, Any]:
     parameters = operation.get("parameters", [])
-    headers = [{"key": "Accept", "value": "application/json"}]
+    headers: list[dict[str, str | bool]] = [{"key": "Accept", "value": "application/json"}]
     for parameter in parameters:
         if parameter["in"] == "header":
             value = "{{$guid}}" if parameter["name"].lower() == "idempotency-key" else ""
@@ -365,7 +369,7 @@ def render(spec: dict[str, Any]) -> str:
 class Command(BaseCommand):
     help = "Write a Postman v2.1 collection generated from an exported OpenAPI schema."
 
-    def add_arguments(self, parser: Any) -> None:
+    def add_arguments(self, parser: CommandParser) -> None:
         parser.add_argument("schema", help="the OpenAPI document (JSON), e.g. openapi.json")
         parser.add_argument("output", help="where to write the collection")
 

@@ -11,7 +11,7 @@ from typing import Any
 
 from django.apps import apps
 from django.conf import settings
-from django.core.management.base import BaseCommand, CommandError
+from django.core.management.base import BaseCommand, CommandError, CommandParser
 from django.utils.module_loading import import_string
 
 from core.site.demo import DEMO_ACCOUNTS, seed_accounts
@@ -20,7 +20,7 @@ from core.site.demo import DEMO_ACCOUNTS, seed_accounts
 class Command(BaseCommand):
     help = "Create the demo accounts and each domain's demo data (safe to run twice)."
 
-    def add_arguments(self, parser: Any) -> None:
+    def add_arguments(self, parser: CommandParser) -> None:
         parser.add_argument(
             "--force",
             action="store_true",

@@ -2,13 +2,15 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 from rest_framework import serializers
 
 from core.http.fields import IdField
 from core.notifications.models import Notification
 
 
-class NotificationSerializer(serializers.ModelSerializer):
+class NotificationSerializer(serializers.ModelSerializer[Notification]):
     read = serializers.SerializerMethodField()
 
     class Meta:
@@ -20,7 +22,7 @@ class NotificationSerializer(serializers.ModelSerializer):
         return obj.read_at is not None
 
 
-class NotificationMarkReadSerializer(serializers.Serializer):
+class NotificationMarkReadSerializer(serializers.Serializer[dict[str, Any]]):
     ids = serializers.ListField(
         child=IdField(),
         required=False,
@@ -29,6 +31,6 @@ class NotificationMarkReadSerializer(serializers.Serializer):
     )
 
 
-class MarkedReadSerializer(serializers.Serializer):
+class MarkedReadSerializer(serializers.Serializer[dict[str, Any]]):
     marked = serializers.IntegerField(help_text="How many notifications changed to read.")
     unread = serializers.IntegerField(help_text="How many remain unread.")

@@ -2,16 +2,20 @@
 
 from __future__ import annotations
 
+from django.db.models import QuerySet
 from drf_spectacular.utils import OpenApiParameter, extend_schema
 from rest_framework import generics, permissions
 from rest_framework.exceptions import ValidationError
+from rest_framework.filters import BaseFilterBackend
 from rest_framework.request import Request
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
 from core.http.pagination import CursorPagination
+from core.identity.actors import authenticated_user
 from core.notifications import selectors, services
 from core.notifications.api import serializers
+from core.notifications.models import Notification
 
 
 class NotificationCursorPagination(CursorPagination):
@@ -26,18 +30,18 @@ class NotificationCursorPagination(CursorPagination):
         OpenApiParameter("unread", bool, description="true: unread only; false: read only.")
     ],
 )
-class NotificationListView(generics.ListAPIView):
+class NotificationListView(generics.ListAPIView[Notification]):
     permission_classes = [permissions.IsAuthenticated]
     serializer_class = serializers.NotificationSerializer
     pagination_class = NotificationCursorPagination
-    filter_backends: list = []
+    filter_backends: list[type[BaseFilterBackend]] = []
 
-    def get_queryset(self):  # type: ignore[no-untyped-def]
+    def get_queryset(self) -> QuerySet[Notification]:
         raw = self.request.query_params.get("unread")
         unread = {"true": True, "1": True, "false": False, "0": False}.get(str(raw).lower())
         if raw is not None and unread is None:
             raise ValidationError({"unread": ["Use true or false."]}, code="invalid")
-        return selectors.notification_list(user=self.request.user, unread=unread)
+        return selectors.notification_list(user=authenticated_user(self.request), unread=unread)
 
 
 @extend_schema(
@@ -53,8 +57,7 @@ class NotificationMarkReadView(APIView):
     def post(self, request: Request) -> Response:
         payload = serializers.NotificationMarkReadSerializer(data=request.data)
         payload.is_valid(raise_exception=True)
-        marked = services.notifications_mark_read(
-            user=request.user, ids=payload.validated_data.get("ids")
-        )
-        unread = selectors.notification_unread_count(user=request.user)
+        user = authenticated_user(request)
+        marked = services.notifications_mark_read(user=user, ids=payload.validated_data.get("ids"))
+        unread = selectors.notification_unread_count(user=user)
         return Response({"marked": marked, "unread": unread})

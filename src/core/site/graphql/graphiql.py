@@ -74,4 +74,5 @@ class OfflineGraphiQLMixin:
         data["csp_nonce"] = str(getattr(request, "csp_nonce", ""))
         # core/graphiql-url.js opens the editor with it when the URL names no query.
         data["default_query"] = graphql_example_query()
-        return super().render_graphiql(request, **data)  # type: ignore[misc]
+        response: HttpResponse = super().render_graphiql(request, **data)  # type: ignore[misc]  # mixed into graphene-django's untyped view
+        return response

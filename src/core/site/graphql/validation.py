@@ -11,7 +11,13 @@ from functools import lru_cache
 from typing import Any
 
 from django.conf import settings
-from graphql import GraphQLError, ValidationRule, specified_rules
+from graphql import (
+    ASTValidationRule,
+    GraphQLError,
+    ValidationContext,
+    ValidationRule,
+    specified_rules,
+)
 from graphql.language import (
     FieldNode,
     FragmentDefinitionNode,
@@ -88,7 +94,7 @@ def _depth_rule(max_depth: int) -> type[ValidationRule]:
 @lru_cache(maxsize=8)
 def _budget_rule(max_aliases: int, max_fields: int) -> type[ValidationRule]:
     class QueryBudgetRule(ValidationRule):
-        def __init__(self, context: Any) -> None:
+        def __init__(self, context: ValidationContext) -> None:
             super().__init__(context)
             self.aliases = 0
             self.fields = 0
@@ -206,7 +212,7 @@ def _cost_rule(max_cost: int, variable_page: int) -> type[ValidationRule]:
     return QueryCostRule
 
 
-def validation_rules() -> list[type[ValidationRule]]:
+def validation_rules() -> list[type[ASTValidationRule]]:
     """graphql-core's standard rules, then ours. The limits are read per request, so
     settings apply; a rule class is built once per distinct limit."""
     rules = [

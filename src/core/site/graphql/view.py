@@ -23,7 +23,8 @@ from __future__ import annotations
 
 import json
 import logging
-from typing import Any
+from collections.abc import Sequence
+from typing import Any, cast
 
 from django.conf import settings
 from django.contrib.auth.models import AnonymousUser
@@ -38,11 +39,13 @@ from graphql import ExecutionResult, GraphQLError, execute, get_operation_ast, p
 from graphql.language import OperationType
 from rest_framework import exceptions
 from rest_framework.settings import api_settings
+from rest_framework.throttling import BaseThrottle
 
 from core.http import parsers
 from core.http.catalogue import ProblemError, lookup_problem
 from core.http.problems import specific_code
 from core.identity.authentication import JWTAuthentication
+from core.identity.models import User
 from core.site.graphql.graphiql import OfflineGraphiQLMixin
 from core.site.graphql.validation import TOO_COMPLEX, validation_rules
 
@@ -72,7 +75,7 @@ def error_response(error: GraphQLRequestError) -> HttpResponse:
     return response
 
 
-class NexusGraphQLView(OfflineGraphiQLMixin, GraphQLView):
+class NexusGraphQLView(OfflineGraphiQLMixin, GraphQLView):  # type: ignore[misc]  # graphene-django is untyped: Any base
     graphiql = True
 
     def dispatch(self, request: HttpRequest, *args: Any, **kwargs: Any) -> HttpResponse:
@@ -110,7 +113,7 @@ class NexusGraphQLView(OfflineGraphiQLMixin, GraphQLView):
 
     def _authenticate(self, request: HttpRequest) -> None:
         try:
-            authenticated = JWTAuthentication().authenticate(request)  # type: ignore[arg-type]
+            authenticated = JWTAuthentication().authenticate(request)  # type: ignore[arg-type]  # simplejwt reads only request.META
         except exceptions.APIException as exc:
             detail = exc.detail
             message = detail.get("detail") if isinstance(detail, dict) else detail
@@ -123,14 +126,19 @@ class NexusGraphQLView(OfflineGraphiQLMixin, GraphQLView):
             ) from exc
         # Only the bearer token counts: ignoring the session cookie makes the
         # csrf_exempt endpoint safe from cross-site requests.
-        request.user = authenticated[0] if authenticated is not None else AnonymousUser()
+        user = authenticated[0] if authenticated is not None else AnonymousUser()
+        assert isinstance(user, User | AnonymousUser)  # core's JWTAuthentication loads a User
+        request.user = user
 
     def _throttle(self, request: HttpRequest) -> None:
         """REST's default throttles (anonymous per address, per user), the same counters."""
         waits = []
-        for throttle_class in api_settings.DEFAULT_THROTTLE_CLASSES:
+        # DRF's settings object has imported the dotted paths the stubs type as strings.
+        throttle_classes = cast(Sequence[type[BaseThrottle]], api_settings.DEFAULT_THROTTLE_CLASSES)
+        for throttle_class in throttle_classes:
             throttle = throttle_class()
-            if not throttle.allow_request(request, self):
+            # Core's throttles read only the request's user and META, which this one has.
+            if not throttle.allow_request(request, self):  # type: ignore[arg-type]  # a Django request
                 waits.append(throttle.wait())
         if waits:
             wait = max(1, int(max(w or 1 for w in waits) + 0.999))
@@ -244,10 +252,12 @@ class NexusGraphQLView(OfflineGraphiQLMixin, GraphQLView):
         if operation is not None and operation.operation == OperationType.MUTATION:
             with transaction.atomic():
                 result = execute(schema, document, **options)
+                assert isinstance(result, ExecutionResult)  # no resolver is async
                 if result.errors or getattr(request, MUTATION_ERRORS_FLAG, False):
                     transaction.set_rollback(True)
         else:
             result = execute(schema, document, **options)
+            assert isinstance(result, ExecutionResult)  # no resolver is async
         return self._result(result)
 
     def _result(self, result: ExecutionResult) -> tuple[dict[str, Any], int]:
@@ -282,9 +292,10 @@ class NexusGraphQLView(OfflineGraphiQLMixin, GraphQLView):
         if isinstance(original, ProblemError):
             formatted = dict(error.formatted)
             formatted["message"] = original.detail
-            formatted["extensions"] = {"code": original.problem.code, **original.extra}
+            extensions: dict[str, object] = {"code": original.problem.code, **original.extra}
             if original.retry_after:
-                formatted["extensions"]["retryAfter"] = original.retry_after
+                extensions["retryAfter"] = original.retry_after
+            formatted["extensions"] = extensions
             return formatted
         if isinstance(original, ObjectDoesNotExist):
             formatted = dict(error.formatted)
