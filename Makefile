@@ -45,11 +45,12 @@ test: install check-services lint checks pytest ## everything CI runs, against r
 check-services: install ## stop early, naming the service, if PostgreSQL, Redis or RabbitMQ is down
 	$(TEST_SETTINGS) $(MANAGE) check_services
 
-lint: install ## ruff, import boundaries, mypy (strict on core), workflow and infra validation
+lint: install ## ruff, import boundaries, mypy (strict on core), module shape, workflow and infra validation
 	$(BIN)/ruff check .
 	$(BIN)/ruff format --check .
 	$(BIN)/lint-imports
 	$(BIN)/mypy
+	$(BIN)/python scripts/check_shape.py
 	$(BIN)/check-jsonschema --builtin-schema vendor.github-workflows .github/workflows/ci.yml
 	$(BIN)/zizmor --offline --quiet .github/workflows/ci.yml
 	$(BIN)/hadolint infra/Dockerfile
