@@ -17,7 +17,6 @@ from typing import Any
 
 import numpy as np
 from django.core.cache import cache
-from django.core.exceptions import ValidationError
 from django.db import IntegrityError, transaction
 from django.db.models import Case, F, FloatField, Max, Value, When
 from django.db.models.functions import Cast
@@ -25,6 +24,7 @@ from django.utils import timezone
 
 from core.cache import versioned as core_cache
 from core.http.catalogue import ProblemError
+from core.http.validation import field_error
 from core.tasking.outbox import enqueue_on_commit
 from movies import error_codes, tmdb
 from movies.cache_keys import CATALOG_NAMESPACE, MODEL_VERSION_KEY, recommendations_namespace
@@ -36,10 +36,6 @@ logger = logging.getLogger(__name__)
 MODELS_KEPT = 3
 
 
-def _field_error(field: str, message: str, code: str = "invalid") -> ValidationError:
-    return ValidationError({field: [ValidationError(message, code=code)]})
-
-
 def _user_changed(user_id: int) -> None:
     core_cache.invalidate(recommendations_namespace(user_id))
 
@@ -47,7 +43,7 @@ def _user_changed(user_id: int) -> None:
 def _movie(movie_id: int, field: str = "movie") -> Movie:
     movie = Movie.objects.filter(pk=movie_id).only("id").first()
     if movie is None:
-        raise _field_error(field, f"No movie with id {movie_id}.", "does_not_exist")
+        raise field_error(field, f"No movie with id {movie_id}.", "does_not_exist")
     return movie
 
 
@@ -72,7 +68,7 @@ def _aggregate_add(movie_id: int, *, count: int, delta: Decimal) -> None:
 
 def validate_score(score: Decimal) -> Decimal:
     if score not in SCORES:
-        raise _field_error(
+        raise field_error(
             "score", "A score is 0.5 to 5.0 in steps of 0.5 (0.5, 1.0, ..., 5.0).", "invalid_score"
         )
     return Decimal(score).quantize(Decimal("0.1"))
@@ -164,7 +160,7 @@ def _genres(slugs: list[str], field: str) -> list[Genre]:
     found = {genre.slug: genre for genre in Genre.objects.filter(slug__in=unique)}
     unknown = [slug for slug in unique if slug not in found]
     if unknown:
-        raise _field_error(field, f"Unknown genre: {', '.join(unknown)[:200]}.", "does_not_exist")
+        raise field_error(field, f"Unknown genre: {', '.join(unknown)[:200]}.", "does_not_exist")
     return [found[slug] for slug in unique]
 
 
@@ -176,7 +172,7 @@ def preference_set(
     disliked = _genres(disliked_genres, "disliked_genres")
     both = {g.slug for g in liked} & {g.slug for g in disliked}
     if both:
-        raise _field_error(
+        raise field_error(
             "disliked_genres", f"A genre cannot be both liked and disliked: {', '.join(both)}."
         )
     preference, _ = Preference.objects.select_for_update().get_or_create(user=user)

@@ -11,13 +11,14 @@ cached snapshot never shows a poll open past its deadline.
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import UTC, datetime
+from datetime import datetime
 from typing import Any
 
 from django.db.models import Prefetch, Q, QuerySet
 from django.utils import timezone
 
 from core.cache.versioned import cached
+from core.http.timestamps import iso_utc
 from polls.models import Ballot, Option, Poll
 
 RESULTS_TIMEOUT = 300
@@ -162,7 +163,7 @@ class Results:
             "kind": self.kind,
             "state": self.state,
             "closed": self.closed,
-            "closes_at": _iso(self.closes_at),
+            "closes_at": iso_utc(self.closes_at),
             "results_visibility": self.results_visibility,
             "visible": self.visible,
             "total_votes": self.total_votes,
@@ -278,8 +279,3 @@ def results_for(
         options=options,
         version=snapshot.version_at(now) if visible else 0,
     )
-
-
-def _iso(moment: datetime | None) -> str | None:
-    # The same form DRF writes: UTC with a Z.
-    return moment.astimezone(UTC).isoformat().replace("+00:00", "Z") if moment else None

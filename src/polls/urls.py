@@ -2,7 +2,6 @@
 
 from django.urls import path
 
-import core.http.converters  # noqa: F401  (registers <id:...>)
 from polls import views
 
 urlpatterns = [

@@ -1,7 +1,7 @@
 """``GET /api/v1/<domain>/``: each domain's entry point, listing its resources.
 
-A domain mounts ``DomainIndexView.as_view(domain=..., routes=...)`` at the root
-of its ``api/urls.py``; the resource links are built from that module's named
+A domain's ``api/urls.py`` is ``urlpatterns = domain_urls("<domain>", [...routes])``:
+the index comes first, at the root, and its resource links are built from those named
 routes, so the index stays true as the domain grows.
 """
 
@@ -10,7 +10,7 @@ from __future__ import annotations
 from collections.abc import Callable, Sequence
 
 from django.apps import apps
-from django.urls import NoReverseMatch, URLPattern, URLResolver, reverse
+from django.urls import NoReverseMatch, URLPattern, URLResolver, path, reverse
 from drf_spectacular.utils import extend_schema, inline_serializer
 from rest_framework import permissions, serializers
 from rest_framework.request import Request
@@ -69,3 +69,12 @@ class DomainIndexView(APIView):
                 "resources": resources,
             }
         )
+
+
+def domain_urls(
+    domain: str, routes: list[URLPattern | URLResolver]
+) -> list[URLPattern | URLResolver]:
+    """A domain's ``urlpatterns``: its index at the root (``<domain>:index``), then
+    ``routes``, which the index lists."""
+    index = DomainIndexView.as_view(domain=domain, routes=lambda: routes)
+    return [path("", index, name="index"), *routes]

@@ -8,8 +8,6 @@ so it is a 400 validation problem naming the parameter, the same everywhere
 
 from __future__ import annotations
 
-import base64
-import json
 from typing import TYPE_CHECKING, Any, TypeVar
 
 from django.core.exceptions import FieldDoesNotExist
@@ -19,6 +17,8 @@ from rest_framework import pagination
 from rest_framework.exceptions import NotFound, ValidationError
 from rest_framework.response import Response
 from rest_framework.utils.urls import replace_query_param
+
+from core.http import cursors
 
 if TYPE_CHECKING:  # DRF's settings import this module while rest_framework.views loads
     from rest_framework.request import Request
@@ -174,21 +174,15 @@ class KeysetPagination(StrictPageSize, pagination.BasePagination):
             )
         return name
 
-    @staticmethod
-    def _encode(payload: dict[str, Any]) -> str:
-        raw = json.dumps(payload, separators=(",", ":"), default=str).encode()
-        return base64.urlsafe_b64encode(raw).decode().rstrip("=")
-
     def _decode(self, raw: str, name: str, model: type[Model], field: str) -> tuple[Any, int]:
         invalid = ValidationError(
             {self.cursor_query_param: ["Invalid cursor: use a `next` link."]},
             code="invalid_cursor",
         )
         try:
-            padded = raw + "=" * (-len(raw) % 4)
-            payload = json.loads(base64.urlsafe_b64decode(padded.encode("ascii")))
+            payload = cursors.decode(raw)
             value, last_id, ordering = payload["v"], payload["i"], payload["o"]
-        except (ValueError, TypeError, KeyError, UnicodeEncodeError):
+        except (cursors.InvalidCursor, KeyError):
             raise invalid from None
         if ordering != name or not isinstance(last_id, int) or not 0 < last_id < 2**63:
             raise invalid
@@ -238,7 +232,7 @@ class KeysetPagination(StrictPageSize, pagination.BasePagination):
         self.next_cursor = None
         if self.has_next and rows:
             last = rows[-1]
-            self.next_cursor = self._encode({"v": getattr(last, field), "i": last.pk, "o": name})
+            self.next_cursor = cursors.encode({"v": getattr(last, field), "i": last.pk, "o": name})
         return rows
 
     def get_next_link(self) -> str | None:

@@ -13,6 +13,7 @@ from django.core.exceptions import ValidationError
 from django.core.validators import ProhibitNullCharactersValidator
 from django.db import IntegrityError, transaction
 
+from core.http.validation import field_error
 from core.identity.models import User
 from core.identity.roles import ALL_ROLES, SELF_SERVICE_ROLES, Role
 from core.tasking import events
@@ -23,10 +24,6 @@ logger = logging.getLogger(__name__)
 def roles_ensure() -> list[Group]:
     """Create the role groups if missing (idempotent)."""
     return [Group.objects.get_or_create(name=role.value)[0] for role in ALL_ROLES]
-
-
-def _field_error(field: str, message: str, code: str) -> ValidationError:
-    return ValidationError({field: [ValidationError(message, code=code)]})
 
 
 def _uniqueness_errors(
@@ -49,8 +46,8 @@ def _integrity_to_validation(exc: IntegrityError) -> ValidationError:
     # A concurrent registration won the race between our check and the insert.
     text = str(exc)
     if "email" in text:
-        return _field_error("email", "A user with that email already exists.", "unique")
-    return _field_error("username", "A user with that username already exists.", "unique")
+        return field_error("email", "A user with that email already exists.", "unique")
+    return field_error("username", "A user with that username already exists.", "unique")
 
 
 _no_nul = ProhibitNullCharactersValidator()
@@ -186,7 +183,7 @@ def user_update(*, user: User, data: Mapping[str, object]) -> User:
 def user_password_change(*, user: User, old_password: object, new_password: object) -> None:
     """Change the password and revoke every refresh token the user holds."""
     if not isinstance(old_password, str) or not user.check_password(old_password):
-        raise _field_error("old_password", "The current password is not correct.", "invalid")
+        raise field_error("old_password", "The current password is not correct.", "invalid")
     password_errors = _password_errors(new_password, user)
     if password_errors:
         raise ValidationError({"new_password": password_errors})

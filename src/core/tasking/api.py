@@ -35,10 +35,16 @@ IDEMPOTENCY_RESPONSES = {
 
 
 def idempotent_response(
-    request: Request, *, scope: str, write: Callable[[], tuple[int, Any]]
+    request: Request,
+    *,
+    scope: str,
+    write: Callable[[], tuple[int, Any]],
+    payload: Any = None,
 ) -> Response:
-    """Run ``write`` (returning ``(status, body)``) once per user, scope and key. For views
-    that require a signed-in user: an anonymous caller has none (a 401, as DRF answers)."""
+    """Run ``write`` (returning ``(status, body)``) once per user, scope and key. The key
+    is bound to ``payload``, the request's JSON body unless the view gives what stands
+    for the request (a multipart upload's fields and its file's digest). For views that
+    require a signed-in user: an anonymous caller has none (a 401, as DRF answers)."""
     user_id = request.user.pk
     if user_id is None:
         raise NotAuthenticated
@@ -46,7 +52,7 @@ def idempotent_response(
         user_id=user_id,
         scope=scope,
         key=request.headers.get(HEADER),
-        payload=request.data,
+        payload=request.data if payload is None else payload,
         write=write,
     )
     response = Response(outcome.body, status=outcome.status)

@@ -21,14 +21,10 @@ from core.http.parsers import JSONParser, UploadParser
 from core.http.throttling import AnonBurstThrottle, SlidingWindowThrottle, UserBurstThrottle
 from core.identity.permissions import IsCandidate
 from core.tasking.api import (
-    HEADER as IDEMPOTENCY_HEADER,
-)
-from core.tasking.api import (
     IDEMPOTENCY_KEY_PARAMETER,
     IDEMPOTENCY_RESPONSES,
-    REPLAYED_HEADER,
+    idempotent_response,
 )
-from core.tasking.idempotency import run_idempotent
 from jobs import selectors
 from jobs.api.serializers.applications import (
     ApplicationDetailSerializer,
@@ -113,17 +109,12 @@ class JobApplyView(APIView):
             )
             return 201, _application_body(request, application.pk)
 
-        outcome = run_idempotent(
-            user_id=request.user.pk,
+        return idempotent_response(
+            request,
             scope=f"jobs.apply.{pk}",
-            key=request.headers.get(IDEMPOTENCY_HEADER),
             payload={"cover_letter": data.get("cover_letter", ""), "resume": digest},
             write=write,
         )
-        response = Response(outcome.body, status=outcome.status)
-        if outcome.replayed:
-            response[REPLAYED_HEADER] = "true"
-        return response
 
 
 class JobApplicationsView(APIView):

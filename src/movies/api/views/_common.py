@@ -1,5 +1,5 @@
 """What the movies endpoints share: documented error responses, page parameters,
-and the checks of unknown parameters and genres."""
+and the genre check."""
 
 from __future__ import annotations
 
@@ -7,7 +7,6 @@ from typing import Any
 
 from drf_spectacular.utils import OpenApiResponse
 from rest_framework.exceptions import ValidationError
-from rest_framework.request import Request
 
 from core.http.openapi import CURSOR_PAGE_PARAMETERS, ProblemSerializer
 from movies import selectors
@@ -16,16 +15,6 @@ PAGE_PARAMETERS = CURSOR_PAGE_PARAMETERS
 BAD_REQUEST = OpenApiResponse(ProblemSerializer, description="`validation_error` naming the field.")
 UNAUTHENTICATED = OpenApiResponse(ProblemSerializer, description="`not_authenticated`.")
 NOT_FOUND = OpenApiResponse(ProblemSerializer, description="`not_found` (or not yours).")
-
-
-def _reject_unknown(request: Request, allowed: set[str]) -> None:
-    unknown = sorted(set(request.query_params) - allowed)
-    if unknown:
-        names = ", ".join(sorted(allowed - {"format"}))
-        raise ValidationError(
-            {name[:40]: [f"Unknown parameter; use: {names}."] for name in unknown[:5]},
-            code="unknown_parameter",
-        )
 
 
 def _genre(slug: str | None, field: str = "genre") -> Any:

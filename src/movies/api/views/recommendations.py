@@ -10,6 +10,7 @@ from rest_framework.response import Response
 from rest_framework.views import APIView
 
 from core.http.openapi import ProblemSerializer
+from core.http.query import reject_unknown_parameters
 from core.identity.permissions import IsSiteStaff
 from movies import selectors, services
 from movies.api import serializers as s
@@ -18,7 +19,6 @@ from movies.api.views._common import (
     NOT_FOUND,
     UNAUTHENTICATED,
     _genre,
-    _reject_unknown,
 )
 
 # --- recommendations ------------------------------------------------------------------
@@ -40,7 +40,7 @@ class RecommendationListView(APIView):
         responses={200: s.RecommendationListSerializer, 400: BAD_REQUEST, 401: UNAUTHENTICATED},
     )
     def get(self, request: Request) -> Response:
-        _reject_unknown(request, {"limit", "genre", "format"})
+        reject_unknown_parameters(request.query_params, {"limit", "genre", "format"})
         query = s.RecommendationQuerySerializer(data=request.query_params)
         query.is_valid(raise_exception=True)
         genre = _genre(query.validated_data.get("genre"))
