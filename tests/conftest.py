@@ -42,6 +42,7 @@ def _flush_outlasts_live_servers():
                 if attempt == 4 or not _is_deadlock(error):
                     raise
                 time.sleep(0.2 * (attempt + 1))
+        raise AssertionError("unreachable: the fifth attempt returns or raises")
 
     flush.Command.handle = handle_retrying_deadlocks
     yield

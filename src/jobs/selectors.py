@@ -454,7 +454,7 @@ def job_applications(*, job: Job, status: str | None = None) -> QuerySet[Applica
 def application_visible(*, user: Any, application_id: int) -> Application:
     """The application with its history (oldest first), for its candidate or the
     job's company; DoesNotExist for anyone else."""
-    application = (
+    return (
         application_list(user=user)
         .prefetch_related(
             Prefetch(
@@ -464,7 +464,6 @@ def application_visible(*, user: Any, application_id: int) -> Application:
         )
         .get(pk=application_id)
     )
-    return application
 
 
 def is_company_side(*, user: Any, application: Application) -> bool:

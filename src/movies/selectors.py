@@ -71,7 +71,7 @@ def current_model() -> tuple[int | None, Recommender | None]:
 
 
 def model_info() -> dict[str, Any] | None:
-    row = (
+    return (
         RecommenderModel.objects.order_by("-version")
         .values(
             "version",
@@ -85,7 +85,6 @@ def model_info() -> dict[str, Any] | None:
         )
         .first()
     )
-    return row
 
 
 # --- catalog --------------------------------------------------------------------------

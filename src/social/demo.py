@@ -15,7 +15,7 @@ import random
 import time
 from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass
-from datetime import timedelta
+from datetime import datetime, timedelta
 from typing import Any
 
 from django.contrib.auth import get_user_model
@@ -135,6 +135,27 @@ def _text(rng: random.Random) -> str:
 def demo_seed(stdout: Any = None) -> str:
     rng = random.Random("nexus-social-demo")  # noqa: S311  (demo data, not secrets)
     now = timezone.now()
+    people = _demo_people()
+    demo_users = list(User.objects.filter(username__in=[a.username for a in DEMO_ACCOUNTS]))
+    everyone = people + demo_users
+    Profile.objects.bulk_create([Profile(user_id=u.pk) for u in everyone], ignore_conflicts=True)
+    Profile.objects.filter(user_id__in=[p.pk for p in people], bio="").update(
+        bio="Demo account: writes about software."
+    )
+    _demo_follows(rng, people, demo_users, now)
+    created_posts = 0
+    if not Post.objects.filter(author__in=people).exists():
+        created_posts = _demo_posts(rng, people, everyone, now)
+    counts_recompute(user_ids=[u.pk for u in everyone])
+    transaction.on_commit(lambda: feed.invalidate([u.pk for u in everyone]))
+    core_cache.invalidate(selectors.TRENDING_NAMESPACE)
+    return (
+        f"{len(people)} people, {Follow.objects.filter(follower__in=everyone).count()} follows, "
+        f"{created_posts} new posts"
+    )
+
+
+def _demo_people() -> list[Any]:
     people = []
     for name in PEOPLE:
         user = User.objects.filter(username__iexact=name).first()
@@ -145,13 +166,12 @@ def demo_seed(stdout: Any = None) -> str:
             user.set_unusable_password()
             user.save()
         people.append(user)
-    demo_users = list(User.objects.filter(username__in=[a.username for a in DEMO_ACCOUNTS]))
-    everyone = people + demo_users
-    Profile.objects.bulk_create([Profile(user_id=u.pk) for u in everyone], ignore_conflicts=True)
-    Profile.objects.filter(user_id__in=[p.pk for p in people], bio="").update(
-        bio="Demo account: writes about software."
-    )
+    return people
 
+
+def _demo_follows(
+    rng: random.Random, people: list[Any], demo_users: list[Any], now: datetime
+) -> None:
     follows = []
     for user in people:
         for other in rng.sample(people, 9):
@@ -162,51 +182,38 @@ def demo_seed(stdout: Any = None) -> str:
             follows.append(Follow(follower=user, followee=other, created_at=now))
     Follow.objects.bulk_create(follows, ignore_conflicts=True)
 
-    created_posts = 0
-    if not Post.objects.filter(author__in=people).exists():
-        posts = []
-        for _ in range(320):
-            at = now - timedelta(minutes=rng.randint(1, 14 * 24 * 60))
-            posts.append(
-                Post(author=rng.choice(people), content=_text(rng), created_at=at, updated_at=at)
-            )
-        posts = Post.objects.bulk_create(posts)
-        created_posts = len(posts)
-        likes, comments, shares = [], [], []
-        for post in posts:
-            for liker in rng.sample(everyone, rng.randint(0, 8)):
-                likes.append(Like(user=liker, post=post, created_at=post.created_at))
-            for _ in range(rng.randint(0, 3)):
-                comments.append(
-                    Comment(
-                        post=post,
-                        author=rng.choice(people),
-                        text=rng.choice(REPLIES),
-                        created_at=post.created_at + timedelta(minutes=rng.randint(1, 600)),
-                    )
+
+def _demo_posts(rng: random.Random, people: list[Any], everyone: list[Any], now: datetime) -> int:
+    """320 posts over two weeks, with likes, comments and shares; how many were made."""
+    posts = []
+    for _ in range(320):
+        at = now - timedelta(minutes=rng.randint(1, 14 * 24 * 60))
+        posts.append(
+            Post(author=rng.choice(people), content=_text(rng), created_at=at, updated_at=at)
+        )
+    posts = Post.objects.bulk_create(posts)
+    likes, comments, shares = [], [], []
+    for post in posts:
+        for liker in rng.sample(everyone, rng.randint(0, 8)):
+            likes.append(Like(user=liker, post=post, created_at=post.created_at))
+        for _ in range(rng.randint(0, 3)):
+            comments.append(
+                Comment(
+                    post=post,
+                    author=rng.choice(people),
+                    text=rng.choice(REPLIES),
+                    created_at=post.created_at + timedelta(minutes=rng.randint(1, 600)),
                 )
-            if rng.random() < 0.15:
-                sharer = rng.choice(people)
-                if sharer.pk != post.author_id:
-                    shares.append(
-                        Share(
-                            user=sharer,
-                            post=post,
-                            created_at=min(
-                                now, post.created_at + timedelta(hours=rng.randint(1, 48))
-                            ),
-                        )
-                    )
-        Like.objects.bulk_create(likes, ignore_conflicts=True)
-        Comment.objects.bulk_create(comments)
-        Share.objects.bulk_create(shares, ignore_conflicts=True)
-    counts_recompute(user_ids=[u.pk for u in everyone])
-    transaction.on_commit(lambda: feed.invalidate([u.pk for u in everyone]))
-    core_cache.invalidate(selectors.TRENDING_NAMESPACE)
-    return (
-        f"{len(people)} people, {Follow.objects.filter(follower__in=everyone).count()} follows, "
-        f"{created_posts} new posts"
-    )
+            )
+        if rng.random() < 0.15:
+            sharer = rng.choice(people)
+            if sharer.pk != post.author_id:
+                shared_at = min(now, post.created_at + timedelta(hours=rng.randint(1, 48)))
+                shares.append(Share(user=sharer, post=post, created_at=shared_at))
+    Like.objects.bulk_create(likes, ignore_conflicts=True)
+    Comment.objects.bulk_create(comments)
+    Share.objects.bulk_create(shares, ignore_conflicts=True)
+    return len(posts)
 
 
 def _count(model: Any, field: str, outer: str = "pk") -> Any:

@@ -396,7 +396,7 @@ def problem_type_check(client_get: Callable[[str], int]) -> Callable:
     def problem_details_type(ctx: Any, response: Response, case: Case) -> None:
         content_type = (response_content_type(response) or "").split(";")[0].strip().lower()
         if content_type != PROBLEM_CONTENT_TYPE:
-            return None
+            return
         try:
             body = json.loads(response.content or b"")
         except ValueError as exc:
@@ -414,7 +414,7 @@ def problem_type_check(client_get: Callable[[str], int]) -> Callable:
             pages[kind] = client_get(kind)
         if pages[kind] != 200:
             raise ContractFailure(case, title, f"the page {kind} answers {pages[kind]}, not 200")
-        return None
+        return
 
     return problem_details_type
 

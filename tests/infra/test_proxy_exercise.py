@@ -153,8 +153,7 @@ def runnable_config(
         for name, directive in TEMP_PATH_DIRECTIVES.items()
         if f"--http-{name}-temp-path=" in configured
     )
-    text = text.replace("http {\n", "http {\n" + temp_paths, 1)
-    return text
+    return text.replace("http {\n", "http {\n" + temp_paths, 1)
 
 
 @pytest.fixture

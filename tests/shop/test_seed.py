@@ -46,8 +46,7 @@ def _snapshot() -> dict[str, list]:
 @pytest.fixture
 def demo(db):
     seed_accounts()
-    summary = demo_seed()
-    return summary
+    return demo_seed()
 
 
 def test_demo_seed_builds_a_three_level_tree(demo):

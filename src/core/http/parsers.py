@@ -70,23 +70,30 @@ def check(value: object, *, depth: int | None = None) -> None:
         if isinstance(node, dict | list):
             if level >= limit:
                 raise JSONInputError(f"JSON nested deeper than {limit} levels.")
-            if isinstance(node, dict):
-                for key, item in node.items():
-                    if "\x00" in key:
-                        raise JSONInputError("JSON keys may not contain NUL (\\u0000).")
-                    stack.append((item, level + 1))
-            else:
-                stack.extend((item, level + 1) for item in node)
-        elif isinstance(node, str):
-            if "\x00" in node:
-                raise JSONInputError("JSON strings may not contain NUL (\\u0000).")
-        elif isinstance(node, bool) or node is None:
-            continue
-        elif isinstance(node, int):
-            if not INT64_MIN <= node <= INT64_MAX:
-                raise JSONInputError("JSON integers must fit in 64 bits.")
-        elif isinstance(node, float) and not math.isfinite(node):
-            raise JSONInputError("JSON numbers must be finite.")
+            stack.extend((item, level + 1) for item in _children(node))
+        else:
+            _check_scalar(node)
+
+
+def _children(node: dict[Any, object] | list[object]) -> list[object]:
+    if isinstance(node, list):
+        return node
+    if any("\x00" in key for key in node):
+        raise JSONInputError("JSON keys may not contain NUL (\\u0000).")
+    return list(node.values())
+
+
+def _check_scalar(node: object) -> None:
+    if isinstance(node, str):
+        if "\x00" in node:
+            raise JSONInputError("JSON strings may not contain NUL (\\u0000).")
+    elif isinstance(node, bool) or node is None:
+        return
+    elif isinstance(node, int):
+        if not INT64_MIN <= node <= INT64_MAX:
+            raise JSONInputError("JSON integers must fit in 64 bits.")
+    elif isinstance(node, float) and not math.isfinite(node):
+        raise JSONInputError("JSON numbers must be finite.")
 
 
 class JSONParser(parsers.JSONParser):

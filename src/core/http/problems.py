@@ -254,22 +254,7 @@ def problem_exception_handler(exc: Exception, context: dict[str, Any]) -> Respon
         request.accepted_media_type = PROBLEM_CONTENT_TYPE
 
     if isinstance(exc, ProblemError):
-        problem_headers = {"Retry-After": str(exc.retry_after)} if exc.retry_after else {}
-        view = context.get("view")
-        if exc.problem.status == 401 and view is not None and request is not None:
-            # As DRF does for its own 401s: every 401 names the scheme to authenticate with.
-            challenge = view.get_authenticate_header(request)
-            if challenge:
-                problem_headers["WWW-Authenticate"] = challenge
-        return _drf_problem(
-            exc.problem.status,
-            exc.problem.code,
-            exc.detail,
-            problem_headers or None,
-            title=exc.problem.title,
-            instance=instance,
-            **exc.extra,
-        )
+        return _service_problem(exc, context, instance)
 
     refused = refused_request(exc)
     if refused is not None:
@@ -277,16 +262,8 @@ def problem_exception_handler(exc: Exception, context: dict[str, Any]) -> Respon
         problem, detail = refused
         return _drf_problem(problem.status, problem.code, detail, instance=instance)
 
-    if isinstance(exc, DjangoValidationError):
-        # Services raise Django's ValidationError (they do not import DRF).
-        exc = drf_exceptions.ValidationError(detail=as_serializer_error(exc))
-    elif isinstance(exc, Http404 | ObjectDoesNotExist):
-        # Services raise Model.DoesNotExist for what the caller may not see or that is gone.
-        exc = drf_exceptions.NotFound(str(exc) if isinstance(exc, ObjectDoesNotExist) else None)
-    elif isinstance(exc, DjangoPermissionDenied):
-        exc = drf_exceptions.PermissionDenied()
-
-    if not isinstance(exc, drf_exceptions.APIException):
+    api_exc = _as_api_exception(exc)
+    if api_exc is None:
         logger.error(
             "unhandled exception in %s", instance, exc_info=(type(exc), exc, exc.__traceback__)
         )
@@ -294,25 +271,65 @@ def problem_exception_handler(exc: Exception, context: dict[str, Any]) -> Respon
         return mark_logged(
             _drf_problem(500, server_error.code, server_error.description, instance=instance)
         )
+    return _api_problem(api_exc, instance)
 
+
+def _service_problem(exc: ProblemError, context: dict[str, Any], instance: str | None) -> Response:
+    """A service's refusal, with its catalogued problem and extra members."""
+    headers = {"Retry-After": str(exc.retry_after)} if exc.retry_after else {}
+    view, request = context.get("view"), context.get("request")
+    if exc.problem.status == 401 and view is not None and request is not None:
+        # As DRF does for its own 401s: every 401 names the scheme to authenticate with.
+        challenge = view.get_authenticate_header(request)
+        if challenge:
+            headers["WWW-Authenticate"] = challenge
+    return _drf_problem(
+        exc.problem.status,
+        exc.problem.code,
+        exc.detail,
+        headers or None,
+        title=exc.problem.title,
+        instance=instance,
+        **exc.extra,
+    )
+
+
+def _as_api_exception(exc: Exception) -> drf_exceptions.APIException | None:
+    """DRF's exception for what services and Django raise; None for a bug."""
+    if isinstance(exc, drf_exceptions.APIException):
+        return exc
+    if isinstance(exc, DjangoValidationError):
+        # Services raise Django's ValidationError (they do not import DRF).
+        return drf_exceptions.ValidationError(detail=as_serializer_error(exc))
+    if isinstance(exc, Http404 | ObjectDoesNotExist):
+        # Services raise Model.DoesNotExist for what the caller may not see or that is gone.
+        return drf_exceptions.NotFound(str(exc) if isinstance(exc, ObjectDoesNotExist) else None)
+    if isinstance(exc, DjangoPermissionDenied):
+        return drf_exceptions.PermissionDenied()
+    return None
+
+
+def _api_code(exc: drf_exceptions.APIException, default: str) -> str:
+    """A library's more specific code (simplejwt's ``no_active_account``, ...), used only
+    when it is catalogued with the same status, so every ``type`` resolves to a page."""
+    raw_code = specific_code(exc)
+    found = lookup_problem(raw_code) if isinstance(raw_code, str) else None
+    return found.code if found is not None and found.status == exc.status_code else default
+
+
+def _api_problem(exc: drf_exceptions.APIException, instance: str | None) -> Response:
     problem = next(
         (code for klass, code in _DRF_CODES.items() if isinstance(exc, klass)),
         ProblemCode.for_status(exc.status_code),
     )
-    code = problem.code
     errors = None
     if isinstance(exc, drf_exceptions.ValidationError):
+        code = problem.code
         errors = _field_errors(exc.detail)
         detail = _validation_summary(errors)
     else:
+        code = _api_code(exc, problem.code)
         detail = _detail_text(exc.detail)
-        raw_code = specific_code(exc)
-        # A library's more specific code (simplejwt's `no_active_account`, ...) is used
-        # only when it is catalogued, so every `type` resolves to a page.
-        if isinstance(raw_code, str) and lookup_problem(raw_code) is not None:
-            found = lookup_problem(raw_code)
-            if found is not None and found.status == exc.status_code:
-                code = raw_code
 
     headers: dict[str, str] = {}
     auth_header = getattr(exc, "auth_header", None)

@@ -108,18 +108,27 @@ def _sample(spec: dict[str, Any], schema: dict[str, Any], depth: int = 0) -> Any
             return _sample(spec, schema[combined][0], depth)
     kind = schema.get("type")
     if kind == "object" or "properties" in schema:
-        if depth > 3:
-            return {}
-        required = schema.get("required", [])
-        properties = schema.get("properties", {})
-        names = [name for name in properties if name in required] or list(properties)[:1]
-        return {
-            name: _sample(spec, properties[name], depth + 1)
-            for name in names
-            if not properties[name].get("readOnly")
-        }
+        return _sample_object(spec, schema, depth)
     if kind == "array":
         return [_sample(spec, schema.get("items", {}), depth + 1)]
+    return _sample_scalar(schema, kind)
+
+
+def _sample_object(spec: dict[str, Any], schema: dict[str, Any], depth: int) -> dict[str, Any]:
+    """Its required properties (or its first), each sampled; nothing past four levels."""
+    if depth > 3:
+        return {}
+    required = schema.get("required", [])
+    properties = schema.get("properties", {})
+    names = [name for name in properties if name in required] or list(properties)[:1]
+    return {
+        name: _sample(spec, properties[name], depth + 1)
+        for name in names
+        if not properties[name].get("readOnly")
+    }
+
+
+def _sample_scalar(schema: dict[str, Any], kind: str | None) -> Any:
     if kind == "integer":
         return max(1, schema.get("minimum", 1))
     if kind == "number":
