@@ -1,5 +1,7 @@
 from django.apps import AppConfig
 
+from core.http.manifest import DomainManifest
+
 
 class JobsConfig(AppConfig):
     name = "jobs"
@@ -8,14 +10,14 @@ class JobsConfig(AppConfig):
     # Called by `manage.py seed_demo` (core) after the demo accounts exist.
     demo_seed = "jobs.demo.demo_seed"
     # Read by core (landing page, domain index) without importing this app.
-    nexus_domain = {
-        "summary": (
+    nexus_domain = DomainManifest(
+        summary=(
             "Companies post jobs (moderated when JOBS_MODERATION is on, expiring after 30 "
             "days); typo-tolerant weighted full-text search with salary, remote and type "
             "filters; candidates apply once, with a PDF or DOCX résumé, and both sides "
             "follow each application's history; saved searches send alerts."
         ),
-    }
+    )
 
     def ready(self) -> None:
         from core.tasking.outbox import register_periodic

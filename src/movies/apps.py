@@ -1,5 +1,7 @@
 from django.apps import AppConfig
 
+from core.http.manifest import DomainManifest
+
 
 class MoviesConfig(AppConfig):
     name = "movies"
@@ -8,16 +10,16 @@ class MoviesConfig(AppConfig):
     # Called by `manage.py seed_demo` (core) after the demo accounts exist.
     demo_seed = "movies.demo.demo_seed"
     # Read by core (landing page, domain index) without importing this app.
-    nexus_domain = {
-        "summary": (
+    nexus_domain = DomainManifest(
+        summary=(
             "The MovieLens catalog (9k movies, 100k ratings) with search and filters; "
             "ratings, favorites and genre preferences; personal recommendations from an "
             "item-item model plus genres and popularity, each with its reason, cached per "
             "user and measured offline against a popularity baseline; optional TMDb "
             "enrichment, search and trending."
         ),
-        "links": "movies.demo.landing_links",
-    }
+        links="movies.demo.landing_links",
+    )
 
     def ready(self) -> None:
         from celery.schedules import crontab

@@ -1,5 +1,7 @@
 from django.apps import AppConfig
 
+from core.http.manifest import DomainManifest
+
 
 class PollsConfig(AppConfig):
     name = "polls"
@@ -8,15 +10,15 @@ class PollsConfig(AppConfig):
     # Called by `manage.py seed_demo` (core) after the demo accounts exist.
     demo_seed = "polls.demo.demo_seed"
     # Read by core (landing page, domain index) without importing this app.
-    nexus_domain = {
-        "summary": (
+    nexus_domain = DomainManifest(
+        summary=(
             "Single and multiple-choice polls with one ballot per voter enforced by the "
             "database and exact tallies under concurrency; results hidden until voting or "
             "closing if the owner wants; live results over Server-Sent Events and a live "
             "page with a bar chart."
         ),
-        "links": "polls.demo.landing_links",
-    }
+        links="polls.demo.landing_links",
+    )
 
     def ready(self) -> None:
         from core.tasking.outbox import register_periodic

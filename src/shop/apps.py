@@ -1,5 +1,7 @@
 from django.apps import AppConfig
 
+from core.http.manifest import DomainManifest
+
 
 class ShopConfig(AppConfig):
     name = "shop"
@@ -8,13 +10,13 @@ class ShopConfig(AppConfig):
     # Called by `manage.py seed_demo` (core) after the demo accounts exist.
     demo_seed = "shop.demo.seed.demo_seed"
     # Read by core (landing page, domain index) without importing this app.
-    nexus_domain = {
-        "summary": (
+    nexus_domain = DomainManifest(
+        summary=(
             "A category tree and a catalog with full-text search and keyset pagination, "
             "carts, and an idempotent checkout that never oversells; orders with a "
             "lifecycle, offline payments and signed card webhooks."
         ),
-    }
+    )
 
     def ready(self) -> None:
         from core.tasking.outbox import register_periodic

@@ -1,5 +1,7 @@
 from django.apps import AppConfig
 
+from core.http.manifest import DomainManifest
+
 
 class SocialConfig(AppConfig):
     name = "social"
@@ -8,16 +10,16 @@ class SocialConfig(AppConfig):
     # Called by `manage.py seed_demo` (core) after the demo accounts exist.
     demo_seed = "social.demo.demo_seed"
     # Read by core (landing page, domain index) without importing this app.
-    nexus_domain = {
-        "summary": (
+    nexus_domain = DomainManifest(
+        summary=(
             "Posts, comments, likes, shares, follows, blocks and mutes over GraphQL (and a "
             "REST mirror); a newest-first home feed fanned out into capped Redis sorted "
             "sets on its own Celery queue, merged at read time for very followed accounts "
             "and rebuilt from PostgreSQL when cold or when Redis is down; exact counts."
         ),
-        "graphql": "/graphql/",
+        graphql="/graphql/",
         # GraphiQL opens with this document (core.site.views.graphql_example_query).
-        "graphql_example": (
+        graphql_example=(
             "# Sign in first: POST /api/v1/auth/token/ (a demo account from the landing\n"
             "# page works), then under Headers below add\n"
             '#   {"Authorization": "Bearer <access>"}\n'
@@ -35,7 +37,7 @@ class SocialConfig(AppConfig):
             "  }\n"
             "}\n"
         ),
-    }
+    )
 
     def ready(self) -> None:
         from core.tasking.events import UserRegistered, subscribe

@@ -74,3 +74,27 @@ def test_every_domain_index_lists_its_resources_but_not_itself(client, domain):
     assert all(
         url.startswith(f"http://testserver/api/v1/{domain}/") for url in body["resources"].values()
     )
+
+
+def test_every_domain_describes_itself_with_a_typed_manifest():
+    from django.apps import apps
+
+    from core.http.manifest import DomainManifest, domain_manifest
+
+    manifests = {
+        config.label: domain_manifest(config)
+        for config in apps.get_app_configs()
+        if domain_manifest(config) is not None
+    }
+
+    assert set(manifests) == {"shop", "social", "movies", "jobs", "polls"}
+    assert all(isinstance(m, DomainManifest) and m.summary for m in manifests.values())
+
+
+def test_a_manifest_that_is_not_a_domain_manifest_is_refused_loudly():
+    from types import SimpleNamespace
+
+    from core.http.manifest import domain_manifest
+
+    with pytest.raises(TypeError, match=r"shop\.nexus_domain must be a DomainManifest"):
+        domain_manifest(SimpleNamespace(label="shop", nexus_domain={"summary": "a dict"}))

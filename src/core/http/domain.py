@@ -17,6 +17,8 @@ from rest_framework.request import Request
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
+from core.http.manifest import domain_manifest
+
 _DomainIndex = inline_serializer(
     name="DomainIndex",
     fields={
@@ -47,7 +49,9 @@ class DomainIndexView(APIView):
     )
     def get(self, request: Request) -> Response:
         config = apps.get_app_config(self.domain)
-        info = getattr(config, "nexus_domain", {})
+        manifest = domain_manifest(config)
+        if manifest is None:
+            raise LookupError(f"{self.domain} is not a domain (no nexus_domain manifest)")
         resources: dict[str, str] = {}
         for route in self.routes():
             if not isinstance(route, URLPattern) or not route.name or route.name == "index":
@@ -58,12 +62,12 @@ class DomainIndexView(APIView):
                 )
             except NoReverseMatch:  # routes that need an id are reached from their list
                 continue
-        graphql = info.get("graphql")
+        graphql = manifest.graphql
         return Response(
             {
                 "domain": self.domain,
                 "name": str(config.verbose_name),
-                "summary": info.get("summary", ""),
+                "summary": manifest.summary,
                 "docs": request.build_absolute_uri(f"/api/docs/#/{self.domain}"),
                 "graphql": request.build_absolute_uri(graphql) if graphql else None,
                 "resources": resources,

@@ -14,6 +14,7 @@ from django.utils.module_loading import import_string
 from django.views.decorators.http import require_safe
 
 from core.http.catalogue import catalogue, lookup_problem
+from core.http.manifest import domain_manifest
 from core.site.demo import DEMO_ACCOUNTS
 from core.site.graphql.graphiql import graphql_example_query
 
@@ -21,23 +22,29 @@ logger = logging.getLogger(__name__)
 
 
 def _domains() -> list[dict[str, Any]]:
-    """Domain apps describe themselves on their AppConfig (``nexus_domain``). A domain
-    may name a function (``"links": "dotted.path"``) returning live demo links, e.g. an
-    open demo poll's page; a failing one (no tables yet) just shows no links."""
+    """Domain apps describe themselves on their AppConfig (``nexus_domain``, a
+    ``DomainManifest``). A manifest may name a function (``links``) returning live demo
+    links, e.g. an open demo poll's page; a failing one (no tables yet) just shows no
+    links."""
     domains = []
     for config in apps.get_app_configs():
-        info = getattr(config, "nexus_domain", None)
-        if not info:
+        manifest = domain_manifest(config)
+        if manifest is None:
             continue
         links: list[dict[str, str]] = []
-        if info.get("links"):
+        if manifest.links:
             try:
-                links = import_string(info["links"])()
+                links = import_string(manifest.links)()
             except Exception:
                 logger.exception("landing links of %s failed", config.label)
-        entry = {key: value for key, value in info.items() if key != "links"}
         domains.append(
-            {"label": config.label, "name": config.verbose_name, **entry, "links": links}
+            {
+                "label": config.label,
+                "name": config.verbose_name,
+                "summary": manifest.summary,
+                "graphql": manifest.graphql,
+                "links": links,
+            }
         )
     return domains
 

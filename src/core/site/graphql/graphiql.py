@@ -17,6 +17,8 @@ from django.apps import apps
 from django.http import HttpRequest, HttpResponse
 from graphene_django_graphiql_static.views import GraphiQLOfflineView
 
+from core.http.manifest import domain_manifest
+
 ME_QUERY = """# Add {"Authorization": "Bearer <access>"} under Headers.
 query Me {
   me {
@@ -30,11 +32,11 @@ query Me {
 
 def graphql_example_query() -> str:
     """The document GraphiQL opens with (and the landing page shows): the first domain's
-    ``nexus_domain["graphql_example"]``, else core's ``me`` query."""
+    manifest's ``graphql_example``, else core's ``me`` query."""
     for config in apps.get_app_configs():
-        example = (getattr(config, "nexus_domain", None) or {}).get("graphql_example")
-        if example:
-            return str(example)
+        manifest = domain_manifest(config)
+        if manifest is not None and manifest.graphql_example:
+            return manifest.graphql_example
     return ME_QUERY
 
 
