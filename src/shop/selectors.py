@@ -152,9 +152,10 @@ def product_page(
     pagination: ordering, cursor and page size, and its absolute ``next`` link).
     The key is the host (``next`` is an absolute URL), whether the viewer is staff
     (they also see inactive products) and every query parameter as sent (``query``,
-    the last value of each: ``next`` repeats them), so two different answers never
-    share a key. A list filtered on stock (``in_stock`` in the query) is never cached:
-    every sale changes it. On a hit, one query: the live fields."""
+    the last value of each: ``next`` repeats them). The scheme and the earlier values
+    of a repeated parameter are not in it: requests differing only in those share a
+    page, ``next`` included. A list filtered on stock (``in_stock`` in the query) is
+    never cached: every sale changes it. On a hit, one query: the live fields."""
 
     def load() -> ProductPage:
         return page(
