@@ -184,6 +184,11 @@ def job_base() -> QuerySet[Job]:
     return Job.objects.select_related("company").defer("search_vector")
 
 
+def job_get(*, job_id: int) -> Job:
+    """A job with its company, unchecked (for one the caller may see); DoesNotExist."""
+    return job_base().get(pk=job_id)
+
+
 def job_open(now: Any = None) -> QuerySet[Job]:
     """Published and not past ``expires_at``: what everyone can find and apply to."""
     now = now or timezone.now()

@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import threading
 from datetime import timedelta
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from django.conf import settings
 from django.core.cache import cache
@@ -23,6 +23,9 @@ from movies import tmdb
 from movies.cache_keys import MODEL_VERSION_KEY, recommendations_namespace
 from movies.models import Favorite, Genre, Movie, Preference, Rating, RecommenderModel
 from movies.recommender import Profile, Recommender
+
+if TYPE_CHECKING:
+    from core.identity.models import User
 
 MAX_RECOMMENDATIONS = 50
 TRENDING_WINDOW_DAYS = 7
@@ -118,6 +121,12 @@ def movie_list(
     return movies
 
 
+def movie_search_list(*, search: str, limit: int) -> list[Movie]:
+    """The most rated ``limit`` movies whose title contains ``search`` (the catalog's
+    own search when TMDb is not there): two queries."""
+    return list(movie_list(search=search).order_by("-rating_count", "id")[:limit])
+
+
 def movies_by_tmdb_ids(ids: list[int]) -> dict[int, int]:
     """TMDb id -> catalog id for the movies matched to those TMDb ids."""
     return dict(Movie.objects.filter(tmdb_id__in=ids).values_list("tmdb_id", "id"))
@@ -201,6 +210,16 @@ def ratings_of(user: Any) -> QuerySet[Rating]:
 
 def favorites_of(user: Any) -> QuerySet[Favorite]:
     return Favorite.objects.filter(user=user).select_related("movie")
+
+
+def rating_get(*, user: User, rating_id: int) -> Rating:
+    """One of the user's ratings with its movie; DoesNotExist for anyone else's."""
+    return ratings_of(user).get(pk=rating_id)
+
+
+def favorite_get(*, user: User, favorite_id: int) -> Favorite:
+    """One of the user's favorites with its movie; DoesNotExist for anyone else's."""
+    return favorites_of(user).get(pk=favorite_id)
 
 
 def preference_of(user: Any) -> dict[str, list[dict[str, str]]]:

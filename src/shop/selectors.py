@@ -2,17 +2,25 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable, Mapping
 from decimal import Decimal
-from typing import Any
+from typing import Any, TypedDict
 
 from django.contrib.postgres.search import SearchQuery, SearchRank
+from django.core.exceptions import ValidationError
 from django.db import connection
 from django.db.models import Count, F, FloatField, Prefetch, Q, QuerySet
 from django.db.models.functions import Cast
 from django.utils import timezone
 
+from core.cache.versioned import cached
 from core.identity import roles
 from shop.models import Cart, CartItem, Category, Order, OrderLine, OrderStatus, Product
+
+# The cached catalog (the category tree and the product list pages); every catalog
+# write invalidates it after commit (``shop.services.catalog``).
+CATALOG_NAMESPACE = "shop.catalog"
+CATALOG_TTL = 300
 
 
 def category_tree() -> list[dict[str, Any]]:
@@ -60,6 +68,11 @@ def category_tree() -> list[dict[str, Any]]:
     return roots
 
 
+def category_tree_cached() -> list[dict[str, Any]]:
+    """``category_tree``, from the catalog cache (no query on a hit)."""
+    return cached(CATALOG_NAMESPACE, ["tree"], category_tree)
+
+
 def category_by_slug(slug: str) -> Category:
     return Category.objects.select_related("parent").get(slug=slug)
 
@@ -77,6 +90,103 @@ def category_subtree_ids(slug: str) -> list[int] | None:
 def product_queryset(*, staff: bool) -> QuerySet[Product]:
     products = Product.objects.select_related("category").defer("search_vector")
     return products if staff else products.filter(is_active=True)
+
+
+def product_get(*, product_id: int, staff: bool) -> Product:
+    """One product with its category; an inactive one only for staff. DoesNotExist
+    otherwise."""
+    return product_queryset(staff=staff).get(pk=product_id)
+
+
+def product_list(
+    *,
+    staff: bool,
+    category: str | None = None,
+    min_price: Decimal | None = None,
+    max_price: Decimal | None = None,
+    in_stock: bool | None = None,
+    search: str | None = None,
+) -> QuerySet[Product]:
+    """The catalog a viewer browses (staff also see inactive products), filtered;
+    ``category`` takes its subcategories along. An unknown category slug is a
+    ValidationError on ``category``."""
+    category_ids = None
+    if category is not None:
+        category_ids = category_subtree_ids(category)
+        if category_ids is None:
+            raise ValidationError(
+                {"category": ValidationError("No category with this slug.", code="does_not_exist")}
+            )
+    return product_filter(
+        product_queryset(staff=staff),
+        category_ids=category_ids,
+        min_price=min_price,
+        max_price=max_price,
+        in_stock=in_stock,
+        search=search,
+    )
+
+
+class ProductPage(TypedDict):
+    """A page of the catalog list as the API answers it."""
+
+    next: str | None
+    results: list[dict[str, Any]]
+
+
+def product_page(
+    *,
+    staff: bool,
+    host: str,
+    query: Mapping[str, str],
+    page: Callable[[QuerySet[Product]], ProductPage],
+    category: str | None = None,
+    min_price: Decimal | None = None,
+    max_price: Decimal | None = None,
+    in_stock: bool | None = None,
+    search: str | None = None,
+) -> ProductPage:
+    """A page of ``product_list``, cached, with live stock and popularity laid over.
+
+    ``page`` cuts the page off the filtered products and shapes it (the entrypoint's
+    pagination: ordering, cursor and page size, and its absolute ``next`` link).
+    The key is the host (``next`` is an absolute URL), whether the viewer is staff
+    (they also see inactive products) and every query parameter as sent (``query``,
+    the last value of each: ``next`` repeats them). The scheme and the earlier values
+    of a repeated parameter are not in it: requests differing only in those share a
+    page, ``next`` included. A list filtered on stock (``in_stock`` in the query) is
+    never cached: every sale changes it. On a hit, one query: the live fields."""
+
+    def load() -> ProductPage:
+        return page(
+            product_list(
+                staff=staff,
+                category=category,
+                min_price=min_price,
+                max_price=max_price,
+                in_stock=in_stock,
+                search=search,
+            )
+        )
+
+    if "in_stock" in query:
+        body = load()
+    else:
+        parts = [host, staff, *(f"{k}={v}" for k, v in sorted(query.items()))]
+        body = cached(CATALOG_NAMESPACE, ["list", *parts], load, timeout=CATALOG_TTL)
+    return {"next": body["next"], "results": _with_live_fields(body["results"])}
+
+
+def _with_live_fields(items: list[dict[str, Any]]) -> list[dict[str, Any]]:
+    """Overlay stock and popularity, which every sale changes, on cached catalog data;
+    a product deleted since is left out."""
+    live = product_live_fields([item["id"] for item in items])
+    fresh = []
+    for item in items:
+        if item["id"] in live:
+            stock, popularity = live[item["id"]]
+            fresh.append({**item, "stock": stock, "popularity": popularity})
+    return fresh
 
 
 def product_filter(

@@ -9,7 +9,7 @@ import binascii
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from django.conf import settings
 from django.contrib.auth import get_user_model
@@ -18,9 +18,15 @@ from django.utils import timezone
 
 from core.cache import versioned as core_cache
 from core.http.catalogue import ProblemError, lookup_problem
+from core.identity import roles
 from social import feed
 from social.feed import Entry
 from social.models import Block, Comment, Follow, Like, Mute, Post, Profile, Share
+
+if TYPE_CHECKING:
+    from django.contrib.auth.models import AnonymousUser
+
+    from core.identity.models import User as Account
 
 User = get_user_model()
 
@@ -135,6 +141,20 @@ def user_list(*, search: str | None = None) -> QuerySet[Any]:
             | Q(last_name__icontains=search)
         )
     return users.order_by("username", "id")
+
+
+def user_page(
+    *, search: str | None = None, first: int, after: Sequence[str] | None = None
+) -> tuple[list[Account], bool]:
+    """``first`` accounts of ``user_list`` after the position ``after`` (the username
+    and id of a ``user`` cursor, as ``cursor_decode`` returns them), and whether more
+    follow. One query."""
+    users = user_list(search=search)
+    if after is not None:
+        username, pk = after
+        users = users.filter(Q(username__gt=username) | Q(username=username, id__gt=pk))
+    rows = list(users[: first + 1])
+    return rows[:first], len(rows) > first
 
 
 def profile_get(*, user_id: int) -> Profile:
@@ -311,6 +331,14 @@ def trending_post_ids(*, first: int) -> list[int]:
     return ids[:first]
 
 
+def trending_post_list(*, viewer_id: int | None, first: int) -> list[Post]:
+    """The first ``first`` trending posts (``trending_post_ids``) that the viewer may
+    see, in trending order. One query, and the cached ranking."""
+    ids = trending_post_ids(first=first)
+    found = {post.pk: post for post in visible_posts(viewer_id=viewer_id).filter(pk__in=ids)}
+    return [found[pk] for pk in ids if pk in found]
+
+
 # --- the home feed -----------------------------------------------------------------------
 
 
@@ -397,6 +425,26 @@ def feed_entries(*, viewer_id: int, first: int, before: Entry | None) -> tuple[l
                 merged[entry.post_id] = entry
         entries = sorted(merged.values(), reverse=True)[:want]
     return entries, source
+
+
+def feed_owner_id(*, viewer: Account | AnonymousUser, owner_id: int | None = None) -> int:
+    """Whose home feed ``viewer`` reads (``feed_page``'s ``viewer_id``): the one rule of
+    the REST feed and GraphQL's ``feed``. A user reads their own feed (``owner_id``
+    None or their id); only a moderator reads another's. An anonymous viewer is a
+    ``not_authenticated`` problem, another's feed a ``permission_denied`` one."""
+    if not viewer.is_authenticated:
+        raise ProblemError(
+            lookup_problem("not_authenticated"),  # type: ignore[arg-type]  # built-in: never None
+            "Sign in first: send `Authorization: Bearer <access token>`.",
+        )
+    if owner_id is None:
+        return viewer.pk
+    if owner_id != viewer.pk and not roles.is_moderator(viewer):
+        raise ProblemError(
+            lookup_problem("permission_denied"),  # type: ignore[arg-type]  # built-in: never None
+            "You may only read your own feed.",
+        )
+    return owner_id
 
 
 def feed_page(*, viewer_id: int, first: int, after: str | None) -> FeedPage:

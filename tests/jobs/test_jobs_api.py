@@ -226,3 +226,33 @@ def test_the_list_payload_matches_the_documented_serializer():
     assert built.keys() == documented.keys()
     assert built == {**documented, "company": built["company"]}
     assert built["company"]["name"] == job.company.name
+
+
+def test_drafting_for_an_unknown_company_is_a_400_naming_it():
+    company = make_company()
+    client = client_for(owner_of(company))
+
+    response = client.post(
+        JOBS, {"company": company.pk + 1000, "title": "Ops", "description": "x"}, format="json"
+    )
+
+    body = assert_problem(response, 400, "validation_error")
+    assert body["errors"] == {
+        "company": [{"message": "No such company.", "code": "does_not_exist"}]
+    }
+    assert body["detail"] == "Invalid input in: company."
+    assert not Job.objects.exists()
+
+
+def test_a_draft_answers_with_its_company_and_moderation_details():
+    company = make_company()
+
+    response = client_for(owner_of(company)).post(
+        JOBS, {"company": company.pk, "title": "Ops", "description": "x"}, format="json"
+    )
+
+    assert response.status_code == 201, response.content
+    body = response.json()
+    job = Job.objects.get()
+    assert body == job_payload(job, private=True)
+    assert body["id"] == job.pk

@@ -8,6 +8,7 @@ from django.core.cache import cache
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
 
+from movies.models import Movie
 from tests.helpers import client_for
 from tests.movies.factories import (
     FAVORITES,
@@ -15,8 +16,10 @@ from tests.movies.factories import (
     MOVIES,
     RATINGS,
     RECOMMENDATIONS,
+    SEARCH,
     TRENDING,
     customer,
+    make_movie,
 )
 
 pytestmark = pytest.mark.django_db
@@ -174,3 +177,21 @@ def test_recommendation_list_queries_do_not_grow_with_the_limit(trained):
 
     assert len(response.json()["results"]) == 24  # every movie: none rated yet
     assert small == large <= 10
+
+
+def test_the_catalogs_own_search_lists_the_most_rated_first_at_most_twenty(settings):
+    settings.TMDB_API_TOKEN = ""
+    movies = [make_movie(f"Night Train {n}", 1990 + n, ("Drama", "Crime")) for n in range(22)]
+    make_movie("Day Train")
+    for n, movie in enumerate(movies):
+        Movie.objects.filter(pk=movie.pk).update(rating_count=n % 5)
+
+    with CaptureQueriesContext(connection) as queries:
+        response = client_for().get(SEARCH, {"q": "night TRAIN"})
+
+    assert response.status_code == 200, response.content
+    results = response.json()["results"]
+    expected = sorted(movies, key=lambda movie: (-(movies.index(movie) % 5), movie.pk))[:20]
+    assert [m["id"] for m in results] == [movie.pk for movie in expected]
+    assert results[0]["genres"] == ["Crime", "Drama"]
+    assert len(queries) == 2  # the movies, and their genres

@@ -9,7 +9,7 @@ import pytest
 
 from movies.models import Movie, Rating
 from tests.helpers import client_for
-from tests.movies.factories import RATINGS, customer, make_movie, staff
+from tests.movies.factories import FAVORITES, RATINGS, customer, make_movie, staff
 
 pytestmark = pytest.mark.django_db
 
@@ -170,3 +170,17 @@ def test_authorization_matrix(movie, who, list_status, create_status, delete_sta
     assert client.delete(f"{RATINGS}{rating.json()['id']}/").status_code == delete_status
     assert Rating.objects.filter(pk=rating.json()["id"]).exists() == (who != "owner")
     assert Movie.objects.get(pk=movie.pk).rating_count == Rating.objects.count()
+
+
+def test_a_rating_and_a_favorite_answer_as_the_lists_show_them(movie):
+    client = client_for(customer())
+
+    rated = client.post(RATINGS, {"movie": movie.pk, "score": "3.5"}, format="json")
+    rerated = client.post(RATINGS, {"movie": movie.pk, "score": "4.0"}, format="json")
+    favorite = client.post(FAVORITES, {"movie": movie.pk}, format="json")
+    again = client.post(FAVORITES, {"movie": movie.pk}, format="json")
+
+    assert [r.status_code for r in (rated, rerated, favorite, again)] == [201, 200, 201, 200]
+    assert client.get(RATINGS).json()["results"] == [rerated.json()]
+    assert rerated.json()["id"] == rated.json()["id"]
+    assert client.get(FAVORITES).json()["results"] == [favorite.json()] == [again.json()]

@@ -16,9 +16,9 @@ from core.cache import versioned as core_cache
 from core.http.catalogue import ProblemError
 from shop import error_codes
 from shop.models import Category, Product
+from shop.selectors import CATALOG_NAMESPACE
 from shop.services._common import _field_error
 
-CATALOG_NAMESPACE = "shop.catalog"
 MAX_IMAGES = 10
 PRODUCT_FIELDS = (
     "category",

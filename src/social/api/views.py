@@ -106,8 +106,9 @@ class FeedView(SocialView):
     )
     def get(self, request: Request) -> Response:
         size = self.page_size()
+        owner_id = selectors.feed_owner_id(viewer=request.user)
         try:
-            page = selectors.feed_page(viewer_id=request.user.pk, first=size, after=self.cursor())
+            page = selectors.feed_page(viewer_id=owner_id, first=size, after=self.cursor())
         except ValueError:
             raise _bad_cursor() from None
         posts = self.posts_data([item.post for item in page.items])

@@ -6,10 +6,8 @@ from __future__ import annotations
 from typing import Any
 
 import graphene
-from django.db.models import Q
 
 from core.http.catalogue import ProblemError
-from core.identity import roles
 from social import selectors
 from social.graphql import errors
 from social.graphql.dataloaders import see_posts, see_users
@@ -151,14 +149,10 @@ class SocialQueries(graphene.ObjectType):
         after: str | None = None,
     ) -> Any:
         size = page_size(first)
-        users = selectors.user_list(search=search)
         position = cursor_guard(lambda: selectors.cursor_decode("user", after, 2))
-        if position is not None:
-            username, pk = position
-            users = users.filter(Q(username__gt=username) | Q(username=username, id__gt=pk))
-        rows = list(users[: size + 1])
-        see_users(info.context, [u.pk for u in rows[:size]])
-        return user_connection(rows[:size], len(rows) > size)
+        users, has_next = selectors.user_page(search=search, first=size, after=position)
+        see_users(info.context, [u.pk for u in users])
+        return user_connection(users, has_next)
 
     @staticmethod
     def resolve_post(root: Any, info: graphene.ResolveInfo, id: str) -> Any:
@@ -200,11 +194,12 @@ class SocialQueries(graphene.ObjectType):
         user_id: str | None = None,
     ) -> Any:
         viewer = info.context.user
-        if not viewer.is_authenticated:
+        if not viewer.is_authenticated:  # signed in first (REST: its permission class)
             raise errors.unauthenticated()
-        owner_id = viewer.pk if user_id is None else _id(user_id, "userId")
-        if owner_id != viewer.pk and not roles.is_moderator(viewer):
-            raise errors.error("You may only read your own feed.", errors.FORBIDDEN)
+        requested = None if user_id is None else _id(user_id, "userId")
+        owner_id = errors.guarded(
+            lambda: selectors.feed_owner_id(viewer=viewer, owner_id=requested)
+        )
         size = page_size(first)
         page = cursor_guard(
             lambda: selectors.feed_page(viewer_id=owner_id, first=size, after=after)
@@ -236,11 +231,7 @@ class SocialQueries(graphene.ObjectType):
     @staticmethod
     def resolve_trending(root: Any, info: graphene.ResolveInfo, first: int | None = None) -> Any:
         size = page_size(first)
-        ids = selectors.trending_post_ids(first=size)
-        found = {
-            p.pk: p for p in selectors.visible_posts(viewer_id=_viewer_id(info)).filter(pk__in=ids)
-        }
-        posts = [found[pk] for pk in ids if pk in found]
+        posts = selectors.trending_post_list(viewer_id=_viewer_id(info), first=size)
         see_posts(info.context, posts)
         return posts
 

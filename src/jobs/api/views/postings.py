@@ -62,7 +62,7 @@ def _private(request: Request, job: Job) -> bool:
 
 
 def _job_body(request: Request, job: Job) -> dict[str, Any]:
-    job = selectors.job_base().get(pk=job.pk)
+    job = selectors.job_get(job_id=job.pk)
     return job_payload(job, private=_private(request, job))
 
 
@@ -144,9 +144,12 @@ class JobListView(APIView):
         payload = JobCreateSerializer(data=request.data)
         payload.is_valid(raise_exception=True)
         data = dict(payload.validated_data)
-        company = Company.objects.filter(pk=data.pop("company")).first()
-        if company is None:
-            raise ValidationError({"company": ["No such company."]}, code="does_not_exist")
+        try:
+            company = selectors.company_get(data.pop("company"))
+        except Company.DoesNotExist:
+            raise ValidationError(
+                {"company": ["No such company."]}, code="does_not_exist"
+            ) from None
         job = job_create(actor=request.user, company=company, data=data)
         return Response(_job_body(request, job), status=status.HTTP_201_CREATED)
 

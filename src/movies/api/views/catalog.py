@@ -242,7 +242,7 @@ class SearchView(APIView):
                 return Response({"source": "tmdb", "results": [], **s.attribution()})
             except tmdb.TMDbError as exc:
                 raise services.tmdb_problem(exc) from exc
-        movies = selectors.movie_list(search=query).order_by("-rating_count", "id")[:20]
+        movies = selectors.movie_search_list(search=query, limit=20)
         return Response(
             {
                 "source": "movielens",

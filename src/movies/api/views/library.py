@@ -62,7 +62,7 @@ class RatingListView(APIView):
             movie_id=payload.validated_data["movie"],
             score=payload.validated_data["score"],
         )
-        rating = selectors.ratings_of(request.user).get(pk=rating.pk)
+        rating = selectors.rating_get(user=request.user, rating_id=rating.pk)
         return Response(
             s.RatingSerializer(rating).data,
             status=status.HTTP_201_CREATED if created else status.HTTP_200_OK,
@@ -123,7 +123,7 @@ class FavoriteListView(APIView):
         favorite, created = services.favorite_add(
             user=request.user, movie_id=payload.validated_data["movie"]
         )
-        favorite = selectors.favorites_of(request.user).get(pk=favorite.pk)
+        favorite = selectors.favorite_get(user=request.user, favorite_id=favorite.pk)
         return Response(
             s.FavoriteSerializer(favorite).data,
             status=status.HTTP_201_CREATED if created else status.HTTP_200_OK,

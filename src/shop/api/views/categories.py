@@ -12,7 +12,6 @@ from rest_framework.request import Request
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
-from core.cache.versioned import cached
 from core.http.openapi import ProblemSerializer
 from core.identity.permissions import IsSiteStaffOrReadOnly
 from shop import selectors
@@ -32,9 +31,7 @@ class CategoryListView(APIView):
         responses={200: s.CategoryNodeSerializer(many=True)},
     )
     def get(self, request: Request) -> Response:
-        return Response(
-            cached(catalog_services.CATALOG_NAMESPACE, ["tree"], selectors.category_tree)
-        )
+        return Response(selectors.category_tree_cached())
 
     @extend_schema(
         tags=["shop"],
@@ -86,8 +83,7 @@ class CategoryDetailView(APIView):
         responses={200: s.CategoryNodeSerializer},
     )
     def get(self, request: Request, slug: str) -> Response:
-        tree = cached(catalog_services.CATALOG_NAMESPACE, ["tree"], selectors.category_tree)
-        return Response(_category_node(slug, tree))
+        return Response(_category_node(slug, selectors.category_tree_cached()))
 
     @extend_schema(
         tags=["shop"],

@@ -3,8 +3,7 @@ cached with live stock laid over), one product, and staff writes."""
 
 from __future__ import annotations
 
-from typing import Any
-
+from django.db.models import QuerySet
 from drf_spectacular.utils import OpenApiParameter, extend_schema
 from rest_framework import status
 from rest_framework.exceptions import NotFound, ValidationError
@@ -12,7 +11,6 @@ from rest_framework.request import Request
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
-from core.cache.versioned import cached
 from core.http.pagination import KeysetPagination
 from core.identity import roles
 from core.identity.permissions import IsSiteStaffOrReadOnly
@@ -21,8 +19,6 @@ from shop.api import serializers as s
 from shop.api.views._common import PAGE_PARAMETERS
 from shop.models import Product
 from shop.services import catalog as catalog_services
-
-CATALOG_TTL = 300
 
 
 class ProductPagination(KeysetPagination):
@@ -42,17 +38,6 @@ class ProductPagination(KeysetPagination):
 
 def _staff(request: Request) -> bool:
     return roles.is_site_staff(request.user)
-
-
-def _with_live_fields(items: list[dict[str, Any]]) -> list[dict[str, Any]]:
-    """Overlay stock and popularity, which every sale changes, on cached catalog data."""
-    live = selectors.product_live_fields([item["id"] for item in items])
-    fresh = []
-    for item in items:
-        if item["id"] in live:
-            stock, popularity = live[item["id"]]
-            fresh.append({**item, "stock": stock, "popularity": popularity})
-    return fresh
 
 
 PRODUCT_LIST_PARAMETERS = {
@@ -109,39 +94,23 @@ class ProductListView(APIView):
             raise ValidationError(
                 {"ordering": ["`relevance` needs `search`."]}, code="invalid_choice"
             )
-        staff = _staff(request)
-        parts = [
-            request.get_host(),
-            staff,
-            *(f"{k}={v}" for k, v in sorted(request.query_params.items())),
-        ]
 
-        def load() -> dict[str, Any]:
-            params = dict(filters.validated_data)
-            category_ids = None
-            if "category" in params:
-                category_ids = selectors.category_subtree_ids(params.pop("category"))
-                if category_ids is None:
-                    raise ValidationError(
-                        {"category": ["No category with this slug."]}, code="does_not_exist"
-                    )
-            products = selectors.product_filter(
-                selectors.product_queryset(staff=staff), category_ids=category_ids, **params
-            )
-            page = paginator.paginate_queryset(products, request, self)
+        def page(products: QuerySet[Product]) -> selectors.ProductPage:
+            rows = paginator.paginate_queryset(products, request, self)
             return {
                 "next": paginator.get_next_link(),
-                "results": [s.product_payload(product) for product in page],
+                "results": [s.product_payload(product) for product in rows],
             }
 
-        if "in_stock" in request.query_params:
-            # The filter reads stock, which every sale changes: never from the cache.
-            body = load()
-        else:
-            body = cached(
-                catalog_services.CATALOG_NAMESPACE, ["list", *parts], load, timeout=CATALOG_TTL
+        return Response(
+            selectors.product_page(
+                staff=_staff(request),
+                host=request.get_host(),
+                query=request.query_params.dict(),
+                page=page,
+                **filters.validated_data,
             )
-        return Response({"next": body["next"], "results": _with_live_fields(body["results"])})
+        )
 
     @extend_schema(
         tags=["shop"],
@@ -161,7 +130,7 @@ class ProductDetailView(APIView):
 
     def _product(self, request: Request, pk: int) -> Product:
         try:
-            return selectors.product_queryset(staff=_staff(request)).get(pk=pk)
+            return selectors.product_get(product_id=pk, staff=_staff(request))
         except Product.DoesNotExist:
             raise NotFound(f"No product {pk}.") from None
 
