@@ -10,6 +10,7 @@ cached list touches neither the model nor the database.
 from __future__ import annotations
 
 import threading
+from collections.abc import Callable, Mapping, Sequence
 from datetime import timedelta
 from typing import TYPE_CHECKING, Any
 
@@ -18,9 +19,9 @@ from django.core.cache import cache
 from django.db.models import Count, Prefetch, QuerySet
 from django.utils import timezone
 
-from core.cache.versioned import cached
+from core.cache.versioned import cached, query_part
 from movies import tmdb
-from movies.cache_keys import MODEL_VERSION_KEY, recommendations_namespace
+from movies.cache_keys import CATALOG_NAMESPACE, MODEL_VERSION_KEY, recommendations_namespace
 from movies.models import Favorite, Genre, Movie, Preference, Rating, RecommenderModel
 from movies.recommender import Profile, Recommender
 
@@ -119,6 +120,39 @@ def movie_list(
     if year_max is not None:
         movies = movies.filter(year__lte=year_max)
     return movies
+
+
+CATALOG_TTL = 300
+
+
+def movie_page(
+    *,
+    origin: str,
+    query: Mapping[str, Sequence[str]],
+    page: Callable[[QuerySet[Movie]], dict[str, Any]],
+    search: str = "",
+    genre: Genre | None = None,
+    year: int | None = None,
+    year_min: int | None = None,
+    year_max: int | None = None,
+) -> dict[str, Any]:
+    """A page of ``movie_list``, cached a few minutes. ``page`` cuts and shapes it (the
+    entrypoint's pagination and its absolute ``next`` link), so the key is the origin
+    and every query parameter as sent (``next`` repeats them)."""
+
+    def load() -> dict[str, Any]:
+        movies = movie_list(
+            search=search, genre=genre, year=year, year_min=year_min, year_max=year_max
+        )
+        return page(movies)
+
+    parts = ["list", origin, query_part(query)]
+    return cached(CATALOG_NAMESPACE, parts, load, timeout=CATALOG_TTL)
+
+
+def genre_list_cached() -> list[dict[str, Any]]:
+    """``genre_list``, cached with the catalog (a rating or an import refreshes both)."""
+    return cached(CATALOG_NAMESPACE, ["genres"], genre_list)
 
 
 def movie_search_list(*, search: str, limit: int) -> list[Movie]:

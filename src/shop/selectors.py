@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Mapping, Sequence
 from decimal import Decimal
 from typing import Any, TypedDict
 
@@ -13,7 +13,7 @@ from django.db.models import Count, F, FloatField, Prefetch, Q, QuerySet
 from django.db.models.functions import Cast
 from django.utils import timezone
 
-from core.cache.versioned import cached
+from core.cache.versioned import cached, query_part
 from core.identity import roles
 from shop.models import Cart, CartItem, Category, Order, OrderLine, OrderStatus, Product
 
@@ -137,8 +137,8 @@ class ProductPage(TypedDict):
 def product_page(
     *,
     staff: bool,
-    host: str,
-    query: Mapping[str, str],
+    origin: str,
+    query: Mapping[str, Sequence[str]],
     page: Callable[[QuerySet[Product]], ProductPage],
     category: str | None = None,
     min_price: Decimal | None = None,
@@ -150,12 +150,11 @@ def product_page(
 
     ``page`` cuts the page off the filtered products and shapes it (the entrypoint's
     pagination: ordering, cursor and page size, and its absolute ``next`` link).
-    The key is the host (``next`` is an absolute URL), whether the viewer is staff
-    (they also see inactive products) and every query parameter as sent (``query``,
-    the last value of each: ``next`` repeats them). The scheme and the earlier values
-    of a repeated parameter are not in it: requests differing only in those share a
-    page, ``next`` included. A list filtered on stock (``in_stock`` in the query) is
-    never cached: every sale changes it. On a hit, one query: the live fields."""
+    The key is the origin, scheme and host (``next`` is an absolute URL), whether the
+    viewer is staff (they also see inactive products) and every query parameter as
+    sent, each with all its values in order (``next`` repeats them). A list filtered
+    on stock (``in_stock`` in the query) is never cached: every sale changes it. On a
+    hit, one query: the live fields."""
 
     def load() -> ProductPage:
         return page(
@@ -172,7 +171,7 @@ def product_page(
     if "in_stock" in query:
         body = load()
     else:
-        parts = [host, staff, *(f"{k}={v}" for k, v in sorted(query.items()))]
+        parts = [origin, staff, query_part(query)]
         body = cached(CATALOG_NAMESPACE, ["list", *parts], load, timeout=CATALOG_TTL)
     return {"next": body["next"], "results": _with_live_fields(body["results"])}
 

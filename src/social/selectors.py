@@ -4,8 +4,6 @@ the rebuilt Redis feed, a cache)."""
 
 from __future__ import annotations
 
-import base64
-import binascii
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
@@ -17,6 +15,7 @@ from django.db.models import Count, Exists, OuterRef, Q, QuerySet
 from django.utils import timezone
 
 from core.cache import versioned as core_cache
+from core.http import cursors
 from core.http.catalogue import ProblemError, lookup_problem
 from core.identity import roles
 from social import feed
@@ -41,25 +40,41 @@ def not_found(what: str) -> ProblemError:
 # --- cursors (opaque to clients) -------------------------------------------------------
 
 
-def cursor_encode(kind: str, *parts: Any) -> str:
-    raw = ":".join([kind, *(str(part) for part in parts)])
-    return base64.urlsafe_b64encode(raw.encode()).decode().rstrip("=")
+_MAX_ID = 2**63 - 1
 
 
-def cursor_decode(kind: str, cursor: str | None, count: int) -> list[str] | None:
+def cursor_encode(kind: str, *parts: str | int) -> str:
+    return cursors.encode({"k": kind, "p": list(parts)})
+
+
+def cursor_decode(kind: str, cursor: str | None, count: int) -> list[Any] | None:
     """The parts of a cursor made by ``cursor_encode(kind, ...)``; None for no cursor.
     A malformed cursor (or one from another list) is a ValueError."""
     if not cursor:
         return None
-    try:
-        padded = cursor + "=" * (-len(cursor) % 4)
-        raw = base64.urlsafe_b64decode(padded.encode("ascii")).decode()
-    except (binascii.Error, UnicodeError, ValueError):
-        raise ValueError("Invalid cursor.") from None
-    parts = raw.split(":", count)
-    if len(parts) != count + 1 or parts[0] != kind:
+    payload = cursors.decode(cursor)  # InvalidCursor is a ValueError
+    parts = payload.get("p")
+    if payload.get("k") != kind or not isinstance(parts, list) or len(parts) != count:
         raise ValueError("Invalid cursor.")
-    return parts[1:]
+    return parts
+
+
+def _position_int(value: Any, *, low: int = 1, high: int = _MAX_ID) -> int:
+    """An id or a score from a cursor, in the range a bigint column takes."""
+    if not isinstance(value, int) or isinstance(value, bool) or not low <= value <= high:
+        raise ValueError("Invalid cursor.")
+    return value
+
+
+def user_cursor_decode(cursor: str | None) -> tuple[str, int] | None:
+    """The username and id after which a ``users`` page starts."""
+    parts = cursor_decode("user", cursor, 2)
+    if parts is None:
+        return None
+    username, pk = parts
+    if not isinstance(username, str) or "\x00" in username:
+        raise ValueError("Invalid cursor.")
+    return username, _position_int(pk)
 
 
 def time_cursor(kind: str, moment: datetime, pk: int) -> str:
@@ -70,8 +85,8 @@ def time_cursor_decode(kind: str, cursor: str | None) -> tuple[datetime, int] | 
     parts = cursor_decode(kind, cursor, 2)
     if parts is None:
         return None
+    micros, pk = _position_int(parts[0], low=-_MAX_ID), _position_int(parts[1])
     try:
-        micros, pk = int(parts[0]), int(parts[1])
         moment = datetime.fromtimestamp(micros / 1_000_000, tz=UTC)
     except (ValueError, OverflowError, OSError):
         raise ValueError("Invalid cursor.") from None
@@ -86,10 +101,7 @@ def feed_cursor_decode(cursor: str | None) -> Entry | None:
     parts = cursor_decode("feed", cursor, 2)
     if parts is None:
         return None
-    try:
-        return Entry(int(parts[0]), int(parts[1]))
-    except ValueError:
-        raise ValueError("Invalid cursor.") from None
+    return Entry(_position_int(parts[0], low=-_MAX_ID), _position_int(parts[1]))
 
 
 # --- relations -----------------------------------------------------------------------
@@ -144,11 +156,11 @@ def user_list(*, search: str | None = None) -> QuerySet[Any]:
 
 
 def user_page(
-    *, search: str | None = None, first: int, after: Sequence[str] | None = None
+    *, search: str | None = None, first: int, after: tuple[str, int] | None = None
 ) -> tuple[list[Account], bool]:
     """``first`` accounts of ``user_list`` after the position ``after`` (the username
-    and id of a ``user`` cursor, as ``cursor_decode`` returns them), and whether more
-    follow. One query."""
+    and id of a ``user`` cursor, as ``user_cursor_decode`` returns them), and whether
+    more follow. One query."""
     users = user_list(search=search)
     if after is not None:
         username, pk = after

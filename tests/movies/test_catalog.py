@@ -79,6 +79,19 @@ def test_bad_list_parameters_are_400_naming_them(catalog, params, field):
     assert field in response.json()["errors"]
 
 
+def test_a_cached_page_keeps_each_origins_next_link(catalog):
+    client = client_for()
+    params = {"ordering": "title", "page_size": 1}
+
+    first = client.get(MOVIES, params).json()["next"]
+    other_host = client.get(MOVIES, params, HTTP_HOST="localhost").json()["next"]
+    secure = client.get(MOVIES, params, secure=True).json()["next"]
+
+    assert first.startswith("http://testserver/")
+    assert other_host.startswith("http://localhost/")
+    assert secure.startswith("https://testserver/")
+
+
 def test_detail_shows_aggregates_my_rating_favorite_and_similar(trained):
     from movies.models import Movie
 

@@ -1,5 +1,5 @@
 """What the cached catalog keeps apart, seen from the outside: a page filled by one
-request is never answered to another that would get a different body (another host,
+request is never answered to another that would get a different body (another origin,
 staff or not, the parameters as sent), a stock filter is never cached, a refusal is
 never cached, and the category tree is read once."""
 
@@ -52,6 +52,28 @@ def test_each_host_gets_next_links_to_itself(shelf):
     assert urlsplit(first.json()["next"]).netloc == "testserver"
     assert urlsplit(other.json()["next"]).netloc == "localhost"
     assert ids(first) == ids(other)
+
+
+def test_each_scheme_gets_next_links_in_its_own_scheme(shelf):
+    client = client_for()
+    params = {"ordering": "price", "page_size": 1}
+
+    plain = client.get(PRODUCTS, params)
+    secure = client.get(PRODUCTS, params, secure=True)
+
+    assert urlsplit(plain.json()["next"]).scheme == "http"
+    assert urlsplit(secure.json()["next"]).scheme == "https"
+
+
+def test_a_repeated_parameter_is_kept_apart_from_its_last_value(shelf):
+    make_category("Other", slug="other")
+    client = client_for()
+
+    once = client.get(f"{PRODUCTS}?category=shelf&ordering=price&page_size=1")
+    twice = client.get(f"{PRODUCTS}?category=other&category=shelf&ordering=price&page_size=1")
+
+    assert "category=other" not in once.json()["next"]
+    assert "category=other&category=shelf" in twice.json()["next"]
 
 
 def test_next_links_repeat_the_parameters_as_sent(shelf):

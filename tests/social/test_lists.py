@@ -90,3 +90,38 @@ def test_trending_ranks_recent_activity_and_hides_blocked_authors(gql):
     assert anonymous == [{"id": str(busy.pk)}, {"id": str(hidden.pk)}, {"id": str(quiet.pk)}]
     assert seen == [{"id": str(busy.pk)}, {"id": str(quiet.pk)}]
     assert first == [{"id": str(busy.pk)}]
+
+
+@pytest.mark.parametrize(
+    "parts",
+    [
+        ["alice", "abc"],  # an id that is not a number (was a server error)
+        ["alice", 2**63],  # past a bigint
+        ["alice", True],
+        [7, 1],  # a username that is not text
+        ["alice"],
+    ],
+)
+def test_a_forged_users_cursor_is_refused_as_bad_input(gql, parts):
+    from core.http import cursors
+
+    f.user("alice")
+    forged = cursors.encode({"k": "user", "p": parts})
+
+    body = gql(USERS, first=2, after=forged)
+
+    assert body["data"] is None or body["data"]["users"] is None
+    [error] = body["errors"]
+    assert error["message"] == "Invalid cursor."
+    assert error["extensions"]["code"] == "BAD_USER_INPUT"
+
+
+def test_a_cursor_of_another_list_is_refused_as_bad_input(gql):
+    from social import selectors
+
+    f.user("alice")
+    feed_cursor = selectors.cursor_encode("feed", 1, 1)
+
+    [error] = gql(USERS, first=2, after=feed_cursor)["errors"]
+
+    assert (error["message"], error["extensions"]["code"]) == ("Invalid cursor.", "BAD_USER_INPUT")

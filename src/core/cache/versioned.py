@@ -14,8 +14,9 @@ from __future__ import annotations
 
 import hashlib
 import re
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from typing import TypeVar
+from urllib.parse import urlencode
 
 from django.core.cache import cache
 from django.db import transaction
@@ -106,3 +107,10 @@ def invalidate(namespace: str) -> None:
             _pending_bumps.add(namespace)
 
     transaction.on_commit(bump)
+
+
+def query_part(query: Mapping[str, Sequence[str]]) -> str:
+    """A request's query parameters as one key part, for a cached read that answers
+    them: every value of each parameter in order, names sorted, urlencoded (so a value
+    holding ``&``, ``=`` or ``:`` cannot pass for two parameters)."""
+    return urlencode([(name, value) for name, values in sorted(query.items()) for value in values])

@@ -149,7 +149,7 @@ class SocialQueries(graphene.ObjectType):
         after: str | None = None,
     ) -> Any:
         size = page_size(first)
-        position = cursor_guard(lambda: selectors.cursor_decode("user", after, 2))
+        position = cursor_guard(lambda: selectors.user_cursor_decode(after))
         users, has_next = selectors.user_page(search=search, first=size, after=position)
         see_users(info.context, [u.pk for u in users])
         return user_connection(users, has_next)

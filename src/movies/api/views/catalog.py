@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
+from django.db.models import QuerySet
 from drf_spectacular.utils import OpenApiParameter, OpenApiResponse, extend_schema
 from rest_framework import permissions
 from rest_framework.exceptions import NotFound, ValidationError
@@ -11,7 +12,6 @@ from rest_framework.request import Request
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
-from core.cache.versioned import cached
 from core.http.openapi import ProblemSerializer
 from core.http.pagination import KeysetPagination
 from core.http.query import reject_unknown_parameters
@@ -23,7 +23,7 @@ from movies.api.views._common import (
     PAGE_PARAMETERS,
     _genre,
 )
-from movies.cache_keys import CATALOG_NAMESPACE
+from movies.models import Movie
 
 TMDB_ERRORS = {
     502: OpenApiResponse(ProblemSerializer, description="`tmdb_bad_gateway`."),
@@ -31,7 +31,6 @@ TMDB_ERRORS = {
         ProblemSerializer, description="`tmdb_not_configured` or `tmdb_unavailable`."
     ),
 }
-CATALOG_TTL = 300
 MOVIE_LIST_PARAMETERS = {
     "search",
     "genre",
@@ -95,17 +94,22 @@ class MovieListView(APIView):
         data = dict(filters.validated_data)
         genre = _genre(data.pop("genre", None))
 
-        def load() -> dict[str, Any]:
-            page = paginator.paginate_queryset(
-                selectors.movie_list(genre=genre, **data), request, view=self
-            )
+        def page(movies: QuerySet[Movie]) -> dict[str, Any]:
+            rows = paginator.paginate_queryset(movies, request, view=self)
             return {
                 "next": paginator.get_next_link(),
-                "results": [selectors.movie_summary(movie) for movie in page],
+                "results": [selectors.movie_summary(movie) for movie in rows],
             }
 
-        parts = ["list", *(f"{k}={v}" for k, v in sorted(request.query_params.items()))]
-        return Response(cached(CATALOG_NAMESPACE, parts, load, timeout=CATALOG_TTL))
+        return Response(
+            selectors.movie_page(
+                origin=request.build_absolute_uri("/"),
+                query=dict(request.query_params.lists()),
+                page=page,
+                genre=genre,
+                **data,
+            )
+        )
 
 
 class MovieDetailView(APIView):
@@ -147,7 +151,7 @@ class GenreListView(APIView):
         responses={200: s.GenreSerializer(many=True)},
     )
     def get(self, request: Request) -> Response:
-        return Response(cached(CATALOG_NAMESPACE, ["genres"], selectors.genre_list))
+        return Response(selectors.genre_list_cached())
 
 
 class TrendingView(APIView):

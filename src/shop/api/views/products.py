@@ -105,8 +105,8 @@ class ProductListView(APIView):
         return Response(
             selectors.product_page(
                 staff=_staff(request),
-                host=request.get_host(),
-                query=request.query_params.dict(),
+                origin=request.build_absolute_uri("/"),
+                query=dict(request.query_params.lists()),
                 page=page,
                 **filters.validated_data,
             )
