@@ -16,9 +16,9 @@ from django.utils import timezone
 
 from core.cache import versioned as core_cache
 from core.http import cursors
-from core.http.catalogue import ProblemError, lookup_problem
+from core.http.catalogue import ProblemError
 from core.identity import roles
-from social import feed
+from social import error_codes, feed
 from social.feed import Entry
 from social.models import Block, Comment, Follow, Like, Mute, Post, Profile, Share
 
@@ -34,7 +34,7 @@ TRENDING_NAMESPACE = "social.trending"
 
 
 def not_found(what: str) -> ProblemError:
-    return ProblemError(lookup_problem("not_found"), f"{what} not found.")  # type: ignore[arg-type]  # built-in: never None
+    return ProblemError(error_codes.NOT_FOUND, f"{what} not found.")
 
 
 # --- cursors (opaque to clients) -------------------------------------------------------
@@ -446,14 +446,14 @@ def feed_owner_id(*, viewer: Account | AnonymousUser, owner_id: int | None = Non
     ``not_authenticated`` problem, another's feed a ``permission_denied`` one."""
     if not viewer.is_authenticated:
         raise ProblemError(
-            lookup_problem("not_authenticated"),  # type: ignore[arg-type]  # built-in: never None
+            error_codes.NOT_AUTHENTICATED,
             "Sign in first: send `Authorization: Bearer <access token>`.",
         )
     if owner_id is None:
         return viewer.pk
     if owner_id != viewer.pk and not roles.is_moderator(viewer):
         raise ProblemError(
-            lookup_problem("permission_denied"),  # type: ignore[arg-type]  # built-in: never None
+            error_codes.PERMISSION_DENIED,
             "You may only read your own feed.",
         )
     return owner_id

@@ -119,6 +119,11 @@ class ProblemCode(Enum):
     def description(self) -> str:
         return self.value[2]
 
+    @property
+    def problem(self) -> Problem:
+        """This code's catalogue entry, for a service's ``ProblemError``."""
+        return _CATALOGUE[self.code]
+
     @classmethod
     def from_code(cls, code: str) -> ProblemCode | None:
         return cls.__members__.get(code.upper())

@@ -7,17 +7,18 @@ from typing import Any
 
 from django.core.exceptions import ValidationError
 
-from core.http.catalogue import ProblemError, lookup_problem
+from core.http.catalogue import ProblemError
+from social import error_codes
 from social.models import URL_MAX_LENGTH, http_url
 
 
 def _forbidden(detail: str) -> ProblemError:
-    return ProblemError(lookup_problem("permission_denied"), detail)  # type: ignore[arg-type]  # built-in code: never None
+    return ProblemError(error_codes.PERMISSION_DENIED, detail)
 
 
 def _unauthenticated() -> ProblemError:
     return ProblemError(
-        lookup_problem("not_authenticated"),  # type: ignore[arg-type]  # built-in code: never None
+        error_codes.NOT_AUTHENTICATED,
         "Sign in first: send `Authorization: Bearer <access token>`.",
     )
 
