@@ -75,7 +75,7 @@ def current_model() -> tuple[int | None, Recommender | None]:
 
 
 def model_info() -> dict[str, Any] | None:
-    return (
+    info = (
         RecommenderModel.objects.order_by("-version")
         .values(
             "version",
@@ -89,6 +89,7 @@ def model_info() -> dict[str, Any] | None:
         )
         .first()
     )
+    return dict(info) if info is not None else None
 
 
 # --- catalog --------------------------------------------------------------------------
@@ -163,7 +164,8 @@ def movie_search_list(*, search: str, limit: int) -> list[Movie]:
 
 def movies_by_tmdb_ids(ids: list[int]) -> dict[int, int]:
     """TMDb id -> catalog id for the movies matched to those TMDb ids."""
-    return dict(Movie.objects.filter(tmdb_id__in=ids).values_list("tmdb_id", "id"))
+    rows = Movie.objects.filter(tmdb_id__in=ids).values_list("tmdb_id", "id")
+    return {tmdb_id: pk for tmdb_id, pk in rows if tmdb_id is not None}
 
 
 def genre_list() -> list[dict[str, Any]]:

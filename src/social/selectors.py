@@ -484,13 +484,13 @@ def feed_page(*, viewer_id: int, first: int, after: str | None) -> FeedPage:
             sharers.setdefault(share.post_id, share)
     items = []
     for entry in page:
-        share = sharers.get(entry.post_id)
+        sharer = sharers.get(entry.post_id)
         items.append(
             FeedItem(
                 entry=entry,
                 post=posts[entry.post_id],
-                shared_by=share.user if share else None,
-                shared_at=share.created_at if share else None,
+                shared_by=sharer.user if sharer else None,
+                shared_at=sharer.created_at if sharer else None,
             )
         )
     return FeedPage(items=items, has_next=has_next, source=source)

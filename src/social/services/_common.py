@@ -33,8 +33,8 @@ def _text(field: str, value: Any, *, max_length: int, required: bool = True) -> 
         value = ""
     if not isinstance(value, str):
         raise ValidationError({field: ValidationError("Enter text.", code="invalid")})
-    value = value.strip()
-    if "\x00" in value:
+    text = value.strip()
+    if "\x00" in text:
         raise ValidationError(
             {
                 field: ValidationError(
@@ -42,11 +42,11 @@ def _text(field: str, value: Any, *, max_length: int, required: bool = True) -> 
                 )
             }
         )
-    if required and not value:
+    if required and not text:
         raise ValidationError(
             {field: ValidationError("This field may not be blank.", code="blank")}
         )
-    if len(value) > max_length:
+    if len(text) > max_length:
         raise ValidationError(
             {
                 field: ValidationError(
@@ -55,16 +55,16 @@ def _text(field: str, value: Any, *, max_length: int, required: bool = True) -> 
                 )
             }
         )
-    return value
+    return text
 
 
 def _url(field: str, value: Any) -> str:
-    value = _text(field, value, max_length=URL_MAX_LENGTH, required=False)
-    if value:
+    text = _text(field, value, max_length=URL_MAX_LENGTH, required=False)
+    if text:
         try:
-            http_url(value)
+            http_url(text)
         except ValidationError:
             raise ValidationError(
                 {field: ValidationError("Enter a valid http(s) URL.", code="invalid")}
             ) from None
-    return value
+    return text

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from typing import Any
 
 from django.core.exceptions import ValidationError
@@ -27,11 +28,11 @@ def profile_update(*, user: Any, bio: Any = None, profile_picture: Any = None) -
     _require_user(user)
     changes: dict[str, str] = {}
     errors: dict[str, Any] = {}
-    for field, check in (
-        ("bio", lambda v: _text("bio", v, max_length=BIO_MAX_LENGTH, required=False)),
-        ("profile_picture", lambda v: _url("profile_picture", v)),
-    ):
-        value = bio if field == "bio" else profile_picture
+    checks: tuple[tuple[str, Any, Callable[[Any], str]], ...] = (
+        ("bio", bio, lambda v: _text("bio", v, max_length=BIO_MAX_LENGTH, required=False)),
+        ("profile_picture", profile_picture, lambda v: _url("profile_picture", v)),
+    )
+    for field, value, check in checks:
         if value is None:
             continue
         try:
