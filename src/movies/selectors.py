@@ -10,7 +10,7 @@ cached list touches neither the model nor the database.
 from __future__ import annotations
 
 import threading
-from collections.abc import Callable, Mapping, Sequence
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from datetime import timedelta
 from typing import TYPE_CHECKING, Any
 
@@ -26,6 +26,8 @@ from movies.models import Favorite, Genre, Movie, Preference, Rating, Recommende
 from movies.recommender import Profile, Recommender
 
 if TYPE_CHECKING:
+    from django.contrib.auth.models import AnonymousUser
+
     from core.identity.models import User
 
 MAX_RECOMMENDATIONS = 50
@@ -210,7 +212,7 @@ def movie_summary(movie: Movie) -> dict[str, Any]:
     }
 
 
-def viewer_state(*, user: Any, movie_id: int) -> dict[str, Any]:
+def viewer_state(*, user: User | AnonymousUser, movie_id: int) -> dict[str, Any]:
     """The viewer's own rating and favorite for a movie (anonymous: none)."""
     if not user.is_authenticated:
         return {"my_rating": None, "favorite": None}
@@ -240,11 +242,11 @@ def similar_movies(movie_id: int, *, n: int = 10) -> list[dict[str, Any]]:
 # --- own data -------------------------------------------------------------------------
 
 
-def ratings_of(user: Any) -> QuerySet[Rating]:
+def ratings_of(user: User) -> QuerySet[Rating]:
     return Rating.objects.filter(user=user).select_related("movie")
 
 
-def favorites_of(user: Any) -> QuerySet[Favorite]:
+def favorites_of(user: User) -> QuerySet[Favorite]:
     return Favorite.objects.filter(user=user).select_related("movie")
 
 
@@ -258,7 +260,7 @@ def favorite_get(*, user: User, favorite_id: int) -> Favorite:
     return favorites_of(user).get(pk=favorite_id)
 
 
-def preference_of(user: Any) -> dict[str, list[dict[str, str]]]:
+def preference_of(user: User) -> dict[str, list[dict[str, str]]]:
     preference = (
         Preference.objects.filter(user=user)
         .prefetch_related("favorite_genres", "disliked_genres")
@@ -267,14 +269,12 @@ def preference_of(user: Any) -> dict[str, list[dict[str, str]]]:
     if preference is None:
         return {"favorite_genres": [], "disliked_genres": []}
 
-    def shape(genres: Any) -> list[dict[str, str]]:
-        return [
-            {"slug": g.slug, "name": g.name} for g in sorted(genres.all(), key=lambda g: g.name)
-        ]
+    def shape(genres: Iterable[Genre]) -> list[dict[str, str]]:
+        return [{"slug": g.slug, "name": g.name} for g in sorted(genres, key=lambda g: g.name)]
 
     return {
-        "favorite_genres": shape(preference.favorite_genres),
-        "disliked_genres": shape(preference.disliked_genres),
+        "favorite_genres": shape(preference.favorite_genres.all()),
+        "disliked_genres": shape(preference.disliked_genres.all()),
     }
 
 
@@ -329,7 +329,7 @@ def _trending() -> dict[str, Any]:
 
 
 def recommendations_for(
-    *, user: Any, limit: int, genre: Genre | None = None
+    *, user: User, limit: int, genre: Genre | None = None
 ) -> tuple[list[dict[str, Any]], int | None]:
     """The user's list (computed once, then from the cache) cut to ``limit``."""
     version = current_version()
@@ -342,7 +342,7 @@ def recommendations_for(
     return items[:limit], version
 
 
-def profile_of(user: Any) -> tuple[Profile, dict[int, str]]:
+def profile_of(user: User) -> tuple[Profile, dict[int, str]]:
     """What the model needs about a user, and the titles of what they rated or favorited
     (for the reasons): three queries."""
     profile = Profile()
@@ -387,7 +387,7 @@ def _reason_text(
     return "popular", "popular with viewers"
 
 
-def _recommendations(user: Any, genre: Genre | None) -> list[dict[str, Any]]:
+def _recommendations(user: User, genre: Genre | None) -> list[dict[str, Any]]:
     version, model = current_model()
     profile, titles = profile_of(user)
     allowed = set(genre.movies.values_list("id", flat=True)) if genre else None

@@ -13,7 +13,7 @@ import logging
 import time
 from dataclasses import dataclass
 from decimal import Decimal
-from typing import Any
+from typing import TYPE_CHECKING
 
 import numpy as np
 from django.core.cache import cache
@@ -30,6 +30,9 @@ from movies import error_codes, tmdb
 from movies.cache_keys import CATALOG_NAMESPACE, MODEL_VERSION_KEY, recommendations_namespace
 from movies.models import SCORES, Favorite, Genre, Movie, Preference, Rating, RecommenderModel
 from movies.recommender import Params, Recommender
+
+if TYPE_CHECKING:
+    from core.identity.models import User
 
 logger = logging.getLogger(__name__)
 
@@ -74,7 +77,7 @@ def validate_score(score: Decimal) -> Decimal:
     return Decimal(score).quantize(Decimal("0.1"))
 
 
-def rating_set(*, user: Any, movie_id: int, score: Decimal) -> tuple[Rating, bool]:
+def rating_set(*, user: User, movie_id: int, score: Decimal) -> tuple[Rating, bool]:
     """Rate a movie, or change the rating already given (one per user and movie).
     Returns the rating and whether it was created."""
     score = validate_score(score)
@@ -107,7 +110,7 @@ def rating_set(*, user: Any, movie_id: int, score: Decimal) -> tuple[Rating, boo
 
 
 @transaction.atomic
-def rating_delete(*, user: Any, rating_id: int) -> bool:
+def rating_delete(*, user: User, rating_id: int) -> bool:
     """Delete one of the user's ratings; False when it is not theirs or gone."""
     rating = Rating.objects.select_for_update().filter(pk=rating_id, user=user).first()
     if rating is None:
@@ -121,7 +124,7 @@ def rating_delete(*, user: Any, rating_id: int) -> bool:
 # --- favorites ------------------------------------------------------------------------
 
 
-def favorite_add(*, user: Any, movie_id: int) -> tuple[Favorite, bool]:
+def favorite_add(*, user: User, movie_id: int) -> tuple[Favorite, bool]:
     """Favorite a movie; idempotent (a second call returns the same favorite)."""
     for _ in range(2):
         try:
@@ -140,7 +143,7 @@ def favorite_add(*, user: Any, movie_id: int) -> tuple[Favorite, bool]:
 
 
 @transaction.atomic
-def favorite_delete(*, user: Any, favorite_id: int) -> bool:
+def favorite_delete(*, user: User, favorite_id: int) -> bool:
     favorite = Favorite.objects.select_for_update().filter(pk=favorite_id, user=user).first()
     if favorite is None:
         return False
@@ -166,7 +169,7 @@ def _genres(slugs: list[str], field: str) -> list[Genre]:
 
 @transaction.atomic
 def preference_set(
-    *, user: Any, favorite_genres: list[str], disliked_genres: list[str]
+    *, user: User, favorite_genres: list[str], disliked_genres: list[str]
 ) -> Preference:
     liked = _genres(favorite_genres, "favorite_genres")
     disliked = _genres(disliked_genres, "disliked_genres")

@@ -7,17 +7,17 @@ from __future__ import annotations
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, TypeVar
 
 from django.conf import settings
-from django.contrib.auth import get_user_model
-from django.db.models import Count, Exists, OuterRef, Q, QuerySet
+from django.db.models import Count, Exists, Model, OuterRef, Q, QuerySet
 from django.utils import timezone
 
 from core.cache import versioned as core_cache
 from core.http import cursors
 from core.http.catalogue import ProblemError
 from core.identity import roles
+from core.identity.models import User
 from social import error_codes, feed
 from social.feed import Entry
 from social.models import Block, Comment, Follow, Like, Mute, Post, Profile, Share
@@ -25,9 +25,8 @@ from social.models import Block, Comment, Follow, Like, Mute, Post, Profile, Sha
 if TYPE_CHECKING:
     from django.contrib.auth.models import AnonymousUser
 
-    from core.identity.models import User as Account
-
-User = get_user_model()
+# The rows of a page: posts, comments, ...
+_Row = TypeVar("_Row", bound=Model)
 
 DEFAULT_PAGE_SIZE = 20
 TRENDING_NAMESPACE = "social.trending"
@@ -47,7 +46,7 @@ def cursor_encode(kind: str, *parts: str | int) -> str:
     return cursors.encode({"k": kind, "p": list(parts)})
 
 
-def cursor_decode(kind: str, cursor: str | None, count: int) -> list[Any] | None:
+def cursor_decode(kind: str, cursor: str | None, count: int) -> list[object] | None:
     """The parts of a cursor made by ``cursor_encode(kind, ...)``; None for no cursor.
     A malformed cursor (or one from another list) is a ValueError."""
     if not cursor:
@@ -59,7 +58,7 @@ def cursor_decode(kind: str, cursor: str | None, count: int) -> list[Any] | None
     return parts
 
 
-def _position_int(value: Any, *, low: int = 1, high: int = _MAX_ID) -> int:
+def _position_int(value: object, *, low: int = 1, high: int = _MAX_ID) -> int:
     """An id or a score from a cursor, in the range a bigint column takes."""
     if not isinstance(value, int) or isinstance(value, bool) or not low <= value <= high:
         raise ValueError("Invalid cursor.")
@@ -137,14 +136,14 @@ def visible_posts(*, viewer_id: int | None) -> QuerySet[Post]:
 # --- users and profiles ----------------------------------------------------------------
 
 
-def user_get(*, username: str) -> Any:
+def user_get(*, username: str) -> User:
     user = User.objects.filter(username__iexact=username, is_active=True).first()
     if user is None:
         raise not_found("User")
     return user
 
 
-def user_list(*, search: str | None = None) -> QuerySet[Any]:
+def user_list(*, search: str | None = None) -> QuerySet[User]:
     users = User.objects.filter(is_active=True)
     if search:
         users = users.filter(
@@ -157,7 +156,7 @@ def user_list(*, search: str | None = None) -> QuerySet[Any]:
 
 def user_page(
     *, search: str | None = None, first: int, after: tuple[str, int] | None = None
-) -> tuple[list[Account], bool]:
+) -> tuple[list[User], bool]:
     """``first`` accounts of ``user_list`` after the position ``after`` (the username
     and id of a ``user`` cursor, as ``user_cursor_decode`` returns them), and whether
     more follow. One query."""
@@ -222,8 +221,8 @@ def post_list(*, viewer_id: int | None, author_id: int | None = None) -> QuerySe
 
 
 def page_newest_first(
-    queryset: QuerySet[Any], *, kind: str, first: int, after: str | None
-) -> tuple[list[Any], bool]:
+    queryset: QuerySet[_Row], *, kind: str, first: int, after: str | None
+) -> tuple[list[_Row], bool]:
     """Keyset page over ``(-created_at, -id)``: ``first`` rows after the cursor."""
     position = time_cursor_decode(kind, after)
     if position is not None:
@@ -234,8 +233,8 @@ def page_newest_first(
 
 
 def page_oldest_first(
-    queryset: QuerySet[Any], *, kind: str, first: int, after: str | None
-) -> tuple[list[Any], bool]:
+    queryset: QuerySet[_Row], *, kind: str, first: int, after: str | None
+) -> tuple[list[_Row], bool]:
     position = time_cursor_decode(kind, after)
     if position is not None:
         moment, pk = position
@@ -358,7 +357,7 @@ def trending_post_list(*, viewer_id: int | None, first: int) -> list[Post]:
 class FeedItem:
     entry: Entry
     post: Post
-    shared_by: Any | None = None
+    shared_by: User | None = None
     shared_at: datetime | None = None
 
     @property
@@ -439,7 +438,7 @@ def feed_entries(*, viewer_id: int, first: int, before: Entry | None) -> tuple[l
     return entries, source
 
 
-def feed_owner_id(*, viewer: Account | AnonymousUser, owner_id: int | None = None) -> int:
+def feed_owner_id(*, viewer: User | AnonymousUser, owner_id: int | None = None) -> int:
     """Whose home feed ``viewer`` reads (``feed_page``'s ``viewer_id``): the one rule of
     the REST feed and GraphQL's ``feed``. A user reads their own feed (``owner_id``
     None or their id); only a moderator reads another's. An anonymous viewer is a

@@ -16,6 +16,7 @@ from rest_framework.views import APIView
 from core.http.openapi import CURSOR_PARAMETER, PAGE_SIZE_PARAMETER
 from core.http.pagination import StrictPageSize
 from core.http.throttling import ScopedUserThrottle
+from core.identity.models import User
 from social import selectors
 from social.api import serializers as s
 from social.services import posts, relationships
@@ -281,7 +282,7 @@ class PostCommentsView(SocialView):
 
 
 class FollowView(SocialView):
-    def _answer(self, other: Any) -> Response:
+    def _answer(self, other: User) -> Response:
         profile = selectors.profile_get(user_id=other.pk)
         following = bool(selectors.followed_ids(viewer_id=self.request.user.pk, among=[other.pk]))
         return Response(

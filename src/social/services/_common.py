@@ -8,6 +8,8 @@ from typing import Any
 from django.core.exceptions import ValidationError
 
 from core.http.catalogue import ProblemError
+from core.identity.models import User
+from core.identity.roles import Actor
 from social import error_codes
 from social.models import URL_MAX_LENGTH, http_url
 
@@ -23,12 +25,16 @@ def _unauthenticated() -> ProblemError:
     )
 
 
-def _require_user(user: Any) -> None:
+def _require_user(user: Actor) -> User:
+    """The signed-in user acting; anyone else is a ``not_authenticated`` problem."""
     if user is None or not user.is_authenticated:
         raise _unauthenticated()
+    return user
 
 
 def _text(field: str, value: Any, *, max_length: int, required: bool = True) -> str:
+    """``value`` as the client sent it (any JSON value): a string, stripped and checked,
+    or a ``ValidationError`` on ``field``."""
     if value is None:
         value = ""
     if not isinstance(value, str):

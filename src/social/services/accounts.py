@@ -3,19 +3,24 @@
 from __future__ import annotations
 
 from collections.abc import Callable
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.utils import timezone
 
+from core.identity.models import User
 from core.identity.services import user_register
 from social.models import BIO_MAX_LENGTH, Profile
 from social.services._common import _require_user, _text, _url
 
+if TYPE_CHECKING:
+    from django.contrib.auth.models import AnonymousUser
 
-def user_create(*, username: Any, email: Any, password: Any) -> Any:
-    """GraphQL ``createUser``: the same rules as REST registration (core)."""
+
+def user_create(*, username: Any, email: Any, password: Any) -> User:
+    """GraphQL ``createUser``: the same rules as REST registration (core). The fields
+    are the client's raw input: ``user_register`` checks them, whatever their type."""
     return user_register(username=username, email=email, password=password)
 
 
@@ -24,8 +29,12 @@ def profile_ensure(*, user_id: int) -> None:
     Profile.objects.bulk_create([Profile(user_id=user_id)], ignore_conflicts=True)
 
 
-def profile_update(*, user: Any, bio: Any = None, profile_picture: Any = None) -> Profile:
-    _require_user(user)
+def profile_update(
+    *, user: User | AnonymousUser, bio: Any = None, profile_picture: Any = None
+) -> Profile:
+    """``bio`` and ``profile_picture`` are the client's raw input (None: keep it), checked
+    here: a value of the wrong type is a field error."""
+    user = _require_user(user)
     changes: dict[str, str] = {}
     errors: dict[str, Any] = {}
     checks: tuple[tuple[str, Any, Callable[[Any], str]], ...] = (

@@ -4,20 +4,16 @@ collapsed per post and kind."""
 from __future__ import annotations
 
 from datetime import timedelta
-from typing import Any
 
 from django.conf import settings
-from django.contrib.auth import get_user_model
 from django.db import transaction
 from django.db.models import F
 from django.utils import timezone
 
+from core.identity.models import User
 from core.notifications.services import notification_create
 from social import feed, selectors
 from social.models import Block, Follow, Mute, Notice, Post
-
-User = get_user_model()
-
 
 # --- fan-out (called by tasks) ------------------------------------------------------------
 
@@ -87,7 +83,7 @@ NOTICE_TEXT = {
 }
 
 
-def _notice(*, recipient_id: int, kind: str, post_id: int, actor: Any) -> None:
+def _notice(*, recipient_id: int, kind: str, post_id: int, actor: User) -> None:
     """Count an interaction into the recipient's pending notice for this post and kind;
     ``notices_flush`` turns each into one notification when its window closes."""
     if recipient_id == actor.pk:

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from django.core.exceptions import ValidationError
 from django.db import IntegrityError, transaction
@@ -11,6 +11,7 @@ from django.utils import timezone
 
 from core.cache import versioned as core_cache
 from core.identity import roles
+from core.identity.models import User
 from core.tasking.outbox import enqueue_on_commit
 from social import feed, selectors
 from social.models import (
@@ -25,6 +26,9 @@ from social.models import (
 from social.services._common import _forbidden, _require_user, _text, _url
 from social.services.fanout import _notice
 
+if TYPE_CHECKING:
+    from django.contrib.auth.models import AnonymousUser
+
 FAN_OUT_TASK = "social.tasks.feed_fan_out_task"
 RETRACT_TASK = "social.tasks.feed_retract_task"
 
@@ -32,7 +36,7 @@ RETRACT_TASK = "social.tasks.feed_retract_task"
 # --- posts -------------------------------------------------------------------------------
 
 
-def _post_for_write(*, post_id: Any, user: Any) -> Post:
+def _post_for_write(*, post_id: int, user: User) -> Post:
     """A post the user may see (else NOT_FOUND), locked for the write."""
     post = (
         selectors.visible_posts(viewer_id=user.pk)
@@ -45,8 +49,10 @@ def _post_for_write(*, post_id: Any, user: Any) -> Post:
     return post
 
 
-def post_create(*, author: Any, content: Any, media_url: Any = None) -> Post:
-    _require_user(author)
+def post_create(*, author: User | AnonymousUser, content: Any, media_url: Any = None) -> Post:
+    """``content`` and ``media_url`` are the client's raw input, checked here: a value
+    of the wrong type is a field error."""
+    author = _require_user(author)
     errors: dict[str, Any] = {}
     try:
         content = _text("content", content, max_length=POST_MAX_LENGTH)
@@ -67,8 +73,9 @@ def post_create(*, author: Any, content: Any, media_url: Any = None) -> Post:
     return post
 
 
-def post_update(*, user: Any, post_id: Any, content: Any) -> Post:
-    _require_user(user)
+def post_update(*, user: User | AnonymousUser, post_id: int, content: Any) -> Post:
+    """The author edits a post; ``content`` is the client's raw input, checked here."""
+    user = _require_user(user)
     content = _text("content", content, max_length=POST_MAX_LENGTH)
     with transaction.atomic():
         post = _post_for_write(post_id=post_id, user=user)
@@ -80,9 +87,9 @@ def post_update(*, user: Any, post_id: Any, content: Any) -> Post:
     return post
 
 
-def post_delete(*, user: Any, post_id: Any) -> None:
+def post_delete(*, user: User | AnonymousUser, post_id: int) -> None:
     """The author, or a moderator, deletes a post; it leaves every feed."""
-    _require_user(user)
+    user = _require_user(user)
     with transaction.atomic():
         post = _post_for_write(post_id=post_id, user=user)
         if post.author_id != user.pk and not roles.is_moderator(user):
@@ -94,14 +101,9 @@ def post_delete(*, user: Any, post_id: Any) -> None:
         core_cache.invalidate(selectors.TRENDING_NAMESPACE)
 
 
-def _ensure_may_interact(user: Any, post: Post) -> None:
-    if selectors.is_blocked_between(user.pk, post.author_id):
-        raise selectors.not_found("Post")
-
-
-def post_like(*, user: Any, post_id: Any) -> Post:
+def post_like(*, user: User | AnonymousUser, post_id: int) -> Post:
     """Like once; liking again changes nothing."""
-    _require_user(user)
+    user = _require_user(user)
     with transaction.atomic():
         post = selectors.post_get(post_id=post_id, viewer_id=user.pk)
         try:
@@ -118,9 +120,9 @@ def post_like(*, user: Any, post_id: Any) -> Post:
     return post
 
 
-def post_unlike(*, user: Any, post_id: Any) -> Post:
+def post_unlike(*, user: User | AnonymousUser, post_id: int) -> Post:
     """Remove the like if there is one; unliking again changes nothing."""
-    _require_user(user)
+    user = _require_user(user)
     with transaction.atomic():
         post = selectors.post_get(post_id=post_id, viewer_id=user.pk)
         deleted, _ = Like.objects.filter(user=user, post=post).delete()
@@ -130,9 +132,10 @@ def post_unlike(*, user: Any, post_id: Any) -> Post:
     return post
 
 
-def post_share(*, user: Any, post_id: Any, comment: Any = None) -> Post:
-    """Repost into one's followers' feeds; sharing again changes nothing."""
-    _require_user(user)
+def post_share(*, user: User | AnonymousUser, post_id: int, comment: Any = None) -> Post:
+    """Repost into one's followers' feeds; sharing again changes nothing. ``comment`` is
+    the client's raw input, checked here."""
+    user = _require_user(user)
     comment = _text("comment", comment, max_length=SHARE_COMMENT_MAX_LENGTH, required=False)
     with transaction.atomic():
         post = selectors.post_get(post_id=post_id, viewer_id=user.pk)
@@ -155,8 +158,9 @@ def post_share(*, user: Any, post_id: Any, comment: Any = None) -> Post:
 # --- comments -----------------------------------------------------------------------------
 
 
-def comment_create(*, user: Any, post_id: Any, text: Any) -> Comment:
-    _require_user(user)
+def comment_create(*, user: User | AnonymousUser, post_id: int, text: Any) -> Comment:
+    """``text`` is the client's raw input, checked here: the wrong type is a field error."""
+    user = _require_user(user)
     text = _text("text", text, max_length=COMMENT_MAX_LENGTH)
     with transaction.atomic():
         post = selectors.post_get(post_id=post_id, viewer_id=user.pk)
@@ -168,8 +172,8 @@ def comment_create(*, user: Any, post_id: Any, text: Any) -> Comment:
     return comment
 
 
-def comment_delete(*, user: Any, comment_id: Any) -> None:
-    _require_user(user)
+def comment_delete(*, user: User | AnonymousUser, comment_id: int) -> None:
+    user = _require_user(user)
     with transaction.atomic():
         comment = Comment.objects.select_for_update().filter(pk=comment_id).first()
         if comment is None:

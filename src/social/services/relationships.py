@@ -2,30 +2,35 @@
 
 from __future__ import annotations
 
-from typing import Any
+from typing import TYPE_CHECKING
 
 from django.core.exceptions import ValidationError
 from django.db import IntegrityError, transaction
 from django.db.models import F
 from django.utils import timezone
 
+from core.identity.models import User
 from social import feed, selectors
 from social.models import Block, Follow, Mute, Profile
 from social.services._common import _forbidden, _require_user
 from social.services.accounts import profile_ensure
 from social.services.fanout import _notice
 
+if TYPE_CHECKING:
+    from django.contrib.auth.models import AnonymousUser
 
-def _other(user: Any, username: Any) -> Any:
-    _require_user(user)
+
+def _other(user: User | AnonymousUser, username: str) -> tuple[User, User]:
+    """The signed-in user acting, and the other account, named by ``username``."""
+    me = _require_user(user)
     if not isinstance(username, str) or not username.strip():
         raise ValidationError({"username": ValidationError("Enter a username.", code="blank")})
     other = selectors.user_get(username=username.strip())
-    if other.pk == user.pk:
+    if other.pk == me.pk:
         raise ValidationError(
             {"username": ValidationError("That is your own account.", code="self")}
         )
-    return other
+    return me, other
 
 
 def _unfollow_rows(follower_id: int, followee_id: int) -> bool:
@@ -46,8 +51,8 @@ def _feeds_invalidate_on_commit(*user_ids: int) -> None:
     transaction.on_commit(lambda: feed.invalidate(user_ids))
 
 
-def follow_create(*, user: Any, username: Any) -> Any:
-    other = _other(user, username)
+def follow_create(*, user: User | AnonymousUser, username: str) -> User:
+    user, other = _other(user, username)
     if selectors.is_blocked_between(user.pk, other.pk):
         raise _forbidden("You cannot follow this account.")
     with transaction.atomic():
@@ -68,17 +73,17 @@ def follow_create(*, user: Any, username: Any) -> Any:
     return other
 
 
-def follow_delete(*, user: Any, username: Any) -> Any:
-    other = _other(user, username)
+def follow_delete(*, user: User | AnonymousUser, username: str) -> User:
+    user, other = _other(user, username)
     with transaction.atomic():
         if _unfollow_rows(user.pk, other.pk):
             _feeds_invalidate_on_commit(user.pk)
     return other
 
 
-def block_create(*, user: Any, username: Any) -> Any:
+def block_create(*, user: User | AnonymousUser, username: str) -> User:
     """Block: both follows end; neither sees nor touches the other's posts."""
-    other = _other(user, username)
+    user, other = _other(user, username)
     with transaction.atomic():
         Block.objects.get_or_create(
             blocker=user, blocked=other, defaults={"created_at": timezone.now()}
@@ -89,17 +94,17 @@ def block_create(*, user: Any, username: Any) -> Any:
     return other
 
 
-def block_delete(*, user: Any, username: Any) -> Any:
-    other = _other(user, username)
+def block_delete(*, user: User | AnonymousUser, username: str) -> User:
+    user, other = _other(user, username)
     with transaction.atomic():
         if Block.objects.filter(blocker=user, blocked=other).delete()[0]:
             _feeds_invalidate_on_commit(user.pk, other.pk)
     return other
 
 
-def mute_create(*, user: Any, username: Any) -> Any:
+def mute_create(*, user: User | AnonymousUser, username: str) -> User:
     """Mute: their posts and shares leave the muter's feed; they are not told."""
-    other = _other(user, username)
+    user, other = _other(user, username)
     with transaction.atomic():
         _, created = Mute.objects.get_or_create(
             muter=user, muted=other, defaults={"created_at": timezone.now()}
@@ -109,8 +114,8 @@ def mute_create(*, user: Any, username: Any) -> Any:
     return other
 
 
-def mute_delete(*, user: Any, username: Any) -> Any:
-    other = _other(user, username)
+def mute_delete(*, user: User | AnonymousUser, username: str) -> User:
+    user, other = _other(user, username)
     with transaction.atomic():
         if Mute.objects.filter(muter=user, muted=other).delete()[0]:
             _feeds_invalidate_on_commit(user.pk)

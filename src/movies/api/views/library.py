@@ -10,6 +10,7 @@ from rest_framework.response import Response
 from rest_framework.views import APIView
 
 from core.http.pagination import CursorPagination
+from core.identity.actors import authenticated_user
 from movies import selectors, services
 from movies.api import serializers as s
 from movies.api.views._common import BAD_REQUEST, NOT_FOUND, PAGE_PARAMETERS, UNAUTHENTICATED
@@ -36,7 +37,8 @@ class RatingListView(APIView):
     )
     def get(self, request: Request) -> Response:
         paginator = self.pagination_class()
-        page = paginator.paginate_queryset(selectors.ratings_of(request.user), request, view=self)
+        ratings = selectors.ratings_of(authenticated_user(request))
+        page = paginator.paginate_queryset(ratings, request, view=self)
         return paginator.get_paginated_response(s.RatingSerializer(page, many=True).data)
 
     @extend_schema(
@@ -55,14 +57,15 @@ class RatingListView(APIView):
         },
     )
     def post(self, request: Request) -> Response:
+        user = authenticated_user(request)
         payload = s.RatingWriteSerializer(data=request.data)
         payload.is_valid(raise_exception=True)
         rating, created = services.rating_set(
-            user=request.user,
+            user=user,
             movie_id=payload.validated_data["movie"],
             score=payload.validated_data["score"],
         )
-        rating = selectors.rating_get(user=request.user, rating_id=rating.pk)
+        rating = selectors.rating_get(user=user, rating_id=rating.pk)
         return Response(
             s.RatingSerializer(rating).data,
             status=status.HTTP_201_CREATED if created else status.HTTP_200_OK,
@@ -80,7 +83,7 @@ class RatingDetailView(APIView):
         responses={204: None, 401: UNAUTHENTICATED, 404: NOT_FOUND},
     )
     def delete(self, request: Request, pk: int) -> Response:
-        if not services.rating_delete(user=request.user, rating_id=pk):
+        if not services.rating_delete(user=authenticated_user(request), rating_id=pk):
             raise NotFound("No such rating of yours.")
         return Response(status=status.HTTP_204_NO_CONTENT)
 
@@ -101,7 +104,8 @@ class FavoriteListView(APIView):
     )
     def get(self, request: Request) -> Response:
         paginator = self.pagination_class()
-        page = paginator.paginate_queryset(selectors.favorites_of(request.user), request, view=self)
+        favorites = selectors.favorites_of(authenticated_user(request))
+        page = paginator.paginate_queryset(favorites, request, view=self)
         return paginator.get_paginated_response(s.FavoriteSerializer(page, many=True).data)
 
     @extend_schema(
@@ -118,12 +122,13 @@ class FavoriteListView(APIView):
         },
     )
     def post(self, request: Request) -> Response:
+        user = authenticated_user(request)
         payload = s.FavoriteWriteSerializer(data=request.data)
         payload.is_valid(raise_exception=True)
         favorite, created = services.favorite_add(
-            user=request.user, movie_id=payload.validated_data["movie"]
+            user=user, movie_id=payload.validated_data["movie"]
         )
-        favorite = selectors.favorite_get(user=request.user, favorite_id=favorite.pk)
+        favorite = selectors.favorite_get(user=user, favorite_id=favorite.pk)
         return Response(
             s.FavoriteSerializer(favorite).data,
             status=status.HTTP_201_CREATED if created else status.HTTP_200_OK,
@@ -141,7 +146,7 @@ class FavoriteDetailView(APIView):
         responses={204: None, 401: UNAUTHENTICATED, 404: NOT_FOUND},
     )
     def delete(self, request: Request, pk: int) -> Response:
-        if not services.favorite_delete(user=request.user, favorite_id=pk):
+        if not services.favorite_delete(user=authenticated_user(request), favorite_id=pk):
             raise NotFound("No such favorite of yours.")
         return Response(status=status.HTTP_204_NO_CONTENT)
 
@@ -159,7 +164,7 @@ class PreferenceView(APIView):
         responses={200: s.PreferenceSerializer, 401: UNAUTHENTICATED},
     )
     def get(self, request: Request) -> Response:
-        return Response(selectors.preference_of(request.user))
+        return Response(selectors.preference_of(authenticated_user(request)))
 
     @extend_schema(
         tags=["movies"],
@@ -172,7 +177,8 @@ class PreferenceView(APIView):
         responses={200: s.PreferenceSerializer, 400: BAD_REQUEST, 401: UNAUTHENTICATED},
     )
     def put(self, request: Request) -> Response:
+        user = authenticated_user(request)
         payload = s.PreferenceWriteSerializer(data=request.data)
         payload.is_valid(raise_exception=True)
-        services.preference_set(user=request.user, **payload.validated_data)
-        return Response(selectors.preference_of(request.user))
+        services.preference_set(user=user, **payload.validated_data)
+        return Response(selectors.preference_of(user))

@@ -11,6 +11,7 @@ from rest_framework.views import APIView
 
 from core.http.openapi import ProblemSerializer
 from core.http.query import reject_unknown_parameters
+from core.identity.actors import authenticated_user
 from core.identity.permissions import IsSiteStaff
 from movies import selectors, services
 from movies.api import serializers as s
@@ -45,7 +46,7 @@ class RecommendationListView(APIView):
         query.is_valid(raise_exception=True)
         genre = _genre(query.validated_data.get("genre"))
         items, version = selectors.recommendations_for(
-            user=request.user, limit=query.validated_data["limit"], genre=genre
+            user=authenticated_user(request), limit=query.validated_data["limit"], genre=genre
         )
         return Response({"model_version": version, "results": items})
 
