@@ -16,6 +16,7 @@ from rest_framework.views import APIView
 from core.http.openapi import CURSOR_PARAMETER, PAGE_SIZE_PARAMETER
 from core.http.pagination import StrictPageSize
 from core.http.throttling import ScopedUserThrottle
+from core.http.timestamps import iso_utc
 from core.identity.models import User
 from social import selectors
 from social.api import serializers as s
@@ -121,9 +122,7 @@ class FeedView(SocialView):
                     if item.shared_by
                     else None
                 ),
-                "shared_at": item.shared_at.isoformat().replace("+00:00", "Z")
-                if item.shared_at
-                else None,
+                "shared_at": iso_utc(item.shared_at),
             }
             for item, post in zip(page.items, posts, strict=True)
         ]
