@@ -81,6 +81,8 @@ SPECTACULAR_SETTINGS = {
     "ENUM_NAME_OVERRIDES": {
         "JobApplicationStatusEnum": "jobs.models.ApplicationStatus",
         "JobApplicationMoveEnum": "jobs.api.serializers.applications.APPLICATION_MOVES",
+        # The statuses of the allowed_transitions lists (one choice set per resource).
+        "OrderStatusEnum": "shop.models.OrderStatus",
     },
     "TAGS": [
         {"name": "auth", "description": "Identity: registration, JWT, profile, notifications."},

@@ -1203,7 +1203,7 @@ export interface paths {
         put?: never;
         /**
          * Cancel an order
-         * @description The owner or staff, before shipping; the stock comes back once. Otherwise a 409 `illegal_transition`.
+         * @description The owner or staff, before shipping (when `allowed_transitions` lists `cancelled`); the stock comes back once. Otherwise a 409 `illegal_transition` naming the order's `current_status` and the statuses `allowed` to you.
          */
         post: operations["shop_orders_cancel_create"];
         delete?: never;
@@ -1223,7 +1223,7 @@ export interface paths {
         put?: never;
         /**
          * Move an order (staff)
-         * @description pending → paid (confirms an offline payment) → shipped → delivered, or cancelled before shipping. An illegal move is a 409 `illegal_transition`.
+         * @description pending → paid (confirms an offline payment) → shipped → delivered, or cancelled before shipping; the order's `allowed_transitions` lists the moves open now. Any other is a 409 `illegal_transition` naming its `current_status` and the statuses `allowed`.
          */
         post: operations["shop_orders_transition_create"];
         delete?: never;
@@ -1809,6 +1809,30 @@ export interface components {
             internal_note?: string;
         };
         /**
+         * @description Problem details of a refused status change: with `illegal_transition`, where the
+         *     resource is and where you may move it instead.
+         */
+        IllegalTransitionProblem: {
+            /** @description URI of the problem type; its page explains it. */
+            type: string;
+            /** @description Short, human-readable summary of the problem type. */
+            title: string;
+            /** @description The HTTP status code. */
+            status: number;
+            /** @description What went wrong in this request. */
+            detail: string;
+            /** @description Stable machine-readable code to switch on. */
+            code: string;
+            /** @description The request path. */
+            instance?: string;
+            /** @description Echo of X-Request-ID, also in the server logs. */
+            request_id?: string;
+            /** @description With `illegal_transition`: the status the resource is in now (as a reader sees it, e.g. `expired` for an overdue order). */
+            current_status?: string;
+            /** @description With `illegal_transition`: the statuses you may move it to from there, as its `allowed_transitions` lists them; empty when there are none (a final status, or none of the next moves is yours). */
+            allowed?: string[];
+        };
+        /**
          * @description A job as everyone sees it; ``rejection_reason`` is filled for its company and
          *     moderators only.
          */
@@ -2069,6 +2093,8 @@ export interface components {
             user: number;
             /** @description pending, paid, shipped, delivered, cancelled or expired (an unpaid order past payment_due_at is expired). */
             readonly status: string;
+            /** @description The statuses you may move this order to now: staff along pending → paid → shipped → delivered, or to cancelled before shipping; its owner only to cancelled, before shipping. Empty when you may do nothing, e.g. once delivered, cancelled or expired (final). */
+            readonly allowed_transitions: components["schemas"]["OrderStatusEnum"][];
             readonly payment_method: components["schemas"]["PaymentMethodEnum"];
             readonly currency: string;
             /** Format: decimal */
@@ -2120,6 +2146,16 @@ export interface components {
             previous: string | null;
             results: components["schemas"]["Order"][];
         };
+        /**
+         * @description * `pending` - Pending payment
+         *     * `paid` - Paid
+         *     * `shipped` - Shipped
+         *     * `delivered` - Delivered
+         *     * `cancelled` - Cancelled
+         *     * `expired` - Expired (unpaid)
+         * @enum {string}
+         */
+        OrderStatusEnum: "pending" | "paid" | "shipped" | "delivered" | "cancelled" | "expired";
         Owner: {
             readonly id: number;
             readonly username: string;
@@ -8526,13 +8562,13 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description `insufficient_stock`, ... */
+            /** @description `illegal_transition`: `current_status` says where the order is, `allowed` where you may move it from there (its `allowed_transitions`). Nothing changed. */
             409: {
                 headers: {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/problem+json": components["schemas"]["Problem"];
+                    "application/problem+json": components["schemas"]["IllegalTransitionProblem"];
                 };
             };
             /** @description Payload too large */
@@ -8625,13 +8661,13 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description `insufficient_stock`, ... */
+            /** @description `illegal_transition`: `current_status` says where the order is, `allowed` where you may move it from there (its `allowed_transitions`). Nothing changed. */
             409: {
                 headers: {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/problem+json": components["schemas"]["Problem"];
+                    "application/problem+json": components["schemas"]["IllegalTransitionProblem"];
                 };
             };
             /** @description Payload too large */
@@ -8696,13 +8732,13 @@ export interface operations {
                     "application/problem+json": components["schemas"]["ValidationProblem"];
                 };
             };
-            /** @description `insufficient_stock`, ... */
+            /** @description `payment_mismatch`, or `illegal_transition` when the order is no longer pending (paid already, cancelled or expired: `current_status`). Nothing is recorded. */
             409: {
                 headers: {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/problem+json": components["schemas"]["Problem"];
+                    "application/problem+json": components["schemas"]["IllegalTransitionProblem"];
                 };
             };
             /** @description Payload too large */
