@@ -83,6 +83,7 @@ SPECTACULAR_SETTINGS = {
         "JobApplicationMoveEnum": "jobs.api.serializers.applications.APPLICATION_MOVES",
         # The statuses of the allowed_transitions lists (one choice set per resource).
         "OrderStatusEnum": "shop.models.OrderStatus",
+        "JobStatusEnum": "jobs.models.JobStatus",
     },
     "TAGS": [
         {"name": "auth", "description": "Identity: registration, JWT, profile, notifications."},

@@ -256,7 +256,7 @@ export interface paths {
         put?: never;
         /**
          * Move an application (the company's members)
-         * @description submitted → in_review → interview → offer → hired, or rejected (with a `reason` the candidate reads) from any open status. An illegal move is a 409 `illegal_transition` naming the `allowed` next statuses. `note` is internal.
+         * @description submitted → in_review → interview → offer → hired, or rejected (with a `reason` the candidate reads) from any open status, as `allowed_transitions` lists them. An illegal move is a 409 `illegal_transition` naming the `allowed` next statuses. `note` is internal.
          */
         post: operations["jobs_applications_transition_create"];
         delete?: never;
@@ -276,7 +276,7 @@ export interface paths {
         put?: never;
         /**
          * Withdraw my application (the candidate)
-         * @description From any open status; you may apply to the job again afterwards.
+         * @description From any open status (`allowed_transitions` lists `withdrawn`); you may apply to the job again afterwards. From a final one, a 409 `illegal_transition`.
          */
         post: operations["jobs_applications_withdraw_create"];
         delete?: never;
@@ -1544,8 +1544,8 @@ export interface components {
             cover_letter: string;
             status: components["schemas"]["JobApplicationStatusEnum"];
             rejection_reason: string;
-            /** @description Where you (company or candidate) may move it next. */
-            allowed_transitions: string[];
+            /** @description The statuses you may move it to now: the company along the pipeline (`transition`), the candidate only to withdrawn (`withdraw`). Empty from a final status (hired, rejected, withdrawn). */
+            readonly allowed_transitions: components["schemas"]["JobApplicationStatusEnum"][];
             resume: components["schemas"]["Resume"] | null;
             /** Format: date-time */
             created_at: string;
@@ -1559,8 +1559,8 @@ export interface components {
             cover_letter: string;
             status: components["schemas"]["JobApplicationStatusEnum"];
             rejection_reason: string;
-            /** @description Where you (company or candidate) may move it next. */
-            allowed_transitions: string[];
+            /** @description The statuses you may move it to now: the company along the pipeline (`transition`), the candidate only to withdrawn (`withdraw`). Empty from a final status (hired, rejected, withdrawn). */
+            readonly allowed_transitions: components["schemas"]["JobApplicationStatusEnum"][];
             resume: components["schemas"]["Resume"] | null;
             /** Format: date-time */
             created_at: string;
@@ -1852,6 +1852,8 @@ export interface components {
             tags: string[];
             /** @description draft, pending_review, published, closed, expired (a published job past expires_at reads expired) or rejected. */
             status: string;
+            /** @description The statuses you may move this job to now: its company's members submit a draft or a rejected job (to pending_review, or to published when moderation is off) and close a published one; moderators approve a job in review (published) and reject one in review or published. Empty for anyone else, and from closed or expired (final). */
+            readonly allowed_transitions: components["schemas"]["JobStatusEnum"][];
             readonly rejection_reason: string;
             /** Format: date-time */
             readonly submitted_at: string | null;
@@ -1935,6 +1937,16 @@ export interface components {
             /** @description Shown to the company. */
             reason: string;
         };
+        /**
+         * @description * `draft` - Draft
+         *     * `pending_review` - Pending review
+         *     * `published` - Published
+         *     * `closed` - Closed
+         *     * `expired` - Expired
+         *     * `rejected` - Rejected by a moderator
+         * @enum {string}
+         */
+        JobStatusEnum: "draft" | "pending_review" | "published" | "closed" | "expired" | "rejected";
         /**
          * @description * `single` - Single choice
          *     * `multiple` - Multiple choice
@@ -3742,13 +3754,13 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description `illegal_transition`, ... */
+            /** @description `illegal_transition`: `current_status` says where it is, `allowed` where you may move it from there (its `allowed_transitions`). Nothing changed. */
             409: {
                 headers: {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/problem+json": components["schemas"]["Problem"];
+                    "application/problem+json": components["schemas"]["IllegalTransitionProblem"];
                 };
             };
             /** @description Payload too large */
@@ -3841,13 +3853,13 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description `illegal_transition`, ... */
+            /** @description `illegal_transition`: `current_status` says where it is, `allowed` where you may move it from there (its `allowed_transitions`). Nothing changed. */
             409: {
                 headers: {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/problem+json": components["schemas"]["Problem"];
+                    "application/problem+json": components["schemas"]["IllegalTransitionProblem"];
                 };
             };
             /** @description Payload too large */
@@ -4929,13 +4941,13 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description `illegal_transition`, ... */
+            /** @description `illegal_transition`: `current_status` says where it is, `allowed` where you may move it from there (its `allowed_transitions`). Nothing changed. */
             409: {
                 headers: {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/problem+json": components["schemas"]["Problem"];
+                    "application/problem+json": components["schemas"]["IllegalTransitionProblem"];
                 };
             };
             /** @description Payload too large */
@@ -5022,13 +5034,13 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description `illegal_transition`, ... */
+            /** @description `illegal_transition`: `current_status` says where it is, `allowed` where you may move it from there (its `allowed_transitions`). Nothing changed. */
             409: {
                 headers: {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/problem+json": components["schemas"]["Problem"];
+                    "application/problem+json": components["schemas"]["IllegalTransitionProblem"];
                 };
             };
             /** @description Payload too large */
@@ -5121,13 +5133,13 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description `illegal_transition`, ... */
+            /** @description `illegal_transition`: `current_status` says where it is, `allowed` where you may move it from there (its `allowed_transitions`). Nothing changed. */
             409: {
                 headers: {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/problem+json": components["schemas"]["Problem"];
+                    "application/problem+json": components["schemas"]["IllegalTransitionProblem"];
                 };
             };
             /** @description Payload too large */
@@ -5214,13 +5226,13 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description `illegal_transition`, ... */
+            /** @description `illegal_transition`: `current_status` says where it is, `allowed` where you may move it from there (its `allowed_transitions`). Nothing changed. */
             409: {
                 headers: {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/problem+json": components["schemas"]["Problem"];
+                    "application/problem+json": components["schemas"]["IllegalTransitionProblem"];
                 };
             };
             /** @description Payload too large */
