@@ -84,6 +84,7 @@ SPECTACULAR_SETTINGS = {
         # The statuses of the allowed_transitions lists (one choice set per resource).
         "OrderStatusEnum": "shop.models.OrderStatus",
         "JobStatusEnum": "jobs.models.JobStatus",
+        "StateEnum": "polls.models.POLL_STATES",  # a poll's state, as before
     },
     "TAGS": [
         {"name": "auth", "description": "Identity: registration, JWT, profile, notifications."},

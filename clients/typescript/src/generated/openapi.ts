@@ -937,7 +937,7 @@ export interface paths {
         put?: never;
         /**
          * Close a poll now (owner)
-         * @description Idempotent. Streams get the final result and end; the owner is notified.
+         * @description A scheduled or open poll (`allowed_transitions` lists `closed` for its owner). Idempotent: closing a closed poll answers it unchanged. Streams get the final result and end; the owner is notified.
          */
         post: operations["polls_polls_close_create"];
         delete?: never;
@@ -2326,6 +2326,8 @@ export interface components {
             readonly options: components["schemas"]["Option"][];
             /** @description `scheduled` (before opens_at), `open`, or `closed` (by the owner or at closes_at), derived from the clock. */
             readonly state: components["schemas"]["StateEnum"];
+            /** @description The states you may move this poll to now: its owner may close a scheduled or open poll (`close`); empty for anyone else and once closed (final). The clock opens a scheduled poll at opens_at and closes it at closes_at. */
+            readonly allowed_transitions: components["schemas"]["StateEnum"][];
             /** Format: date-time */
             readonly opens_at: string;
             /** Format: date-time */
