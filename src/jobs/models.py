@@ -15,6 +15,8 @@ from django.core.validators import RegexValidator
 from django.db import models
 from django.db.models import Q
 
+from core.tasking.workflow import Workflow
+
 CURRENCY_VALIDATOR = RegexValidator(r"^[A-Z]{3}$", "An ISO 4217 code, e.g. EUR.")
 
 
@@ -102,6 +104,24 @@ class JobStatus(models.TextChoices):
     CLOSED = "closed", "Closed"
     EXPIRED = "expired", "Expired"
     REJECTED = "rejected", "Rejected by a moderator"
+
+
+# A job posting's status machine. The company's members submit a draft (or a rejected
+# job, edited) for review, or straight to published when moderation is off
+# (``JOBS_MODERATION``), and close a published one; moderators approve a job in review
+# and reject it or take a published one down; the clock expires a published job at
+# ``expires_at`` (it reads expired at once, beat records it). closed and expired are final.
+JOB_WORKFLOW = Workflow(
+    "job",
+    {
+        JobStatus.DRAFT: (JobStatus.PENDING_REVIEW, JobStatus.PUBLISHED),
+        JobStatus.PENDING_REVIEW: (JobStatus.PUBLISHED, JobStatus.REJECTED),
+        JobStatus.PUBLISHED: (JobStatus.CLOSED, JobStatus.REJECTED, JobStatus.EXPIRED),
+        JobStatus.CLOSED: (),
+        JobStatus.EXPIRED: (),
+        JobStatus.REJECTED: (JobStatus.PENDING_REVIEW, JobStatus.PUBLISHED),
+    },
+)
 
 
 class Job(models.Model):
@@ -222,34 +242,42 @@ class ApplicationStatus(models.TextChoices):
     WITHDRAWN = "withdrawn", "Withdrawn by the candidate"
 
 
-# Where an application may go from each status. The company moves it along; the
-# candidate may only withdraw. hired, rejected and withdrawn are final.
-APPLICATION_TRANSITIONS: dict[str, tuple[str, ...]] = {
-    ApplicationStatus.SUBMITTED: (
-        ApplicationStatus.IN_REVIEW,
-        ApplicationStatus.REJECTED,
-        ApplicationStatus.WITHDRAWN,
-    ),
-    ApplicationStatus.IN_REVIEW: (
-        ApplicationStatus.INTERVIEW,
-        ApplicationStatus.OFFER,
-        ApplicationStatus.REJECTED,
-        ApplicationStatus.WITHDRAWN,
-    ),
-    ApplicationStatus.INTERVIEW: (
-        ApplicationStatus.OFFER,
-        ApplicationStatus.REJECTED,
-        ApplicationStatus.WITHDRAWN,
-    ),
-    ApplicationStatus.OFFER: (
-        ApplicationStatus.HIRED,
-        ApplicationStatus.REJECTED,
-        ApplicationStatus.WITHDRAWN,
-    ),
-    ApplicationStatus.HIRED: (),
-    ApplicationStatus.REJECTED: (),
-    ApplicationStatus.WITHDRAWN: (),
-}
+# Where an application may go from each status. The company moves it along
+# (APPLICATION_COMPANY_MOVES: every move but withdrawing); the candidate may only
+# withdraw (APPLICATION_CANDIDATE_MOVES). hired, rejected and withdrawn are final.
+APPLICATION_WORKFLOW = Workflow(
+    "application",
+    {
+        ApplicationStatus.SUBMITTED: (
+            ApplicationStatus.IN_REVIEW,
+            ApplicationStatus.REJECTED,
+            ApplicationStatus.WITHDRAWN,
+        ),
+        ApplicationStatus.IN_REVIEW: (
+            ApplicationStatus.INTERVIEW,
+            ApplicationStatus.OFFER,
+            ApplicationStatus.REJECTED,
+            ApplicationStatus.WITHDRAWN,
+        ),
+        ApplicationStatus.INTERVIEW: (
+            ApplicationStatus.OFFER,
+            ApplicationStatus.REJECTED,
+            ApplicationStatus.WITHDRAWN,
+        ),
+        ApplicationStatus.OFFER: (
+            ApplicationStatus.HIRED,
+            ApplicationStatus.REJECTED,
+            ApplicationStatus.WITHDRAWN,
+        ),
+        ApplicationStatus.HIRED: (),
+        ApplicationStatus.REJECTED: (),
+        ApplicationStatus.WITHDRAWN: (),
+    },
+)
+APPLICATION_COMPANY_MOVES = frozenset(
+    status for status in ApplicationStatus.values if status != ApplicationStatus.WITHDRAWN
+)
+APPLICATION_CANDIDATE_MOVES = frozenset({ApplicationStatus.WITHDRAWN})
 
 
 class Application(models.Model):

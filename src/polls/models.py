@@ -21,8 +21,25 @@ from django.db.models import Q
 from django.db.models.functions import Lower
 from django.utils import timezone
 
+from core.tasking.workflow import Workflow
+
 MAX_OPTIONS = 20
 MIN_OPTIONS = 2
+
+# A poll's state as readers see it (``Poll.state``): ``scheduled`` before ``opens_at``
+# and ``closed`` from ``closes_at`` are derived from the clock; ``status`` records only
+# open or closed. The clock opens a scheduled poll and closes one at ``closes_at``; its
+# owner may close it at any time (POLL_OWNER_MOVES). closed is final.
+POLL_WORKFLOW = Workflow(
+    "poll",
+    {
+        "scheduled": ("open", "closed"),
+        "open": ("closed",),
+        "closed": (),
+    },
+)
+POLL_STATES = POLL_WORKFLOW.statuses
+POLL_OWNER_MOVES = frozenset({"closed"})
 
 
 class Poll(models.Model):

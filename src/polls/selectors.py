@@ -1,4 +1,5 @@
-"""Reads: poll lists, one poll, and results as each viewer may see them.
+"""Reads: poll lists, one poll, what a user may do to it, and results as each viewer
+may see them.
 
 Results come from one cached ``ResultsSnapshot`` per poll (one SQL statement on a miss,
 so the tallies, the voter count and the version always agree), invalidated after every
@@ -19,7 +20,7 @@ from django.utils import timezone
 
 from core.cache.versioned import cached
 from core.http.timestamps import iso_utc
-from polls.models import Ballot, Option, Poll
+from polls.models import POLL_OWNER_MOVES, POLL_WORKFLOW, Ballot, Option, Poll
 
 RESULTS_TIMEOUT = 300
 
@@ -37,6 +38,16 @@ def poll_queryset() -> QuerySet[Poll]:
 def poll_get(*, poll_id: int) -> Poll:
     """One poll with its owner and options; ``Poll.DoesNotExist`` when there is none."""
     return poll_queryset().get(pk=poll_id)
+
+
+def poll_allowed_transitions(
+    *, poll: Poll, user_id: int | None, now: datetime | None = None
+) -> list[str]:
+    """The states the user may move the poll to from the one it reads as now (its
+    ``allowed_transitions``): its owner may close a scheduled or open poll; anyone
+    else, nothing (the clock opens and closes polls)."""
+    moves = POLL_OWNER_MOVES if user_id is not None and user_id == poll.owner_id else ()
+    return POLL_WORKFLOW.allowed(poll.state(now), moves=moves)
 
 
 def poll_check_exists(*, poll_id: int) -> None:

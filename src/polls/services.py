@@ -46,7 +46,7 @@ from core.live import topics
 from core.notifications.services import notification_create
 from core.tasking.outbox import enqueue_on_commit
 from polls import error_codes
-from polls.models import MAX_OPTIONS, MIN_OPTIONS, Ballot, Option, Poll, Vote
+from polls.models import MAX_OPTIONS, MIN_OPTIONS, POLL_WORKFLOW, Ballot, Option, Poll, Vote
 from polls.selectors import results_namespace
 from polls.voters import Voter
 
@@ -232,7 +232,7 @@ def poll_close(*, poll_id: int, actor: Any = None, now: datetime | None = None) 
             poll = _owned_for_update(poll_id, actor)
         else:
             poll = Poll.objects.select_for_update().get(pk=poll_id)
-        if poll.status == Poll.Status.CLOSED:
+        if POLL_WORKFLOW.is_final(poll.status):  # closing a closed poll again: a no-op
             return poll
         due = poll.closes_at is not None and poll.closes_at <= now
         if actor is None and not due:

@@ -12,6 +12,8 @@ from django.core.validators import MaxValueValidator, MinValueValidator, RegexVa
 from django.db import models
 from django.db.models import Q
 
+from core.tasking.workflow import Workflow
+
 MAX_QUANTITY = 1000  # per line: a sane cap for one order
 CURRENCY_VALIDATOR = RegexValidator(r"^[A-Z]{3}$", "An ISO 4217 code, e.g. EUR.")
 
@@ -128,6 +130,28 @@ class OrderStatus(models.TextChoices):
     DELIVERED = "delivered", "Delivered"
     CANCELLED = "cancelled", "Cancelled"
     EXPIRED = "expired", "Expired (unpaid)"
+
+
+# An order's status machine: where it may go from each status. Staff move it along
+# (marking it paid confirms an offline payment), its owner may only cancel it, the card
+# provider's webhook only pays it, and the clock expires it: a pending order past
+# ``payment_due_at`` reads expired at once, and beat records it.
+ORDER_WORKFLOW = Workflow(
+    "order",
+    {
+        OrderStatus.PENDING: (OrderStatus.PAID, OrderStatus.CANCELLED, OrderStatus.EXPIRED),
+        OrderStatus.PAID: (OrderStatus.SHIPPED, OrderStatus.CANCELLED),
+        OrderStatus.SHIPPED: (OrderStatus.DELIVERED,),
+        OrderStatus.DELIVERED: (),
+        OrderStatus.CANCELLED: (),
+        OrderStatus.EXPIRED: (),
+    },
+)
+ORDER_STAFF_MOVES = frozenset(
+    {OrderStatus.PAID, OrderStatus.SHIPPED, OrderStatus.DELIVERED, OrderStatus.CANCELLED}
+)
+ORDER_OWNER_MOVES = frozenset({OrderStatus.CANCELLED})
+ORDER_PROVIDER_MOVES = frozenset({OrderStatus.PAID})
 
 
 class PaymentMethod(models.TextChoices):

@@ -81,6 +81,10 @@ SPECTACULAR_SETTINGS = {
     "ENUM_NAME_OVERRIDES": {
         "JobApplicationStatusEnum": "jobs.models.ApplicationStatus",
         "JobApplicationMoveEnum": "jobs.api.serializers.applications.APPLICATION_MOVES",
+        # The statuses of the allowed_transitions lists (one choice set per resource).
+        "OrderStatusEnum": "shop.models.OrderStatus",
+        "JobStatusEnum": "jobs.models.JobStatus",
+        "StateEnum": "polls.models.POLL_STATES",  # a poll's state, as before
     },
     "TAGS": [
         {"name": "auth", "description": "Identity: registration, JWT, profile, notifications."},

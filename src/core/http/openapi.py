@@ -88,6 +88,27 @@ class ValidationProblemSerializer(ProblemSerializer):
         ref_name = "ValidationProblem"
 
 
+class IllegalTransitionProblemSerializer(ProblemSerializer):
+    """Problem details of a refused status change: with `illegal_transition`, where the
+    resource is and where you may move it instead."""
+
+    current_status = serializers.CharField(
+        required=False,
+        help_text="With `illegal_transition`: the status the resource is in now (as a reader "
+        "sees it, e.g. `expired` for an overdue order).",
+    )
+    allowed = serializers.ListField(
+        child=serializers.CharField(),
+        required=False,
+        help_text="With `illegal_transition`: the statuses you may move it to from there, as "
+        "its `allowed_transitions` lists them; empty when there are none (a final status, or "
+        "none of the next moves is yours).",
+    )
+
+    class Meta:
+        ref_name = "IllegalTransitionProblem"
+
+
 def _problem(problem: ProblemCode, serializer: type = ProblemSerializer) -> OpenApiResponse:
     return OpenApiResponse(response=serializer, description=problem.title)
 
@@ -137,7 +158,7 @@ class AutoSchema(BaseAutoSchema):
             content = response.get("content", {})
             schema = content.get("application/json", {}).get("schema", {})
             if str(status_code) >= "400" and schema.get("$ref", "").endswith(
-                ("/Problem", "/ValidationProblem")
+                ("/Problem", "/ValidationProblem", "/IllegalTransitionProblem")
             ):
                 content[PROBLEM_CONTENT_TYPE] = content.pop("application/json")
         for status_code, response in self._error_responses().items():

@@ -1,7 +1,6 @@
 """What the job board's services share: a field error shaped like the model's own
-validation, ``full_clean`` without the constraint queries (the database enforces
-those), and the 409 ``illegal_transition`` that names where a job or an application
-may go next."""
+validation and ``full_clean`` without the constraint queries (the database enforces
+those). An illegal move is ``JOB_WORKFLOW``'s or ``APPLICATION_WORKFLOW``'s 409."""
 
 from __future__ import annotations
 
@@ -10,9 +9,6 @@ from typing import Any
 
 from django.core.exceptions import ValidationError
 
-from core.http.catalogue import ProblemError
-from jobs import error_codes
-
 
 def _field_error(field: str, message: str, code: str = "invalid") -> ValidationError:
     return ValidationError({field: [ValidationError(message, code=code)]})
@@ -20,14 +16,3 @@ def _field_error(field: str, message: str, code: str = "invalid") -> ValidationE
 
 def _full_clean(instance: Any, *, exclude: Iterable[str] = ()) -> None:
     instance.full_clean(exclude=list(exclude), validate_constraints=False)
-
-
-def _illegal(current: str, target: str, allowed: Iterable[str], what: str) -> ProblemError:
-    allowed = list(allowed)
-    return ProblemError(
-        error_codes.ILLEGAL_TRANSITION,
-        f"This {what} is {current}; it cannot become {target}. "
-        f"Allowed next: {', '.join(allowed) or 'none (final)'}.",
-        current_status=current,
-        allowed=allowed,
-    )

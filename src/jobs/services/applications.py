@@ -1,7 +1,8 @@
 """Applications and their history: a candidate applies once to an open job (with a
 résumé or without), the company moves the application along the pipeline and the
-candidate may withdraw it; every move is checked and recorded under the row's lock,
-and tells the other side."""
+candidate may withdraw it; every move is checked against ``APPLICATION_WORKFLOW`` (with
+the mover's moves: the company's or the candidate's) and recorded under the row's
+lock, and tells the other side."""
 
 from __future__ import annotations
 
@@ -13,12 +14,15 @@ from django.db import IntegrityError, transaction
 
 from core.http.catalogue import ProblemError
 from core.identity import roles
+from core.identity.models import User
 from core.notifications.models import Notification
 from core.notifications.services import notification_create
 from core.tasking.outbox import enqueue_on_commit
 from jobs import error_codes, selectors
 from jobs.models import (
-    APPLICATION_TRANSITIONS,
+    APPLICATION_CANDIDATE_MOVES,
+    APPLICATION_COMPANY_MOVES,
+    APPLICATION_WORKFLOW,
     Application,
     ApplicationEvent,
     ApplicationStatus,
@@ -26,7 +30,7 @@ from jobs.models import (
     Job,
     JobStatus,
 )
-from jobs.services._common import _field_error, _illegal
+from jobs.services._common import _field_error
 from jobs.services.companies import _require_member
 from jobs.services.postings import effective_status
 from jobs.services.resumes import resume_check, resume_storage
@@ -124,28 +128,18 @@ def application_create(
     return application
 
 
-def allowed_next(status: str, *, company: bool) -> list[str]:
-    """The statuses the company (or the candidate) may move an application to."""
-    nexts = APPLICATION_TRANSITIONS.get(status, ())
-    if company:
-        return [s for s in nexts if s != ApplicationStatus.WITHDRAWN]
-    return [s for s in nexts if s == ApplicationStatus.WITHDRAWN]
-
-
 def _move(
     application: Application,
     *,
-    actor: Any,
+    actor: User,
     target: str,
-    company: bool,
+    moves: frozenset[str],
     reason: str = "",
     note: str = "",
 ) -> Application:
     with transaction.atomic():
         locked = Application.objects.select_for_update().get(pk=application.pk)
-        allowed = allowed_next(locked.status, company=company)
-        if target not in allowed:
-            raise _illegal(locked.status, target, allowed, "application")
+        APPLICATION_WORKFLOW.check(locked.status, target, moves=moves)
         previous = locked.status
         locked.status = target
         fields = ["status", "updated_at"]
@@ -160,29 +154,40 @@ def _move(
 
 
 def application_transition(
-    *, application: Application, actor: Any, status: str, reason: str = "", note: str = ""
+    *, application: Application, actor: User, status: str, reason: str = "", note: str = ""
 ) -> Application:
     """The company moves an application along the pipeline. ``reason`` is shown to
     the candidate (a rejection needs one); ``note`` is internal, for the company only."""
     job = Job.objects.only("company_id").get(pk=application.job_id)
     _require_member(user=actor, company_id=job.company_id)
-    if status not in ApplicationStatus.values or status == ApplicationStatus.WITHDRAWN:
-        allowed = [s for s in ApplicationStatus.values if s != ApplicationStatus.WITHDRAWN]
+    if status not in APPLICATION_COMPANY_MOVES:
+        allowed = [s for s in APPLICATION_WORKFLOW.statuses if s in APPLICATION_COMPANY_MOVES]
         raise _field_error("status", f"Use one of: {', '.join(allowed)}.", "invalid_choice")
     reason = _text("reason", reason, 2000)
     note = _text("note", note, 5000)
     if status == ApplicationStatus.REJECTED and not reason:
         raise _field_error("reason", "A rejection says why, for the candidate.", "required")
-    return _move(application, actor=actor, target=status, company=True, reason=reason, note=note)
+    return _move(
+        application,
+        actor=actor,
+        target=status,
+        moves=APPLICATION_COMPANY_MOVES,
+        reason=reason,
+        note=note,
+    )
 
 
-def application_withdraw(*, application: Application, actor: Any, reason: str = "") -> Application:
+def application_withdraw(*, application: Application, actor: User, reason: str = "") -> Application:
     """The candidate withdraws; they may apply to the job again afterwards."""
     if application.candidate_id != actor.pk:
         raise PermissionDenied("Only the candidate withdraws an application.")
     reason = _text("reason", reason, 2000)
     return _move(
-        application, actor=actor, target=ApplicationStatus.WITHDRAWN, company=False, reason=reason
+        application,
+        actor=actor,
+        target=ApplicationStatus.WITHDRAWN,
+        moves=APPLICATION_CANDIDATE_MOVES,
+        reason=reason,
     )
 
 

@@ -1,25 +1,33 @@
 """Job postings and their moderation: members draft, edit, submit and close their
 company's jobs, moderators approve and reject them, beat expires them, and the
 company's members hear of each outcome. ``effective_status`` is what a job is when
-read (a published job past ``expires_at`` reads expired before beat records it)."""
+read (a published job past ``expires_at`` reads expired before beat records it).
+
+Every move is one of ``JOB_WORKFLOW``'s; ``job_moves`` says who may make which, and a
+``JobViewer`` answers a job's ``allowed_transitions`` for one user, the same statuses
+the 409 refusing that user a move lists as ``allowed``."""
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from datetime import timedelta
 from typing import Any
 
 from django.conf import settings
+from django.contrib.auth.models import AnonymousUser
 from django.core.exceptions import PermissionDenied
 from django.db import transaction
 from django.utils import timezone
 
 from core.http.catalogue import ProblemError
 from core.identity import roles
+from core.identity.models import User
 from core.notifications.models import Notification
 from core.notifications.services import notification_create
 from core.tasking.outbox import enqueue_on_commit
-from jobs import error_codes
+from jobs import error_codes, selectors
 from jobs.models import (
+    JOB_WORKFLOW,
     YEARLY_FACTORS,
     Application,
     Company,
@@ -28,7 +36,7 @@ from jobs.models import (
     JobStatus,
     SalaryPeriod,
 )
-from jobs.services._common import _field_error, _full_clean, _illegal
+from jobs.services._common import _field_error, _full_clean
 from jobs.services.companies import _require_member
 
 JOB_FIELDS = (
@@ -57,6 +65,67 @@ def effective_status(job: Job, *, now: Any = None) -> str:
     if job.status == JobStatus.PUBLISHED and job.expires_at is not None and job.expires_at <= now:
         return JobStatus.EXPIRED
     return job.status
+
+
+# The moves of JOB_WORKFLOW, by who makes them: a submission (from where a job may go
+# to review), an approval, a rejection and a close. Expiry is the clock's.
+_SUBMITTABLE = JOB_WORKFLOW.sources(JobStatus.PENDING_REVIEW)
+_APPROVABLE = (JobStatus.PENDING_REVIEW,)
+
+
+def _submit_target() -> str:
+    """Where a submission goes: to review, or published at once without moderation."""
+    return JobStatus.PENDING_REVIEW if settings.JOBS_MODERATION else JobStatus.PUBLISHED
+
+
+def job_moves(*, current: str, member: bool, moderator: bool) -> frozenset[str]:
+    """The statuses a job in ``current`` may be moved to by a member of its company
+    (who submits a draft or a rejected job and closes a published one) and/or a
+    moderator (who approves a job in review and rejects or takes one down)."""
+    moves: set[str] = set()
+    if member:
+        moves.add(JobStatus.CLOSED)
+        if current in _SUBMITTABLE:
+            moves.add(_submit_target())
+    if moderator:
+        moves.add(JobStatus.REJECTED)
+        if current in _APPROVABLE:
+            moves.add(JobStatus.PUBLISHED)
+    return frozenset(moves)
+
+
+@dataclass(frozen=True)
+class JobViewer:
+    """One user as jobs see them: the companies they act for (members still holding the
+    employer role, as ``_require_member`` asks) and whether they moderate."""
+
+    companies: frozenset[int] = frozenset()
+    moderator: bool = False
+
+    def moves(self, job: Job, current: str | None = None) -> frozenset[str]:
+        current = current or effective_status(job)
+        member = job.company_id in self.companies
+        return job_moves(current=current, member=member, moderator=self.moderator)
+
+    def allowed(self, job: Job) -> list[str]:
+        """The job's ``allowed_transitions`` for this user, from what it reads as now."""
+        current = effective_status(job)
+        return JOB_WORKFLOW.allowed(current, moves=self.moves(job, current))
+
+
+def job_viewer(*, user: User | AnonymousUser) -> JobViewer:
+    """At most two queries (roles, memberships), none for an anonymous reader."""
+    companies = selectors.member_company_ids(user) if roles.is_employer(user) else []
+    return JobViewer(companies=frozenset(companies), moderator=roles.is_moderator(user))
+
+
+def _check_move(job: Job, *, actor: User, target: str, sources: tuple[str, ...]) -> None:
+    """Refuse, with the workflow's 409 naming what ``actor`` may do instead, a move to
+    ``target`` from anywhere but ``sources`` (where this action starts from)."""
+    current = effective_status(job)
+    if current not in sources:
+        moves = job_viewer(user=actor).moves(job, current)
+        raise JOB_WORKFLOW.illegal(current, target, moves=moves)
 
 
 def _clean_tags(value: Any) -> list[str]:
@@ -110,7 +179,7 @@ def _job_save(job: Job, *, expiry_changed: bool) -> Job:
 
 
 @transaction.atomic
-def job_create(*, actor: Any, company: Company, data: dict[str, Any]) -> Job:
+def job_create(*, actor: User, company: Company, data: dict[str, Any]) -> Job:
     """A member drafts a posting for their company."""
     _require_member(user=actor, company_id=company.pk)
     job = Job(company=company, created_by=actor, status=JobStatus.DRAFT)
@@ -124,7 +193,7 @@ _EDITABLE = (JobStatus.DRAFT, JobStatus.PENDING_REVIEW, JobStatus.REJECTED, JobS
 
 
 @transaction.atomic
-def job_update(*, job: Job, actor: Any, data: dict[str, Any]) -> Job:
+def job_update(*, job: Job, actor: User, data: dict[str, Any]) -> Job:
     """Members edit drafts, jobs in review, rejected ones (then submit again) and, with
     moderation off, published ones."""
     _require_member(user=actor, company_id=job.company_id)
@@ -144,7 +213,7 @@ def job_update(*, job: Job, actor: Any, data: dict[str, Any]) -> Job:
 
 
 @transaction.atomic
-def job_delete(*, job: Job, actor: Any) -> None:
+def job_delete(*, job: Job, actor: User) -> None:
     _require_member(user=actor, company_id=job.company_id)
     if Application.objects.filter(job_id=job.pk).exists():
         raise ProblemError(
@@ -169,14 +238,12 @@ def _publish(job: Job, now: Any) -> None:
 
 
 @transaction.atomic
-def job_submit(*, job: Job, actor: Any) -> Job:
+def job_submit(*, job: Job, actor: User) -> Job:
     """A draft (or a rejected job, edited) goes to review, or is published at once when
     moderation is off (``JOBS_MODERATION``)."""
     _require_member(user=actor, company_id=job.company_id)
     job = _locked(job)
-    if job.status not in (JobStatus.DRAFT, JobStatus.REJECTED):
-        target = JobStatus.PENDING_REVIEW if settings.JOBS_MODERATION else JobStatus.PUBLISHED
-        raise _illegal(effective_status(job), target, [], "job")
+    _check_move(job, actor=actor, target=_submit_target(), sources=_SUBMITTABLE)
     now = timezone.now()
     job.submitted_at = now
     job.save(update_fields=["submitted_at"])
@@ -189,27 +256,26 @@ def job_submit(*, job: Job, actor: Any) -> Job:
 
 
 @transaction.atomic
-def job_approve(*, job: Job, actor: Any) -> Job:
+def job_approve(*, job: Job, actor: User) -> Job:
     if not roles.is_moderator(actor):
         raise PermissionDenied("Only moderators approve jobs.")
     job = _locked(job)
-    if job.status != JobStatus.PENDING_REVIEW:
-        raise _illegal(effective_status(job), JobStatus.PUBLISHED, [], "job")
+    _check_move(job, actor=actor, target=JobStatus.PUBLISHED, sources=_APPROVABLE)
     _publish(job, timezone.now())
     enqueue_on_commit("jobs.tasks.job_status_notify_task", job.pk, JobStatus.PUBLISHED)
     return job
 
 
 @transaction.atomic
-def job_reject(*, job: Job, actor: Any, reason: str) -> Job:
+def job_reject(*, job: Job, actor: User, reason: str) -> Job:
     """A moderator rejects a job in review, or takes a published one down."""
     if not roles.is_moderator(actor):
         raise PermissionDenied("Only moderators reject jobs.")
     if not (reason or "").strip():
         raise _field_error("reason", "Say why, for the company.", "required")
     job = _locked(job)
-    if effective_status(job) not in (JobStatus.PENDING_REVIEW, JobStatus.PUBLISHED):
-        raise _illegal(effective_status(job), JobStatus.REJECTED, [], "job")
+    rejectable = JOB_WORKFLOW.sources(JobStatus.REJECTED)
+    _check_move(job, actor=actor, target=JobStatus.REJECTED, sources=rejectable)
     job.status = JobStatus.REJECTED
     job.rejection_reason = reason.strip()
     job.save(update_fields=["status", "rejection_reason"])
@@ -218,12 +284,12 @@ def job_reject(*, job: Job, actor: Any, reason: str) -> Job:
 
 
 @transaction.atomic
-def job_close(*, job: Job, actor: Any) -> Job:
+def job_close(*, job: Job, actor: User) -> Job:
     """A member stops a published job taking applications."""
     _require_member(user=actor, company_id=job.company_id)
     job = _locked(job)
-    if effective_status(job) != JobStatus.PUBLISHED:
-        raise _illegal(effective_status(job), JobStatus.CLOSED, [], "job")
+    closable = JOB_WORKFLOW.sources(JobStatus.CLOSED)
+    _check_move(job, actor=actor, target=JobStatus.CLOSED, sources=closable)
     job.status = JobStatus.CLOSED
     job.closed_at = timezone.now()
     job.save(update_fields=["status", "closed_at"])
@@ -233,13 +299,14 @@ def job_close(*, job: Job, actor: Any) -> Job:
 def jobs_expire_due(*, limit: int = 1000) -> int:
     """Beat: record the expiry readers already see, and tell each company's members."""
     now = timezone.now()
-    due = Job.objects.filter(status=JobStatus.PUBLISHED, expires_at__lte=now)
+    expirable = JOB_WORKFLOW.sources(JobStatus.EXPIRED)
+    due = Job.objects.filter(status__in=expirable, expires_at__lte=now)
     expired = 0
     for job_id in due.order_by("expires_at").values_list("pk", flat=True)[:limit]:
         with transaction.atomic():
-            moved = Job.objects.filter(
-                pk=job_id, status=JobStatus.PUBLISHED, expires_at__lte=now
-            ).update(status=JobStatus.EXPIRED, closed_at=now, updated_at=now)
+            moved = Job.objects.filter(pk=job_id, status__in=expirable, expires_at__lte=now).update(
+                status=JobStatus.EXPIRED, closed_at=now, updated_at=now
+            )
             if moved:
                 expired += 1
                 job_status_notify(job_id=job_id, status=JobStatus.EXPIRED)

@@ -10,7 +10,8 @@ from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 
 from core.http.fields import IdField
-from polls.models import MAX_OPTIONS, Poll
+from polls.models import MAX_OPTIONS, POLL_STATES, Poll
+from polls.selectors import poll_allowed_transitions
 
 
 class OwnerSerializer(serializers.Serializer):
@@ -31,6 +32,8 @@ class LinksSerializer(serializers.Serializer):
 
 
 class PollSerializer(serializers.Serializer):
+    # context["now"]: the clock the state is derived from; context["user_id"]: who reads
+    # the poll (None: anonymous), for allowed_transitions.
     id = serializers.IntegerField(read_only=True)
     question = serializers.CharField(read_only=True)
     description = serializers.CharField(read_only=True)
@@ -46,6 +49,11 @@ class PollSerializer(serializers.Serializer):
         help_text="`scheduled` (before opens_at), `open`, or `closed` (by the owner or at "
         "closes_at), derived from the clock."
     )
+    allowed_transitions = serializers.SerializerMethodField(
+        help_text="The states you may move this poll to now: its owner may close a "
+        "scheduled or open poll (`close`); empty for anyone else and once closed (final). "
+        "The clock opens a scheduled poll at opens_at and closes it at closes_at."
+    )
     opens_at = serializers.DateTimeField(read_only=True)
     closes_at = serializers.DateTimeField(read_only=True, allow_null=True)
     closed_at = serializers.DateTimeField(read_only=True, allow_null=True)
@@ -55,9 +63,14 @@ class PollSerializer(serializers.Serializer):
     updated_at = serializers.DateTimeField(read_only=True)
     links = serializers.SerializerMethodField()
 
-    @extend_schema_field(serializers.ChoiceField(choices=["scheduled", "open", "closed"]))
+    @extend_schema_field(serializers.ChoiceField(choices=POLL_STATES))
     def get_state(self, poll: Poll) -> str:
         return poll.state(self.context.get("now"))
+
+    @extend_schema_field(serializers.ListField(child=serializers.ChoiceField(choices=POLL_STATES)))
+    def get_allowed_transitions(self, poll: Poll) -> list[str]:
+        user_id = self.context.get("user_id")
+        return poll_allowed_transitions(poll=poll, user_id=user_id, now=self.context.get("now"))
 
     @extend_schema_field(LinksSerializer)
     def get_links(self, poll: Poll) -> dict[str, str]:

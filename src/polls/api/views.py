@@ -3,6 +3,7 @@ The results stream (async, Server-Sent Events) is in ``polls.api.stream``."""
 
 from __future__ import annotations
 
+from datetime import datetime
 from typing import Any
 
 from django.conf import settings
@@ -40,9 +41,14 @@ class PollPagination(KeysetPagination):
     default_ordering = "-id"
 
 
-def _poll_body(poll_id: int) -> dict[str, Any]:
+def _reader(request: Request, now: datetime) -> dict[str, Any]:
+    """The serializer context: the clock the state is derived from, and who reads."""
+    return {"now": now, "user_id": request.user.pk if request.user.is_authenticated else None}
+
+
+def _poll_body(request: Request, poll_id: int) -> dict[str, Any]:
     poll = selectors.poll_get(poll_id=poll_id)
-    return s.PollSerializer(poll, context={"now": timezone.now()}).data
+    return s.PollSerializer(poll, context=_reader(request, timezone.now())).data
 
 
 class PollListView(APIView):
@@ -79,7 +85,7 @@ class PollListView(APIView):
         )
         paginator = self.pagination_class()
         page = paginator.paginate_queryset(polls, request, self)
-        body = s.PollSerializer(page, many=True, context={"now": now}).data
+        body = s.PollSerializer(page, many=True, context=_reader(request, now)).data
         return paginator.get_paginated_response(body)
 
     @extend_schema(
@@ -96,7 +102,7 @@ class PollListView(APIView):
         payload.is_valid(raise_exception=True)
         data = dict(payload.validated_data)
         poll = services.poll_create(owner=request.user, options=data.pop("options"), **data)
-        return Response(_poll_body(poll.pk), status=status.HTTP_201_CREATED)
+        return Response(_poll_body(request, poll.pk), status=status.HTTP_201_CREATED)
 
 
 class PollDetailView(APIView):
@@ -109,7 +115,7 @@ class PollDetailView(APIView):
         responses={200: s.PollSerializer},
     )
     def get(self, request: Request, pk: int) -> Response:
-        return Response(_poll_body(pk))
+        return Response(_poll_body(request, pk))
 
     @extend_schema(
         tags=["polls"],
@@ -127,7 +133,7 @@ class PollDetailView(APIView):
         payload = s.PollWriteSerializer(data=request.data, partial=True)
         payload.is_valid(raise_exception=True)
         services.poll_update(poll_id=pk, actor=request.user, changes=dict(payload.validated_data))
-        return Response(_poll_body(pk))
+        return Response(_poll_body(request, pk))
 
     @extend_schema(
         tags=["polls"],
@@ -145,13 +151,15 @@ class PollCloseView(APIView):
     @extend_schema(
         tags=["polls"],
         summary="Close a poll now (owner)",
-        description="Idempotent. Streams get the final result and end; the owner is notified.",
+        description="A scheduled or open poll (`allowed_transitions` lists `closed` for its "
+        "owner). Idempotent: closing a closed poll answers it unchanged. Streams get the final "
+        "result and end; the owner is notified.",
         request=None,
         responses={200: s.PollSerializer},
     )
     def post(self, request: Request, pk: int) -> Response:
         services.poll_close(poll_id=pk, actor=request.user)
-        return Response(_poll_body(pk))
+        return Response(_poll_body(request, pk))
 
 
 class VoteView(APIView):

@@ -5,11 +5,12 @@ from decimal import Decimal
 from typing import Any
 
 from django.utils import timezone
+from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 
 from core.http.fields import IdField
 from shop.models import MAX_QUANTITY, Category, Order, OrderStatus, PaymentMethod, Product
-from shop.services.orders import MAX_ORDER_LINES, effective_status
+from shop.services.orders import MAX_ORDER_LINES, effective_status, order_allowed_transitions
 
 # --- catalog ------------------------------------------------------------------------------
 
@@ -233,9 +234,16 @@ class OrderLineSerializer(serializers.Serializer):
 
 
 class OrderSerializer(serializers.ModelSerializer):
+    # context["user"]: who reads the order, for allowed_transitions.
     status = serializers.SerializerMethodField(
         help_text="pending, paid, shipped, delivered, cancelled or expired (an unpaid order "
         "past payment_due_at is expired)."
+    )
+    allowed_transitions = serializers.SerializerMethodField(
+        help_text="The statuses you may move this order to now: staff along pending → paid → "
+        "shipped → delivered, or to cancelled before shipping; its owner only to cancelled, "
+        "before shipping. Empty when you may do nothing, e.g. once delivered, cancelled or "
+        "expired (final)."
     )
     lines = OrderLineSerializer(many=True, read_only=True)
     total = serializers.DecimalField(max_digits=14, decimal_places=2)
@@ -247,6 +255,7 @@ class OrderSerializer(serializers.ModelSerializer):
             "id",
             "user",
             "status",
+            "allowed_transitions",
             "payment_method",
             "currency",
             "total",
@@ -264,6 +273,13 @@ class OrderSerializer(serializers.ModelSerializer):
 
     def get_status(self, order: Order) -> str:
         return effective_status(order)
+
+    @extend_schema_field(
+        serializers.ListField(child=serializers.ChoiceField(choices=OrderStatus.choices))
+    )
+    def get_allowed_transitions(self, order: Order) -> list[str]:
+        user = self.context.get("user")
+        return [] if user is None else order_allowed_transitions(order=order, user=user)
 
 
 class OrderFilterSerializer(serializers.Serializer):

@@ -6,7 +6,9 @@ Stock is reserved with one conditional ``UPDATE ... SET stock = stock - n WHERE
 stock >= n`` per line, in product-id order (rows are locked in one order, so
 concurrent checkouts never deadlock), all in the order's transaction: a short
 line rolls back the whole order. Status changes are conditional updates from
-the expected status, so of two racing cancels exactly one returns the stock.
+the statuses ``ORDER_WORKFLOW`` says the move may start from, so of two racing
+cancels exactly one returns the stock; a refused move is the workflow's 409, naming
+the statuses the actor may move the order to instead.
 """
 
 from __future__ import annotations
@@ -26,10 +28,21 @@ from django.utils import timezone
 
 from core.http.catalogue import ProblemError
 from core.identity import roles
+from core.identity.models import User
 from core.notifications.services import notification_create
 from core.tasking.outbox import enqueue_on_commit
 from shop import error_codes
-from shop.models import MAX_QUANTITY, Order, OrderLine, OrderStatus, PaymentMethod, Product
+from shop.models import (
+    MAX_QUANTITY,
+    ORDER_OWNER_MOVES,
+    ORDER_STAFF_MOVES,
+    ORDER_WORKFLOW,
+    Order,
+    OrderLine,
+    OrderStatus,
+    PaymentMethod,
+    Product,
+)
 from shop.services._common import _field_error, _quantity
 
 MAX_ORDER_LINES = 100
@@ -165,10 +178,29 @@ def effective_status(order: Order, *, now: Any = None) -> str:
     return order.status
 
 
-def _close(order_id: int, *, to: str, from_statuses: Iterable[str], due_before: Any = None) -> bool:
+def order_moves(*, order: Order, user: User) -> frozenset[str]:
+    """The moves ``user`` may make on ``order``: staff move any order along, its owner
+    may only cancel it; anyone else none."""
+    if roles.is_site_staff(user):
+        return ORDER_STAFF_MOVES
+    if order.user_id == user.pk:
+        return ORDER_OWNER_MOVES
+    return frozenset()
+
+
+def order_allowed_transitions(*, order: Order, user: User) -> list[str]:
+    """The statuses ``user`` may move ``order`` to from the status a reader sees now
+    (none from a final one): the order's ``allowed_transitions``, and the ``allowed``
+    of the 409 refusing that user a move."""
+    return ORDER_WORKFLOW.allowed(
+        effective_status(order), moves=order_moves(order=order, user=user)
+    )
+
+
+def _close(order_id: int, *, to: str, due_before: Any = None) -> bool:
     """Move an open order to cancelled or expired and give its stock back, exactly once:
     only the request whose conditional update matched does the release."""
-    matched = Order.objects.filter(pk=order_id, status__in=list(from_statuses))
+    matched = Order.objects.filter(pk=order_id, status__in=ORDER_WORKFLOW.sources(to))
     if due_before is not None:
         matched = matched.filter(payment_due_at__lte=due_before)
     now = timezone.now()
@@ -183,24 +215,15 @@ def _expire_if_overdue(order: Order) -> bool:
     """Record the expiry a reader already sees (stock back once); True if it happened."""
     if effective_status(order) != OrderStatus.EXPIRED or order.status != OrderStatus.PENDING:
         return False
-    return _close(
-        order.pk,
-        to=OrderStatus.EXPIRED,
-        from_statuses=[OrderStatus.PENDING],
-        due_before=timezone.now(),
-    )
+    return _close(order.pk, to=OrderStatus.EXPIRED, due_before=timezone.now())
 
 
-def _illegal(order: Order, target: str) -> ProblemError:
-    current = effective_status(order)
-    return ProblemError(
-        error_codes.ILLEGAL_TRANSITION,
-        f"Order {order.pk} is {current}; it cannot become {target}.",
-        current_status=current,
-    )
+def _refusal(order: Order, target: str, *, moves: frozenset[str]) -> ProblemError:
+    """The 409 for a move the workflow does not allow from what the order reads as now."""
+    return ORDER_WORKFLOW.illegal(effective_status(order), target, moves=moves)
 
 
-def order_cancel(*, order: Order, actor: Any) -> Order:
+def order_cancel(*, order: Order, actor: User) -> Order:
     """The owner or staff cancel before shipping; the stock comes back once."""
     if order.user_id != actor.pk and not roles.is_site_staff(actor):
         raise Order.DoesNotExist(f"No order {order.pk}.")
@@ -210,18 +233,14 @@ def order_cancel(*, order: Order, actor: Any) -> Order:
         # racing this cancel waits), so popularity and stock follow what really happened.
         order = Order.objects.select_for_update().get(pk=order.pk)
         was_paid = order.status == OrderStatus.PAID
-        if not _expire_if_overdue(order) and _close(
-            order.pk,
-            to=OrderStatus.CANCELLED,
-            from_statuses=[OrderStatus.PENDING, OrderStatus.PAID],
-        ):
+        if not _expire_if_overdue(order) and _close(order.pk, to=OrderStatus.CANCELLED):
             cancelled = True
             if was_paid:  # refunded: no longer a sale
                 _popularity(order.pk, sign=-1)
     # Raised after the block: a recorded expiry (stock back) is kept.
     order.refresh_from_db()
     if not cancelled:
-        raise _illegal(order, OrderStatus.CANCELLED)
+        raise _refusal(order, OrderStatus.CANCELLED, moves=order_moves(order=order, user=actor))
     return order
 
 
@@ -238,13 +257,6 @@ def _popularity(order_id: int, *, sign: int) -> None:
         )
 
 
-# Staff transitions: target -> the statuses it may come from.
-_TRANSITIONS: dict[str, tuple[str, ...]] = {
-    OrderStatus.PAID: (OrderStatus.PENDING,),
-    OrderStatus.SHIPPED: (OrderStatus.PAID,),
-    OrderStatus.DELIVERED: (OrderStatus.SHIPPED,),
-    OrderStatus.CANCELLED: (OrderStatus.PENDING, OrderStatus.PAID),
-}
 _STAMPS = {
     OrderStatus.PAID: "paid_at",
     OrderStatus.SHIPPED: "shipped_at",
@@ -252,31 +264,33 @@ _STAMPS = {
 }
 
 
-def order_transition(*, order_id: int, status: str, actor: Any) -> Order:
+def order_transition(*, order_id: int, status: str, actor: User) -> Order:
     """Staff move an order along pending -> paid -> shipped -> delivered (or cancel it).
     Marking paid is how offline payments (bank transfer, cash on delivery) are confirmed."""
     if not roles.is_site_staff(actor):
         raise PermissionDenied("Only staff move orders.")
     order = Order.objects.get(pk=order_id)
-    if status not in _TRANSITIONS:
-        allowed = ", ".join(_TRANSITIONS)
+    if status not in ORDER_STAFF_MOVES:
+        allowed = ", ".join(s for s in ORDER_WORKFLOW.statuses if s in ORDER_STAFF_MOVES)
         raise _field_error("status", f"Use one of: {allowed}.", "invalid_choice")
     if status == OrderStatus.CANCELLED:
         return order_cancel(order=order, actor=actor)
     if status == OrderStatus.PAID:
-        return _mark_paid(order)
+        return _mark_paid(order, moves=ORDER_STAFF_MOVES)
     now = timezone.now()
     with transaction.atomic():
-        moved = Order.objects.filter(pk=order.pk, status__in=_TRANSITIONS[status]).update(
+        moved = Order.objects.filter(pk=order.pk, status__in=ORDER_WORKFLOW.sources(status)).update(
             status=status, updated_at=now, **{_STAMPS[status]: now}
         )
     order.refresh_from_db()
     if not moved:
-        raise _illegal(order, status)
+        raise _refusal(order, status, moves=ORDER_STAFF_MOVES)
     return order
 
 
-def _mark_paid(order: Order) -> Order:
+def _mark_paid(order: Order, *, moves: frozenset[str]) -> Order:
+    """Pay a pending order (staff confirming an offline payment, or the card provider's
+    webhook); ``moves`` are the payer's, for the refusal."""
     moved = False
     with transaction.atomic():
         order = Order.objects.select_for_update().get(pk=order.pk)
@@ -285,16 +299,16 @@ def _mark_paid(order: Order) -> Order:
         if not _expire_if_overdue(order):
             now = timezone.now()
             moved = bool(
-                Order.objects.filter(pk=order.pk, status=OrderStatus.PENDING).update(
-                    status=OrderStatus.PAID, paid_at=now, updated_at=now
-                )
+                Order.objects.filter(
+                    pk=order.pk, status__in=ORDER_WORKFLOW.sources(OrderStatus.PAID)
+                ).update(status=OrderStatus.PAID, paid_at=now, updated_at=now)
             )
             if moved:
                 _popularity(order.pk, sign=1)
                 enqueue_on_commit("shop.tasks.order_paid_notification_task", order.pk)
     order.refresh_from_db()
     if not moved:
-        raise _illegal(order, OrderStatus.PAID)
+        raise _refusal(order, OrderStatus.PAID, moves=moves)
     return order
 
 
@@ -303,15 +317,12 @@ def orders_expire_overdue(*, limit: int = 500) -> int:
     and tell their owners. Readers already see them as expired."""
     now = timezone.now()
     expired = 0
-    due = Order.objects.filter(status=OrderStatus.PENDING, payment_due_at__lte=now)
+    due = Order.objects.filter(
+        status__in=ORDER_WORKFLOW.sources(OrderStatus.EXPIRED), payment_due_at__lte=now
+    )
     for order_id in due.values_list("pk", flat=True)[:limit]:
         with transaction.atomic():
-            if _close(
-                order_id,
-                to=OrderStatus.EXPIRED,
-                from_statuses=[OrderStatus.PENDING],
-                due_before=now,
-            ):
+            if _close(order_id, to=OrderStatus.EXPIRED, due_before=now):
                 expired += 1
                 order = Order.objects.get(pk=order_id)
                 notification_create(

@@ -16,9 +16,9 @@ from django.db import IntegrityError, transaction
 
 from core.http.catalogue import ProblemError
 from shop import error_codes
-from shop.models import Order, OrderStatus, Payment
+from shop.models import ORDER_PROVIDER_MOVES, Order, OrderStatus, Payment
 from shop.services._common import _field_error
-from shop.services.orders import _expire_if_overdue, _illegal, _mark_paid
+from shop.services.orders import _expire_if_overdue, _mark_paid, _refusal
 
 SIGNATURE_HEADER = "Nexus-Signature"
 SIGNATURE_TOLERANCE = 300  # seconds: older signed calls are replays
@@ -106,10 +106,11 @@ def payment_record(*, event: dict[str, Any], provider: str = "card") -> tuple[Pa
                     amount=amount,
                     currency=currency,
                 )
-                _mark_paid(order)  # a refusal (cancelled) rolls the payment back too
+                # A refusal (cancelled) rolls the payment back too.
+                _mark_paid(order, moves=ORDER_PROVIDER_MOVES)
     except IntegrityError:  # the same event delivered twice at once: the other one won
         return Payment.objects.get(provider=provider, event_id=event_id), False
     if expired:
         order.refresh_from_db()
-        raise _illegal(order, OrderStatus.PAID)
+        raise _refusal(order, OrderStatus.PAID, moves=ORDER_PROVIDER_MOVES)
     return payment, True

@@ -256,7 +256,7 @@ export interface paths {
         put?: never;
         /**
          * Move an application (the company's members)
-         * @description submitted → in_review → interview → offer → hired, or rejected (with a `reason` the candidate reads) from any open status. An illegal move is a 409 `illegal_transition` naming the `allowed` next statuses. `note` is internal.
+         * @description submitted → in_review → interview → offer → hired, or rejected (with a `reason` the candidate reads) from any open status, as `allowed_transitions` lists them. An illegal move is a 409 `illegal_transition` naming the `allowed` next statuses. `note` is internal.
          */
         post: operations["jobs_applications_transition_create"];
         delete?: never;
@@ -276,7 +276,7 @@ export interface paths {
         put?: never;
         /**
          * Withdraw my application (the candidate)
-         * @description From any open status; you may apply to the job again afterwards.
+         * @description From any open status (`allowed_transitions` lists `withdrawn`); you may apply to the job again afterwards. From a final one, a 409 `illegal_transition`.
          */
         post: operations["jobs_applications_withdraw_create"];
         delete?: never;
@@ -937,7 +937,7 @@ export interface paths {
         put?: never;
         /**
          * Close a poll now (owner)
-         * @description Idempotent. Streams get the final result and end; the owner is notified.
+         * @description A scheduled or open poll (`allowed_transitions` lists `closed` for its owner). Idempotent: closing a closed poll answers it unchanged. Streams get the final result and end; the owner is notified.
          */
         post: operations["polls_polls_close_create"];
         delete?: never;
@@ -1203,7 +1203,7 @@ export interface paths {
         put?: never;
         /**
          * Cancel an order
-         * @description The owner or staff, before shipping; the stock comes back once. Otherwise a 409 `illegal_transition`.
+         * @description The owner or staff, before shipping (when `allowed_transitions` lists `cancelled`); the stock comes back once. Otherwise a 409 `illegal_transition` naming the order's `current_status` and the statuses `allowed` to you.
          */
         post: operations["shop_orders_cancel_create"];
         delete?: never;
@@ -1223,7 +1223,7 @@ export interface paths {
         put?: never;
         /**
          * Move an order (staff)
-         * @description pending → paid (confirms an offline payment) → shipped → delivered, or cancelled before shipping. An illegal move is a 409 `illegal_transition`.
+         * @description pending → paid (confirms an offline payment) → shipped → delivered, or cancelled before shipping; the order's `allowed_transitions` lists the moves open now. Any other is a 409 `illegal_transition` naming its `current_status` and the statuses `allowed`.
          */
         post: operations["shop_orders_transition_create"];
         delete?: never;
@@ -1544,8 +1544,8 @@ export interface components {
             cover_letter: string;
             status: components["schemas"]["JobApplicationStatusEnum"];
             rejection_reason: string;
-            /** @description Where you (company or candidate) may move it next. */
-            allowed_transitions: string[];
+            /** @description The statuses you may move it to now: the company along the pipeline (`transition`), the candidate only to withdrawn (`withdraw`). Empty from a final status (hired, rejected, withdrawn). */
+            readonly allowed_transitions: components["schemas"]["JobApplicationStatusEnum"][];
             resume: components["schemas"]["Resume"] | null;
             /** Format: date-time */
             created_at: string;
@@ -1559,8 +1559,8 @@ export interface components {
             cover_letter: string;
             status: components["schemas"]["JobApplicationStatusEnum"];
             rejection_reason: string;
-            /** @description Where you (company or candidate) may move it next. */
-            allowed_transitions: string[];
+            /** @description The statuses you may move it to now: the company along the pipeline (`transition`), the candidate only to withdrawn (`withdraw`). Empty from a final status (hired, rejected, withdrawn). */
+            readonly allowed_transitions: components["schemas"]["JobApplicationStatusEnum"][];
             resume: components["schemas"]["Resume"] | null;
             /** Format: date-time */
             created_at: string;
@@ -1809,6 +1809,30 @@ export interface components {
             internal_note?: string;
         };
         /**
+         * @description Problem details of a refused status change: with `illegal_transition`, where the
+         *     resource is and where you may move it instead.
+         */
+        IllegalTransitionProblem: {
+            /** @description URI of the problem type; its page explains it. */
+            type: string;
+            /** @description Short, human-readable summary of the problem type. */
+            title: string;
+            /** @description The HTTP status code. */
+            status: number;
+            /** @description What went wrong in this request. */
+            detail: string;
+            /** @description Stable machine-readable code to switch on. */
+            code: string;
+            /** @description The request path. */
+            instance?: string;
+            /** @description Echo of X-Request-ID, also in the server logs. */
+            request_id?: string;
+            /** @description With `illegal_transition`: the status the resource is in now (as a reader sees it, e.g. `expired` for an overdue order). */
+            current_status?: string;
+            /** @description With `illegal_transition`: the statuses you may move it to from there, as its `allowed_transitions` lists them; empty when there are none (a final status, or none of the next moves is yours). */
+            allowed?: string[];
+        };
+        /**
          * @description A job as everyone sees it; ``rejection_reason`` is filled for its company and
          *     moderators only.
          */
@@ -1828,6 +1852,8 @@ export interface components {
             tags: string[];
             /** @description draft, pending_review, published, closed, expired (a published job past expires_at reads expired) or rejected. */
             status: string;
+            /** @description The statuses you may move this job to now: its company's members submit a draft or a rejected job (to pending_review, or to published when moderation is off) and close a published one; moderators approve a job in review (published) and reject one in review or published. Empty for anyone else, and from closed or expired (final). */
+            readonly allowed_transitions: components["schemas"]["JobStatusEnum"][];
             readonly rejection_reason: string;
             /** Format: date-time */
             readonly submitted_at: string | null;
@@ -1911,6 +1937,16 @@ export interface components {
             /** @description Shown to the company. */
             reason: string;
         };
+        /**
+         * @description * `draft` - Draft
+         *     * `pending_review` - Pending review
+         *     * `published` - Published
+         *     * `closed` - Closed
+         *     * `expired` - Expired
+         *     * `rejected` - Rejected by a moderator
+         * @enum {string}
+         */
+        JobStatusEnum: "draft" | "pending_review" | "published" | "closed" | "expired" | "rejected";
         /**
          * @description * `single` - Single choice
          *     * `multiple` - Multiple choice
@@ -2069,6 +2105,8 @@ export interface components {
             user: number;
             /** @description pending, paid, shipped, delivered, cancelled or expired (an unpaid order past payment_due_at is expired). */
             readonly status: string;
+            /** @description The statuses you may move this order to now: staff along pending → paid → shipped → delivered, or to cancelled before shipping; its owner only to cancelled, before shipping. Empty when you may do nothing, e.g. once delivered, cancelled or expired (final). */
+            readonly allowed_transitions: components["schemas"]["OrderStatusEnum"][];
             readonly payment_method: components["schemas"]["PaymentMethodEnum"];
             readonly currency: string;
             /** Format: decimal */
@@ -2120,6 +2158,16 @@ export interface components {
             previous: string | null;
             results: components["schemas"]["Order"][];
         };
+        /**
+         * @description * `pending` - Pending payment
+         *     * `paid` - Paid
+         *     * `shipped` - Shipped
+         *     * `delivered` - Delivered
+         *     * `cancelled` - Cancelled
+         *     * `expired` - Expired (unpaid)
+         * @enum {string}
+         */
+        OrderStatusEnum: "pending" | "paid" | "shipped" | "delivered" | "cancelled" | "expired";
         Owner: {
             readonly id: number;
             readonly username: string;
@@ -2278,6 +2326,8 @@ export interface components {
             readonly options: components["schemas"]["Option"][];
             /** @description `scheduled` (before opens_at), `open`, or `closed` (by the owner or at closes_at), derived from the clock. */
             readonly state: components["schemas"]["StateEnum"];
+            /** @description The states you may move this poll to now: its owner may close a scheduled or open poll (`close`); empty for anyone else and once closed (final). The clock opens a scheduled poll at opens_at and closes it at closes_at. */
+            readonly allowed_transitions: components["schemas"]["StateEnum"][];
             /** Format: date-time */
             readonly opens_at: string;
             /** Format: date-time */
@@ -3706,13 +3756,13 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description `illegal_transition`, ... */
+            /** @description `illegal_transition`: `current_status` says where it is, `allowed` where you may move it from there (its `allowed_transitions`). Nothing changed. */
             409: {
                 headers: {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/problem+json": components["schemas"]["Problem"];
+                    "application/problem+json": components["schemas"]["IllegalTransitionProblem"];
                 };
             };
             /** @description Payload too large */
@@ -3805,13 +3855,13 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description `illegal_transition`, ... */
+            /** @description `illegal_transition`: `current_status` says where it is, `allowed` where you may move it from there (its `allowed_transitions`). Nothing changed. */
             409: {
                 headers: {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/problem+json": components["schemas"]["Problem"];
+                    "application/problem+json": components["schemas"]["IllegalTransitionProblem"];
                 };
             };
             /** @description Payload too large */
@@ -4893,13 +4943,13 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description `illegal_transition`, ... */
+            /** @description `illegal_transition`: `current_status` says where it is, `allowed` where you may move it from there (its `allowed_transitions`). Nothing changed. */
             409: {
                 headers: {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/problem+json": components["schemas"]["Problem"];
+                    "application/problem+json": components["schemas"]["IllegalTransitionProblem"];
                 };
             };
             /** @description Payload too large */
@@ -4986,13 +5036,13 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description `illegal_transition`, ... */
+            /** @description `illegal_transition`: `current_status` says where it is, `allowed` where you may move it from there (its `allowed_transitions`). Nothing changed. */
             409: {
                 headers: {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/problem+json": components["schemas"]["Problem"];
+                    "application/problem+json": components["schemas"]["IllegalTransitionProblem"];
                 };
             };
             /** @description Payload too large */
@@ -5085,13 +5135,13 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description `illegal_transition`, ... */
+            /** @description `illegal_transition`: `current_status` says where it is, `allowed` where you may move it from there (its `allowed_transitions`). Nothing changed. */
             409: {
                 headers: {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/problem+json": components["schemas"]["Problem"];
+                    "application/problem+json": components["schemas"]["IllegalTransitionProblem"];
                 };
             };
             /** @description Payload too large */
@@ -5178,13 +5228,13 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description `illegal_transition`, ... */
+            /** @description `illegal_transition`: `current_status` says where it is, `allowed` where you may move it from there (its `allowed_transitions`). Nothing changed. */
             409: {
                 headers: {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/problem+json": components["schemas"]["Problem"];
+                    "application/problem+json": components["schemas"]["IllegalTransitionProblem"];
                 };
             };
             /** @description Payload too large */
@@ -8526,13 +8576,13 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description `insufficient_stock`, ... */
+            /** @description `illegal_transition`: `current_status` says where the order is, `allowed` where you may move it from there (its `allowed_transitions`). Nothing changed. */
             409: {
                 headers: {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/problem+json": components["schemas"]["Problem"];
+                    "application/problem+json": components["schemas"]["IllegalTransitionProblem"];
                 };
             };
             /** @description Payload too large */
@@ -8625,13 +8675,13 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description `insufficient_stock`, ... */
+            /** @description `illegal_transition`: `current_status` says where the order is, `allowed` where you may move it from there (its `allowed_transitions`). Nothing changed. */
             409: {
                 headers: {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/problem+json": components["schemas"]["Problem"];
+                    "application/problem+json": components["schemas"]["IllegalTransitionProblem"];
                 };
             };
             /** @description Payload too large */
@@ -8696,13 +8746,13 @@ export interface operations {
                     "application/problem+json": components["schemas"]["ValidationProblem"];
                 };
             };
-            /** @description `insufficient_stock`, ... */
+            /** @description `payment_mismatch`, or `illegal_transition` when the order is no longer pending (paid already, cancelled or expired: `current_status`). Nothing is recorded. */
             409: {
                 headers: {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/problem+json": components["schemas"]["Problem"];
+                    "application/problem+json": components["schemas"]["IllegalTransitionProblem"];
                 };
             };
             /** @description Payload too large */

@@ -13,8 +13,13 @@ from core.http.fields import IdField
 from jobs.api.serializers._common import _iso
 from jobs.api.serializers.companies import CompanyRefSerializer
 from jobs.api.serializers.postings import JobSerializer
-from jobs.models import Application, ApplicationStatus
-from jobs.services.applications import allowed_next
+from jobs.models import (
+    APPLICATION_CANDIDATE_MOVES,
+    APPLICATION_COMPANY_MOVES,
+    APPLICATION_WORKFLOW,
+    Application,
+    ApplicationStatus,
+)
 from jobs.services.postings import effective_status
 
 # The statuses a company moves an application to (withdrawing is the candidate's).
@@ -74,8 +79,11 @@ class ApplicationSerializer(serializers.Serializer):
     status = serializers.ChoiceField(choices=ApplicationStatus.choices)
     rejection_reason = serializers.CharField()
     allowed_transitions = serializers.ListField(
-        child=serializers.CharField(),
-        help_text="Where you (company or candidate) may move it next.",
+        child=serializers.ChoiceField(choices=ApplicationStatus.choices),
+        read_only=True,
+        help_text="The statuses you may move it to now: the company along the pipeline "
+        "(`transition`), the candidate only to withdrawn (`withdraw`). Empty from a final "
+        "status (hired, rejected, withdrawn).",
     )
     resume = ResumeSerializer(allow_null=True)
     created_at = serializers.DateTimeField()
@@ -118,7 +126,10 @@ def application_payload(
         "cover_letter": application.cover_letter,
         "status": application.status,
         "rejection_reason": application.rejection_reason,
-        "allowed_transitions": allowed_next(application.status, company=company_side),
+        "allowed_transitions": APPLICATION_WORKFLOW.allowed(
+            application.status,
+            moves=APPLICATION_COMPANY_MOVES if company_side else APPLICATION_CANDIDATE_MOVES,
+        ),
         "resume": resume,
         "created_at": _iso(application.created_at),
         "updated_at": _iso(application.updated_at),

@@ -4,15 +4,17 @@ moderator's rejection, and the list's query parameters and page."""
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from typing import Any
 
+from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 
 from core.http.fields import IdField
 from jobs.api.serializers._common import CommaListField, _iso
 from jobs.api.serializers.companies import CompanyRefSerializer
-from jobs.models import EmploymentType, ExperienceLevel, Job, SalaryPeriod
-from jobs.services.postings import effective_status
+from jobs.models import EmploymentType, ExperienceLevel, Job, JobStatus, SalaryPeriod
+from jobs.services.postings import JobViewer, effective_status
 
 
 class JobSerializer(serializers.ModelSerializer):
@@ -23,6 +25,14 @@ class JobSerializer(serializers.ModelSerializer):
     status = serializers.CharField(
         help_text="draft, pending_review, published, closed, expired (a published job past "
         "expires_at reads expired) or rejected."
+    )
+    # The reader's (context["viewer"], a JobViewer); job_payload is given them.
+    allowed_transitions = serializers.SerializerMethodField(
+        help_text="The statuses you may move this job to now: its company's members submit "
+        "a draft or a rejected job (to pending_review, or to published when moderation is "
+        "off) and close a published one; moderators approve a job in review (published) "
+        "and reject one in review or published. Empty for anyone else, and from closed or "
+        "expired (final)."
     )
     tags = serializers.ListField(child=serializers.CharField())
     snippet = serializers.CharField(
@@ -49,6 +59,7 @@ class JobSerializer(serializers.ModelSerializer):
             "salary_period",
             "tags",
             "status",
+            "allowed_transitions",
             "rejection_reason",
             "submitted_at",
             "published_at",
@@ -60,10 +71,24 @@ class JobSerializer(serializers.ModelSerializer):
         )
         read_only_fields = fields
 
+    @extend_schema_field(
+        serializers.ListField(child=serializers.ChoiceField(choices=JobStatus.choices))
+    )
+    def get_allowed_transitions(self, job: Job) -> list[str]:
+        viewer: JobViewer | None = self.context.get("viewer")
+        return [] if viewer is None else viewer.allowed(job)
 
-def job_payload(job: Job, *, private: bool = False, snippet: str | None = None) -> dict[str, Any]:
+
+def job_payload(
+    job: Job,
+    *,
+    private: bool = False,
+    snippet: str | None = None,
+    allowed: Sequence[str] = (),
+) -> dict[str, Any]:
     """``JobSerializer``'s output built directly (the list's hot path skips DRF's
-    per-field machinery); a test checks the two agree."""
+    per-field machinery); a test checks the two agree. ``allowed`` is the reader's
+    ``allowed_transitions`` (``JobViewer.allowed``)."""
     company = job.company
     return {
         "id": job.pk,
@@ -86,6 +111,7 @@ def job_payload(job: Job, *, private: bool = False, snippet: str | None = None) 
         "salary_period": job.salary_period,
         "tags": list(job.tags or []),
         "status": effective_status(job),
+        "allowed_transitions": list(allowed),
         "rejection_reason": job.rejection_reason if private else "",
         "submitted_at": _iso(job.submitted_at),
         "published_at": _iso(job.published_at),

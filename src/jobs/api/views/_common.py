@@ -7,12 +7,21 @@ from __future__ import annotations
 from drf_spectacular.utils import OpenApiResponse
 from rest_framework.request import Request
 
-from core.http.openapi import CURSOR_PAGE_PARAMETERS, ProblemSerializer
+from core.http.openapi import (
+    CURSOR_PAGE_PARAMETERS,
+    IllegalTransitionProblemSerializer,
+    ProblemSerializer,
+)
 from jobs import selectors
 from jobs.models import Job
 
 PAST_THE_END = OpenApiResponse(ProblemSerializer, description="A page past the last one.")
 CONFLICT = OpenApiResponse(ProblemSerializer, description="`illegal_transition`, ...")
+ILLEGAL_TRANSITION = OpenApiResponse(
+    IllegalTransitionProblemSerializer,
+    description="`illegal_transition`: `current_status` says where it is, `allowed` where you "
+    "may move it from there (its `allowed_transitions`). Nothing changed.",
+)
 PAGE_PARAMETERS = CURSOR_PAGE_PARAMETERS
 
 

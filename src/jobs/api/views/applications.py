@@ -37,7 +37,7 @@ from jobs.api.serializers.applications import (
     WithdrawSerializer,
     application_payload,
 )
-from jobs.api.views._common import CONFLICT, PAGE_PARAMETERS, _visible_job
+from jobs.api.views._common import ILLEGAL_TRANSITION, PAGE_PARAMETERS, _visible_job
 from jobs.services.applications import (
     application_create,
     application_transition,
@@ -193,10 +193,11 @@ class ApplicationTransitionView(APIView):
         tags=["jobs"],
         summary="Move an application (the company's members)",
         description="submitted → in_review → interview → offer → hired, or rejected (with "
-        "a `reason` the candidate reads) from any open status. An illegal move is a 409 "
-        "`illegal_transition` naming the `allowed` next statuses. `note` is internal.",
+        "a `reason` the candidate reads) from any open status, as `allowed_transitions` "
+        "lists them. An illegal move is a 409 `illegal_transition` naming the `allowed` "
+        "next statuses. `note` is internal.",
         request=ApplicationTransitionSerializer,
-        responses={200: ApplicationDetailSerializer, 409: CONFLICT},
+        responses={200: ApplicationDetailSerializer, 409: ILLEGAL_TRANSITION},
     )
     def post(self, request: Request, pk: int) -> Response:
         application = selectors.application_visible(user=request.user, application_id=pk)
@@ -214,9 +215,10 @@ class ApplicationWithdrawView(APIView):
     @extend_schema(
         tags=["jobs"],
         summary="Withdraw my application (the candidate)",
-        description="From any open status; you may apply to the job again afterwards.",
+        description="From any open status (`allowed_transitions` lists `withdrawn`); you may "
+        "apply to the job again afterwards. From a final one, a 409 `illegal_transition`.",
         request=WithdrawSerializer,
-        responses={200: ApplicationDetailSerializer, 409: CONFLICT},
+        responses={200: ApplicationDetailSerializer, 409: ILLEGAL_TRANSITION},
     )
     def post(self, request: Request, pk: int) -> Response:
         application = selectors.application_visible(user=request.user, application_id=pk)

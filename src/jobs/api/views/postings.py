@@ -29,7 +29,7 @@ from jobs.api.serializers.postings import (
     JobWriteSerializer,
     job_payload,
 )
-from jobs.api.views._common import CONFLICT, PAGE_PARAMETERS, _visible_job
+from jobs.api.views._common import CONFLICT, ILLEGAL_TRANSITION, PAGE_PARAMETERS, _visible_job
 from jobs.models import Company, Job
 from jobs.services.postings import (
     job_approve,
@@ -39,6 +39,7 @@ from jobs.services.postings import (
     job_reject,
     job_submit,
     job_update,
+    job_viewer,
 )
 
 
@@ -63,7 +64,12 @@ def _private(request: Request, job: Job) -> bool:
 
 def _job_body(request: Request, job: Job) -> dict[str, Any]:
     job = selectors.job_get(job_id=job.pk)
-    return job_payload(job, private=_private(request, job))
+    return _detail(request, job)
+
+
+def _detail(request: Request, job: Job) -> dict[str, Any]:
+    allowed = job_viewer(user=request.user).allowed(job)
+    return job_payload(job, private=_private(request, job), allowed=allowed)
 
 
 class JobListView(APIView):
@@ -124,11 +130,15 @@ class JobListView(APIView):
             jobs = selectors.job_with_snippets(jobs, text, corrections)
         page = paginator.paginate_queryset(jobs, request, self)
         snippets = selectors.job_snippets(page, text, corrections) if text else {}
+        viewer = job_viewer(user=request.user)
         return Response(
             {
                 "next": paginator.get_next_link(),
                 "corrected": corrections,
-                "results": [job_payload(job, snippet=snippets.get(job.pk)) for job in page],
+                "results": [
+                    job_payload(job, snippet=snippets.get(job.pk), allowed=viewer.allowed(job))
+                    for job in page
+                ],
             }
         )
 
@@ -166,8 +176,7 @@ class JobDetailView(APIView):
         responses={200: JobSerializer},
     )
     def get(self, request: Request, pk: int) -> Response:
-        job = _visible_job(request, pk)
-        return Response(job_payload(job, private=_private(request, job)))
+        return Response(_detail(request, _visible_job(request, pk)))
 
     @extend_schema(
         tags=["jobs"],
@@ -201,7 +210,7 @@ def _job_action(summary: str, description: str, request_body: Any = None) -> Any
         summary=summary,
         description=description,
         request=request_body,
-        responses={200: JobSerializer, 409: CONFLICT},
+        responses={200: JobSerializer, 409: ILLEGAL_TRANSITION},
     )
 
 
@@ -274,4 +283,6 @@ class ModerationQueueView(APIView):
     def get(self, request: Request) -> Response:
         paginator = QueuePagination()
         page = paginator.paginate_queryset(selectors.moderation_queue(), request, self)
-        return paginator.get_paginated_response([job_payload(job, private=True) for job in page])
+        viewer = job_viewer(user=request.user)
+        body = [job_payload(job, private=True, allowed=viewer.allowed(job)) for job in page]
+        return paginator.get_paginated_response(body)

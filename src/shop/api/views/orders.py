@@ -20,7 +20,7 @@ from core.tasking.api import (
 )
 from shop import selectors
 from shop.api import serializers as s
-from shop.api.views._common import CONFLICT, PAGE_PARAMETERS, _order_body
+from shop.api.views._common import ILLEGAL_TRANSITION, PAGE_PARAMETERS, _order_body
 from shop.services import orders as order_services
 
 
@@ -47,7 +47,8 @@ class OrderListView(APIView):
         orders = selectors.order_list(user=request.user, **filters.validated_data)
         paginator = self.pagination_class()
         page = paginator.paginate_queryset(orders, request, self)
-        return paginator.get_paginated_response(s.OrderSerializer(page, many=True).data)
+        body = s.OrderSerializer(page, many=True, context={"user": request.user}).data
+        return paginator.get_paginated_response(body)
 
     @extend_schema(
         tags=["shop"],
@@ -96,10 +97,11 @@ class OrderCancelView(APIView):
     @extend_schema(
         tags=["shop"],
         summary="Cancel an order",
-        description="The owner or staff, before shipping; the stock comes back once. "
-        "Otherwise a 409 `illegal_transition`.",
+        description="The owner or staff, before shipping (when `allowed_transitions` lists "
+        "`cancelled`); the stock comes back once. Otherwise a 409 `illegal_transition` "
+        "naming the order's `current_status` and the statuses `allowed` to you.",
         request=None,
-        responses={200: s.OrderSerializer, 409: CONFLICT},
+        responses={200: s.OrderSerializer, 409: ILLEGAL_TRANSITION},
     )
     def post(self, request: Request, pk: int) -> Response:
         order = selectors.order_for(user=request.user, order_id=pk)
@@ -114,9 +116,11 @@ class OrderTransitionView(APIView):
         tags=["shop"],
         summary="Move an order (staff)",
         description="pending → paid (confirms an offline payment) → shipped → delivered, "
-        "or cancelled before shipping. An illegal move is a 409 `illegal_transition`.",
+        "or cancelled before shipping; the order's `allowed_transitions` lists the moves "
+        "open now. Any other is a 409 `illegal_transition` naming its `current_status` and "
+        "the statuses `allowed`.",
         request=s.TransitionSerializer,
-        responses={200: s.OrderSerializer, 409: CONFLICT},
+        responses={200: s.OrderSerializer, 409: ILLEGAL_TRANSITION},
     )
     def post(self, request: Request, pk: int) -> Response:
         payload = s.TransitionSerializer(data=request.data)

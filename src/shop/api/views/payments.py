@@ -10,7 +10,7 @@ from rest_framework.response import Response
 from rest_framework.views import APIView
 
 from shop.api import serializers as s
-from shop.api.views._common import CONFLICT
+from shop.api.views._common import PAYMENT_REFUSED
 from shop.services import orders as order_services
 from shop.services import payments as payment_services
 
@@ -47,7 +47,7 @@ class PaymentWebhookView(APIView):
             )
         ],
         request={"application/json": {"type": "object"}},
-        responses={200: s.WebhookReceiptSerializer, 409: CONFLICT},
+        responses={200: s.WebhookReceiptSerializer, 409: PAYMENT_REFUSED},
     )
     def post(self, request: Request) -> Response:
         event = payment_services.webhook_verify(
