@@ -5,7 +5,10 @@ each message with a code. ``core.http.problems`` turns them into the 400
 
 from __future__ import annotations
 
+from collections.abc import Iterable
+
 from django.core.exceptions import ValidationError
+from django.db.models import Model
 
 
 def field_error(field: str, message: str, code: str = "invalid") -> ValidationError:
@@ -16,3 +19,9 @@ def field_error(field: str, message: str, code: str = "invalid") -> ValidationEr
 def field_errors(errors: dict[str, list[ValidationError]]) -> ValidationError:
     """Several bad fields at once, so a client can fix the whole form in one go."""
     return ValidationError(errors)
+
+
+def full_clean(instance: Model, *, exclude: Iterable[str] = ()) -> None:
+    """The model's own validation (lengths, validators, choices, uniqueness) as field
+    errors, without the constraint queries: the database enforces those, race-free."""
+    instance.full_clean(exclude=list(exclude), validate_constraints=False)

@@ -13,6 +13,7 @@ from django.core.exceptions import PermissionDenied
 from django.db import IntegrityError, transaction
 
 from core.http.catalogue import ProblemError
+from core.http.validation import field_error
 from core.identity import roles
 from core.identity.models import User
 from core.notifications.models import Notification
@@ -30,7 +31,6 @@ from jobs.models import (
     Job,
     JobStatus,
 )
-from jobs.services._common import _field_error
 from jobs.services.companies import _require_member
 from jobs.services.postings import effective_status
 from jobs.services.resumes import resume_check, resume_storage
@@ -60,7 +60,7 @@ def _record(
 def _text(field: str, value: Any, limit: int) -> str:
     value = value or ""
     if not isinstance(value, str) or len(value) > limit:
-        raise _field_error(field, f"Text of at most {limit} characters.")
+        raise field_error(field, f"Text of at most {limit} characters.")
     return value.strip()
 
 
@@ -162,11 +162,11 @@ def application_transition(
     _require_member(user=actor, company_id=job.company_id)
     if status not in APPLICATION_COMPANY_MOVES:
         allowed = [s for s in APPLICATION_WORKFLOW.statuses if s in APPLICATION_COMPANY_MOVES]
-        raise _field_error("status", f"Use one of: {', '.join(allowed)}.", "invalid_choice")
+        raise field_error("status", f"Use one of: {', '.join(allowed)}.", "invalid_choice")
     reason = _text("reason", reason, 2000)
     note = _text("note", note, 5000)
     if status == ApplicationStatus.REJECTED and not reason:
-        raise _field_error("reason", "A rejection says why, for the candidate.", "required")
+        raise field_error("reason", "A rejection says why, for the candidate.", "required")
     return _move(
         application,
         actor=actor,

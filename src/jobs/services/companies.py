@@ -11,10 +11,10 @@ from django.core.exceptions import PermissionDenied
 from django.db import IntegrityError, transaction
 from django.utils.text import slugify
 
+from core.http.validation import field_error, full_clean
 from core.identity import roles
 from core.notifications.services import notification_create
 from jobs.models import Company, CompanyMember, MemberRole
-from jobs.services._common import _field_error, _full_clean
 
 COMPANY_FIELDS = ("name", "slug", "website", "description", "logo_url")
 
@@ -57,12 +57,12 @@ def company_create(*, actor: Any, data: dict[str, Any]) -> Company:
     values = {field: data[field] for field in COMPANY_FIELDS if data.get(field) is not None}
     values.setdefault("slug", _unique_slug(values.get("name", "")))
     company = Company(**values)
-    _full_clean(company)
+    full_clean(company)
     try:
         with transaction.atomic():
             company.save()
     except IntegrityError as exc:
-        raise _field_error("slug", "A company with this slug exists.", "unique") from exc
+        raise field_error("slug", "A company with this slug exists.", "unique") from exc
     CompanyMember.objects.create(company=company, user=actor, role=MemberRole.OWNER)
     return company
 
@@ -80,12 +80,12 @@ def company_update(*, company: Company, actor: Any, data: dict[str, Any]) -> Com
         setattr(company, field, data[field])
     if "verified" in data:
         company.verified = bool(data["verified"])
-    _full_clean(company)
+    full_clean(company)
     try:
         with transaction.atomic():
             company.save()  # a rename refreshes its jobs' search vectors (trigger)
     except IntegrityError as exc:
-        raise _field_error("slug", "A company with this slug exists.", "unique") from exc
+        raise field_error("slug", "A company with this slug exists.", "unique") from exc
     return company
 
 
@@ -96,14 +96,14 @@ def company_member_add(
     """An owner adds an employer (or changes their role)."""
     _require_member(user=actor, company_id=company.pk, owner=True)
     if role not in MemberRole.values:
-        raise _field_error("role", f"Use one of: {', '.join(MemberRole.values)}.")
+        raise field_error("role", f"Use one of: {', '.join(MemberRole.values)}.")
     from django.contrib.auth import get_user_model
 
     user = get_user_model().objects.filter(pk=user_id, is_active=True).first()
     if user is None:
-        raise _field_error("user", f"No active user {user_id}.", "does_not_exist")
+        raise field_error("user", f"No active user {user_id}.", "does_not_exist")
     if not roles.is_employer(user):
-        raise _field_error("user", "Only users with the employer role can join a company.")
+        raise field_error("user", "Only users with the employer role can join a company.")
     member, created = CompanyMember.objects.get_or_create(
         company=company, user=user, defaults={"role": role}
     )
@@ -113,7 +113,7 @@ def company_member_add(
             .exclude(pk=member.pk)
             .exists()
         ):
-            raise _field_error("role", "A company keeps at least one owner.")
+            raise field_error("role", "A company keeps at least one owner.")
         member.role = role
         member.save(update_fields=["role"])
     if created:

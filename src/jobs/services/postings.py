@@ -20,6 +20,7 @@ from django.db import transaction
 from django.utils import timezone
 
 from core.http.catalogue import ProblemError
+from core.http.validation import field_error, full_clean
 from core.identity import roles
 from core.identity.models import User
 from core.notifications.models import Notification
@@ -36,7 +37,6 @@ from jobs.models import (
     JobStatus,
     SalaryPeriod,
 )
-from jobs.services._common import _field_error, _full_clean
 from jobs.services.companies import _require_member
 
 JOB_FIELDS = (
@@ -130,11 +130,11 @@ def _check_move(job: Job, *, actor: User, target: str, sources: tuple[str, ...])
 
 def _clean_tags(value: Any) -> list[str]:
     if not isinstance(value, list) or len(value) > MAX_TAGS:
-        raise _field_error("tags", f"A list of at most {MAX_TAGS} tags.")
+        raise field_error("tags", f"A list of at most {MAX_TAGS} tags.")
     tags: list[str] = []
     for index, tag in enumerate(value):
         if not isinstance(tag, str) or not 0 < len(tag.strip()) <= MAX_TAG_LENGTH:
-            raise _field_error(f"tags.{index}", f"A tag is 1 to {MAX_TAG_LENGTH} characters.")
+            raise field_error(f"tags.{index}", f"A tag is 1 to {MAX_TAG_LENGTH} characters.")
         tag = " ".join(tag.lower().split())
         if tag not in tags:
             tags.append(tag)
@@ -145,10 +145,10 @@ def job_salary_normalize(job: Job) -> None:
     """Check a salary range and store it per year (``salary_year_min``/``_max``)."""
     given = job.salary_min is not None or job.salary_max is not None
     if given and not job.currency:
-        raise _field_error("currency", "A salary needs its currency.", "required")
+        raise field_error("currency", "A salary needs its currency.", "required")
     low, high = job.salary_min, job.salary_max
     if low is not None and high is not None and low > high:
-        raise _field_error("salary_max", "Must be at least salary_min.")
+        raise field_error("salary_max", "Must be at least salary_min.")
     factor = YEARLY_FACTORS[job.salary_period or SalaryPeriod.YEAR]
     low = job.salary_min if job.salary_min is not None else job.salary_max
     high = job.salary_max if job.salary_max is not None else job.salary_min
@@ -160,9 +160,9 @@ def _check_expiry(value: Any, now: Any) -> None:
     if value is None:
         return
     if value <= now:
-        raise _field_error("expires_at", "Must be in the future.")
+        raise field_error("expires_at", "Must be in the future.")
     if value > now + timedelta(days=MAX_DURATION_DAYS):
-        raise _field_error("expires_at", f"At most {MAX_DURATION_DAYS} days ahead.")
+        raise field_error("expires_at", f"At most {MAX_DURATION_DAYS} days ahead.")
 
 
 def _job_save(job: Job, *, expiry_changed: bool) -> Job:
@@ -170,7 +170,7 @@ def _job_save(job: Job, *, expiry_changed: bool) -> Job:
     if expiry_changed:
         _check_expiry(job.expires_at, timezone.now())
     job_salary_normalize(job)
-    _full_clean(
+    full_clean(
         job,
         exclude=["search_vector", "company", "created_by", "salary_year_min", "salary_year_max"],
     )
@@ -272,7 +272,7 @@ def job_reject(*, job: Job, actor: User, reason: str) -> Job:
     if not roles.is_moderator(actor):
         raise PermissionDenied("Only moderators reject jobs.")
     if not (reason or "").strip():
-        raise _field_error("reason", "Say why, for the company.", "required")
+        raise field_error("reason", "Say why, for the company.", "required")
     job = _locked(job)
     rejectable = JOB_WORKFLOW.sources(JobStatus.REJECTED)
     _check_move(job, actor=actor, target=JobStatus.REJECTED, sources=rejectable)

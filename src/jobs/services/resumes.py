@@ -11,9 +11,9 @@ from django.conf import settings
 from django.core.files.storage import storages
 
 from core.http.catalogue import ProblemError
+from core.http.validation import field_error
 from jobs import error_codes
 from jobs.models import Application
-from jobs.services._common import _field_error
 
 RESUME_STORAGE = "resumes"
 PDF = ("application/pdf", "pdf")
@@ -27,7 +27,7 @@ def resume_check(upload: Any) -> tuple[str, str]:
     limit = settings.JOBS_RESUME_MAX_BYTES
     size = getattr(upload, "size", None) or 0
     if size == 0:
-        raise _field_error("resume", "The file is empty.", "empty")
+        raise field_error("resume", "The file is empty.", "empty")
     if size > limit:
         raise ProblemError(
             error_codes.FILE_TOO_LARGE,

@@ -11,11 +11,11 @@ from django.core.exceptions import PermissionDenied
 from django.db import IntegrityError, transaction
 from django.utils import timezone
 
+from core.http.validation import field_error, full_clean
 from core.identity import roles
 from core.notifications.services import notification_create
 from jobs import selectors
 from jobs.models import AlertFrequency, CompanyMember, Job, JobAlert, JobStatus, SavedSearch
-from jobs.services._common import _field_error, _full_clean
 from jobs.services.applications import _text
 from jobs.services.postings import effective_status
 
@@ -31,9 +31,9 @@ def saved_search_create(
     if not roles.is_candidate(user):
         raise PermissionDenied("Only candidates save searches.")
     if frequency not in AlertFrequency.values:
-        raise _field_error("frequency", f"Use one of: {', '.join(AlertFrequency.values)}.")
+        raise field_error("frequency", f"Use one of: {', '.join(AlertFrequency.values)}.")
     if SavedSearch.objects.filter(user=user).count() >= MAX_SAVED_SEARCHES:
-        raise _field_error("non_field_errors", f"At most {MAX_SAVED_SEARCHES} saved searches.")
+        raise field_error("non_field_errors", f"At most {MAX_SAVED_SEARCHES} saved searches.")
     search = SavedSearch(
         user=user,
         name=_text("name", name, 120),
@@ -43,7 +43,7 @@ def saved_search_create(
         # A digest covers what was published after the search was saved.
         last_digest_at=timezone.now(),
     )
-    _full_clean(search, exclude=["user"])
+    full_clean(search, exclude=["user"])
     search.save()
     return search
 

@@ -1,14 +1,13 @@
 from __future__ import annotations
 
-from datetime import UTC, datetime
 from decimal import Decimal
 from typing import Any
 
-from django.utils import timezone
 from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 
 from core.http.fields import IdField
+from core.http.timestamps import iso_utc
 from shop.models import MAX_QUANTITY, Category, Order, OrderStatus, PaymentMethod, Product
 from shop.services.orders import MAX_ORDER_LINES, effective_status, order_allowed_transitions
 
@@ -76,11 +75,6 @@ class ProductSerializer(serializers.ModelSerializer):
         read_only_fields = fields
 
 
-def _iso(value: datetime) -> str:
-    text = timezone.localtime(value, UTC).isoformat()
-    return text[:-6] + "Z" if text.endswith("+00:00") else text
-
-
 def product_payload(product: Product) -> dict[str, Any]:
     """``ProductSerializer``'s output, built directly: the catalog's hot paths (every
     list miss, every detail) skip DRF's per-instance field machinery, which costs more
@@ -99,8 +93,8 @@ def product_payload(product: Product) -> dict[str, Any]:
         "category": {"slug": product.category.slug, "name": product.category.name},
         "image_urls": list(product.image_urls),
         "popularity": product.popularity,
-        "created_at": _iso(product.created_at),
-        "updated_at": _iso(product.updated_at),
+        "created_at": iso_utc(product.created_at),
+        "updated_at": iso_utc(product.updated_at),
     }
 
 

@@ -11,9 +11,10 @@ from django.db import transaction
 from django.utils import timezone
 
 from core.http.catalogue import ProblemError
+from core.http.validation import field_error
 from shop import error_codes
 from shop.models import MAX_QUANTITY, Cart, CartItem, Order, PaymentMethod, Product
-from shop.services._common import _field_error, _quantity
+from shop.services._common import _quantity
 from shop.services.orders import order_place
 
 
@@ -44,7 +45,7 @@ def cart_item_add(*, user: Any, product_id: int, quantity: int) -> CartItem:
     else:
         total = item.quantity + quantity
         if total > MAX_QUANTITY:
-            raise _field_error("quantity", f"At most {MAX_QUANTITY} of one product.")
+            raise field_error("quantity", f"At most {MAX_QUANTITY} of one product.")
         item.quantity = total
         item.save(update_fields=["quantity"])
     cart.save(update_fields=["updated_at"])

@@ -3,7 +3,6 @@ moved subtree) and products. Every write drops the cached catalog after commit."
 
 from __future__ import annotations
 
-from collections.abc import Iterable
 from typing import Any
 
 from django.core.exceptions import ValidationError
@@ -14,10 +13,10 @@ from django.db.models.functions import Concat, Substr
 
 from core.cache import versioned as core_cache
 from core.http.catalogue import ProblemError
+from core.http.validation import field_error, full_clean
 from shop import error_codes
 from shop.models import Category, Product
 from shop.selectors import CATALOG_NAMESPACE
-from shop.services._common import _field_error
 
 MAX_IMAGES = 10
 PRODUCT_FIELDS = (
@@ -36,11 +35,6 @@ PRODUCT_FIELDS = (
 CATEGORY_FIELDS = ("name", "slug", "description", "parent")
 
 
-def _full_clean(instance: Any, *, exclude: Iterable[str] = ()) -> None:
-    """Model validation (lengths, validators, choices, uniqueness) as field errors."""
-    instance.full_clean(exclude=list(exclude), validate_constraints=False)
-
-
 def _catalog_changed() -> None:
     """Every catalog write: cached lists and details are dropped after commit."""
     core_cache.invalidate(CATALOG_NAMESPACE)
@@ -57,7 +51,7 @@ def category_create(
     *, name: str, slug: str, parent: Category | None = None, description: str = ""
 ) -> Category:
     category = Category(name=name, slug=slug, parent=parent, description=description)
-    _full_clean(category, exclude=["path", "depth"])
+    full_clean(category, exclude=["path", "depth"])
     category.save()
     _set_path(category)
     category.save(update_fields=["path", "depth"])
@@ -74,8 +68,8 @@ def category_update(*, category: Category, data: dict[str, Any]) -> Category:
             setattr(category, field, data[field])
     parent = category.parent
     if parent is not None and (parent.pk == category.pk or parent.path.startswith(old_path)):
-        raise _field_error("parent", "A category cannot move under itself.", "cycle")
-    _full_clean(category, exclude=["path", "depth"])
+        raise field_error("parent", "A category cannot move under itself.", "cycle")
+    full_clean(category, exclude=["path", "depth"])
     _set_path(category)
     category.save()
     if category.path != old_path:
@@ -100,7 +94,7 @@ def category_delete(*, category: Category) -> None:
 
 def _check_image_urls(value: Any) -> None:
     if not isinstance(value, list) or len(value) > MAX_IMAGES:
-        raise _field_error("image_urls", f"A list of at most {MAX_IMAGES} URLs.")
+        raise field_error("image_urls", f"A list of at most {MAX_IMAGES} URLs.")
     check = URLValidator(schemes=["http", "https"])
     for index, url in enumerate(value):
         try:
@@ -108,18 +102,18 @@ def _check_image_urls(value: Any) -> None:
                 raise ValidationError("invalid")
             check(url)
         except ValidationError:
-            raise _field_error(f"image_urls.{index}", "An http(s) URL.") from None
+            raise field_error(f"image_urls.{index}", "An http(s) URL.") from None
 
 
 def product_save(product: Product) -> Product:
     _check_image_urls(product.image_urls)
-    _full_clean(product, exclude=["search_vector", "popularity"])
+    full_clean(product, exclude=["search_vector", "popularity"])
     try:
         with transaction.atomic():
             product.save()
     except IntegrityError as exc:  # a concurrent write took the slug or SKU
         field = "sku" if "sku" in str(exc) else "slug"
-        raise _field_error(field, f"A product with this {field} already exists.", "unique") from exc
+        raise field_error(field, f"A product with this {field} already exists.", "unique") from exc
     _catalog_changed()
     return product
 

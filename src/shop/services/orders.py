@@ -27,6 +27,7 @@ from django.db.models.functions import Greatest
 from django.utils import timezone
 
 from core.http.catalogue import ProblemError
+from core.http.validation import field_error
 from core.identity import roles
 from core.identity.models import User
 from core.notifications.services import notification_create
@@ -43,7 +44,7 @@ from shop.models import (
     PaymentMethod,
     Product,
 )
-from shop.services._common import _field_error, _quantity
+from shop.services._common import _quantity
 
 MAX_ORDER_LINES = 100
 
@@ -56,12 +57,12 @@ def _merge_lines(lines: Iterable[tuple[int, int]]) -> dict[int, int]:
         _quantity(quantity, f"items.{index}.quantity")
         merged[product_id] += quantity
     if count == 0:
-        raise _field_error("items", "An order needs at least one item.", "empty")
+        raise field_error("items", "An order needs at least one item.", "empty")
     if count > MAX_ORDER_LINES:
-        raise _field_error("items", f"At most {MAX_ORDER_LINES} items per order.", "max_length")
+        raise field_error("items", f"At most {MAX_ORDER_LINES} items per order.", "max_length")
     for product_id, quantity in merged.items():
         if quantity > MAX_QUANTITY:
-            raise _field_error("items", f"At most {MAX_QUANTITY} of product {product_id}.")
+            raise field_error("items", f"At most {MAX_QUANTITY} of product {product_id}.")
     return merged
 
 
@@ -111,18 +112,18 @@ def order_place(
     """Reserve stock and record the order with a snapshot of each line's price."""
     quantities = _merge_lines(lines)
     if payment_method not in PaymentMethod.values:
-        raise _field_error("payment_method", f"Use one of: {', '.join(PaymentMethod.values)}.")
+        raise field_error("payment_method", f"Use one of: {', '.join(PaymentMethod.values)}.")
     if not isinstance(shipping_address, str) or len(shipping_address) > 1000:
-        raise _field_error("shipping_address", "Text of at most 1000 characters.")
+        raise field_error("shipping_address", "Text of at most 1000 characters.")
     if "\x00" in shipping_address:
-        raise _field_error("shipping_address", "NUL characters are not allowed.", "null_characters")
+        raise field_error("shipping_address", "NUL characters are not allowed.", "null_characters")
     _reserve(quantities)
     # Read after reserving: these rows are now locked by this transaction, so the
     # snapshot is the price and stock the reservation saw.
     products = {product.pk: product for product in Product.objects.filter(pk__in=quantities)}
     currencies = {product.currency for product in products.values()}
     if len(currencies) != 1:
-        raise _field_error("items", "All items of an order must share one currency.", "currency")
+        raise field_error("items", "All items of an order must share one currency.", "currency")
     now = timezone.now()
     due = None
     if payment_method != PaymentMethod.CASH_ON_DELIVERY:
@@ -272,7 +273,7 @@ def order_transition(*, order_id: int, status: str, actor: User) -> Order:
     order = Order.objects.get(pk=order_id)
     if status not in ORDER_STAFF_MOVES:
         allowed = ", ".join(s for s in ORDER_WORKFLOW.statuses if s in ORDER_STAFF_MOVES)
-        raise _field_error("status", f"Use one of: {allowed}.", "invalid_choice")
+        raise field_error("status", f"Use one of: {allowed}.", "invalid_choice")
     if status == OrderStatus.CANCELLED:
         return order_cancel(order=order, actor=actor)
     if status == OrderStatus.PAID:

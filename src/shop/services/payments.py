@@ -15,9 +15,9 @@ from django.conf import settings
 from django.db import IntegrityError, transaction
 
 from core.http.catalogue import ProblemError
+from core.http.validation import field_error
 from shop import error_codes
 from shop.models import ORDER_PROVIDER_MOVES, Order, OrderStatus, Payment
-from shop.services._common import _field_error
 from shop.services.orders import _expire_if_overdue, _mark_paid, _refusal
 
 SIGNATURE_HEADER = "Nexus-Signature"
@@ -85,10 +85,10 @@ def payment_record(*, event: dict[str, Any], provider: str = "card") -> tuple[Pa
         if not amount.is_finite():
             raise ValueError(amount)
     except (KeyError, ValueError, TypeError, ArithmeticError):
-        raise _field_error("data", "A payment event names order, amount and currency.") from None
+        raise field_error("data", "A payment event names order, amount and currency.") from None
     order = Order.objects.filter(pk=order_id).first() if 0 < order_id < 2**63 else None
     if order is None:
-        raise _field_error("data.order", f"No order {order_id}.", "does_not_exist")
+        raise field_error("data.order", f"No order {order_id}.", "does_not_exist")
     if amount != order.total or currency != order.currency:
         raise ProblemError(
             error_codes.PAYMENT_MISMATCH,

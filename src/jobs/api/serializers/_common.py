@@ -1,21 +1,11 @@
-"""What the job board's serializers share: timestamps rendered as DRF renders them
-(UTC, ``Z``), for the payloads built without DRF, and the comma-separated list a
-query string filter takes."""
+"""What the job board's serializers share: the comma-separated list a query string
+filter takes."""
 
 from __future__ import annotations
 
-from datetime import UTC, datetime
 from typing import Any
 
-from django.utils import timezone
 from rest_framework import serializers
-
-
-def _iso(value: datetime | None) -> str | None:
-    if value is None:
-        return None
-    text = timezone.localtime(value, UTC).isoformat()
-    return text[:-6] + "Z" if text.endswith("+00:00") else text
 
 
 class CommaListField(serializers.CharField):

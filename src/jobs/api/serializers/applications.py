@@ -10,7 +10,7 @@ from typing import Any
 from rest_framework import serializers
 
 from core.http.fields import IdField
-from jobs.api.serializers._common import _iso
+from core.http.timestamps import iso_utc
 from jobs.api.serializers.companies import CompanyRefSerializer
 from jobs.api.serializers.postings import JobSerializer
 from jobs.models import (
@@ -131,14 +131,14 @@ def application_payload(
             moves=APPLICATION_COMPANY_MOVES if company_side else APPLICATION_CANDIDATE_MOVES,
         ),
         "resume": resume,
-        "created_at": _iso(application.created_at),
-        "updated_at": _iso(application.updated_at),
+        "created_at": iso_utc(application.created_at),
+        "updated_at": iso_utc(application.updated_at),
     }
     if history:
         entries = []
         for event in application.events.all():
             entry = {
-                "at": _iso(event.created_at),
+                "at": iso_utc(event.created_at),
                 "actor": event.actor.username if event.actor else None,
                 "from_status": event.from_status or None,
                 "to_status": event.to_status,

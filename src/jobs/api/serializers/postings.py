@@ -11,7 +11,8 @@ from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 
 from core.http.fields import IdField
-from jobs.api.serializers._common import CommaListField, _iso
+from core.http.timestamps import iso_utc
+from jobs.api.serializers._common import CommaListField
 from jobs.api.serializers.companies import CompanyRefSerializer
 from jobs.models import EmploymentType, ExperienceLevel, Job, JobStatus, SalaryPeriod
 from jobs.services.postings import JobViewer, effective_status
@@ -113,12 +114,12 @@ def job_payload(
         "status": effective_status(job),
         "allowed_transitions": list(allowed),
         "rejection_reason": job.rejection_reason if private else "",
-        "submitted_at": _iso(job.submitted_at),
-        "published_at": _iso(job.published_at),
-        "expires_at": _iso(job.expires_at),
-        "closed_at": _iso(job.closed_at),
-        "created_at": _iso(job.created_at),
-        "updated_at": _iso(job.updated_at),
+        "submitted_at": iso_utc(job.submitted_at),
+        "published_at": iso_utc(job.published_at),
+        "expires_at": iso_utc(job.expires_at),
+        "closed_at": iso_utc(job.closed_at),
+        "created_at": iso_utc(job.created_at),
+        "updated_at": iso_utc(job.updated_at),
         "snippet": snippet,
     }
 

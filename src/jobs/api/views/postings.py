@@ -15,6 +15,7 @@ from rest_framework.response import Response
 from rest_framework.views import APIView
 
 from core.http.pagination import CursorPagination, KeysetPagination
+from core.http.query import reject_unknown_parameters
 from core.identity import roles
 from core.identity.permissions import IsEmployer, IsModerator, ReadOnlyOr
 from jobs import selectors
@@ -105,13 +106,7 @@ class JobListView(APIView):
         responses={200: JobPageSerializer},
     )
     def get(self, request: Request) -> Response:
-        unknown = sorted(set(request.query_params) - JOB_LIST_PARAMETERS)
-        if unknown:
-            allowed = ", ".join(sorted(JOB_LIST_PARAMETERS - {"format"}))
-            raise ValidationError(
-                {name[:40]: [f"Unknown parameter; use: {allowed}."] for name in unknown[:5]},
-                code="unknown_parameter",
-            )
+        reject_unknown_parameters(request.query_params, JOB_LIST_PARAMETERS)
         filters = JobFilterSerializer(data=request.query_params)
         filters.is_valid(raise_exception=True)
         params = filters.validated_data

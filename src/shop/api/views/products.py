@@ -12,6 +12,7 @@ from rest_framework.response import Response
 from rest_framework.views import APIView
 
 from core.http.pagination import KeysetPagination
+from core.http.query import reject_unknown_parameters
 from core.identity import roles
 from core.identity.permissions import IsSiteStaffOrReadOnly
 from shop import selectors
@@ -79,13 +80,7 @@ class ProductListView(APIView):
         responses={200: s.ProductPageSerializer},
     )
     def get(self, request: Request) -> Response:
-        unknown = sorted(set(request.query_params) - PRODUCT_LIST_PARAMETERS)
-        if unknown:
-            allowed = ", ".join(sorted(PRODUCT_LIST_PARAMETERS - {"format"}))
-            raise ValidationError(
-                {name[:40]: [f"Unknown parameter; use: {allowed}."] for name in unknown[:5]},
-                code="unknown_parameter",
-            )
+        reject_unknown_parameters(request.query_params, PRODUCT_LIST_PARAMETERS)
         filters = s.ProductFilterSerializer(data=request.query_params)
         filters.is_valid(raise_exception=True)
         paginator = self.pagination_class()
