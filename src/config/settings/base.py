@@ -4,26 +4,18 @@ Every knob is an environment variable read through one ``environ.Env``; each
 is documented in ``.env.example``. Environment modules (``local``,
 ``production``, ``test``) only change defaults and add hardening.
 
-This module holds the paths, the one ``env`` and the core Django settings; each
-integration has its own module, pulled in at the end (see there).
+This module holds the core Django settings; the paths, the one ``env`` and the secret
+come from ``environment``, and each integration has its own module, pulled in at the
+end (see there).
 """
 
 from __future__ import annotations
 
-from pathlib import Path
-
-import environ
-
-BASE_DIR = Path(__file__).resolve().parents[3]
-SRC_DIR = BASE_DIR / "src"
-VAR_DIR = BASE_DIR / "var"
-
-env = environ.Env()
-environ.Env.read_env(BASE_DIR / ".env", overwrite=False)
+# Re-exported: Django reads SECRET_KEY here, and the environment modules and tests the paths.
+from .environment import BASE_DIR, SECRET_KEY, SRC_DIR, VAR_DIR, env  # noqa: F401
 
 # --- core -------------------------------------------------------------------
 
-SECRET_KEY = env("DJANGO_SECRET_KEY", default="")
 DEBUG = env.bool("DJANGO_DEBUG", default=False)
 ALLOWED_HOSTS = env.list("DJANGO_ALLOWED_HOSTS", default=[])
 # Demo mode creates demo accounts and shows their passwords on the landing page.
@@ -98,11 +90,10 @@ TEMPLATES = [
 
 # One module per integration, in the order of the sections they came from (the polls
 # knob now sits with the other domains'). Each imports what it reads from where that is
-# defined: ``env``, the paths and SECRET_KEY from here (all set above this point),
+# defined: ``env``, the paths and SECRET_KEY from ``environment``,
 # REDIS_URL from ``cache``, STORAGES (``domains`` adds "resumes") from ``static``. The
 # star imports put every setting in this namespace, where Django and ``local``,
-# ``production`` and ``test`` (``from .base import *``) find them. Import ``base`` (or
-# an environment module), never an integration module on its own.
+# ``production`` and ``test`` (``from .base import *``) find them.
 # isort: off
 from .database import *  # noqa: E402,F403
 from .identity import *  # noqa: E402,F403

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from .base import env
+from .environment import env
 
 # --- cache ------------------------------------------------------------------
 

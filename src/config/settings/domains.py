@@ -2,8 +2,8 @@
 
 from __future__ import annotations
 
-from .base import VAR_DIR, env
 from .cache import REDIS_URL
+from .environment import VAR_DIR, env
 from .static import STORAGES
 
 # --- shop -------------------------------------------------------------------

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from .base import env
+from .environment import env
 
 EMAIL_CONFIG = env.email_url("EMAIL_URL", default="consolemail://")
 vars().update(EMAIL_CONFIG)

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from .base import env
+from .environment import env
 
 # Bodies above this are refused with 413 before any parser reads them.
 DATA_UPLOAD_MAX_MEMORY_SIZE = env.int("DJANGO_MAX_BODY_BYTES", default=1_048_576)

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from .base import env
+from .environment import env
 
 LOG_LEVEL = env("LOG_LEVEL", default="INFO")
 LOG_FORMAT = env("LOG_FORMAT", default="text")  # "text" or "json"

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from csp.constants import NONCE, NONE, SELF
 
-from .base import env
+from .environment import env
 
 CORS_ALLOWED_ORIGINS = env.list("CORS_ALLOWED_ORIGINS", default=[])
 # What a browser app on another origin may read (docs/frontend.md uses each) and send:

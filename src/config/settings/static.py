@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from .base import VAR_DIR, env
+from .environment import VAR_DIR, env
 
 STATIC_URL = "/static/"
 STATIC_ROOT = env.path("DJANGO_STATIC_ROOT", default=VAR_DIR / "static")

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from kombu import Exchange, Queue
 
-from .base import env
+from .environment import env
 
 CELERY_BROKER_URL = env("CELERY_BROKER_URL", default="memory://")
 CELERY_TASK_ALWAYS_EAGER = env.bool("CELERY_TASK_ALWAYS_EAGER", default=False)
