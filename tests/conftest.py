@@ -77,6 +77,14 @@ def chromium_executable() -> str:
 
 
 @pytest.fixture
+def eager(settings):
+    """Tasks run in-process after commit (the embedded default), so a test that
+    executes on-commit callbacks sees their effects and publishes nothing."""
+    settings.CELERY_TASK_ALWAYS_EAGER = True
+    return settings
+
+
+@pytest.fixture
 def api_client() -> APIClient:
     return APIClient()
 

@@ -20,13 +20,6 @@ def resume_dir(settings, tmp_path):
 
 
 @pytest.fixture
-def eager(settings):
-    """Tasks run in-process after commit (the embedded default)."""
-    settings.CELERY_TASK_ALWAYS_EAGER = True
-    return settings
-
-
-@pytest.fixture
 def moderation(settings):
     settings.JOBS_MODERATION = True
     return settings

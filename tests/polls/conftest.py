@@ -8,14 +8,6 @@ from core.http.throttling import SlidingWindowThrottle
 
 
 @pytest.fixture
-def eager(settings):
-    """Tasks run in-process after commit (the embedded default), so a test that
-    executes on-commit callbacks sees their effects and publishes nothing."""
-    settings.CELERY_TASK_ALWAYS_EAGER = True
-    return settings
-
-
-@pytest.fixture
 def vote_rates(monkeypatch):
     """Set the vote throttle's rates for one test: ``vote_rates(user=..., ip=...)``.
 

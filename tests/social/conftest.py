@@ -10,9 +10,8 @@ from core.http.throttling import SlidingWindowThrottle
 
 
 @pytest.fixture(autouse=True)
-def eager(settings):
-    settings.CELERY_TASK_ALWAYS_EAGER = True
-    return settings
+def _eager_everywhere(eager):
+    """Every social test runs its tasks in-process (the fan-out after commit)."""
 
 
 @pytest.fixture
