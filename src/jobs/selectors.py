@@ -25,8 +25,8 @@ from __future__ import annotations
 
 import html
 import re
-from datetime import timedelta
-from typing import Any
+from datetime import datetime, timedelta
+from typing import TYPE_CHECKING, Any
 
 from django.contrib.postgres.search import SearchHeadline, SearchQuery, SearchRank
 from django.db import connection
@@ -39,10 +39,11 @@ from django.db.models import (
     Value,
 )
 from django.db.models.functions import Cast, Replace
-from django.db.models.query import ModelIterable
 from django.utils import timezone
 
 from core.identity import roles
+from core.identity.models import User
+from jobs.fulltext import SEARCH_CONFIG, CorrectedSearchQuery, SearchResults
 from jobs.models import (
     YEARLY_FACTORS,
     Application,
@@ -55,8 +56,10 @@ from jobs.models import (
     SavedSearch,
 )
 
+if TYPE_CHECKING:
+    from django.contrib.auth.models import AnonymousUser
+
 PUBLIC_STATUSES = (JobStatus.PUBLISHED, JobStatus.CLOSED, JobStatus.EXPIRED)
-SEARCH_CONFIG = "english"
 DEFAULT_CURRENCY = "EUR"
 _WORD = re.compile(r"[^\W_]+(?:[+#.][^\W_]*)*", re.UNICODE)
 MAX_QUERY_WORDS = 8
@@ -100,70 +103,23 @@ ORDER BY q.n
 """
 
 
-class CorrectedSearchQuery(SearchQuery):
-    """``websearch_to_tsquery(config, text)`` with each corrected word's lexeme
-    replaced by itself OR its correction's (``ts_rewrite``; operators, phrases and
-    exclusions untouched). All immutable: the planner folds it to a constant."""
-
-    def __init__(self, text: str, corrections: dict[str, str] | None = None) -> None:
-        super().__init__(text, search_type="websearch", config=SEARCH_CONFIG)
-        self.corrections = dict(corrections or {})
-
-    def as_sql(self, compiler: Any, connection: Any, function: Any = None, template: Any = None):
-        sql, params = super().as_sql(compiler, connection, function, template)
-        return corrected_tsquery(sql, list(params), self.corrections)
-
-
-class SearchResults(QuerySet):
-    """A search's matching jobs. Slicing a page off them (``[:n]`` on an ordered
-    queryset: what the keyset pagination does) ranks and cuts the page on the job
-    rows alone, then reads the page's rows whole with their company, in one statement
-    (a "deferred join"): ``... WHERE id IN (SELECT id ... ORDER BY rank DESC, id DESC
-    LIMIT n) ORDER BY rank DESC, id DESC``. A flat query would build the joined row
-    of every match before sorting them (4,841 for "pythn developer" at 100,000 jobs:
-    about a fifth of its time); here the other annotations (the ``snippet`` of
-    ``job_with_snippets``) are computed for the page's rows only."""
-
-    def __getitem__(self, k: Any) -> Any:
-        if (
-            isinstance(k, slice)
-            and not k.start
-            and k.stop is not None
-            and k.step is None
-            and self._iterable_class is ModelIterable
-            and self._result_cache is None
-            and not self.query.is_sliced
-            and self.query.order_by
-        ):
-            return self.filter(pk__in=self.values("pk")[k])
-        return super().__getitem__(k)
-
-
-def corrected_tsquery(sql: str, params: list[Any], corrections: dict[str, str]):
-    """The tsquery SQL ``sql`` with every corrected word OR-ed with its correction
-    (``%s`` placeholders)."""
-    for word, fix in corrections.items():
-        sql = (
-            f"ts_rewrite({sql}, plainto_tsquery(%s::regconfig, %s), "
-            "plainto_tsquery(%s::regconfig, %s) || plainto_tsquery(%s::regconfig, %s))"
-        )
-        params += [SEARCH_CONFIG, word, SEARCH_CONFIG, word, SEARCH_CONFIG, fix]
-    return sql, params
-
-
 # --- companies ----------------------------------------------------------------------------
 
 
-def member_company_ids(user: Any) -> list[int]:
-    if not (user is not None and user.is_authenticated):
+def member_company_ids(user: User | AnonymousUser) -> list[int]:
+    if not user.is_authenticated:
         return []
     return list(CompanyMember.objects.filter(user_id=user.pk).values_list("company_id", flat=True))
 
 
-def company_list(*, user: Any = None, mine: bool = False, verified: bool | None = None):
+def company_list(
+    *, user: User | AnonymousUser | None = None, mine: bool = False, verified: bool | None = None
+) -> QuerySet[Company]:
     companies = Company.objects.all()
-    if mine:
-        companies = companies.filter(memberships__user_id=getattr(user, "pk", None))
+    if mine and isinstance(user, User):
+        companies = companies.filter(memberships__user_id=user.pk)
+    elif mine:  # no account to match: ``user_id = None``, which Django reads as IS NULL
+        companies = companies.filter(memberships__user_id__isnull=True)
     if verified is not None:
         companies = companies.filter(verified=verified)
     return companies.order_by("name", "id")
@@ -189,13 +145,13 @@ def job_get(*, job_id: int) -> Job:
     return job_base().get(pk=job_id)
 
 
-def job_open(now: Any = None) -> QuerySet[Job]:
+def job_open(now: datetime | None = None) -> QuerySet[Job]:
     """Published and not past ``expires_at``: what everyone can find and apply to."""
     now = now or timezone.now()
     return job_base().filter(status=JobStatus.PUBLISHED, expires_at__gt=now)
 
 
-def job_visible(*, user: Any, job_id: int) -> Job:
+def job_visible(*, user: User | AnonymousUser, job_id: int) -> Job:
     """A job the user may see: published (even closed or expired) for everyone; drafts,
     jobs in review and rejected ones for the company's members and moderators.
     DoesNotExist otherwise."""
@@ -268,10 +224,14 @@ def search_corrections(text: str) -> dict[str, str]:
         return dict(cursor.fetchall())
 
 
-def _search_postgresql(jobs: QuerySet[Job], text: str, corrections: dict[str, str]):
+def _search_postgresql(
+    jobs: QuerySet[Job], text: str, corrections: dict[str, str]
+) -> QuerySet[Job]:
     query = CorrectedSearchQuery(text, corrections)
     rank = SearchRank(F("search_vector"), query, cover_density=True)
-    results = jobs.filter(search_vector=query).annotate(rank=Cast(rank, FloatField()))
+    results: QuerySet[Job] = jobs.filter(search_vector=query).annotate(
+        rank=Cast(rank, FloatField())
+    )
     results.__class__ = SearchResults  # kept by every clone (filter, order_by, ...)
     return results
 
@@ -318,9 +278,9 @@ def job_filter(
     posted_within: int | None = None,
     company: str = "",
     tags: list[str] | None = None,
-    now: Any = None,
+    now: datetime | None = None,
     corrections: dict[str, str] | None = None,
-    **_: Any,
+    **_: object,
 ) -> QuerySet[Job]:
     """The list's filters. ``salary_min`` (in ``currency``, per ``salary_period``) keeps
     jobs whose range reaches it, compared per year; jobs without a salary or in another
@@ -405,7 +365,8 @@ def job_snippets(
     ``snippet`` annotation of ``job_with_snippets`` on PostgreSQL, extracted here on
     SQLite."""
     if connection.vendor == "postgresql":
-        return {job.pk: job.snippet for job in page}
+        # ``snippet`` is the annotation ``job_with_snippets`` adds, not a field of Job.
+        return {job.pk: job.snippet for job in page}  # type: ignore[attr-defined]  # see above
     words = _snippet_words(text, corrections)
     return {job.pk: _snippet_fallback(job.description, words) for job in page}
 
@@ -434,7 +395,7 @@ def application_base() -> QuerySet[Application]:
 
 
 def application_list(
-    *, user: Any, status: str | None = None, job_id: int | None = None
+    *, user: User, status: str | None = None, job_id: int | None = None
 ) -> QuerySet[Application]:
     """A candidate's own applications and, for an employer, those to their companies'
     jobs."""
@@ -456,7 +417,7 @@ def job_applications(*, job: Job, status: str | None = None) -> QuerySet[Applica
     return applications
 
 
-def application_visible(*, user: Any, application_id: int) -> Application:
+def application_visible(*, user: User, application_id: int) -> Application:
     """The application with its history (oldest first), for its candidate or the
     job's company; DoesNotExist for anyone else."""
     return (
@@ -471,16 +432,16 @@ def application_visible(*, user: Any, application_id: int) -> Application:
     )
 
 
-def is_company_side(*, user: Any, application: Application) -> bool:
+def is_company_side(*, user: User, application: Application) -> bool:
     return application.job.company_id in member_company_ids(user)
 
 
 # --- saved searches -------------------------------------------------------------------------
 
 
-def saved_search_list(*, user: Any) -> QuerySet[SavedSearch]:
+def saved_search_list(*, user: User) -> QuerySet[SavedSearch]:
     return SavedSearch.objects.filter(user_id=user.pk)
 
 
-def saved_search_get(*, user: Any, search_id: int) -> SavedSearch:
+def saved_search_get(*, user: User, search_id: int) -> SavedSearch:
     return SavedSearch.objects.get(pk=search_id, user_id=user.pk)

@@ -41,7 +41,8 @@ from django.db.models import Count, F, Q
 from django.utils import timezone
 
 from core.cache.versioned import invalidate
-from core.http.catalogue import ProblemError, lookup_problem
+from core.http.catalogue import ProblemCode, ProblemError
+from core.identity.models import User
 from core.live import topics
 from core.notifications.services import notification_create
 from core.tasking.outbox import enqueue_on_commit
@@ -82,7 +83,8 @@ def _clean_options(texts: Any) -> list[str]:
     errors = []
     if any(not text for text in cleaned):
         errors.append(ValidationError("Options cannot be blank.", code="blank"))
-    if any(len(text) > Option._meta.get_field("text").max_length for text in cleaned):
+    limit = Option._meta.get_field("text").max_length
+    if limit is not None and any(len(text) > limit for text in cleaned):
         errors.append(ValidationError("Options are at most 200 characters.", code="max_length"))
     if len(cleaned) < MIN_OPTIONS:
         errors.append(
@@ -149,7 +151,10 @@ def _set_options(poll: Poll, texts: list[str]) -> None:
 # --- polls ----------------------------------------------------------------------------
 
 
-def poll_create(*, owner: Any, options: Any, **fields: Any) -> Poll:
+def poll_create(*, owner: User, options: Any, **fields: Any) -> Poll:
+    """``options`` (the option texts) and ``fields`` (any of ``EDITABLE_FIELDS`` but
+    ``options``) are the values sent, checked here: a value the poll cannot take is a
+    ``ValidationError`` naming its field."""
     unknown = fields.keys() - EDITABLE_FIELDS
     if unknown:
         raise ValueError(f"not poll fields: {sorted(unknown)}")
@@ -165,14 +170,16 @@ def poll_create(*, owner: Any, options: Any, **fields: Any) -> Poll:
     return poll
 
 
-def _owned_for_update(poll_id: int, actor: Any) -> Poll:
+def _owned_for_update(poll_id: int, actor: User) -> Poll:
     poll = Poll.objects.select_for_update().get(pk=poll_id)
     if poll.owner_id != actor.pk:
         raise PermissionDenied("Only the poll's owner may do this.")
     return poll
 
 
-def poll_update(*, poll_id: int, actor: Any, changes: dict[str, Any]) -> Poll:
+def poll_update(*, poll_id: int, actor: User, changes: dict[str, Any]) -> Poll:
+    """The owner edits: ``changes`` maps ``EDITABLE_FIELDS`` to the values sent, checked
+    here as ``poll_create`` checks them."""
     unknown = changes.keys() - EDITABLE_FIELDS
     if unknown:
         raise ValueError(f"not editable: {sorted(unknown)}")
@@ -216,14 +223,14 @@ def poll_touched(*, poll_id: int) -> None:
         _changed(poll_id)
 
 
-def poll_delete(*, poll_id: int, actor: Any) -> None:
+def poll_delete(*, poll_id: int, actor: User) -> None:
     with transaction.atomic():
         poll = _owned_for_update(poll_id, actor)
         poll.delete()
         _changed(poll_id)
 
 
-def poll_close(*, poll_id: int, actor: Any = None, now: datetime | None = None) -> Poll:
+def poll_close(*, poll_id: int, actor: User | None = None, now: datetime | None = None) -> Poll:
     """Record the close. By the owner at any time (idempotent); by beat (no actor) only
     once ``closes_at`` has passed. Pushes the final result and notifies the owner."""
     now = now or timezone.now()
@@ -328,7 +335,7 @@ def _open_poll_lock(poll_id: int, *, now: datetime, voters: int) -> tuple[str, i
     at = connection.ops.adapt_datetimefield_value(now)
     with connection.cursor() as cursor:
         cursor.execute(_sql(Poll, OPEN_POLL_SQL), [voters, poll_id, Poll.Status.OPEN.value, at, at])
-        row = cursor.fetchone()
+        row: tuple[str, int | None, bool] | None = cursor.fetchone()  # the RETURNING columns
     if row is not None:
         return row
     poll = Poll.objects.get(pk=poll_id)  # DoesNotExist: 404
@@ -341,7 +348,7 @@ def _open_poll_lock(poll_id: int, *, now: datetime, voters: int) -> tuple[str, i
     )
 
 
-def _clean_choice(option_ids: Iterable[Any]) -> list[int]:
+def _clean_choice(option_ids: Iterable[int]) -> list[int]:
     ids = list(option_ids)
     if not ids:
         raise ValidationError({"options": ["Choose at least one option."]}, code="required")
@@ -357,7 +364,7 @@ def _refuse_anonymous_unless_allowed(poll_id: int) -> None:
     if allowed is None:
         raise Poll.DoesNotExist(f"No poll with id {poll_id}.")
     if not allowed:
-        raise ProblemError(lookup_problem("not_authenticated"), "Sign in to vote in this poll.")
+        raise ProblemError(ProblemCode.NOT_AUTHENTICATED.problem, "Sign in to vote in this poll.")
 
 
 def vote_cast(*, poll_id: int, voter: Voter, option_ids: Iterable[int]) -> Ballot:
@@ -370,7 +377,7 @@ def vote_cast(*, poll_id: int, voter: Voter, option_ids: Iterable[int]) -> Ballo
         if voter.anonymous and not allow_anonymous:
             # Checked again under the lock: allow_anonymous may have just been edited.
             raise ProblemError(
-                lookup_problem("not_authenticated"),
+                ProblemCode.NOT_AUTHENTICATED.problem,
                 "This poll takes votes from signed-in users only.",
             )
         # The ballot first: the one-ballot-per-voter constraint answers "already voted"

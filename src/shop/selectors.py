@@ -15,6 +15,7 @@ from django.utils import timezone
 
 from core.cache.versioned import cached, query_part
 from core.identity import roles
+from core.identity.models import User
 from shop.models import Cart, CartItem, Category, Order, OrderLine, OrderStatus, Product
 
 # The cached catalog (the category tree and the product list pages); every catalog
@@ -23,7 +24,20 @@ CATALOG_NAMESPACE = "shop.catalog"
 CATALOG_TTL = 300
 
 
-def category_tree() -> list[dict[str, Any]]:
+class CategoryNode(TypedDict):
+    """A category of ``category_tree``, its subcategories nested in ``children``."""
+
+    id: int
+    slug: str
+    name: str
+    description: str
+    depth: int
+    parent: str | None  # the parent's slug
+    product_count: int  # active products in the category and its subcategories
+    children: list[CategoryNode]
+
+
+def category_tree() -> list[CategoryNode]:
     """Every category with the number of active products in its subtree, nested.
     Two queries, whatever the size of the tree."""
     # Parents before children (depth), siblings in creation order (id). Not by ``path``:
@@ -36,7 +50,7 @@ def category_tree() -> list[dict[str, Any]]:
         .annotate(n=Count("id"))
         .values_list("category_id", "n")
     )
-    nodes = {
+    nodes: dict[int, CategoryNode] = {
         category.pk: {
             "id": category.pk,
             "slug": category.slug,
@@ -56,7 +70,7 @@ def category_tree() -> list[dict[str, Any]]:
         while node_id is not None:  # add to the category and each ancestor
             nodes[node_id]["product_count"] += count
             node_id = parents.get(node_id)
-    roots = []
+    roots: list[CategoryNode] = []
     by_id = {category.pk: category for category in categories}
     for category in categories:  # ordered by depth: parents come first
         node = nodes[category.pk]
@@ -68,7 +82,7 @@ def category_tree() -> list[dict[str, Any]]:
     return roots
 
 
-def category_tree_cached() -> list[dict[str, Any]]:
+def category_tree_cached() -> list[CategoryNode]:
     """``category_tree``, from the catalog cache (no query on a hit)."""
     return cached(CATALOG_NAMESPACE, ["tree"], category_tree)
 
@@ -235,7 +249,7 @@ def product_live_fields(ids: list[int]) -> dict[int, tuple[int, int]]:
     }
 
 
-def cart_detail(*, user: Any) -> Cart:
+def cart_detail(*, user: User) -> Cart:
     cart = Cart.objects.filter(user=user).first()
     if cart is None:
         cart = Cart(user=user)
@@ -247,7 +261,7 @@ def cart_detail(*, user: Any) -> Cart:
     return cart
 
 
-def order_list(*, user: Any, status: str | None = None) -> QuerySet[Order]:
+def order_list(*, user: User, status: str | None = None) -> QuerySet[Order]:
     """Own orders; staff see everyone's. Lines are prefetched (two queries a page).
     ``status`` is the status a reader sees: an unpaid order past its deadline is
     ``expired`` even before beat records it."""
@@ -266,6 +280,6 @@ def order_list(*, user: Any, status: str | None = None) -> QuerySet[Order]:
     return orders.prefetch_related(Prefetch("lines", queryset=OrderLine.objects.order_by("id")))
 
 
-def order_for(*, user: Any, order_id: int) -> Order:
+def order_for(*, user: User, order_id: int) -> Order:
     """An order the user may see (their own, or any for staff); DoesNotExist otherwise."""
     return order_list(user=user).get(pk=order_id)

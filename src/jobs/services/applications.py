@@ -10,6 +10,7 @@ import uuid
 from typing import Any
 
 from django.core.exceptions import PermissionDenied
+from django.core.files import File
 from django.db import IntegrityError, transaction
 
 from core.http.catalogue import ProblemError
@@ -39,7 +40,7 @@ from jobs.services.resumes import resume_check, resume_storage
 def _record(
     application: Application,
     *,
-    actor: Any,
+    actor: User,
     from_status: str,
     to_status: str,
     reason: str = "",
@@ -58,6 +59,8 @@ def _record(
 
 
 def _text(field: str, value: Any, limit: int) -> str:
+    """``value`` as the client sent it (None: blank): text of at most ``limit``
+    characters, stripped, or a field error on ``field``."""
     value = value or ""
     if not isinstance(value, str) or len(value) > limit:
         raise field_error(field, f"Text of at most {limit} characters.")
@@ -65,9 +68,10 @@ def _text(field: str, value: Any, limit: int) -> str:
 
 
 def application_create(
-    *, job_id: int, candidate: Any, cover_letter: str = "", resume: Any = None
+    *, job_id: int, candidate: User, cover_letter: str = "", resume: File[bytes] | None = None
 ) -> Application:
-    """A candidate applies once to an open job (published, not past ``expires_at``)."""
+    """A candidate applies once to an open job (published, not past ``expires_at``).
+    ``resume`` is the uploaded file, judged by its bytes here (``resume_check``)."""
     if not roles.is_candidate(candidate):
         raise PermissionDenied("Only candidates apply to jobs.")
     cover_letter = _text("cover_letter", cover_letter, 10_000)
@@ -98,7 +102,7 @@ def application_create(
                 f"You already applied to job {job.pk}; withdraw that application to apply again.",
                 application=existing,
             ) from None
-        if kind is not None:
+        if resume is not None and kind is not None:
             content_type, extension = kind
             key = resume_storage().save(f"applications/{uuid.uuid4().hex}.{extension}", resume)
             original = (getattr(resume, "name", "") or f"resume.{extension}").rsplit("/", 1)[-1]

@@ -13,15 +13,17 @@ from django.utils.text import slugify
 
 from core.http.validation import field_error, full_clean
 from core.identity import roles
+from core.identity.models import User
 from core.notifications.services import notification_create
 from jobs.models import Company, CompanyMember, MemberRole
 
 COMPANY_FIELDS = ("name", "slug", "website", "description", "logo_url")
 
 
-def membership_role(*, user: Any, company_id: int) -> str | None:
-    """The user's role in the company (``owner``/``recruiter``), or None."""
-    if not (user is not None and user.is_authenticated and user.is_active):
+def membership_role(*, user: User, company_id: int) -> str | None:
+    """The user's role in the company (``owner``/``recruiter``), or None (none for an
+    inactive account)."""
+    if not user.is_active:
         return None
     return (
         CompanyMember.objects.filter(company_id=company_id, user_id=user.pk)
@@ -30,7 +32,7 @@ def membership_role(*, user: Any, company_id: int) -> str | None:
     )
 
 
-def _require_member(*, user: Any, company_id: int, owner: bool = False) -> str:
+def _require_member(*, user: User, company_id: int, owner: bool = False) -> str:
     """Members act for the company (they must still hold the employer role)."""
     role = membership_role(user=user, company_id=company_id)
     if role is None or not roles.is_employer(user):
@@ -50,8 +52,9 @@ def _unique_slug(name: str) -> str:
 
 
 @transaction.atomic
-def company_create(*, actor: Any, data: dict[str, Any]) -> Company:
-    """An employer creates a company and becomes its owner."""
+def company_create(*, actor: User, data: dict[str, Any]) -> Company:
+    """An employer creates a company and becomes its owner. ``data`` maps
+    ``COMPANY_FIELDS`` to the values sent, checked here (``full_clean``)."""
     if not roles.is_employer(actor):
         raise PermissionDenied("Only employers create companies.")
     values = {field: data[field] for field in COMPANY_FIELDS if data.get(field) is not None}
@@ -68,8 +71,9 @@ def company_create(*, actor: Any, data: dict[str, Any]) -> Company:
 
 
 @transaction.atomic
-def company_update(*, company: Company, actor: Any, data: dict[str, Any]) -> Company:
-    """Members edit the profile; moderators (only) set ``verified``."""
+def company_update(*, company: Company, actor: User, data: dict[str, Any]) -> Company:
+    """Members edit the profile; moderators (only) set ``verified``. ``data`` maps
+    ``COMPANY_FIELDS`` and ``verified`` to the values sent, checked here (``full_clean``)."""
     profile = [field for field in COMPANY_FIELDS if field in data]
     if "verified" in data and not roles.is_moderator(actor):
         raise PermissionDenied("Only moderators verify companies.")
@@ -91,15 +95,13 @@ def company_update(*, company: Company, actor: Any, data: dict[str, Any]) -> Com
 
 @transaction.atomic
 def company_member_add(
-    *, company: Company, actor: Any, user_id: int, role: str = MemberRole.RECRUITER
+    *, company: Company, actor: User, user_id: int, role: str = MemberRole.RECRUITER
 ) -> CompanyMember:
     """An owner adds an employer (or changes their role)."""
     _require_member(user=actor, company_id=company.pk, owner=True)
     if role not in MemberRole.values:
         raise field_error("role", f"Use one of: {', '.join(MemberRole.values)}.")
-    from django.contrib.auth import get_user_model
-
-    user = get_user_model().objects.filter(pk=user_id, is_active=True).first()
+    user = User.objects.filter(pk=user_id, is_active=True).first()
     if user is None:
         raise field_error("user", f"No active user {user_id}.", "does_not_exist")
     if not roles.is_employer(user):

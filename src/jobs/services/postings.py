@@ -10,7 +10,7 @@ the 409 refusing that user a move lists as ``allowed``."""
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import timedelta
+from datetime import datetime, timedelta
 from typing import Any
 
 from django.conf import settings
@@ -58,7 +58,7 @@ MAX_TAG_LENGTH = 40
 MAX_DURATION_DAYS = 180
 
 
-def effective_status(job: Job, *, now: Any = None) -> str:
+def effective_status(job: Job, *, now: datetime | None = None) -> str:
     """What a job is, read now: a published job past ``expires_at`` is expired even
     before beat records it (``make run`` runs no beat)."""
     now = now or timezone.now()
@@ -156,7 +156,7 @@ def job_salary_normalize(job: Job) -> None:
     job.salary_year_max = (high or 0) * factor
 
 
-def _check_expiry(value: Any, now: Any) -> None:
+def _check_expiry(value: datetime | None, now: datetime) -> None:
     if value is None:
         return
     if value <= now:
@@ -180,7 +180,8 @@ def _job_save(job: Job, *, expiry_changed: bool) -> Job:
 
 @transaction.atomic
 def job_create(*, actor: User, company: Company, data: dict[str, Any]) -> Job:
-    """A member drafts a posting for their company."""
+    """A member drafts a posting for their company. ``data`` maps ``JOB_FIELDS`` to the
+    values sent, checked here (``_job_save``)."""
     _require_member(user=actor, company_id=company.pk)
     job = Job(company=company, created_by=actor, status=JobStatus.DRAFT)
     for field in JOB_FIELDS:
@@ -195,7 +196,8 @@ _EDITABLE = (JobStatus.DRAFT, JobStatus.PENDING_REVIEW, JobStatus.REJECTED, JobS
 @transaction.atomic
 def job_update(*, job: Job, actor: User, data: dict[str, Any]) -> Job:
     """Members edit drafts, jobs in review, rejected ones (then submit again) and, with
-    moderation off, published ones."""
+    moderation off, published ones. ``data`` maps ``JOB_FIELDS`` to the values sent,
+    checked here (``_job_save``)."""
     _require_member(user=actor, company_id=job.company_id)
     job = Job.objects.select_for_update().get(pk=job.pk)
     status = effective_status(job)
@@ -227,7 +229,7 @@ def _locked(job: Job) -> Job:
     return Job.objects.select_for_update().select_related("company").get(pk=job.pk)
 
 
-def _publish(job: Job, now: Any) -> None:
+def _publish(job: Job, now: datetime) -> None:
     job.status = JobStatus.PUBLISHED
     job.published_at = now
     job.rejection_reason = ""
@@ -313,7 +315,7 @@ def jobs_expire_due(*, limit: int = 1000) -> int:
     return expired
 
 
-_JOB_NOTICES = {
+_JOB_NOTICES: dict[str, tuple[str, str, str]] = {
     JobStatus.PUBLISHED: ("jobs.job_approved", "Published: {title}", "A moderator approved it."),
     JobStatus.REJECTED: (
         "jobs.job_rejected",

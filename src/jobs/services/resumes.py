@@ -5,10 +5,10 @@ holding ``word/document.xml``) before anything is stored; it is kept in the
 from __future__ import annotations
 
 import zipfile
-from typing import Any
 
 from django.conf import settings
-from django.core.files.storage import storages
+from django.core.files import File
+from django.core.files.storage import Storage, storages
 
 from core.http.catalogue import ProblemError
 from core.http.validation import field_error
@@ -20,7 +20,7 @@ PDF = ("application/pdf", "pdf")
 DOCX = ("application/vnd.openxmlformats-officedocument.wordprocessingml.document", "docx")
 
 
-def resume_check(upload: Any) -> tuple[str, str]:
+def resume_check(upload: File[bytes]) -> tuple[str, str]:
     """The résumé's (content type, extension), judged by its bytes, not its name:
     a PDF header, or a ZIP holding ``word/document.xml`` (any ZIP passes a magic-bytes
     test). Refusals are 400s raised before anything is stored."""
@@ -55,11 +55,11 @@ def resume_check(upload: Any) -> tuple[str, str]:
     )
 
 
-def resume_storage() -> Any:
+def resume_storage() -> Storage:
     return storages[RESUME_STORAGE]
 
 
-def resume_open(*, application: Application) -> Any:
+def resume_open(*, application: Application) -> File[bytes]:
     """The stored résumé, opened for reading (the caller checked who may read it)."""
     if not application.resume_key:
         raise Application.DoesNotExist("This application has no résumé.")

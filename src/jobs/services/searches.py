@@ -4,7 +4,7 @@ the daily or weekly digest that beat sends."""
 
 from __future__ import annotations
 
-from datetime import timedelta
+from datetime import datetime, timedelta
 from typing import Any
 
 from django.core.exceptions import PermissionDenied
@@ -13,6 +13,7 @@ from django.utils import timezone
 
 from core.http.validation import field_error, full_clean
 from core.identity import roles
+from core.identity.models import User
 from core.notifications.services import notification_create
 from jobs import selectors
 from jobs.models import AlertFrequency, CompanyMember, Job, JobAlert, JobStatus, SavedSearch
@@ -25,9 +26,10 @@ DIGEST_PERIODS = {AlertFrequency.DAILY: timedelta(days=1), AlertFrequency.WEEKLY
 
 @transaction.atomic
 def saved_search_create(
-    *, user: Any, name: str = "", query: str = "", filters: dict[str, Any], frequency: str
+    *, user: User, name: str = "", query: str = "", filters: dict[str, Any], frequency: str
 ) -> SavedSearch:
-    """``filters`` come validated by the list's own filter rules (the API does it)."""
+    """``filters`` come validated by the list's own filter rules (the API does it): the
+    keyword arguments of ``selectors.job_filter``, as JSON."""
     if not roles.is_candidate(user):
         raise PermissionDenied("Only candidates save searches.")
     if frequency not in AlertFrequency.values:
@@ -48,7 +50,7 @@ def saved_search_create(
     return search
 
 
-def saved_search_delete(*, search: SavedSearch, actor: Any) -> None:
+def saved_search_delete(*, search: SavedSearch, actor: User) -> None:
     if search.user_id != actor.pk:
         raise SavedSearch.DoesNotExist(f"No saved search {search.pk}.")
     search.delete()
@@ -110,7 +112,7 @@ def _send_alerts(search: SavedSearch, alerts: list[JobAlert]) -> None:
     )
 
 
-def alerts_send_digests(*, now: Any = None) -> int:
+def alerts_send_digests(*, now: datetime | None = None) -> int:
     """Beat: one digest per daily or weekly saved search whose period has passed and
     that has unsent alerts. Returns how many digests were sent."""
     now = now or timezone.now()

@@ -19,6 +19,7 @@ from rest_framework.views import APIView
 from core.http.openapi import CURSOR_PAGE_PARAMETERS, ProblemSerializer
 from core.http.pagination import KeysetPagination
 from core.http.throttling import ScopedIPThrottle, ScopedUserThrottle
+from core.identity.actors import authenticated_user
 from polls import selectors, services
 from polls.api import serializers as s
 from polls.voters import remember_voter, ticket_issue, voter_for
@@ -101,7 +102,9 @@ class PollListView(APIView):
         payload = s.PollWriteSerializer(data=request.data)
         payload.is_valid(raise_exception=True)
         data = dict(payload.validated_data)
-        poll = services.poll_create(owner=request.user, options=data.pop("options"), **data)
+        poll = services.poll_create(
+            owner=authenticated_user(request), options=data.pop("options"), **data
+        )
         return Response(_poll_body(request, poll.pk), status=status.HTTP_201_CREATED)
 
 
@@ -132,7 +135,9 @@ class PollDetailView(APIView):
     def patch(self, request: Request, pk: int) -> Response:
         payload = s.PollWriteSerializer(data=request.data, partial=True)
         payload.is_valid(raise_exception=True)
-        services.poll_update(poll_id=pk, actor=request.user, changes=dict(payload.validated_data))
+        services.poll_update(
+            poll_id=pk, actor=authenticated_user(request), changes=dict(payload.validated_data)
+        )
         return Response(_poll_body(request, pk))
 
     @extend_schema(
@@ -141,7 +146,7 @@ class PollDetailView(APIView):
         responses={204: None},
     )
     def delete(self, request: Request, pk: int) -> Response:
-        services.poll_delete(poll_id=pk, actor=request.user)
+        services.poll_delete(poll_id=pk, actor=authenticated_user(request))
         return Response(status=status.HTTP_204_NO_CONTENT)
 
 
@@ -158,7 +163,7 @@ class PollCloseView(APIView):
         responses={200: s.PollSerializer},
     )
     def post(self, request: Request, pk: int) -> Response:
-        services.poll_close(poll_id=pk, actor=request.user)
+        services.poll_close(poll_id=pk, actor=authenticated_user(request))
         return Response(_poll_body(request, pk))
 
 

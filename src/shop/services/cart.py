@@ -4,7 +4,6 @@
 from __future__ import annotations
 
 from datetime import timedelta
-from typing import Any
 
 from django.conf import settings
 from django.db import transaction
@@ -12,6 +11,7 @@ from django.utils import timezone
 
 from core.http.catalogue import ProblemError
 from core.http.validation import field_error
+from core.identity.models import User
 from shop import error_codes
 from shop.models import MAX_QUANTITY, Cart, CartItem, Order, PaymentMethod, Product
 from shop.services._common import _quantity
@@ -29,12 +29,12 @@ def _sellable(product_id: int) -> Product:
     return product
 
 
-def cart_for(*, user: Any) -> Cart:
+def cart_for(*, user: User) -> Cart:
     return Cart.objects.get_or_create(user=user)[0]
 
 
 @transaction.atomic
-def cart_item_add(*, user: Any, product_id: int, quantity: int) -> CartItem:
+def cart_item_add(*, user: User, product_id: int, quantity: int) -> CartItem:
     """Add to the cart; the same product again adds to its line (up to the cap)."""
     quantity = _quantity(quantity)
     product = _sellable(product_id)
@@ -52,7 +52,7 @@ def cart_item_add(*, user: Any, product_id: int, quantity: int) -> CartItem:
     return item
 
 
-def _own_item(*, user: Any, item_id: int) -> CartItem:
+def _own_item(*, user: User, item_id: int) -> CartItem:
     item = CartItem.objects.filter(pk=item_id, cart__user=user).first()
     if item is None:
         raise CartItem.DoesNotExist(f"No cart item {item_id} in your cart.")
@@ -60,7 +60,7 @@ def _own_item(*, user: Any, item_id: int) -> CartItem:
 
 
 @transaction.atomic
-def cart_item_update(*, user: Any, item_id: int, quantity: int) -> CartItem:
+def cart_item_update(*, user: User, item_id: int, quantity: int) -> CartItem:
     item = _own_item(user=user, item_id=item_id)
     item.quantity = _quantity(quantity)
     item.save(update_fields=["quantity"])
@@ -69,14 +69,14 @@ def cart_item_update(*, user: Any, item_id: int, quantity: int) -> CartItem:
 
 
 @transaction.atomic
-def cart_item_remove(*, user: Any, item_id: int) -> None:
+def cart_item_remove(*, user: User, item_id: int) -> None:
     item = _own_item(user=user, item_id=item_id)
     item.delete()
     Cart.objects.filter(pk=item.cart_id).update(updated_at=timezone.now())
 
 
 def cart_checkout(
-    *, user: Any, shipping_address: str = "", payment_method: str = PaymentMethod.BANK_TRANSFER
+    *, user: User, shipping_address: str = "", payment_method: str = PaymentMethod.BANK_TRANSFER
 ) -> Order:
     """The cart becomes an order (and empties) in one transaction."""
     with transaction.atomic():

@@ -61,7 +61,8 @@ def category_create(
 
 @transaction.atomic
 def category_update(*, category: Category, data: dict[str, Any]) -> Category:
-    """Rename, describe or move a category; moving rewrites its subtree's paths."""
+    """Rename, describe or move a category; moving rewrites its subtree's paths. ``data``
+    maps ``CATEGORY_FIELDS`` to the values sent, checked here (``full_clean``)."""
     old_path, old_depth = category.path, category.depth
     for field in CATEGORY_FIELDS:
         if field in data:
@@ -92,7 +93,7 @@ def category_delete(*, category: Category) -> None:
     _catalog_changed()
 
 
-def _check_image_urls(value: Any) -> None:
+def _check_image_urls(value: object) -> None:
     if not isinstance(value, list) or len(value) > MAX_IMAGES:
         raise field_error("image_urls", f"A list of at most {MAX_IMAGES} URLs.")
     check = URLValidator(schemes=["http", "https"])
@@ -120,13 +121,15 @@ def product_save(product: Product) -> Product:
 
 @transaction.atomic
 def product_create(*, data: dict[str, Any]) -> Product:
+    """``data`` maps ``PRODUCT_FIELDS`` to the values sent, checked here (``product_save``)."""
     product = Product(**{field: data[field] for field in PRODUCT_FIELDS if field in data})
     return product_save(product)
 
 
 @transaction.atomic
 def product_update(*, product: Product, data: dict[str, Any]) -> Product:
-    """Staff edits. ``stock`` here is a restock or a correction (an absolute value)."""
+    """Staff edits: ``data`` maps ``PRODUCT_FIELDS`` to the values sent, checked here
+    (``product_save``). ``stock`` is a restock or a correction (an absolute value)."""
     for field in PRODUCT_FIELDS:
         if field in data:
             setattr(product, field, data[field])

@@ -15,9 +15,8 @@ from __future__ import annotations
 
 from collections import defaultdict
 from collections.abc import Iterable
-from datetime import timedelta
+from datetime import datetime, timedelta
 from decimal import Decimal
-from typing import Any
 
 from django.conf import settings
 from django.core.exceptions import PermissionDenied
@@ -104,7 +103,7 @@ def _release(lines: Iterable[OrderLine]) -> None:
 @transaction.atomic
 def order_place(
     *,
-    user: Any,
+    user: User,
     lines: Iterable[tuple[int, int]],
     shipping_address: str = "",
     payment_method: str = PaymentMethod.BANK_TRANSFER,
@@ -166,7 +165,7 @@ def order_place(
     return order
 
 
-def effective_status(order: Order, *, now: Any = None) -> str:
+def effective_status(order: Order, *, now: datetime | None = None) -> str:
     """What an order is, read now: a pending order past its payment deadline is
     expired even before beat records it (``make run`` runs no beat)."""
     now = now or timezone.now()
@@ -198,7 +197,7 @@ def order_allowed_transitions(*, order: Order, user: User) -> list[str]:
     )
 
 
-def _close(order_id: int, *, to: str, due_before: Any = None) -> bool:
+def _close(order_id: int, *, to: str, due_before: datetime | None = None) -> bool:
     """Move an open order to cancelled or expired and give its stock back, exactly once:
     only the request whose conditional update matched does the release."""
     matched = Order.objects.filter(pk=order_id, status__in=ORDER_WORKFLOW.sources(to))
@@ -258,7 +257,7 @@ def _popularity(order_id: int, *, sign: int) -> None:
         )
 
 
-_STAMPS = {
+_STAMPS: dict[str, str] = {
     OrderStatus.PAID: "paid_at",
     OrderStatus.SHIPPED: "shipped_at",
     OrderStatus.DELIVERED: "delivered_at",

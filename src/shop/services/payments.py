@@ -69,7 +69,9 @@ def webhook_verify(*, body: bytes, header: str | None, now: float | None = None)
 
 def payment_record(*, event: dict[str, Any], provider: str = "card") -> tuple[Payment, bool]:
     """A verified ``payment.succeeded`` event pays its order, once per event id.
-    Returns the payment and whether this call recorded it (False: a redelivery)."""
+    Returns the payment and whether this call recorded it (False: a redelivery).
+    ``event`` is the provider's JSON as ``webhook_verify`` returns it: its ``data``
+    (order, amount, currency) is checked here."""
     event_id = event["id"]
     existing = Payment.objects.filter(provider=provider, event_id=event_id).first()
     if existing is not None:

@@ -19,6 +19,7 @@ from rest_framework.views import APIView
 from core.http.pagination import CursorPagination
 from core.http.parsers import JSONParser, UploadParser
 from core.http.throttling import AnonBurstThrottle, SlidingWindowThrottle, UserBurstThrottle
+from core.identity.actors import authenticated_user
 from core.identity.permissions import IsCandidate
 from core.tasking.api import (
     IDEMPOTENCY_KEY_PARAMETER,
@@ -62,8 +63,9 @@ class ApplyThrottle(SlidingWindowThrottle):
 
 
 def _application_body(request: Request, application_id: int) -> dict[str, Any]:
-    application = selectors.application_visible(user=request.user, application_id=application_id)
-    company_side = selectors.is_company_side(user=request.user, application=application)
+    user = authenticated_user(request)
+    application = selectors.application_visible(user=user, application_id=application_id)
+    company_side = selectors.is_company_side(user=user, application=application)
     return application_payload(application, company_side=company_side, history=True)
 
 
@@ -88,6 +90,7 @@ class JobApplyView(APIView):
         responses={201: ApplicationDetailSerializer, **IDEMPOTENCY_RESPONSES},
     )
     def post(self, request: Request, pk: int) -> Response:
+        candidate = authenticated_user(request)
         payload = ApplyMultipartSerializer(data=request.data)
         payload.is_valid(raise_exception=True)
         data = payload.validated_data
@@ -103,7 +106,7 @@ class JobApplyView(APIView):
         def write() -> tuple[int, Any]:
             application = application_create(
                 job_id=pk,
-                candidate=request.user,
+                candidate=candidate,
                 cover_letter=data.get("cover_letter", ""),
                 resume=resume,
             )
@@ -130,7 +133,7 @@ class JobApplicationsView(APIView):
     )
     def get(self, request: Request, pk: int) -> Response:
         job = _visible_job(request, pk)
-        if job.company_id not in selectors.member_company_ids(request.user):
+        if job.company_id not in selectors.member_company_ids(authenticated_user(request)):
             from django.core.exceptions import PermissionDenied
 
             raise PermissionDenied("Only the company's members see its applications.")
@@ -160,10 +163,11 @@ class ApplicationListView(APIView):
         filters = ApplicationFilterSerializer(data=request.query_params)
         filters.is_valid(raise_exception=True)
         data = filters.validated_data
+        user = authenticated_user(request)
         applications = selectors.application_list(
-            user=request.user, status=data.get("status"), job_id=data.get("job")
+            user=user, status=data.get("status"), job_id=data.get("job")
         )
-        companies = set(selectors.member_company_ids(request.user))
+        companies = set(selectors.member_company_ids(user))
         paginator = ApplicationPagination()
         page = paginator.paginate_queryset(applications, request, self)
         return paginator.get_paginated_response(
@@ -200,12 +204,11 @@ class ApplicationTransitionView(APIView):
         responses={200: ApplicationDetailSerializer, 409: ILLEGAL_TRANSITION},
     )
     def post(self, request: Request, pk: int) -> Response:
-        application = selectors.application_visible(user=request.user, application_id=pk)
+        user = authenticated_user(request)
+        application = selectors.application_visible(user=user, application_id=pk)
         payload = ApplicationTransitionSerializer(data=request.data)
         payload.is_valid(raise_exception=True)
-        application_transition(
-            application=application, actor=request.user, **payload.validated_data
-        )
+        application_transition(application=application, actor=user, **payload.validated_data)
         return Response(_application_body(request, pk))
 
 
@@ -221,10 +224,11 @@ class ApplicationWithdrawView(APIView):
         responses={200: ApplicationDetailSerializer, 409: ILLEGAL_TRANSITION},
     )
     def post(self, request: Request, pk: int) -> Response:
-        application = selectors.application_visible(user=request.user, application_id=pk)
+        user = authenticated_user(request)
+        application = selectors.application_visible(user=user, application_id=pk)
         payload = WithdrawSerializer(data=request.data)
         payload.is_valid(raise_exception=True)
-        application_withdraw(application=application, actor=request.user, **payload.validated_data)
+        application_withdraw(application=application, actor=user, **payload.validated_data)
         return Response(_application_body(request, pk))
 
 
@@ -245,7 +249,9 @@ class ApplicationResumeView(APIView):
         },
     )
     def get(self, request: Request, pk: int) -> FileResponse:
-        application = selectors.application_visible(user=request.user, application_id=pk)
+        application = selectors.application_visible(
+            user=authenticated_user(request), application_id=pk
+        )
         handle = resume_open(application=application)
         response = FileResponse(
             handle,

@@ -11,6 +11,7 @@ from rest_framework.views import APIView
 
 from core.http.openapi import PAGE_PARAMETER, PAGE_SIZE_PARAMETER
 from core.http.pagination import PageNumberPagination
+from core.identity.actors import authenticated_user
 from core.identity.permissions import IsEmployer, ReadOnlyOr
 from jobs import selectors
 from jobs.api.serializers.companies import (
@@ -59,7 +60,7 @@ class CompanyListView(APIView):
     def post(self, request: Request) -> Response:
         payload = CompanyCreateSerializer(data=request.data)
         payload.is_valid(raise_exception=True)
-        company = company_create(actor=request.user, data=payload.validated_data)
+        company = company_create(actor=authenticated_user(request), data=payload.validated_data)
         return Response(CompanySerializer(company).data, status=status.HTTP_201_CREATED)
 
 
@@ -80,7 +81,9 @@ class CompanyDetailView(APIView):
         company = selectors.company_get(pk)
         payload = CompanyUpdateSerializer(data=request.data, partial=True)
         payload.is_valid(raise_exception=True)
-        company = company_update(company=company, actor=request.user, data=payload.validated_data)
+        company = company_update(
+            company=company, actor=authenticated_user(request), data=payload.validated_data
+        )
         return Response(CompanySerializer(company).data)
 
 
@@ -101,7 +104,7 @@ class CompanyMembersView(APIView):
         payload.is_valid(raise_exception=True)
         company_member_add(
             company=company,
-            actor=request.user,
+            actor=authenticated_user(request),
             user_id=payload.validated_data["user"],
             role=payload.validated_data["role"],
         )

@@ -17,6 +17,7 @@ from rest_framework.views import APIView
 from core.http.pagination import CursorPagination, KeysetPagination
 from core.http.query import reject_unknown_parameters
 from core.identity import roles
+from core.identity.actors import authenticated_user
 from core.identity.permissions import IsEmployer, IsModerator, ReadOnlyOr
 from jobs import selectors
 from jobs.api.serializers.applications import ModerationPageSerializer
@@ -155,7 +156,7 @@ class JobListView(APIView):
             raise ValidationError(
                 {"company": ["No such company."]}, code="does_not_exist"
             ) from None
-        job = job_create(actor=request.user, company=company, data=data)
+        job = job_create(actor=authenticated_user(request), company=company, data=data)
         return Response(_job_body(request, job), status=status.HTTP_201_CREATED)
 
 
@@ -185,7 +186,7 @@ class JobDetailView(APIView):
         job = _visible_job(request, pk)
         payload = JobWriteSerializer(data=request.data, partial=True)
         payload.is_valid(raise_exception=True)
-        job = job_update(job=job, actor=request.user, data=payload.validated_data)
+        job = job_update(job=job, actor=authenticated_user(request), data=payload.validated_data)
         return Response(_job_body(request, job))
 
     @extend_schema(
@@ -195,7 +196,7 @@ class JobDetailView(APIView):
         responses={204: None, 409: CONFLICT},
     )
     def delete(self, request: Request, pk: int) -> Response:
-        job_delete(job=_visible_job(request, pk), actor=request.user)
+        job_delete(job=_visible_job(request, pk), actor=authenticated_user(request))
         return Response(status=status.HTTP_204_NO_CONTENT)
 
 
@@ -219,7 +220,7 @@ class JobSubmitView(APIView):
         "unless set, `expires_at` (30 days).",
     )
     def post(self, request: Request, pk: int) -> Response:
-        job = job_submit(job=_visible_job(request, pk), actor=request.user)
+        job = job_submit(job=_visible_job(request, pk), actor=authenticated_user(request))
         return Response(_job_body(request, job))
 
 
@@ -231,7 +232,7 @@ class JobCloseView(APIView):
         "A published job stops taking applications; it stays readable.",
     )
     def post(self, request: Request, pk: int) -> Response:
-        job = job_close(job=_visible_job(request, pk), actor=request.user)
+        job = job_close(job=_visible_job(request, pk), actor=authenticated_user(request))
         return Response(_job_body(request, job))
 
 
@@ -240,7 +241,7 @@ class JobApproveView(APIView):
 
     @_job_action("Approve a job (moderators)", "`pending_review` → `published`.")
     def post(self, request: Request, pk: int) -> Response:
-        job = job_approve(job=_visible_job(request, pk), actor=request.user)
+        job = job_approve(job=_visible_job(request, pk), actor=authenticated_user(request))
         return Response(_job_body(request, job))
 
 
@@ -258,7 +259,7 @@ class JobRejectView(APIView):
         payload.is_valid(raise_exception=True)
         job = job_reject(
             job=_visible_job(request, pk),
-            actor=request.user,
+            actor=authenticated_user(request),
             reason=payload.validated_data["reason"],
         )
         return Response(_job_body(request, job))
@@ -278,6 +279,6 @@ class ModerationQueueView(APIView):
     def get(self, request: Request) -> Response:
         paginator = QueuePagination()
         page = paginator.paginate_queryset(selectors.moderation_queue(), request, self)
-        viewer = job_viewer(user=request.user)
+        viewer = job_viewer(user=authenticated_user(request))
         body = [job_payload(job, private=True, allowed=viewer.allowed(job)) for job in page]
         return paginator.get_paginated_response(body)

@@ -10,6 +10,7 @@ from rest_framework.views import APIView
 
 from core.http.openapi import PAGE_PARAMETER, PAGE_SIZE_PARAMETER
 from core.http.pagination import PageNumberPagination
+from core.identity.actors import authenticated_user
 from core.identity.permissions import IsCandidate
 from jobs import selectors
 from jobs.api.serializers.searches import (
@@ -38,7 +39,7 @@ class SavedSearchListView(APIView):
     def get(self, request: Request) -> Response:
         paginator = PageNumberPagination()
         page = paginator.paginate_queryset(
-            selectors.saved_search_list(user=request.user), request, self
+            selectors.saved_search_list(user=authenticated_user(request)), request, self
         )
         return paginator.get_paginated_response(SavedSearchSerializer(page, many=True).data)
 
@@ -55,7 +56,7 @@ class SavedSearchListView(APIView):
         payload.is_valid(raise_exception=True)
         data = payload.validated_data
         search = saved_search_create(
-            user=request.user,
+            user=authenticated_user(request),
             name=data.get("name", ""),
             query=data.get("query", ""),
             filters=data.get("filters", {}),
@@ -69,6 +70,7 @@ class SavedSearchDetailView(APIView):
 
     @extend_schema(tags=["jobs"], summary="Delete a saved search", responses={204: None})
     def delete(self, request: Request, pk: int) -> Response:
-        search: SavedSearch = selectors.saved_search_get(user=request.user, search_id=pk)
-        saved_search_delete(search=search, actor=request.user)
+        user = authenticated_user(request)
+        search: SavedSearch = selectors.saved_search_get(user=user, search_id=pk)
+        saved_search_delete(search=search, actor=user)
         return Response(status=status.HTTP_204_NO_CONTENT)

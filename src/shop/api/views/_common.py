@@ -13,6 +13,7 @@ from core.http.openapi import (
     IllegalTransitionProblemSerializer,
     ProblemSerializer,
 )
+from core.identity.actors import authenticated_user
 from shop import selectors
 from shop.api import serializers as s
 
@@ -32,5 +33,6 @@ PAYMENT_REFUSED = OpenApiResponse(
 
 def _order_body(request: Request, order_id: int) -> dict[str, Any]:
     """An order as its reader sees it (lines prefetched; another user's is a 404)."""
-    order = selectors.order_for(user=request.user, order_id=order_id)
-    return s.OrderSerializer(order, context={"user": request.user}).data
+    user = authenticated_user(request)
+    order = selectors.order_for(user=user, order_id=order_id)
+    return s.OrderSerializer(order, context={"user": user}).data

@@ -11,6 +11,7 @@ from rest_framework.request import Request
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
+from core.identity.actors import authenticated_user
 from core.tasking.api import (
     IDEMPOTENCY_KEY_PARAMETER,
     IDEMPOTENCY_RESPONSES,
@@ -23,7 +24,7 @@ from shop.services import cart as cart_services
 
 
 def _cart(request: Request) -> dict[str, Any]:
-    return s.CartSerializer(selectors.cart_detail(user=request.user)).data
+    return s.CartSerializer(selectors.cart_detail(user=authenticated_user(request))).data
 
 
 class CartView(APIView):
@@ -48,7 +49,7 @@ class CartItemsView(APIView):
         payload = s.CartItemAddSerializer(data=request.data)
         payload.is_valid(raise_exception=True)
         cart_services.cart_item_add(
-            user=request.user,
+            user=authenticated_user(request),
             product_id=payload.validated_data["product"],
             quantity=payload.validated_data["quantity"],
         )
@@ -68,13 +69,15 @@ class CartItemDetailView(APIView):
         payload = s.CartItemUpdateSerializer(data=request.data)
         payload.is_valid(raise_exception=True)
         cart_services.cart_item_update(
-            user=request.user, item_id=pk, quantity=payload.validated_data["quantity"]
+            user=authenticated_user(request),
+            item_id=pk,
+            quantity=payload.validated_data["quantity"],
         )
         return Response(_cart(request))
 
     @extend_schema(tags=["shop"], summary="Remove a cart line", responses={204: None})
     def delete(self, request: Request, pk: int) -> Response:
-        cart_services.cart_item_remove(user=request.user, item_id=pk)
+        cart_services.cart_item_remove(user=authenticated_user(request), item_id=pk)
         return Response(status=status.HTTP_204_NO_CONTENT)
 
 
@@ -92,11 +95,12 @@ class CheckoutView(APIView):
         responses={201: s.OrderSerializer, **IDEMPOTENCY_RESPONSES},
     )
     def post(self, request: Request) -> Response:
+        user = authenticated_user(request)
         payload = s.CheckoutSerializer(data=request.data)
         payload.is_valid(raise_exception=True)
 
         def write() -> tuple[int, Any]:
-            order = cart_services.cart_checkout(user=request.user, **payload.validated_data)
+            order = cart_services.cart_checkout(user=user, **payload.validated_data)
             return 201, _order_body(request, order.pk)
 
         return idempotent_response(request, scope="shop.checkout", write=write)

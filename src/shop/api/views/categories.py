@@ -17,6 +17,7 @@ from core.identity.permissions import IsSiteStaffOrReadOnly
 from shop import selectors
 from shop.api import serializers as s
 from shop.models import Category
+from shop.selectors import CategoryNode
 from shop.services import catalog as catalog_services
 
 
@@ -46,7 +47,9 @@ class CategoryListView(APIView):
         return Response(_category_node(category.slug), status=status.HTTP_201_CREATED)
 
 
-def _find(nodes: list[dict[str, Any]], slug: str, trail: list[dict[str, Any]]) -> Any:
+def _find(
+    nodes: list[CategoryNode], slug: str, trail: list[CategoryNode]
+) -> tuple[CategoryNode, list[CategoryNode]] | None:
     for node in nodes:
         if node["slug"] == slug:
             return node, trail
@@ -56,7 +59,7 @@ def _find(nodes: list[dict[str, Any]], slug: str, trail: list[dict[str, Any]]) -
     return None
 
 
-def _category_node(slug: str, tree: list[dict[str, Any]] | None = None) -> dict[str, Any]:
+def _category_node(slug: str, tree: list[CategoryNode] | None = None) -> dict[str, Any]:
     tree = tree if tree is not None else selectors.category_tree()
     found = _find(tree, slug, [])
     if found is None:

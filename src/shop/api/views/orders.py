@@ -12,6 +12,7 @@ from rest_framework.response import Response
 from rest_framework.views import APIView
 
 from core.http.pagination import CursorPagination
+from core.identity.actors import authenticated_user
 from core.identity.permissions import IsSiteStaff
 from core.tasking.api import (
     IDEMPOTENCY_KEY_PARAMETER,
@@ -42,12 +43,13 @@ class OrderListView(APIView):
         responses={200: s.OrderPageSerializer},
     )
     def get(self, request: Request) -> Response:
+        user = authenticated_user(request)
         filters = s.OrderFilterSerializer(data=request.query_params)
         filters.is_valid(raise_exception=True)
-        orders = selectors.order_list(user=request.user, **filters.validated_data)
+        orders = selectors.order_list(user=user, **filters.validated_data)
         paginator = self.pagination_class()
         page = paginator.paginate_queryset(orders, request, self)
-        body = s.OrderSerializer(page, many=True, context={"user": request.user}).data
+        body = s.OrderSerializer(page, many=True, context={"user": user}).data
         return paginator.get_paginated_response(body)
 
     @extend_schema(
@@ -62,13 +64,14 @@ class OrderListView(APIView):
         responses={201: s.OrderSerializer, **IDEMPOTENCY_RESPONSES},
     )
     def post(self, request: Request) -> Response:
+        user = authenticated_user(request)
         payload = s.OrderCreateSerializer(data=request.data)
         payload.is_valid(raise_exception=True)
         data = payload.validated_data
 
         def write() -> tuple[int, Any]:
             order = order_services.order_place(
-                user=request.user,
+                user=user,
                 lines=[(item["product"], item["quantity"]) for item in data["items"]],
                 shipping_address=data.get("shipping_address", ""),
                 payment_method=data["payment_method"],
@@ -104,8 +107,9 @@ class OrderCancelView(APIView):
         responses={200: s.OrderSerializer, 409: ILLEGAL_TRANSITION},
     )
     def post(self, request: Request, pk: int) -> Response:
-        order = selectors.order_for(user=request.user, order_id=pk)
-        order_services.order_cancel(order=order, actor=request.user)
+        user = authenticated_user(request)
+        order = selectors.order_for(user=user, order_id=pk)
+        order_services.order_cancel(order=order, actor=user)
         return Response(_order_body(request, pk))
 
 
@@ -126,6 +130,6 @@ class OrderTransitionView(APIView):
         payload = s.TransitionSerializer(data=request.data)
         payload.is_valid(raise_exception=True)
         order_services.order_transition(
-            order_id=pk, status=payload.validated_data["status"], actor=request.user
+            order_id=pk, status=payload.validated_data["status"], actor=authenticated_user(request)
         )
         return Response(_order_body(request, pk))
