@@ -116,10 +116,12 @@ def company_list(
     *, user: User | AnonymousUser | None = None, mine: bool = False, verified: bool | None = None
 ) -> QuerySet[Company]:
     companies = Company.objects.all()
-    if mine and isinstance(user, User):
-        companies = companies.filter(memberships__user_id=user.pk)
-    elif mine:  # no account to match: ``user_id = None``, which Django reads as IS NULL
-        companies = companies.filter(memberships__user_id__isnull=True)
+    if mine:
+        # Without an account, "mine" is nothing (not the companies without members).
+        member_id = user.pk if isinstance(user, User) else None
+        companies = (
+            companies.filter(memberships__user_id=member_id) if member_id else companies.none()
+        )
     if verified is not None:
         companies = companies.filter(verified=verified)
     return companies.order_by("name", "id")

@@ -9,7 +9,7 @@ import pytest
 from django.utils import timezone
 
 from jobs.api.serializers.postings import JobSerializer, job_payload
-from jobs.models import Application, Job
+from jobs.models import Application, Company, Job
 from tests.helpers import assert_problem, client_for
 from tests.jobs.factories import (
     COMPANIES,
@@ -42,6 +42,17 @@ def test_an_employer_creates_a_company_and_owns_it():
     assert body["verified"] is False
     mine = client_for(user).get(COMPANIES, {"mine": "true"}).json()["results"]
     assert [item["id"] for item in mine] == [body["id"]]
+
+
+def test_mine_is_nothing_for_an_anonymous_reader_not_the_companies_without_members():
+    make_company()
+    Company.objects.create(name="Nobody's", slug="nobodys")
+
+    response = client_for().get(COMPANIES, {"mine": "true"})
+
+    assert response.status_code == 200
+    assert response.json()["results"] == []
+    assert len(client_for().get(COMPANIES).json()["results"]) == 2
 
 
 def test_an_owner_adds_an_employer_but_not_a_candidate():
