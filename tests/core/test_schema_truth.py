@@ -183,6 +183,26 @@ def test_an_unknown_format_is_a_json_404_naming_the_formats(auth_client, path):
     assert "use one of" in response.json()["detail"]
 
 
+def test_every_operation_is_tagged_with_its_context(openapi):
+    tags = {
+        (path, method): operation.get("tags")
+        for path, item in openapi["paths"].items()
+        for method, operation in item.items()
+    }
+    expected = {key: [key[0].removeprefix("/api/v1/").strip("/").split("/")[0]] for key in tags}
+
+    assert tags == expected
+    assert {tag for value in tags.values() for tag in value} == {
+        "auth",
+        "health",
+        "shop",
+        "social",
+        "movies",
+        "jobs",
+        "polls",
+    }
+
+
 def test_every_operation_documents_400_and_writes_413_and_415(openapi):
     for path, operations in openapi["paths"].items():
         for method, operation in operations.items():

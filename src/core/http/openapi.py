@@ -122,7 +122,11 @@ class AutoSchema(BaseAutoSchema):
 
     A stale or invalid bearer token is a 401 even on public operations: silently
     serving such a client as anonymous would hide its bug (it believes it is signed
-    in) until it acts on data it should not see; the 401 tells it to refresh."""
+    in) until it acts on data it should not see; the 401 tells it to refresh.
+
+    An operation's tag is its context: the first segment of its path after
+    ``SCHEMA_PATH_PREFIX`` (``/api/v1/shop/...`` is ``shop``), drf-spectacular's
+    default, so views name no tags."""
 
     def _error_responses(self) -> dict[str, OpenApiResponse]:
         errors: dict[str, OpenApiResponse] = {}

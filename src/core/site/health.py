@@ -125,7 +125,6 @@ class _ProbeView(APIView):
 
 
 @extend_schema(
-    tags=["health"],
     summary="Liveness",
     description="200 while the process serves requests; touches no dependency.",
     responses={200: inline_serializer(name="Liveness", fields={"status": serializers.CharField()})},
@@ -136,7 +135,6 @@ class LiveView(_ProbeView):
 
 
 @extend_schema(
-    tags=["health"],
     summary="Readiness",
     description="Checks the database, the cache and the broker, each with its latency, and "
     "the checks domains register (e.g. `tmdb`; `skipped` with a reason when not configured). "

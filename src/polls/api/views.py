@@ -57,7 +57,6 @@ class PollListView(APIView):
     pagination_class = PollPagination
 
     @extend_schema(
-        tags=["polls"],
         summary="Browse polls",
         description="Newest first, keyset-paginated (follow `next`). `status` filters by the "
         "derived state; `owner` by user id.",
@@ -90,7 +89,6 @@ class PollListView(APIView):
         return paginator.get_paginated_response(body)
 
     @extend_schema(
-        tags=["polls"],
         summary="Create a poll",
         description="2 to 20 options, distinct ignoring case; `closes_at` in the future; "
         "`max_choices` only for multiple-choice polls, at most the number of options. "
@@ -112,7 +110,6 @@ class PollDetailView(APIView):
     permission_classes = [permissions.IsAuthenticatedOrReadOnly]
 
     @extend_schema(
-        tags=["polls"],
         summary="A poll",
         operation_id="polls_polls_retrieve",
         responses={200: s.PollSerializer},
@@ -121,7 +118,6 @@ class PollDetailView(APIView):
         return Response(_poll_body(request, pk))
 
     @extend_schema(
-        tags=["polls"],
         summary="Edit a poll (owner)",
         description="Options, `kind`, `max_choices` and `opens_at` change only before the "
         "first vote (else 409 `poll_has_votes`); a closed poll cannot change (409 "
@@ -141,7 +137,6 @@ class PollDetailView(APIView):
         return Response(_poll_body(request, pk))
 
     @extend_schema(
-        tags=["polls"],
         summary="Delete a poll (owner)",
         responses={204: None},
     )
@@ -154,7 +149,6 @@ class PollCloseView(APIView):
     permission_classes = [permissions.IsAuthenticated]
 
     @extend_schema(
-        tags=["polls"],
         summary="Close a poll now (owner)",
         description="A scheduled or open poll (`allowed_transitions` lists `closed` for its "
         "owner). Idempotent: closing a closed poll answers it unchanged. Streams get the final "
@@ -174,7 +168,6 @@ class VoteView(APIView):
     openapi_problems = (401,)
 
     @extend_schema(
-        tags=["polls"],
         summary="Vote",
         description="`{option}` for a single-choice poll, `{options: [...]}` for a "
         "multiple-choice one (at most `max_choices`). One ballot per voter: a second is a "
@@ -204,7 +197,6 @@ class VoteView(APIView):
         return response
 
     @extend_schema(
-        tags=["polls"],
         summary="Retract my vote",
         description="While the poll is open; then vote again if you like. No ballot is a "
         "409 `not_voted`.",
@@ -222,7 +214,6 @@ class ResultsView(APIView):
     permission_classes = [permissions.AllowAny]
 
     @extend_schema(
-        tags=["polls"],
         summary="Results",
         description="Served from cache, invalidated by every vote; send `If-None-Match` "
         "with the last `ETag` for a 304. Counts are null (`visible: false`) while "
@@ -242,7 +233,6 @@ class StreamTicketView(APIView):
     permission_classes = [permissions.IsAuthenticated]
 
     @extend_schema(
-        tags=["polls"],
         summary="A ticket for the results stream",
         description="`EventSource` cannot send `Authorization`, and a token never goes in a "
         "URL: this short-lived ticket, valid for this poll only, carries your identity to "

@@ -41,7 +41,6 @@ class NoStoreMixin(_ViewBase):
 
 
 @extend_schema(
-    tags=["auth"],
     summary="Register a user",
     description="Creates an account. Everyone is a `customer`; `role` may add "
     "`candidate` or `employer`. Rate-limited per IP.",
@@ -74,7 +73,6 @@ class RegisterView(NoStoreMixin, APIView):
 
 
 @extend_schema(
-    tags=["auth"],
     summary="Obtain a token pair",
     description="Exchange username (any case) and password for an `access` token "
     "(short-lived, send as `Authorization: Bearer …`) and a `refresh` token.",
@@ -87,7 +85,6 @@ class TokenObtainPairView(NoStoreMixin, jwt_views.TokenObtainPairView):
 
 
 @extend_schema(
-    tags=["auth"],
     summary="Refresh the token pair",
     description="Returns a new `access` and a new `refresh`; the refresh token sent is "
     "blacklisted (rotation), so reusing it fails with 401.",
@@ -99,7 +96,6 @@ class TokenRefreshView(NoStoreMixin, jwt_views.TokenRefreshView):
 
 
 @extend_schema(
-    tags=["auth"],
     summary="Log out (blacklist a refresh token)",
     description="The refresh token stops working at once; access tokens expire on their own.",
     responses={200: serializers.LoggedOutSerializer},
@@ -113,15 +109,12 @@ class TokenBlacklistView(NoStoreMixin, jwt_views.TokenBlacklistView):
 class MeView(NoStoreMixin, APIView):
     permission_classes = [permissions.IsAuthenticated]
 
-    @extend_schema(
-        tags=["auth"], summary="Current user", responses={200: serializers.UserSerializer}
-    )
+    @extend_schema(summary="Current user", responses={200: serializers.UserSerializer})
     def get(self, request: Request) -> Response:
         user = selectors.user_with_roles(user=authenticated_user(request))
         return Response(serializers.UserSerializer(user).data)
 
     @extend_schema(
-        tags=["auth"],
         summary="Update my profile",
         description="Email (unique regardless of case), first and last name.",
         request=serializers.ProfileUpdateSerializer,
@@ -135,7 +128,6 @@ class MeView(NoStoreMixin, APIView):
 
 
 @extend_schema(
-    tags=["auth"],
     summary="Change my password",
     description="Checks the current password and the password rules, then revokes every "
     "refresh token (other devices are logged out). Returns 204.",

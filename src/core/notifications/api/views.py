@@ -23,7 +23,6 @@ class NotificationCursorPagination(CursorPagination):
 
 
 @extend_schema(
-    tags=["auth"],
     summary="My notifications",
     description="Newest first, cursor-paginated. `?unread=true` for unread only.",
     parameters=[
@@ -45,7 +44,6 @@ class NotificationListView(generics.ListAPIView[Notification]):
 
 
 @extend_schema(
-    tags=["auth"],
     summary="Mark notifications read",
     description="Marks the given ids (yours only; others are ignored) or all unread ones.",
     request=serializers.NotificationMarkReadSerializer,

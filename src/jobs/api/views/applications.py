@@ -75,7 +75,6 @@ class JobApplyView(APIView):
     throttle_classes = [AnonBurstThrottle, UserBurstThrottle, ApplyThrottle]
 
     @extend_schema(
-        tags=["jobs"],
         summary="Apply to a job (candidates)",
         description="JSON, or `multipart/form-data` with a `resume` file (PDF or DOCX, at "
         "most 5 MB, checked by content: an executable renamed `.pdf` is a 400 "
@@ -124,7 +123,6 @@ class JobApplicationsView(APIView):
     permission_classes = [permissions.IsAuthenticated]
 
     @extend_schema(
-        tags=["jobs"],
         summary="Applications to a job (the company's members)",
         description="Newest first; `status` filters.",
         operation_id="jobs_job_applications_list",
@@ -151,7 +149,6 @@ class ApplicationListView(APIView):
     permission_classes = [permissions.IsAuthenticated]
 
     @extend_schema(
-        tags=["jobs"],
         summary="Applications",
         description="A candidate's own, and for an employer those to their companies' "
         "jobs; newest first. `status` and `job` filter.",
@@ -179,7 +176,6 @@ class ApplicationDetailView(APIView):
     permission_classes = [permissions.IsAuthenticated]
 
     @extend_schema(
-        tags=["jobs"],
         summary="An application and its history",
         description="For its candidate and the job's company (404 for anyone else). The "
         "history lists every status change (who, when, from, to, reason); internal notes "
@@ -194,7 +190,6 @@ class ApplicationTransitionView(APIView):
     permission_classes = [permissions.IsAuthenticated]
 
     @extend_schema(
-        tags=["jobs"],
         summary="Move an application (the company's members)",
         description="submitted → in_review → interview → offer → hired, or rejected (with "
         "a `reason` the candidate reads) from any open status, as `allowed_transitions` "
@@ -216,7 +211,6 @@ class ApplicationWithdrawView(APIView):
     permission_classes = [permissions.IsAuthenticated]
 
     @extend_schema(
-        tags=["jobs"],
         summary="Withdraw my application (the candidate)",
         description="From any open status (`allowed_transitions` lists `withdrawn`); you may "
         "apply to the job again afterwards. From a final one, a 409 `illegal_transition`.",
@@ -236,7 +230,6 @@ class ApplicationResumeView(APIView):
     permission_classes = [permissions.IsAuthenticated]
 
     @extend_schema(
-        tags=["jobs"],
         summary="Download the résumé (the candidate or the job's company)",
         description="An attachment, never shown inline; 404 for anyone else or when the "
         "application has no résumé.",

@@ -31,7 +31,6 @@ class CompanyListView(APIView):
     permission_classes = [ReadOnlyOr.for_(IsEmployer)]
 
     @extend_schema(
-        tags=["jobs"],
         summary="Companies",
         description="By name. `mine=true`: the companies you belong to.",
         operation_id="jobs_companies_list",
@@ -51,7 +50,6 @@ class CompanyListView(APIView):
         return paginator.get_paginated_response(CompanySerializer(page, many=True).data)
 
     @extend_schema(
-        tags=["jobs"],
         summary="Create a company (employers)",
         description="You become its owner.",
         request=CompanyCreateSerializer,
@@ -67,12 +65,11 @@ class CompanyListView(APIView):
 class CompanyDetailView(APIView):
     permission_classes = [ReadOnlyOr.for_(permissions.IsAuthenticated)]
 
-    @extend_schema(tags=["jobs"], summary="A company", responses={200: CompanySerializer})
+    @extend_schema(summary="A company", responses={200: CompanySerializer})
     def get(self, request: Request, pk: int) -> Response:
         return Response(CompanySerializer(selectors.company_get(pk)).data)
 
     @extend_schema(
-        tags=["jobs"],
         summary="Edit a company (members; `verified`: moderators)",
         request=CompanyUpdateSerializer(partial=True),
         responses={200: CompanySerializer},
@@ -91,7 +88,6 @@ class CompanyMembersView(APIView):
     permission_classes = [permissions.IsAuthenticated]
 
     @extend_schema(
-        tags=["jobs"],
         summary="Add a member (company owner)",
         description="The user must have the employer role; adding an existing member "
         "changes their role (a company keeps at least one owner).",

@@ -78,7 +78,6 @@ class JobListView(APIView):
     permission_classes = [ReadOnlyOr.for_(IsEmployer)]
 
     @extend_schema(
-        tags=["jobs"],
         summary="Find jobs",
         description="Published, unexpired jobs, keyset-paginated (follow `next`). `q` is "
         'full text in web-search syntax (`"exact phrase"`, `-excluded`, `or`): title '
@@ -139,7 +138,6 @@ class JobListView(APIView):
         )
 
     @extend_schema(
-        tags=["jobs"],
         summary="Draft a job (employers, for a company you belong to)",
         description="Created as a draft; `submit` publishes it (or queues it for review "
         "when moderation is on).",
@@ -164,7 +162,6 @@ class JobDetailView(APIView):
     permission_classes = [ReadOnlyOr.for_(permissions.IsAuthenticated)]
 
     @extend_schema(
-        tags=["jobs"],
         summary="A job",
         description="Published, closed and expired jobs for everyone; drafts, jobs in "
         "review and rejected ones for the company's members and moderators (404 for "
@@ -175,7 +172,6 @@ class JobDetailView(APIView):
         return Response(_detail(request, _visible_job(request, pk)))
 
     @extend_schema(
-        tags=["jobs"],
         summary="Edit a job (the company's members)",
         description="Drafts, jobs in review, rejected ones (submit again afterwards) and, "
         "with moderation off, published ones. Others: 409 `job_not_editable`.",
@@ -190,7 +186,6 @@ class JobDetailView(APIView):
         return Response(_job_body(request, job))
 
     @extend_schema(
-        tags=["jobs"],
         summary="Delete a job (the company's members)",
         description="Only without applications (409 `job_has_applications`: close it).",
         responses={204: None, 409: CONFLICT},
@@ -202,7 +197,6 @@ class JobDetailView(APIView):
 
 def _job_action(summary: str, description: str, request_body: Any = None) -> Any:
     return extend_schema(
-        tags=["jobs"],
         summary=summary,
         description=description,
         request=request_body,
@@ -269,7 +263,6 @@ class ModerationQueueView(APIView):
     permission_classes = [IsModerator]
 
     @extend_schema(
-        tags=["jobs"],
         summary="Jobs waiting for review (moderators)",
         description="Oldest submission first.",
         operation_id="jobs_moderation_queue_list",

@@ -27,7 +27,6 @@ class SavedSearchListView(APIView):
     permission_classes = [IsCandidate]
 
     @extend_schema(
-        tags=["jobs"],
         summary="My saved searches (candidates)",
         operation_id="jobs_saved_searches_list",
         parameters=[
@@ -44,7 +43,6 @@ class SavedSearchListView(APIView):
         return paginator.get_paginated_response(SavedSearchSerializer(page, many=True).data)
 
     @extend_schema(
-        tags=["jobs"],
         summary="Save a search (candidates)",
         description="New jobs matching it are alerted `instant`ly, or in a `daily` or "
         "`weekly` digest; never the same job twice. At most 20.",
@@ -68,7 +66,7 @@ class SavedSearchListView(APIView):
 class SavedSearchDetailView(APIView):
     permission_classes = [IsCandidate]
 
-    @extend_schema(tags=["jobs"], summary="Delete a saved search", responses={204: None})
+    @extend_schema(summary="Delete a saved search", responses={204: None})
     def delete(self, request: Request, pk: int) -> Response:
         user = authenticated_user(request)
         search: SavedSearch = selectors.saved_search_get(user=user, search_id=pk)

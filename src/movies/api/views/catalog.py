@@ -66,7 +66,6 @@ class MovieListView(APIView):
     pagination_class = MoviePagination
 
     @extend_schema(
-        tags=["movies"],
         summary="Browse the catalog",
         description="MovieLens movies (enriched from TMDb when configured), keyset-paginated: "
         "follow `next`. `search` matches part of the title (case-insensitive); filters "
@@ -116,7 +115,6 @@ class MovieDetailView(APIView):
     permission_classes = [permissions.AllowAny]
 
     @extend_schema(
-        tags=["movies"],
         summary="A movie",
         description="With its average rating and count, your own rating and favorite (when "
         "signed in), and similar movies from the current model. TMDb's overview and poster "
@@ -144,7 +142,6 @@ class GenreListView(APIView):
     permission_classes = [permissions.AllowAny]
 
     @extend_schema(
-        tags=["movies"],
         summary="Genres",
         description="Every genre with its number of movies (not paginated: about twenty).",
         operation_id="movies_genres_list",
@@ -158,7 +155,6 @@ class TrendingView(APIView):
     permission_classes = [permissions.AllowAny]
 
     @extend_schema(
-        tags=["movies"],
         summary="Trending movies",
         description="`source=nexus` (default): the most rated or favorited on Nexus over the "
         "last week, topped up with the all-time most rated; cached ten minutes. "
@@ -216,7 +212,6 @@ class SearchView(APIView):
     permission_classes = [permissions.AllowAny]
 
     @extend_schema(
-        tags=["movies"],
         summary="Search movies (TMDb when configured)",
         description="With TMDb configured: TMDb's movie search (cached hours, with TMDb's "
         "attribution), each result linked to the catalog's movie when matched. Without it, "

@@ -28,7 +28,6 @@ class RatingListView(APIView):
     pagination_class = OwnPagination
 
     @extend_schema(
-        tags=["movies"],
         summary="My ratings",
         description="Your ratings, newest first (cursor-paginated).",
         operation_id="movies_ratings_list",
@@ -42,7 +41,6 @@ class RatingListView(APIView):
         return paginator.get_paginated_response(s.RatingSerializer(page, many=True).data)
 
     @extend_schema(
-        tags=["movies"],
         summary="Rate a movie (or change your rating)",
         description="One rating per user and movie: the first is a 201, rating the same "
         "movie again updates it and answers 200. Scores are 0.5 to 5.0 in steps of 0.5. "
@@ -76,7 +74,6 @@ class RatingDetailView(APIView):
     permission_classes = [permissions.IsAuthenticated]
 
     @extend_schema(
-        tags=["movies"],
         summary="Delete one of my ratings",
         description="Another user's rating is a 404, as if it did not exist.",
         operation_id="movies_ratings_destroy",
@@ -96,7 +93,6 @@ class FavoriteListView(APIView):
     pagination_class = OwnPagination
 
     @extend_schema(
-        tags=["movies"],
         summary="My favorites",
         operation_id="movies_favorites_list",
         parameters=PAGE_PARAMETERS,
@@ -109,7 +105,6 @@ class FavoriteListView(APIView):
         return paginator.get_paginated_response(s.FavoriteSerializer(page, many=True).data)
 
     @extend_schema(
-        tags=["movies"],
         summary="Favorite a movie",
         description="Idempotent: 201 the first time, 200 with the same favorite after.",
         operation_id="movies_favorites_create",
@@ -139,7 +134,6 @@ class FavoriteDetailView(APIView):
     permission_classes = [permissions.IsAuthenticated]
 
     @extend_schema(
-        tags=["movies"],
         summary="Remove a favorite",
         description="Another user's favorite is a 404.",
         operation_id="movies_favorites_destroy",
@@ -158,7 +152,6 @@ class PreferenceView(APIView):
     permission_classes = [permissions.IsAuthenticated]
 
     @extend_schema(
-        tags=["movies"],
         summary="My genre preferences",
         operation_id="movies_preferences_retrieve",
         responses={200: s.PreferenceSerializer, 401: UNAUTHENTICATED},
@@ -167,7 +160,6 @@ class PreferenceView(APIView):
         return Response(selectors.preference_of(authenticated_user(request)))
 
     @extend_schema(
-        tags=["movies"],
         summary="Set my genre preferences",
         description="Replaces both lists (genre slugs from `/genres/`). Favorite genres "
         "steer recommendations (and are all a new user's come from); disliked ones are "

@@ -29,7 +29,6 @@ class RecommendationListView(APIView):
     permission_classes = [permissions.IsAuthenticated]
 
     @extend_schema(
-        tags=["movies"],
         summary="My recommendations",
         description="Movies you have not rated or favorited, best first, each with a "
         "`score`, a human `reason` and the model version. Computed once (new users get "
@@ -58,7 +57,6 @@ class RecommenderView(APIView):
     permission_classes = [IsSiteStaff]
 
     @extend_schema(
-        tags=["movies"],
         summary="The current recommender model (staff)",
         operation_id="movies_recommender_retrieve",
         responses={200: s.ModelInfoSerializer, 401: UNAUTHENTICATED, 404: NOT_FOUND},
@@ -74,7 +72,6 @@ class RecommenderTrainView(APIView):
     permission_classes = [IsSiteStaff]
 
     @extend_schema(
-        tags=["movies"],
         summary="Train a new model now (staff)",
         description="Queues the training task (it also runs nightly). The new version "
         "serves as soon as it is stored; users' cached lists follow it.",

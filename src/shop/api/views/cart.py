@@ -30,7 +30,7 @@ def _cart(request: Request) -> dict[str, Any]:
 class CartView(APIView):
     permission_classes = [permissions.IsAuthenticated]
 
-    @extend_schema(tags=["shop"], summary="My cart", responses={200: s.CartSerializer})
+    @extend_schema(summary="My cart", responses={200: s.CartSerializer})
     def get(self, request: Request) -> Response:
         return Response(_cart(request))
 
@@ -39,7 +39,6 @@ class CartItemsView(APIView):
     permission_classes = [permissions.IsAuthenticated]
 
     @extend_schema(
-        tags=["shop"],
         summary="Add to my cart",
         description="Adding a product already in the cart adds to its quantity.",
         request=s.CartItemAddSerializer,
@@ -60,7 +59,6 @@ class CartItemDetailView(APIView):
     permission_classes = [permissions.IsAuthenticated]
 
     @extend_schema(
-        tags=["shop"],
         summary="Change a cart line's quantity",
         request=s.CartItemUpdateSerializer,
         responses={200: s.CartSerializer},
@@ -75,7 +73,7 @@ class CartItemDetailView(APIView):
         )
         return Response(_cart(request))
 
-    @extend_schema(tags=["shop"], summary="Remove a cart line", responses={204: None})
+    @extend_schema(summary="Remove a cart line", responses={204: None})
     def delete(self, request: Request, pk: int) -> Response:
         cart_services.cart_item_remove(user=authenticated_user(request), item_id=pk)
         return Response(status=status.HTTP_204_NO_CONTENT)
@@ -85,7 +83,6 @@ class CheckoutView(APIView):
     permission_classes = [permissions.IsAuthenticated]
 
     @extend_schema(
-        tags=["shop"],
         summary="Check out my cart",
         description="Reserves the stock of every line and places the order; the cart "
         "empties. Short stock is a 409 `insufficient_stock` and nothing changes. Send an "

@@ -25,7 +25,6 @@ class CategoryListView(APIView):
     permission_classes = [IsSiteStaffOrReadOnly]
 
     @extend_schema(
-        tags=["shop"],
         summary="The category tree",
         description="Every category, nested, with the number of active products in each "
         "subtree. Not paginated (a catalog has tens to hundreds of categories).",
@@ -35,7 +34,6 @@ class CategoryListView(APIView):
         return Response(selectors.category_tree_cached())
 
     @extend_schema(
-        tags=["shop"],
         summary="Create a category (staff)",
         request=s.CategoryWriteSerializer,
         responses={201: s.CategoryNodeSerializer},
@@ -79,7 +77,6 @@ class CategoryDetailView(APIView):
             raise NotFound(f"No category {slug[:60]!r}.") from None
 
     @extend_schema(
-        tags=["shop"],
         summary="A category",
         description="The category with its subcategories (nested), product counts and "
         "its ancestors (breadcrumbs, root first).",
@@ -89,7 +86,6 @@ class CategoryDetailView(APIView):
         return Response(_category_node(slug, selectors.category_tree_cached()))
 
     @extend_schema(
-        tags=["shop"],
         summary="Edit or move a category (staff)",
         request=s.CategoryWriteSerializer(partial=True),
         responses={200: s.CategoryNodeSerializer},
@@ -102,7 +98,6 @@ class CategoryDetailView(APIView):
         return Response(_category_node(category.slug))
 
     @extend_schema(
-        tags=["shop"],
         summary="Delete an empty category (staff)",
         responses={204: None, 409: OpenApiResponse(ProblemSerializer, "`category_not_empty`")},
     )

@@ -34,7 +34,6 @@ class OrderListView(APIView):
     pagination_class = OrderPagination
 
     @extend_schema(
-        tags=["shop"],
         summary="My orders",
         description="Newest first (staff see everyone's); `status` filters by the status "
         "a reader sees.",
@@ -53,7 +52,6 @@ class OrderListView(APIView):
         return paginator.get_paginated_response(body)
 
     @extend_schema(
-        tags=["shop"],
         summary="Buy now",
         description="Places an order for the items given (not the cart). Stock is "
         "reserved atomically: short stock is a 409 `insufficient_stock` naming the product "
@@ -85,7 +83,6 @@ class OrderDetailView(APIView):
     permission_classes = [permissions.IsAuthenticated]
 
     @extend_schema(
-        tags=["shop"],
         summary="An order",
         description="Yours (any for staff); another user's order is a 404.",
         responses={200: s.OrderSerializer},
@@ -98,7 +95,6 @@ class OrderCancelView(APIView):
     permission_classes = [permissions.IsAuthenticated]
 
     @extend_schema(
-        tags=["shop"],
         summary="Cancel an order",
         description="The owner or staff, before shipping (when `allowed_transitions` lists "
         "`cancelled`); the stock comes back once. Otherwise a 409 `illegal_transition` "
@@ -117,7 +113,6 @@ class OrderTransitionView(APIView):
     permission_classes = [IsSiteStaff]
 
     @extend_schema(
-        tags=["shop"],
         summary="Move an order (staff)",
         description="pending → paid (confirms an offline payment) → shipped → delivered, "
         "or cancelled before shipping; the order's `allowed_transitions` lists the moves "

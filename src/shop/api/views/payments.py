@@ -34,7 +34,6 @@ class PaymentWebhookView(APIView):
     throttle_classes: list = []
 
     @extend_schema(
-        tags=["shop"],
         summary="Card payment webhook (signed)",
         description=WEBHOOK_DESCRIPTION,
         parameters=[

@@ -59,7 +59,6 @@ class ProductListView(APIView):
     pagination_class = ProductPagination
 
     @extend_schema(
-        tags=["shop"],
         summary="Browse the catalog",
         description="Active products (staff also see inactive ones), keyset-paginated: "
         "follow `next`. Filters combine; `category` includes its subcategories; `search` "
@@ -108,7 +107,6 @@ class ProductListView(APIView):
         )
 
     @extend_schema(
-        tags=["shop"],
         summary="Create a product (staff)",
         request=s.ProductWriteSerializer,
         responses={201: s.ProductSerializer},
@@ -130,7 +128,6 @@ class ProductDetailView(APIView):
             raise NotFound(f"No product {pk}.") from None
 
     @extend_schema(
-        tags=["shop"],
         summary="A product",
         description="An inactive product is a 404 for everyone but staff. Always fresh "
         "(stock included); `If-None-Match` with the last `ETag` gives a 304.",
@@ -142,7 +139,6 @@ class ProductDetailView(APIView):
         return Response(s.product_payload(self._product(request, pk)))
 
     @extend_schema(
-        tags=["shop"],
         summary="Edit a product (staff)",
         description="`stock` sets the count (a restock or a correction).",
         request=s.ProductWriteSerializer(partial=True),
@@ -155,7 +151,7 @@ class ProductDetailView(APIView):
         product = catalog_services.product_update(product=product, data=payload.validated_data)
         return Response(s.ProductSerializer(product).data)
 
-    @extend_schema(tags=["shop"], summary="Delete a product (staff)", responses={204: None})
+    @extend_schema(summary="Delete a product (staff)", responses={204: None})
     def delete(self, request: Request, pk: int) -> Response:
         catalog_services.product_delete(product=self._product(request, pk))
         return Response(status=status.HTTP_204_NO_CONTENT)
