@@ -440,10 +440,14 @@ class _Steps:
 
 
 class _RolledBack(RuleBasedStateMachine):
-    """A sequence runs in one savepoint, rolled back at its end."""
+    """A sequence runs in one savepoint, rolled back at its end. Its steps are numbered
+    from 1 in every sequence (``numbers``: unique names, which world value a case takes),
+    so a sequence Hypothesis replays sends the same requests and gets the same answers;
+    a count running across sequences made replays differ (FlakyStrategyDefinition)."""
 
     def __init__(self) -> None:
         super().__init__()
+        self.numbers = itertools.count(1)
         self._atomic = transaction.atomic()
         self._atomic.__enter__()
 
@@ -472,13 +476,14 @@ def chain_machine(
     update and delete any of it, in any order Hypothesis draws."""
     labels = [chain.create, chain.read, chain.update, chain.delete]
     operations, generated = _operations(schema, [x for x in labels if x], "/api/schema/")
-    numbers = itertools.count(1)
 
-    def case_for(data: st.DataObject, label: str, path: dict[str, Any], body: Body | None) -> Case:
+    def case_for(
+        data: st.DataObject, label: str, path: dict[str, Any], body: Body | None, n: int
+    ) -> Case:
         """The chain's valid body, or (as often as Hypothesis picks it) a generated case
-        with the world's references in, both at the given path."""
+        with the world's references in, both at the given path; ``n`` is the step's number
+        in its sequence."""
         operation = operations[label]
-        n = next(numbers)
         case = data.draw(st.one_of(st.none(), generated[label]), label=label)
         if case is None:
             has_body = body is not None and label.split()[0] in {"POST", "PUT", "PATCH"}
@@ -495,15 +500,32 @@ def chain_machine(
     class Machine(_RolledBack):
         created = Bundle("created")
 
+        def __init__(self) -> None:
+            super().__init__()
+            self.refs: list[_Ref] = []
+
+        def _made(self, ref: _Ref) -> _Ref:
+            self.refs.append(ref)
+            return ref
+
+        def _gone(self, ref: _Ref) -> bool:
+            """Deleted, and its address not taken since by a live one: a slug is free
+            for a new object once its object is deleted, and then reaches that one."""
+            return ref.deleted and not self._at(ref.path)
+
+        def _at(self, path: dict[str, Any]) -> list[_Ref]:
+            """The live references at ``path``: the object that address reaches now."""
+            return [other for other in self.refs if not other.deleted and other.path == path]
+
         @rule(target=created, data=st.data())
         def create(self, data: st.DataObject):
             parent = chain.create_path(world) if chain.create_path else {}
-            case = case_for(data, chain.create, parent, chain.create_body)
+            case = case_for(data, chain.create, parent, chain.create_body, next(self.numbers))
             response = send(case)
             if response is None or response.status_code not in (200, 201):
                 return multiple()
             if chain.key is None:
-                return _Ref(dict(case.path_parameters or {}))
+                return self._made(_Ref(dict(case.path_parameters or {})))
             try:
                 body = response.json()
                 value = chain.find(body, case) if chain.find else body.get(chain.key)
@@ -518,7 +540,7 @@ def chain_machine(
                 "Created without its reference",
                 f"the body has no `{chain.key}`",
             )
-            return multiple() if value is None else _Ref({name: value})
+            return multiple() if value is None else self._made(_Ref({name: value}))
 
         def _path(self, label: str, ref: _Ref) -> dict[str, Any]:
             name = _parameter(label)
@@ -532,13 +554,13 @@ def chain_machine(
         @rule(ref=created, data=st.data())
         def read(self, data: st.DataObject, ref: _Ref):
             assert chain.read is not None
-            case = case_for(data, chain.read, self._path(chain.read, ref), None)
+            case = case_for(data, chain.read, self._path(chain.read, ref), None, next(self.numbers))
             case.query = {}
             response = send(case)
             if response is None or _parameter(chain.read) is None or chain.key is None:
                 return
             status = response.status_code
-            if ref.deleted and chain.gone_after_delete:
+            if self._gone(ref) and chain.gone_after_delete:
                 expect(case, response, status == 404, "Readable after delete", f"HTTP {status}")
             else:
                 expect(case, response, status == 200, "Created but not readable", f"HTTP {status}")
@@ -547,34 +569,45 @@ def chain_machine(
         @rule(ref=created, data=st.data())
         def update(self, data: st.DataObject, ref: _Ref):
             assert chain.update is not None
-            case = case_for(data, chain.update, self._path(chain.update, ref), chain.update_body)
+            case = case_for(
+                data,
+                chain.update,
+                self._path(chain.update, ref),
+                chain.update_body,
+                next(self.numbers),
+            )
             response = send(case)
             if response is None:
                 return
             status = response.status_code
-            if ref.deleted and chain.gone_after_delete:
+            if self._gone(ref) and chain.gone_after_delete:
                 expect(case, response, status >= 400, "Updatable after delete", f"HTTP {status}")
             elif status == 200 and chain.key is not None and chain.find is None:  # a new slug
                 try:
                     value = response.json().get(chain.key)
                 except (ValueError, AttributeError):
                     value = None
-                if value is not None:
-                    ref.path = {next(iter(ref.path)): value}
+                if value is not None:  # every live reference to that object moves with it
+                    old, new = dict(ref.path), {next(iter(ref.path)): value}
+                    for other in self._at(old):
+                        other.path = new
+                    ref.path = new
 
         @precondition(lambda self: chain.delete is not None)
         @rule(ref=created, data=st.data())
         def delete(self, data: st.DataObject, ref: _Ref):
             assert chain.delete is not None
             path = self._path(chain.delete, ref)
-            case = case_for(data, chain.delete, path, chain.delete_body)
+            case = case_for(data, chain.delete, path, chain.delete_body, next(self.numbers))
             response = send(case)
             if response is None:
                 return
             status = response.status_code
-            if ref.deleted and chain.gone_after_delete and chain.key is not None:
+            if self._gone(ref) and chain.gone_after_delete and chain.key is not None:
                 expect(case, response, status >= 400, "Deletable twice", f"HTTP {status}")
-            if status < 300:
+            if status < 300:  # the object behind that address is gone, for every reference
+                for other in self._at(dict(ref.path)):
+                    other.deleted = True
                 ref.deleted = True
 
     Machine.__name__ = f"Chain[{chain.name}]"
@@ -607,15 +640,14 @@ def graphql_machine(
     operations, generated = _operations(
         schema, [f.label for f in fields if f], "the GraphQL schema"
     )
-    numbers = itertools.count(1)
     parent = str(chain.parent(world)) if chain.parent else ""
     steps = _Steps(run, chain.name)
     expect = steps.expect
 
-    def case_for(data: st.DataObject, field: Field, reference: str) -> tuple[Case, bool]:
+    def case_for(data: st.DataObject, field: Field, reference: str, n: int) -> tuple[Case, bool]:
         """The chain's valid document (and True), or (as often as Hypothesis picks it) a
-        generated one with the world's values and the reference in (and False)."""
-        n = next(numbers)
+        generated one with the world's values and the reference in (and False); ``n`` is
+        the step's number in its sequence."""
         case = data.draw(st.one_of(st.none(), generated[field.label]), label=field.label)
         if case is None:
             return operations[field.label].Case(body=field.valid(reference, parent, n)), True
@@ -628,10 +660,10 @@ def graphql_machine(
             )
         return case, False
 
-    def step(data: st.DataObject, field: Field, reference: str):
+    def step(data: st.DataObject, field: Field, reference: str, n: int):
         """Send the field's case: (it, whether it is the valid document, the response or
         None, the answer's ``data`` and ``errors``)."""
-        case, valid = case_for(data, field, reference)
+        case, valid = case_for(data, field, reference, n)
         response = steps.send(case)
         answer, errors = _answer(response) if response is not None else (None, [])
         return case, valid, response, answer, errors
@@ -645,7 +677,9 @@ def graphql_machine(
 
         @rule(target=created, data=st.data())
         def create(self, data: st.DataObject):
-            case, valid, response, answer, errors = step(data, chain.create, parent)
+            case, valid, response, answer, errors = step(
+                data, chain.create, parent, next(self.numbers)
+            )
             if response is None:
                 return multiple()
             shown = _dig(answer, chain.created)
@@ -668,7 +702,9 @@ def graphql_machine(
         def read(self, data: st.DataObject, reference: str):
             assert chain.read is not None
             assert chain.present is not None
-            case, valid, response, answer, errors = step(data, chain.read, reference)
+            case, valid, response, answer, errors = step(
+                data, chain.read, reference, next(self.numbers)
+            )
             if response is None or not valid:
                 return
             shown = chain.present(answer, reference)
@@ -687,7 +723,9 @@ def graphql_machine(
         @rule(reference=created, data=st.data())
         def update(self, data: st.DataObject, reference: str):
             assert chain.update is not None
-            case, valid, response, _, errors = step(data, chain.update, reference)
+            case, valid, response, _, errors = step(
+                data, chain.update, reference, next(self.numbers)
+            )
             if response is None:
                 return
             if not self.alive[reference]:
@@ -699,7 +737,9 @@ def graphql_machine(
         @rule(reference=created, data=st.data())
         def delete(self, data: st.DataObject, reference: str):
             assert chain.delete is not None
-            case, valid, response, _, errors = step(data, chain.delete, reference)
+            case, valid, response, _, errors = step(
+                data, chain.delete, reference, next(self.numbers)
+            )
             if response is None:
                 return
             if not self.alive[reference]:

@@ -238,3 +238,36 @@ def test_a_graphql_sequence_catches_a_delete_that_deletes_nothing(
     titles = {finding.title for finding in report.findings.values()}
     assert not report.errors
     assert titles & {"Readable after delete", "Updatable after delete", "Deletable twice"}, titles
+
+
+def test_a_rest_sequence_catches_a_delete_that_deletes_nothing(
+    monkeypatch,
+    openapi_schema,
+    fuzz_world,
+    fuzz_identities,
+    in_process_requests,
+    raised_throttle_rates,
+    problem_check,
+):
+    """The REST chains' own assertions can fail too, with the step numbers counted per
+    sequence and a slug free again once its object is deleted: with ``category_delete``
+    answering 204 but keeping the category, the chain reports it still there."""
+    from shop.services import catalog
+    from tests.fuzz import sequences
+
+    monkeypatch.setattr(catalog, "category_delete", lambda **kwargs: None)
+    chain = next(c for c in sequences.CHAINS if c.name == "shop categories")
+    report = harness.OperationReport("sequence shop categories")
+    sequences.run_chain(
+        chain,
+        openapi_schema,
+        fuzz_world,
+        {identity.name: identity for identity in fuzz_identities}[chain.identity],
+        checks=[*harness.builtin_checks(harness.REST_CHECKS), problem_check],
+        fuzz=harness.FuzzSettings(seconds=0, examples=25, seed=None),
+        deadline=None,
+        report=report,
+    )
+    titles = {finding.title for finding in report.findings.values()}
+    assert not report.errors
+    assert titles & {"Readable after delete", "Updatable after delete", "Deletable twice"}, titles
