@@ -3,7 +3,10 @@
 
 from __future__ import annotations
 
-from core.http.catalogue import register_problem
+from core.http.catalogue import ProblemCode, register_problem
+
+# Core's, named here as the polls raise it (an anonymous vote where the poll wants an account).
+NOT_AUTHENTICATED = ProblemCode.NOT_AUTHENTICATED.problem
 
 ALREADY_VOTED = register_problem(
     "already_voted",

@@ -41,7 +41,7 @@ from django.db.models import Count, F, Q
 from django.utils import timezone
 
 from core.cache.versioned import invalidate
-from core.http.catalogue import ProblemCode, ProblemError
+from core.http.catalogue import ProblemError
 from core.identity.models import User
 from core.live import topics
 from core.notifications.services import notification_create
@@ -364,7 +364,7 @@ def _refuse_anonymous_unless_allowed(poll_id: int) -> None:
     if allowed is None:
         raise Poll.DoesNotExist(f"No poll with id {poll_id}.")
     if not allowed:
-        raise ProblemError(ProblemCode.NOT_AUTHENTICATED.problem, "Sign in to vote in this poll.")
+        raise ProblemError(error_codes.NOT_AUTHENTICATED, "Sign in to vote in this poll.")
 
 
 def vote_cast(*, poll_id: int, voter: Voter, option_ids: Iterable[int]) -> Ballot:
@@ -377,7 +377,7 @@ def vote_cast(*, poll_id: int, voter: Voter, option_ids: Iterable[int]) -> Ballo
         if voter.anonymous and not allow_anonymous:
             # Checked again under the lock: allow_anonymous may have just been edited.
             raise ProblemError(
-                ProblemCode.NOT_AUTHENTICATED.problem,
+                error_codes.NOT_AUTHENTICATED,
                 "This poll takes votes from signed-in users only.",
             )
         # The ballot first: the one-ballot-per-voter constraint answers "already voted"

@@ -16,11 +16,6 @@ def field_error(field: str, message: str, code: str = "invalid") -> ValidationEr
     return ValidationError({field: [ValidationError(message, code=code)]})
 
 
-def field_errors(errors: dict[str, list[ValidationError]]) -> ValidationError:
-    """Several bad fields at once, so a client can fix the whole form in one go."""
-    return ValidationError(errors)
-
-
 def full_clean(instance: Model, *, exclude: Iterable[str] = ()) -> None:
     """The model's own validation (lengths, validators, choices, uniqueness) as field
     errors, without the constraint queries: the database enforces those, race-free."""
