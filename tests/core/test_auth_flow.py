@@ -65,7 +65,8 @@ def test_register_creates_customer_without_exposing_password(api_client):
     response = api_client.post(REGISTER, _register_payload(), format="json")
 
     assert response.status_code == 201, response.content
-    body = response.json()
+    assert set(response.json()) == {"user", "access", "refresh"}
+    body = response.json()["user"]
     assert set(body) == {
         "id",
         "username",
@@ -94,7 +95,7 @@ def test_register_with_role_adds_that_group_to_customer(api_client, role, roles)
     response = api_client.post(REGISTER, _register_payload(role=role), format="json")
 
     assert response.status_code == 201, response.content
-    assert response.json()["roles"] == roles
+    assert response.json()["user"]["roles"] == roles
     user = User.objects.get(username="newcomer")
     assert sorted(user.groups.values_list("name", flat=True)) == roles
 
@@ -172,6 +173,68 @@ def test_register_reports_every_problem_at_once(api_client):
     )
     assert response.json()["detail"] == "Invalid input in: email, password."
     assert User.objects.count() == 1
+
+
+def test_register_reports_the_fields_its_serializer_and_its_rules_refuse_in_one_400(api_client):
+    """A blank username (the request's shape) no longer hides a taken email and a weak
+    password (the account rules) until it is fixed."""
+    UserFactory(username="someone", email="newcomer@example.test")
+
+    response = api_client.post(
+        REGISTER,
+        _register_payload(username="", email="NewComer@example.test", password="12345"),
+        format="json",
+    )
+
+    _assert_validation_problem(
+        response,
+        {
+            "username": ["blank"],
+            "email": ["unique"],
+            "password": ["password_too_short", "password_too_common", "password_entirely_numeric"],
+        },
+    )
+    assert response.json()["detail"] == "Invalid input in: email, password, username."
+    assert list(User.objects.values_list("username", flat=True)) == ["someone"]
+
+
+def test_register_reports_a_malformed_email_beside_a_taken_username_and_a_bad_role(api_client):
+    UserFactory(username="someone", email="first@example.test")
+
+    response = api_client.post(
+        REGISTER,
+        _register_payload(username="SOMEONE", email="not-an-email", role="moderator"),
+        format="json",
+    )
+
+    _assert_validation_problem(
+        response, {"username": ["unique"], "email": ["invalid"], "role": ["invalid_choice"]}
+    )
+    assert User.objects.count() == 1
+
+
+def test_register_returns_a_token_pair_that_signs_the_new_user_in(api_client):
+    response = api_client.post(REGISTER, _register_payload(), format="json")
+
+    assert response.status_code == 201, response.content
+    body = response.json()
+    me = _bearer(APIClient(), body["access"]).get(ME)
+    assert me.status_code == 200, me.content
+    assert me.json() == body["user"]
+    rotated = APIClient().post(REFRESH, {"refresh": body["refresh"]}, format="json")
+    assert rotated.status_code == 200, rotated.content
+    assert _bearer(APIClient(), rotated.json()["access"]).get(ME).json()["username"] == "newcomer"
+    assert "no-store" in response["Cache-Control"]
+
+
+def test_the_refresh_token_of_a_registration_is_revoked_by_logout(api_client):
+    refresh = api_client.post(REGISTER, _register_payload(), format="json").json()["refresh"]
+
+    assert api_client.post(BLACKLIST, {"refresh": refresh}, format="json").status_code == 200
+
+    refused = api_client.post(REFRESH, {"refresh": refresh}, format="json")
+    assert refused.status_code == 401
+    assert refused.json()["code"] == "token_not_valid"
 
 
 # --- token -------------------------------------------------------------------
