@@ -2,12 +2,16 @@
 
 from __future__ import annotations
 
+from datetime import timedelta
+
+import jwt
 import pytest
 from rest_framework.test import APIClient
 from rest_framework_simplejwt.tokens import AccessToken, RefreshToken
 
 from core.identity.models import User
 from tests.core.factories import PASSWORD, UserFactory
+from tests.helpers import assert_problem
 
 pytestmark = pytest.mark.django_db
 
@@ -312,7 +316,8 @@ def test_me_without_token_is_401_with_www_authenticate(api_client):
 
 
 # Forged, expired, misused, blacklisted tokens and tokens of deactivated or deleted users,
-# at REST, GraphQL and domain writes: tests/security/test_jwt.py.
+# at REST, GraphQL and domain writes: tests/security/test_jwt.py (the expiry code and
+# message: below, by GraphQL).
 
 
 def test_patch_me_changes_email_and_ignores_username(auth_client, user):
@@ -476,6 +481,86 @@ def test_graphql_with_garbage_token_is_401(api_client):
     assert body["errors"][0]["extensions"]["code"] == "token_not_valid"
     assert response["WWW-Authenticate"] == 'Bearer realm="api"'
     assert "data" not in body
+
+
+def _expired(token_class: type, user: User) -> str:
+    token = token_class.for_user(user)
+    token.set_exp(lifetime=-timedelta(minutes=5))
+    return str(token)
+
+
+def _forged(token: str) -> str:
+    """The same claims signed with another key."""
+    claims = jwt.decode(token, options={"verify_signature": False})
+    return jwt.encode(claims, "not-the-signing-key-0123456789abcdef", algorithm="HS256")
+
+
+def test_an_expired_access_token_is_a_401_that_says_so(api_client):
+    user = UserFactory(username="alice")
+    _bearer(api_client, _expired(AccessToken, user))
+
+    response = api_client.get(ME)
+
+    body = assert_problem(response, 401, "token_expired")
+    assert body["detail"] == "The access token has expired; refresh it."
+    assert body["title"] == "Token expired"
+    assert response["WWW-Authenticate"] == 'Bearer realm="api"'
+
+
+@pytest.mark.parametrize(
+    "make",
+    [
+        pytest.param(lambda user: _forged(_expired(AccessToken, user)), id="expired and forged"),
+        pytest.param(lambda user: _forged(str(AccessToken.for_user(user))), id="forged"),
+        pytest.param(lambda user: _expired(RefreshToken, user), id="expired refresh as access"),
+    ],
+)
+def test_a_forged_or_misused_access_token_keeps_the_old_code(api_client, make):
+    _bearer(api_client, make(UserFactory(username="alice")))
+
+    body = assert_problem(api_client.get(ME), 401, "token_not_valid")
+
+    assert "expired" not in body["detail"]
+
+
+def test_graphql_with_an_expired_token_is_401_token_expired(api_client):
+    _bearer(api_client, _expired(AccessToken, UserFactory(username="alice")))
+
+    response = api_client.post(GRAPHQL, {"query": "{ me { username } }"}, format="json")
+
+    assert response.status_code == 401
+    assert response.json() == {
+        "errors": [
+            {
+                "message": "The access token has expired; refresh it.",
+                "extensions": {"code": "token_expired"},
+            }
+        ]
+    }
+    assert response["WWW-Authenticate"] == 'Bearer realm="api"'
+
+
+def test_an_expired_refresh_token_is_a_401_that_says_so_and_issues_nothing(api_client):
+    refresh = _expired(RefreshToken, UserFactory(username="alice"))
+
+    response = api_client.post(REFRESH, {"refresh": refresh}, format="json")
+
+    body = assert_problem(response, 401, "token_expired")
+    assert body["detail"] == "The refresh token has expired; sign in again."
+    assert "access" not in body
+
+
+@pytest.mark.parametrize(
+    "make",
+    [
+        pytest.param(lambda user: _forged(_expired(RefreshToken, user)), id="expired and forged"),
+        pytest.param(lambda user: _expired(AccessToken, user), id="expired access as refresh"),
+    ],
+)
+def test_a_forged_or_misused_refresh_token_keeps_the_old_code(api_client, make):
+    response = api_client.post(REFRESH, {"refresh": make(UserFactory())}, format="json")
+
+    assert_problem(response, 401, "token_not_valid")
 
 
 def test_me_costs_two_queries(auth_client, django_assert_num_queries):

@@ -14,8 +14,10 @@ from rest_framework.exceptions import AuthenticationFailed
 from rest_framework.fields import SkipField, empty
 from rest_framework.settings import api_settings
 from rest_framework_simplejwt import serializers as jwt_serializers
+from rest_framework_simplejwt.exceptions import ExpiredTokenError
 
 from core.identity import services, tokens
+from core.identity.authentication import REFRESH_EXPIRED, TokenExpired
 from core.identity.models import User
 from core.identity.roles import SELF_SERVICE_ROLES
 from core.identity.validators import MAX_PASSWORD_BYTES
@@ -160,18 +162,28 @@ class LoggedOutSerializer(serializers.Serializer[dict[str, Any]]):
     """An empty object: the refresh token is blacklisted."""
 
 
+# An expired refresh token is ``token_expired`` (sign in again), apart from the forged
+# and revoked ones (``token_not_valid``, which simplejwt's view makes of a TokenError).
 class TokenBlacklistSerializer(jwt_serializers.TokenBlacklistSerializer):
     token_class = tokens.RefreshToken
 
+    def validate(self, attrs: dict[str, Any]) -> dict[Any, Any]:
+        try:
+            return super().validate(attrs)
+        except ExpiredTokenError as exc:
+            raise TokenExpired(REFRESH_EXPIRED) from exc
 
-# A token whose user was deleted is a 401, not a 500 (simplejwt's ``.get()`` lets
-# DoesNotExist escape).
+
+# The same, and a token whose user was deleted is a 401, not a 500 (simplejwt's ``.get()``
+# lets DoesNotExist escape).
 class TokenRefreshSerializer(jwt_serializers.TokenRefreshSerializer):
     token_class = tokens.RefreshToken
 
     def validate(self, attrs: dict[str, Any]) -> dict[str, str]:
         try:
             return super().validate(attrs)
+        except ExpiredTokenError as exc:
+            raise TokenExpired(REFRESH_EXPIRED) from exc
         except User.DoesNotExist as exc:
             raise AuthenticationFailed(
                 self.error_messages["no_active_account"], "no_active_account"
