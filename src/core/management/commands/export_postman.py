@@ -323,7 +323,7 @@ def build_collection(spec: dict[str, Any]) -> dict[str, Any]:
             "name": START_HERE,
             "description": "Run Login first: it stores `accessToken` and `refreshToken` in the "
             "collection variables, and every other request sends `Bearer {{accessToken}}`. "
-            "When the access token expires (401 `token_not_valid`), run Refresh: the refresh "
+            "When the access token expires (401 `token_expired`), run Refresh: the refresh "
             "token rotates (the old one is blacklisted). Logout blacklists it.",
             "item": [start_here[key] for key in START_HERE_ORDER],
         }
