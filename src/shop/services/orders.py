@@ -158,7 +158,7 @@ def expire_overdue_holding(product_ids: Iterable[int], *, then_write: Iterable[i
     wanted = set(product_ids)
     now = timezone.now()
     holding = OrderLine.objects.filter(product_id__in=wanted).values("order_id")
-    overdue = list(  # locked in id order; one another write recorded meanwhile drops out
+    overdue = list(  # locked in id order; one that another write expired meanwhile drops out
         Order.objects.select_for_update()
         .filter(order_overdue(now), pk__in=holding)
         .order_by("pk")
