@@ -108,6 +108,7 @@ SPECTACULAR_SETTINGS = {
     "POSTPROCESSING_HOOKS": [
         "drf_spectacular.hooks.postprocess_schema_enums",
         "core.http.openapi.add_stream_operations",
+        "core.http.openapi.add_rate_limit_headers",
     ],
 }
 
