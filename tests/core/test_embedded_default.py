@@ -146,3 +146,17 @@ def test_demo_account_logs_in_and_the_welcome_flow_runs_eagerly(embedded):
     log = server_log.read_text()
     assert "Subject: Welcome to Nexus" in log
     assert "To: newbie@example.test" in log
+
+
+def test_the_readme_typo_tolerant_job_search_finds_python_jobs(embedded):
+    """README, Jobs: ``?q=pythn+developer`` corrects the typo on SQLite too."""
+    base, *_ = embedded
+    status, _, body = _get(base + "/api/v1/jobs/jobs/?q=pythn+developer")
+
+    assert status == 200
+    found = json.loads(body)
+    assert found["corrected"] == {"pythn": "python"}
+    titles = [job["title"] for job in found["results"]]
+    assert titles
+    assert all("python" in title.lower() for title in titles[:4]), titles  # title first
+    assert all("<mark>" in (job["snippet"] or "") for job in found["results"])
