@@ -4,19 +4,13 @@ and trigram similarity are PostgreSQL's own figures, and the search tests pass t
 from __future__ import annotations
 
 import itertools
-import os
-import re
-import subprocess
-import sys
-from pathlib import Path
 
 import pytest
 from django.db import connection
 
 from jobs import demo
 from jobs.fulltext_sqlite import lexicon_words, similarity
-
-ROOT = Path(__file__).resolve().parents[2]
+from tests.helpers.sqlite import pytest_on_sqlite
 
 pytestmark = pytest.mark.django_db
 
@@ -70,24 +64,6 @@ def test_similarity_is_pg_trgms():
 def test_the_search_tests_pass_on_sqlite(tmp_path):
     """tests/jobs/test_search.py on SQLite: relevance, typos and ``corrected``, web
     search syntax, snippets, the lexicon's triggers; only PostgreSQL's plans skipped."""
-    env = {**os.environ, "DATABASE_URL": f"sqlite:///{tmp_path / 'search.sqlite3'}"}
-    result = subprocess.run(
-        [
-            sys.executable,
-            "-m",
-            "pytest",
-            "-q",
-            "-p",
-            "no:cacheprovider",
-            "tests/jobs/test_search.py",
-        ],
-        cwd=ROOT,
-        env=env,
-        capture_output=True,
-        text=True,
-        timeout=280,
-    )
+    passed, skipped = pytest_on_sqlite(tmp_path, "tests/jobs/test_search.py")
 
-    summary = result.stdout.strip().splitlines()[-1] if result.stdout.strip() else ""
-    assert result.returncode == 0, result.stdout[-5000:] + result.stderr[-2000:]
-    assert re.search(r"\b\d+ passed, 3 skipped\b", summary), summary
+    assert (passed, skipped) == (26, 3)

@@ -129,10 +129,12 @@ BACKWARD = [
 def forward(apps, schema_editor):
     if schema_editor.connection.vendor != "sqlite":
         return
+    from core.search.sqlite import fts5_available
     from jobs.fulltext_sqlite import register_functions
 
     register_functions(connection=schema_editor.connection)  # whatever opened it
-    statements = LEXICON + (FTS if schema_editor.connection.jobs_fts5 else [])
+    has_fts5 = fts5_available(schema_editor.connection.alias)
+    statements = LEXICON + (FTS if has_fts5 else [])
     for statement in statements:
         schema_editor.execute(statement)
 
