@@ -160,3 +160,18 @@ def test_the_readme_typo_tolerant_job_search_finds_python_jobs(embedded):
     assert titles
     assert all("python" in title.lower() for title in titles[:4]), titles  # title first
     assert all("<mark>" in (job["snippet"] or "") for job in found["results"])
+
+
+def test_the_readme_product_search_is_full_text_on_sqlite(embedded):
+    """README, Shop: ``?search=frying+pan&ordering=relevance``, stemmed as on
+    PostgreSQL ("pans" finds the frying pans too)."""
+    base, *_ = embedded
+    names = {}
+    for search in ("frying+pan", "frying+pans"):
+        status, _, body = _get(f"{base}/api/v1/shop/products/?search={search}&ordering=relevance")
+        assert status == 200
+        names[search] = [product["name"] for product in json.loads(body)["results"]]
+
+    assert names["frying+pan"]
+    assert all("frying pan" in name.lower() for name in names["frying+pan"])
+    assert names["frying+pans"] == names["frying+pan"]
