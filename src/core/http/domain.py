@@ -10,13 +10,14 @@ from __future__ import annotations
 from collections.abc import Callable, Sequence
 
 from django.apps import apps
-from django.urls import NoReverseMatch, URLPattern, URLResolver, path, reverse
+from django.urls import NoReverseMatch, URLPattern, URLResolver, path
 from drf_spectacular.utils import extend_schema, inline_serializer
 from rest_framework import permissions, serializers
 from rest_framework.request import Request
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
+from core.http.links import absolute_url, link
 from core.http.manifest import domain_manifest
 
 _DomainIndex = inline_serializer(
@@ -57,9 +58,7 @@ class DomainIndexView(APIView):
             if not isinstance(route, URLPattern) or not route.name or route.name == "index":
                 continue
             try:
-                resources[route.name] = request.build_absolute_uri(
-                    reverse(f"{self.domain}:{route.name}")
-                )
+                resources[route.name] = link(request, f"{self.domain}:{route.name}")
             except NoReverseMatch:  # routes that need an id are reached from their list
                 continue
         graphql = manifest.graphql
@@ -68,8 +67,8 @@ class DomainIndexView(APIView):
                 "domain": self.domain,
                 "name": str(config.verbose_name),
                 "summary": manifest.summary,
-                "docs": request.build_absolute_uri(f"/api/docs/#/{self.domain}"),
-                "graphql": request.build_absolute_uri(graphql) if graphql else None,
+                "docs": absolute_url(request, f"/api/docs/#/{self.domain}"),
+                "graphql": absolute_url(request, graphql) if graphql else None,
                 "resources": resources,
             }
         )
