@@ -34,7 +34,7 @@ export interface paths {
         };
         /**
          * My notifications
-         * @description Newest first, cursor-paginated. `?unread=true` for unread only.
+         * @description Newest first, cursor-paginated. `?read=false` for unread only, `?read=true` for read ones (`unread`, the former filter, still works, inverted).
          */
         get: operations["auth_notifications_list"];
         put?: never;
@@ -889,7 +889,7 @@ export interface paths {
         };
         /**
          * Browse polls
-         * @description Newest first, keyset-paginated (follow `next`). `status` filters by the derived state; `owner` by user id.
+         * @description Newest first, keyset-paginated (follow `next`). `state` filters by the poll's `state` (`status`, its former name, still works); `owner` by user id.
          */
         get: operations["polls_polls_list"];
         put?: never;
@@ -1954,9 +1954,20 @@ export interface components {
          */
         KindEnum: "single" | "multiple";
         Links: {
+            /**
+             * Format: uri
+             * @description The results (absolute URL).
+             */
             results: string;
+            /**
+             * Format: uri
+             * @description The results stream (Server-Sent Events).
+             */
             stream: string;
-            /** @description The live results page (HTML). */
+            /**
+             * Format: uri
+             * @description The live results page (HTML).
+             */
             live: string;
         };
         Liveness: {
@@ -2326,7 +2337,7 @@ export interface components {
             readonly options: components["schemas"]["Option"][];
             /** @description `scheduled` (before opens_at), `open`, or `closed` (by the owner or at closes_at), derived from the clock. */
             readonly state: components["schemas"]["StateEnum"];
-            /** @description The states you may move this poll to now: its owner may close a scheduled or open poll (`close`); empty for anyone else and once closed (final). The clock opens a scheduled poll at opens_at and closes it at closes_at. */
+            /** @description The states you may move this poll to now: its owner may close a scheduled or open poll (`closed`, with `close`); empty for anyone else and once closed (final). The clock opens a scheduled poll at opens_at and closes it at closes_at. */
             readonly allowed_transitions: components["schemas"]["StateEnum"][];
             /** Format: date-time */
             readonly opens_at: string;
@@ -2594,7 +2605,10 @@ export interface components {
             name: string;
             content_type: string;
             size: number;
-            /** @description The download endpoint (needs your token). */
+            /**
+             * Format: uri
+             * @description The download endpoint's absolute URL (needs your token).
+             */
             url: string;
         };
         /**
@@ -2687,7 +2701,10 @@ export interface components {
             ticket: string;
             /** @description Seconds. */
             expires_in: number;
-            /** @description The stream URL with the ticket. */
+            /**
+             * Format: uri
+             * @description The stream's absolute URL with the ticket.
+             */
             stream: string;
         };
         TokenBlacklistRequest: {
@@ -2830,13 +2847,13 @@ export interface operations {
                     "application/json": components["schemas"]["User"];
                 };
             };
-            /** @description Bad request */
+            /** @description Invalid input (`validation_error`: a field, a filter or an unknown query parameter, named in `errors`) or a malformed request (`bad_request`, `parse_error`) */
             400: {
                 headers: {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/problem+json": components["schemas"]["Problem"];
+                    "application/problem+json": components["schemas"]["ValidationProblem"];
                 };
             };
             /** @description Authentication required */
@@ -2891,7 +2908,7 @@ export interface operations {
                     "application/json": components["schemas"]["User"];
                 };
             };
-            /** @description Invalid input */
+            /** @description Invalid input (`validation_error`: a field, a filter or an unknown query parameter, named in `errors`) or a malformed request (`bad_request`, `parse_error`) */
             400: {
                 headers: {
                     [name: string]: unknown;
@@ -2954,7 +2971,12 @@ export interface operations {
                 cursor?: string;
                 /** @description Items per page, 1 to 100 (default 20). */
                 page_size?: number;
-                /** @description true: unread only; false: read only. */
+                /** @description Only notifications whose `read` is this. */
+                read?: boolean;
+                /**
+                 * @deprecated
+                 * @description Deprecated: use `read` (`unread=true` is `read=false`).
+                 */
                 unread?: boolean;
             };
             header?: never;
@@ -2971,7 +2993,7 @@ export interface operations {
                     "application/json": components["schemas"]["PaginatedNotificationList"];
                 };
             };
-            /** @description Invalid input */
+            /** @description Invalid input (`validation_error`: a field, a filter or an unknown query parameter, named in `errors`) or a malformed request (`bad_request`, `parse_error`) */
             400: {
                 headers: {
                     [name: string]: unknown;
@@ -3041,7 +3063,7 @@ export interface operations {
                     "application/json": components["schemas"]["MarkedRead"];
                 };
             };
-            /** @description Invalid input */
+            /** @description Invalid input (`validation_error`: a field, a filter or an unknown query parameter, named in `errors`) or a malformed request (`bad_request`, `parse_error`) */
             400: {
                 headers: {
                     [name: string]: unknown;
@@ -3119,7 +3141,7 @@ export interface operations {
                 };
                 content?: never;
             };
-            /** @description Invalid input */
+            /** @description Invalid input (`validation_error`: a field, a filter or an unknown query parameter, named in `errors`) or a malformed request (`bad_request`, `parse_error`) */
             400: {
                 headers: {
                     [name: string]: unknown;
@@ -3198,7 +3220,7 @@ export interface operations {
                     "application/json": components["schemas"]["User"];
                 };
             };
-            /** @description Invalid input */
+            /** @description Invalid input (`validation_error`: a field, a filter or an unknown query parameter, named in `errors`) or a malformed request (`bad_request`, `parse_error`) */
             400: {
                 headers: {
                     [name: string]: unknown;
@@ -3259,7 +3281,7 @@ export interface operations {
                     "application/json": components["schemas"]["TokenPair"];
                 };
             };
-            /** @description Invalid input */
+            /** @description Invalid input (`validation_error`: a field, a filter or an unknown query parameter, named in `errors`) or a malformed request (`bad_request`, `parse_error`) */
             400: {
                 headers: {
                     [name: string]: unknown;
@@ -3328,7 +3350,7 @@ export interface operations {
                 };
                 content?: never;
             };
-            /** @description Invalid input */
+            /** @description Invalid input (`validation_error`: a field, a filter or an unknown query parameter, named in `errors`) or a malformed request (`bad_request`, `parse_error`) */
             400: {
                 headers: {
                     [name: string]: unknown;
@@ -3398,7 +3420,7 @@ export interface operations {
                     "application/json": components["schemas"]["TokenRefresh"];
                 };
             };
-            /** @description Invalid input */
+            /** @description Invalid input (`validation_error`: a field, a filter or an unknown query parameter, named in `errors`) or a malformed request (`bad_request`, `parse_error`) */
             400: {
                 headers: {
                     [name: string]: unknown;
@@ -3462,13 +3484,13 @@ export interface operations {
                     "application/json": components["schemas"]["DomainIndex"];
                 };
             };
-            /** @description Bad request */
+            /** @description Invalid input (`validation_error`: a field, a filter or an unknown query parameter, named in `errors`) or a malformed request (`bad_request`, `parse_error`) */
             400: {
                 headers: {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/problem+json": components["schemas"]["Problem"];
+                    "application/problem+json": components["schemas"]["ValidationProblem"];
                 };
             };
             /** @description Authentication required */
@@ -3524,13 +3546,13 @@ export interface operations {
                     "application/json": components["schemas"]["ApplicationPage"];
                 };
             };
-            /** @description Bad request */
+            /** @description Invalid input (`validation_error`: a field, a filter or an unknown query parameter, named in `errors`) or a malformed request (`bad_request`, `parse_error`) */
             400: {
                 headers: {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/problem+json": components["schemas"]["Problem"];
+                    "application/problem+json": components["schemas"]["ValidationProblem"];
                 };
             };
             /** @description Authentication required */
@@ -3581,13 +3603,13 @@ export interface operations {
                     "application/json": components["schemas"]["ApplicationDetail"];
                 };
             };
-            /** @description Bad request */
+            /** @description Invalid input (`validation_error`: a field, a filter or an unknown query parameter, named in `errors`) or a malformed request (`bad_request`, `parse_error`) */
             400: {
                 headers: {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/problem+json": components["schemas"]["Problem"];
+                    "application/problem+json": components["schemas"]["ValidationProblem"];
                 };
             };
             /** @description Authentication required */
@@ -3648,13 +3670,13 @@ export interface operations {
                     "application/vnd.openxmlformats-officedocument.wordprocessingml.document": string;
                 };
             };
-            /** @description Bad request */
+            /** @description Invalid input (`validation_error`: a field, a filter or an unknown query parameter, named in `errors`) or a malformed request (`bad_request`, `parse_error`) */
             400: {
                 headers: {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/problem+json": components["schemas"]["Problem"];
+                    "application/problem+json": components["schemas"]["ValidationProblem"];
                 };
             };
             /** @description Authentication required */
@@ -3720,7 +3742,7 @@ export interface operations {
                     "application/json": components["schemas"]["ApplicationDetail"];
                 };
             };
-            /** @description Invalid input */
+            /** @description Invalid input (`validation_error`: a field, a filter or an unknown query parameter, named in `errors`) or a malformed request (`bad_request`, `parse_error`) */
             400: {
                 headers: {
                     [name: string]: unknown;
@@ -3819,7 +3841,7 @@ export interface operations {
                     "application/json": components["schemas"]["ApplicationDetail"];
                 };
             };
-            /** @description Invalid input */
+            /** @description Invalid input (`validation_error`: a field, a filter or an unknown query parameter, named in `errors`) or a malformed request (`bad_request`, `parse_error`) */
             400: {
                 headers: {
                     [name: string]: unknown;
@@ -3918,13 +3940,13 @@ export interface operations {
                     "application/json": components["schemas"]["CompanyPage"];
                 };
             };
-            /** @description Bad request */
+            /** @description Invalid input (`validation_error`: a field, a filter or an unknown query parameter, named in `errors`) or a malformed request (`bad_request`, `parse_error`) */
             400: {
                 headers: {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/problem+json": components["schemas"]["Problem"];
+                    "application/problem+json": components["schemas"]["ValidationProblem"];
                 };
             };
             /** @description Authentication required */
@@ -3988,7 +4010,7 @@ export interface operations {
                     "application/json": components["schemas"]["Company"];
                 };
             };
-            /** @description Invalid input */
+            /** @description Invalid input (`validation_error`: a field, a filter or an unknown query parameter, named in `errors`) or a malformed request (`bad_request`, `parse_error`) */
             400: {
                 headers: {
                     [name: string]: unknown;
@@ -4063,13 +4085,13 @@ export interface operations {
                     "application/json": components["schemas"]["Company"];
                 };
             };
-            /** @description Bad request */
+            /** @description Invalid input (`validation_error`: a field, a filter or an unknown query parameter, named in `errors`) or a malformed request (`bad_request`, `parse_error`) */
             400: {
                 headers: {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/problem+json": components["schemas"]["Problem"];
+                    "application/problem+json": components["schemas"]["ValidationProblem"];
                 };
             };
             /** @description Authentication required */
@@ -4135,7 +4157,7 @@ export interface operations {
                     "application/json": components["schemas"]["Company"];
                 };
             };
-            /** @description Invalid input */
+            /** @description Invalid input (`validation_error`: a field, a filter or an unknown query parameter, named in `errors`) or a malformed request (`bad_request`, `parse_error`) */
             400: {
                 headers: {
                     [name: string]: unknown;
@@ -4225,7 +4247,7 @@ export interface operations {
                     "application/json": components["schemas"]["Member"][];
                 };
             };
-            /** @description Invalid input */
+            /** @description Invalid input (`validation_error`: a field, a filter or an unknown query parameter, named in `errors`) or a malformed request (`bad_request`, `parse_error`) */
             400: {
                 headers: {
                     [name: string]: unknown;
@@ -4341,13 +4363,13 @@ export interface operations {
                     "application/json": components["schemas"]["JobPage"];
                 };
             };
-            /** @description Bad request */
+            /** @description Invalid input (`validation_error`: a field, a filter or an unknown query parameter, named in `errors`) or a malformed request (`bad_request`, `parse_error`) */
             400: {
                 headers: {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/problem+json": components["schemas"]["Problem"];
+                    "application/problem+json": components["schemas"]["ValidationProblem"];
                 };
             };
             /** @description Authentication required */
@@ -4402,7 +4424,7 @@ export interface operations {
                     "application/json": components["schemas"]["Job"];
                 };
             };
-            /** @description Invalid input */
+            /** @description Invalid input (`validation_error`: a field, a filter or an unknown query parameter, named in `errors`) or a malformed request (`bad_request`, `parse_error`) */
             400: {
                 headers: {
                     [name: string]: unknown;
@@ -4477,13 +4499,13 @@ export interface operations {
                     "application/json": components["schemas"]["Job"];
                 };
             };
-            /** @description Bad request */
+            /** @description Invalid input (`validation_error`: a field, a filter or an unknown query parameter, named in `errors`) or a malformed request (`bad_request`, `parse_error`) */
             400: {
                 headers: {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/problem+json": components["schemas"]["Problem"];
+                    "application/problem+json": components["schemas"]["ValidationProblem"];
                 };
             };
             /** @description Authentication required */
@@ -4542,13 +4564,13 @@ export interface operations {
                 };
                 content?: never;
             };
-            /** @description Bad request */
+            /** @description Invalid input (`validation_error`: a field, a filter or an unknown query parameter, named in `errors`) or a malformed request (`bad_request`, `parse_error`) */
             400: {
                 headers: {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/problem+json": components["schemas"]["Problem"];
+                    "application/problem+json": components["schemas"]["ValidationProblem"];
                 };
             };
             /** @description Authentication required */
@@ -4623,7 +4645,7 @@ export interface operations {
                     "application/json": components["schemas"]["Job"];
                 };
             };
-            /** @description Invalid input */
+            /** @description Invalid input (`validation_error`: a field, a filter or an unknown query parameter, named in `errors`) or a malformed request (`bad_request`, `parse_error`) */
             400: {
                 headers: {
                     [name: string]: unknown;
@@ -4731,13 +4753,13 @@ export interface operations {
                     "application/json": components["schemas"]["ApplicationPage"];
                 };
             };
-            /** @description Bad request */
+            /** @description Invalid input (`validation_error`: a field, a filter or an unknown query parameter, named in `errors`) or a malformed request (`bad_request`, `parse_error`) */
             400: {
                 headers: {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/problem+json": components["schemas"]["Problem"];
+                    "application/problem+json": components["schemas"]["ValidationProblem"];
                 };
             };
             /** @description Authentication required */
@@ -4805,7 +4827,7 @@ export interface operations {
                     "application/json": components["schemas"]["ApplicationDetail"];
                 };
             };
-            /** @description Invalid input */
+            /** @description Invalid input (`validation_error`: a field, a filter or an unknown query parameter, named in `errors`) or a malformed request (`bad_request`, `parse_error`) */
             400: {
                 headers: {
                     [name: string]: unknown;
@@ -4907,7 +4929,7 @@ export interface operations {
                     "application/json": components["schemas"]["Job"];
                 };
             };
-            /** @description Invalid input */
+            /** @description Invalid input (`validation_error`: a field, a filter or an unknown query parameter, named in `errors`) or a malformed request (`bad_request`, `parse_error`) */
             400: {
                 headers: {
                     [name: string]: unknown;
@@ -5000,7 +5022,7 @@ export interface operations {
                     "application/json": components["schemas"]["Job"];
                 };
             };
-            /** @description Invalid input */
+            /** @description Invalid input (`validation_error`: a field, a filter or an unknown query parameter, named in `errors`) or a malformed request (`bad_request`, `parse_error`) */
             400: {
                 headers: {
                     [name: string]: unknown;
@@ -5099,7 +5121,7 @@ export interface operations {
                     "application/json": components["schemas"]["Job"];
                 };
             };
-            /** @description Invalid input */
+            /** @description Invalid input (`validation_error`: a field, a filter or an unknown query parameter, named in `errors`) or a malformed request (`bad_request`, `parse_error`) */
             400: {
                 headers: {
                     [name: string]: unknown;
@@ -5192,7 +5214,7 @@ export interface operations {
                     "application/json": components["schemas"]["Job"];
                 };
             };
-            /** @description Invalid input */
+            /** @description Invalid input (`validation_error`: a field, a filter or an unknown query parameter, named in `errors`) or a malformed request (`bad_request`, `parse_error`) */
             400: {
                 headers: {
                     [name: string]: unknown;
@@ -5288,13 +5310,13 @@ export interface operations {
                     "application/json": components["schemas"]["ModerationPage"];
                 };
             };
-            /** @description Bad request */
+            /** @description Invalid input (`validation_error`: a field, a filter or an unknown query parameter, named in `errors`) or a malformed request (`bad_request`, `parse_error`) */
             400: {
                 headers: {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/problem+json": components["schemas"]["Problem"];
+                    "application/problem+json": components["schemas"]["ValidationProblem"];
                 };
             };
             /** @description Authentication required */
@@ -5348,13 +5370,13 @@ export interface operations {
                     "application/json": components["schemas"]["SavedSearchPage"];
                 };
             };
-            /** @description Bad request */
+            /** @description Invalid input (`validation_error`: a field, a filter or an unknown query parameter, named in `errors`) or a malformed request (`bad_request`, `parse_error`) */
             400: {
                 headers: {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/problem+json": components["schemas"]["Problem"];
+                    "application/problem+json": components["schemas"]["ValidationProblem"];
                 };
             };
             /** @description Authentication required */
@@ -5418,7 +5440,7 @@ export interface operations {
                     "application/json": components["schemas"]["SavedSearch"];
                 };
             };
-            /** @description Invalid input */
+            /** @description Invalid input (`validation_error`: a field, a filter or an unknown query parameter, named in `errors`) or a malformed request (`bad_request`, `parse_error`) */
             400: {
                 headers: {
                     [name: string]: unknown;
@@ -5492,13 +5514,13 @@ export interface operations {
                 };
                 content?: never;
             };
-            /** @description Bad request */
+            /** @description Invalid input (`validation_error`: a field, a filter or an unknown query parameter, named in `errors`) or a malformed request (`bad_request`, `parse_error`) */
             400: {
                 headers: {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/problem+json": components["schemas"]["Problem"];
+                    "application/problem+json": components["schemas"]["ValidationProblem"];
                 };
             };
             /** @description Authentication required */
@@ -5556,13 +5578,13 @@ export interface operations {
                     "application/json": components["schemas"]["DomainIndex"];
                 };
             };
-            /** @description Bad request */
+            /** @description Invalid input (`validation_error`: a field, a filter or an unknown query parameter, named in `errors`) or a malformed request (`bad_request`, `parse_error`) */
             400: {
                 headers: {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/problem+json": components["schemas"]["Problem"];
+                    "application/problem+json": components["schemas"]["ValidationProblem"];
                 };
             };
             /** @description Authentication required */
@@ -5607,7 +5629,7 @@ export interface operations {
                     "application/json": components["schemas"]["PaginatedFavoriteList"];
                 };
             };
-            /** @description Invalid input */
+            /** @description Invalid input (`validation_error`: a field, a filter or an unknown query parameter, named in `errors`) or a malformed request (`bad_request`, `parse_error`) */
             400: {
                 headers: {
                     [name: string]: unknown;
@@ -5759,13 +5781,13 @@ export interface operations {
                 };
                 content?: never;
             };
-            /** @description Bad request */
+            /** @description Invalid input (`validation_error`: a field, a filter or an unknown query parameter, named in `errors`) or a malformed request (`bad_request`, `parse_error`) */
             400: {
                 headers: {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/problem+json": components["schemas"]["Problem"];
+                    "application/problem+json": components["schemas"]["ValidationProblem"];
                 };
             };
             /** @description `not_authenticated`. */
@@ -5823,7 +5845,7 @@ export interface operations {
                     "application/json": components["schemas"]["Genre"][];
                 };
             };
-            /** @description Invalid input */
+            /** @description Invalid input (`validation_error`: a field, a filter or an unknown query parameter, named in `errors`) or a malformed request (`bad_request`, `parse_error`) */
             400: {
                 headers: {
                     [name: string]: unknown;
@@ -5949,13 +5971,13 @@ export interface operations {
                     "application/json": components["schemas"]["MovieDetail"];
                 };
             };
-            /** @description Bad request */
+            /** @description Invalid input (`validation_error`: a field, a filter or an unknown query parameter, named in `errors`) or a malformed request (`bad_request`, `parse_error`) */
             400: {
                 headers: {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/problem+json": components["schemas"]["Problem"];
+                    "application/problem+json": components["schemas"]["ValidationProblem"];
                 };
             };
             /** @description Authentication required */
@@ -6004,13 +6026,13 @@ export interface operations {
                     "application/json": components["schemas"]["Preference"];
                 };
             };
-            /** @description Bad request */
+            /** @description Invalid input (`validation_error`: a field, a filter or an unknown query parameter, named in `errors`) or a malformed request (`bad_request`, `parse_error`) */
             400: {
                 headers: {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/problem+json": components["schemas"]["Problem"];
+                    "application/problem+json": components["schemas"]["ValidationProblem"];
                 };
             };
             /** @description `not_authenticated`. */
@@ -6143,7 +6165,7 @@ export interface operations {
                     "application/json": components["schemas"]["PaginatedRatingList"];
                 };
             };
-            /** @description Invalid input */
+            /** @description Invalid input (`validation_error`: a field, a filter or an unknown query parameter, named in `errors`) or a malformed request (`bad_request`, `parse_error`) */
             400: {
                 headers: {
                     [name: string]: unknown;
@@ -6295,13 +6317,13 @@ export interface operations {
                 };
                 content?: never;
             };
-            /** @description Bad request */
+            /** @description Invalid input (`validation_error`: a field, a filter or an unknown query parameter, named in `errors`) or a malformed request (`bad_request`, `parse_error`) */
             400: {
                 headers: {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/problem+json": components["schemas"]["Problem"];
+                    "application/problem+json": components["schemas"]["ValidationProblem"];
                 };
             };
             /** @description `not_authenticated`. */
@@ -6418,13 +6440,13 @@ export interface operations {
                     "application/json": components["schemas"]["ModelInfo"];
                 };
             };
-            /** @description Bad request */
+            /** @description Invalid input (`validation_error`: a field, a filter or an unknown query parameter, named in `errors`) or a malformed request (`bad_request`, `parse_error`) */
             400: {
                 headers: {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/problem+json": components["schemas"]["Problem"];
+                    "application/problem+json": components["schemas"]["ValidationProblem"];
                 };
             };
             /** @description `not_authenticated`. */
@@ -6482,7 +6504,7 @@ export interface operations {
                     "application/json": components["schemas"]["Queued"];
                 };
             };
-            /** @description Invalid input */
+            /** @description Invalid input (`validation_error`: a field, a filter or an unknown query parameter, named in `errors`) or a malformed request (`bad_request`, `parse_error`) */
             400: {
                 headers: {
                     [name: string]: unknown;
@@ -6679,13 +6701,13 @@ export interface operations {
                     "application/json": components["schemas"]["DomainIndex"];
                 };
             };
-            /** @description Bad request */
+            /** @description Invalid input (`validation_error`: a field, a filter or an unknown query parameter, named in `errors`) or a malformed request (`bad_request`, `parse_error`) */
             400: {
                 headers: {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/problem+json": components["schemas"]["Problem"];
+                    "application/problem+json": components["schemas"]["ValidationProblem"];
                 };
             };
             /** @description Authentication required */
@@ -6720,13 +6742,18 @@ export interface operations {
                 /** @description Items per page, 1 to 100 (default 20). */
                 page_size?: number;
                 /**
-                 * @description The derived state (see `state`).
+                 * @description Only polls in this `state`.
                  *
                  *     * `scheduled` - scheduled
                  *     * `open` - open
                  *     * `closed` - closed
                  */
-                status?: "scheduled" | "open" | "closed";
+                state?: "scheduled" | "open" | "closed";
+                /**
+                 * @deprecated
+                 * @description Deprecated: use `state` (the same values).
+                 */
+                status?: "closed" | "open" | "scheduled";
             };
             header?: never;
             path?: never;
@@ -6742,13 +6769,13 @@ export interface operations {
                     "application/json": components["schemas"]["PollPage"];
                 };
             };
-            /** @description Bad request */
+            /** @description Invalid input (`validation_error`: a field, a filter or an unknown query parameter, named in `errors`) or a malformed request (`bad_request`, `parse_error`) */
             400: {
                 headers: {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/problem+json": components["schemas"]["Problem"];
+                    "application/problem+json": components["schemas"]["ValidationProblem"];
                 };
             };
             /** @description Authentication required */
@@ -6803,7 +6830,7 @@ export interface operations {
                     "application/json": components["schemas"]["Poll"];
                 };
             };
-            /** @description Invalid input */
+            /** @description Invalid input (`validation_error`: a field, a filter or an unknown query parameter, named in `errors`) or a malformed request (`bad_request`, `parse_error`) */
             400: {
                 headers: {
                     [name: string]: unknown;
@@ -6878,13 +6905,13 @@ export interface operations {
                     "application/json": components["schemas"]["Poll"];
                 };
             };
-            /** @description Bad request */
+            /** @description Invalid input (`validation_error`: a field, a filter or an unknown query parameter, named in `errors`) or a malformed request (`bad_request`, `parse_error`) */
             400: {
                 headers: {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/problem+json": components["schemas"]["Problem"];
+                    "application/problem+json": components["schemas"]["ValidationProblem"];
                 };
             };
             /** @description Authentication required */
@@ -6943,13 +6970,13 @@ export interface operations {
                 };
                 content?: never;
             };
-            /** @description Bad request */
+            /** @description Invalid input (`validation_error`: a field, a filter or an unknown query parameter, named in `errors`) or a malformed request (`bad_request`, `parse_error`) */
             400: {
                 headers: {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/problem+json": components["schemas"]["Problem"];
+                    "application/problem+json": components["schemas"]["ValidationProblem"];
                 };
             };
             /** @description Authentication required */
@@ -7015,7 +7042,7 @@ export interface operations {
                     "application/json": components["schemas"]["Poll"];
                 };
             };
-            /** @description Invalid input */
+            /** @description Invalid input (`validation_error`: a field, a filter or an unknown query parameter, named in `errors`) or a malformed request (`bad_request`, `parse_error`) */
             400: {
                 headers: {
                     [name: string]: unknown;
@@ -7108,7 +7135,7 @@ export interface operations {
                     "application/json": components["schemas"]["Poll"];
                 };
             };
-            /** @description Invalid input */
+            /** @description Invalid input (`validation_error`: a field, a filter or an unknown query parameter, named in `errors`) or a malformed request (`bad_request`, `parse_error`) */
             400: {
                 headers: {
                     [name: string]: unknown;
@@ -7192,13 +7219,13 @@ export interface operations {
                     "application/json": components["schemas"]["Results"];
                 };
             };
-            /** @description Bad request */
+            /** @description Invalid input (`validation_error`: a field, a filter or an unknown query parameter, named in `errors`) or a malformed request (`bad_request`, `parse_error`) */
             400: {
                 headers: {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/problem+json": components["schemas"]["Problem"];
+                    "application/problem+json": components["schemas"]["ValidationProblem"];
                 };
             };
             /** @description Authentication required */
@@ -7249,7 +7276,7 @@ export interface operations {
                     "application/json": components["schemas"]["StreamTicket"];
                 };
             };
-            /** @description Invalid input */
+            /** @description Invalid input (`validation_error`: a field, a filter or an unknown query parameter, named in `errors`) or a malformed request (`bad_request`, `parse_error`) */
             400: {
                 headers: {
                     [name: string]: unknown;
@@ -7339,7 +7366,7 @@ export interface operations {
                     "application/json": components["schemas"]["VoteReceipt"];
                 };
             };
-            /** @description Invalid input */
+            /** @description Invalid input (`validation_error`: a field, a filter or an unknown query parameter, named in `errors`) or a malformed request (`bad_request`, `parse_error`) */
             400: {
                 headers: {
                     [name: string]: unknown;
@@ -7422,13 +7449,13 @@ export interface operations {
                 };
                 content?: never;
             };
-            /** @description Bad request */
+            /** @description Invalid input (`validation_error`: a field, a filter or an unknown query parameter, named in `errors`) or a malformed request (`bad_request`, `parse_error`) */
             400: {
                 headers: {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/problem+json": components["schemas"]["Problem"];
+                    "application/problem+json": components["schemas"]["ValidationProblem"];
                 };
             };
             /** @description Authentication required */
@@ -7486,13 +7513,13 @@ export interface operations {
                     "application/json": components["schemas"]["DomainIndex"];
                 };
             };
-            /** @description Bad request */
+            /** @description Invalid input (`validation_error`: a field, a filter or an unknown query parameter, named in `errors`) or a malformed request (`bad_request`, `parse_error`) */
             400: {
                 headers: {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/problem+json": components["schemas"]["Problem"];
+                    "application/problem+json": components["schemas"]["ValidationProblem"];
                 };
             };
             /** @description Authentication required */
@@ -7532,13 +7559,13 @@ export interface operations {
                     "application/json": components["schemas"]["Cart"];
                 };
             };
-            /** @description Bad request */
+            /** @description Invalid input (`validation_error`: a field, a filter or an unknown query parameter, named in `errors`) or a malformed request (`bad_request`, `parse_error`) */
             400: {
                 headers: {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/problem+json": components["schemas"]["Problem"];
+                    "application/problem+json": components["schemas"]["ValidationProblem"];
                 };
             };
             /** @description Authentication required */
@@ -7596,7 +7623,7 @@ export interface operations {
                     "application/json": components["schemas"]["Order"];
                 };
             };
-            /** @description Invalid input */
+            /** @description Invalid input (`validation_error`: a field, a filter or an unknown query parameter, named in `errors`) or a malformed request (`bad_request`, `parse_error`) */
             400: {
                 headers: {
                     [name: string]: unknown;
@@ -7693,7 +7720,7 @@ export interface operations {
                     "application/json": components["schemas"]["Cart"];
                 };
             };
-            /** @description Invalid input */
+            /** @description Invalid input (`validation_error`: a field, a filter or an unknown query parameter, named in `errors`) or a malformed request (`bad_request`, `parse_error`) */
             400: {
                 headers: {
                     [name: string]: unknown;
@@ -7776,13 +7803,13 @@ export interface operations {
                 };
                 content?: never;
             };
-            /** @description Bad request */
+            /** @description Invalid input (`validation_error`: a field, a filter or an unknown query parameter, named in `errors`) or a malformed request (`bad_request`, `parse_error`) */
             400: {
                 headers: {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/problem+json": components["schemas"]["Problem"];
+                    "application/problem+json": components["schemas"]["ValidationProblem"];
                 };
             };
             /** @description Authentication required */
@@ -7848,7 +7875,7 @@ export interface operations {
                     "application/json": components["schemas"]["Cart"];
                 };
             };
-            /** @description Invalid input */
+            /** @description Invalid input (`validation_error`: a field, a filter or an unknown query parameter, named in `errors`) or a malformed request (`bad_request`, `parse_error`) */
             400: {
                 headers: {
                     [name: string]: unknown;
@@ -7930,7 +7957,7 @@ export interface operations {
                     "application/json": components["schemas"]["CategoryNode"][];
                 };
             };
-            /** @description Invalid input */
+            /** @description Invalid input (`validation_error`: a field, a filter or an unknown query parameter, named in `errors`) or a malformed request (`bad_request`, `parse_error`) */
             400: {
                 headers: {
                     [name: string]: unknown;
@@ -8000,7 +8027,7 @@ export interface operations {
                     "application/json": components["schemas"]["CategoryNode"];
                 };
             };
-            /** @description Invalid input */
+            /** @description Invalid input (`validation_error`: a field, a filter or an unknown query parameter, named in `errors`) or a malformed request (`bad_request`, `parse_error`) */
             400: {
                 headers: {
                     [name: string]: unknown;
@@ -8075,13 +8102,13 @@ export interface operations {
                     "application/json": components["schemas"]["CategoryNode"];
                 };
             };
-            /** @description Bad request */
+            /** @description Invalid input (`validation_error`: a field, a filter or an unknown query parameter, named in `errors`) or a malformed request (`bad_request`, `parse_error`) */
             400: {
                 headers: {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/problem+json": components["schemas"]["Problem"];
+                    "application/problem+json": components["schemas"]["ValidationProblem"];
                 };
             };
             /** @description Authentication required */
@@ -8140,13 +8167,13 @@ export interface operations {
                 };
                 content?: never;
             };
-            /** @description Bad request */
+            /** @description Invalid input (`validation_error`: a field, a filter or an unknown query parameter, named in `errors`) or a malformed request (`bad_request`, `parse_error`) */
             400: {
                 headers: {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/problem+json": components["schemas"]["Problem"];
+                    "application/problem+json": components["schemas"]["ValidationProblem"];
                 };
             };
             /** @description Authentication required */
@@ -8221,7 +8248,7 @@ export interface operations {
                     "application/json": components["schemas"]["CategoryNode"];
                 };
             };
-            /** @description Invalid input */
+            /** @description Invalid input (`validation_error`: a field, a filter or an unknown query parameter, named in `errors`) or a malformed request (`bad_request`, `parse_error`) */
             400: {
                 headers: {
                     [name: string]: unknown;
@@ -8317,13 +8344,13 @@ export interface operations {
                     "application/json": components["schemas"]["OrderPage"];
                 };
             };
-            /** @description Bad request */
+            /** @description Invalid input (`validation_error`: a field, a filter or an unknown query parameter, named in `errors`) or a malformed request (`bad_request`, `parse_error`) */
             400: {
                 headers: {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/problem+json": components["schemas"]["Problem"];
+                    "application/problem+json": components["schemas"]["ValidationProblem"];
                 };
             };
             /** @description Authentication required */
@@ -8381,7 +8408,7 @@ export interface operations {
                     "application/json": components["schemas"]["Order"];
                 };
             };
-            /** @description Invalid input */
+            /** @description Invalid input (`validation_error`: a field, a filter or an unknown query parameter, named in `errors`) or a malformed request (`bad_request`, `parse_error`) */
             400: {
                 headers: {
                     [name: string]: unknown;
@@ -8474,13 +8501,13 @@ export interface operations {
                     "application/json": components["schemas"]["Order"];
                 };
             };
-            /** @description Bad request */
+            /** @description Invalid input (`validation_error`: a field, a filter or an unknown query parameter, named in `errors`) or a malformed request (`bad_request`, `parse_error`) */
             400: {
                 headers: {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/problem+json": components["schemas"]["Problem"];
+                    "application/problem+json": components["schemas"]["ValidationProblem"];
                 };
             };
             /** @description Authentication required */
@@ -8540,7 +8567,7 @@ export interface operations {
                     "application/json": components["schemas"]["Order"];
                 };
             };
-            /** @description Invalid input */
+            /** @description Invalid input (`validation_error`: a field, a filter or an unknown query parameter, named in `errors`) or a malformed request (`bad_request`, `parse_error`) */
             400: {
                 headers: {
                     [name: string]: unknown;
@@ -8639,7 +8666,7 @@ export interface operations {
                     "application/json": components["schemas"]["Order"];
                 };
             };
-            /** @description Invalid input */
+            /** @description Invalid input (`validation_error`: a field, a filter or an unknown query parameter, named in `errors`) or a malformed request (`bad_request`, `parse_error`) */
             400: {
                 headers: {
                     [name: string]: unknown;
@@ -8737,7 +8764,7 @@ export interface operations {
                     "application/json": components["schemas"]["WebhookReceipt"];
                 };
             };
-            /** @description Invalid input */
+            /** @description Invalid input (`validation_error`: a field, a filter or an unknown query parameter, named in `errors`) or a malformed request (`bad_request`, `parse_error`) */
             400: {
                 headers: {
                     [name: string]: unknown;
@@ -8807,13 +8834,13 @@ export interface operations {
                     "application/json": components["schemas"]["ProductPage"];
                 };
             };
-            /** @description Bad request */
+            /** @description Invalid input (`validation_error`: a field, a filter or an unknown query parameter, named in `errors`) or a malformed request (`bad_request`, `parse_error`) */
             400: {
                 headers: {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/problem+json": components["schemas"]["Problem"];
+                    "application/problem+json": components["schemas"]["ValidationProblem"];
                 };
             };
             /** @description Authentication required */
@@ -8868,7 +8895,7 @@ export interface operations {
                     "application/json": components["schemas"]["Product"];
                 };
             };
-            /** @description Invalid input */
+            /** @description Invalid input (`validation_error`: a field, a filter or an unknown query parameter, named in `errors`) or a malformed request (`bad_request`, `parse_error`) */
             400: {
                 headers: {
                     [name: string]: unknown;
@@ -8943,13 +8970,13 @@ export interface operations {
                     "application/json": components["schemas"]["Product"];
                 };
             };
-            /** @description Bad request */
+            /** @description Invalid input (`validation_error`: a field, a filter or an unknown query parameter, named in `errors`) or a malformed request (`bad_request`, `parse_error`) */
             400: {
                 headers: {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/problem+json": components["schemas"]["Problem"];
+                    "application/problem+json": components["schemas"]["ValidationProblem"];
                 };
             };
             /** @description Authentication required */
@@ -9008,13 +9035,13 @@ export interface operations {
                 };
                 content?: never;
             };
-            /** @description Bad request */
+            /** @description Invalid input (`validation_error`: a field, a filter or an unknown query parameter, named in `errors`) or a malformed request (`bad_request`, `parse_error`) */
             400: {
                 headers: {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/problem+json": components["schemas"]["Problem"];
+                    "application/problem+json": components["schemas"]["ValidationProblem"];
                 };
             };
             /** @description Authentication required */
@@ -9080,7 +9107,7 @@ export interface operations {
                     "application/json": components["schemas"]["Product"];
                 };
             };
-            /** @description Invalid input */
+            /** @description Invalid input (`validation_error`: a field, a filter or an unknown query parameter, named in `errors`) or a malformed request (`bad_request`, `parse_error`) */
             400: {
                 headers: {
                     [name: string]: unknown;
@@ -9162,13 +9189,13 @@ export interface operations {
                     "application/json": components["schemas"]["DomainIndex"];
                 };
             };
-            /** @description Bad request */
+            /** @description Invalid input (`validation_error`: a field, a filter or an unknown query parameter, named in `errors`) or a malformed request (`bad_request`, `parse_error`) */
             400: {
                 headers: {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/problem+json": components["schemas"]["Problem"];
+                    "application/problem+json": components["schemas"]["ValidationProblem"];
                 };
             };
             /** @description Authentication required */
@@ -9213,13 +9240,13 @@ export interface operations {
                     "application/json": components["schemas"]["SocialPaginatedFeedEntryList"];
                 };
             };
-            /** @description Bad request */
+            /** @description Invalid input (`validation_error`: a field, a filter or an unknown query parameter, named in `errors`) or a malformed request (`bad_request`, `parse_error`) */
             400: {
                 headers: {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/problem+json": components["schemas"]["Problem"];
+                    "application/problem+json": components["schemas"]["ValidationProblem"];
                 };
             };
             /** @description No or an invalid bearer token. */
@@ -9408,13 +9435,13 @@ export interface operations {
                     "application/json": components["schemas"]["Post"];
                 };
             };
-            /** @description Bad request */
+            /** @description Invalid input (`validation_error`: a field, a filter or an unknown query parameter, named in `errors`) or a malformed request (`bad_request`, `parse_error`) */
             400: {
                 headers: {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/problem+json": components["schemas"]["Problem"];
+                    "application/problem+json": components["schemas"]["ValidationProblem"];
                 };
             };
             /** @description Authentication required */
@@ -9471,13 +9498,13 @@ export interface operations {
                 };
                 content?: never;
             };
-            /** @description Bad request */
+            /** @description Invalid input (`validation_error`: a field, a filter or an unknown query parameter, named in `errors`) or a malformed request (`bad_request`, `parse_error`) */
             400: {
                 headers: {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/problem+json": components["schemas"]["Problem"];
+                    "application/problem+json": components["schemas"]["ValidationProblem"];
                 };
             };
             /** @description No or an invalid bearer token. */
@@ -9614,13 +9641,13 @@ export interface operations {
                     "application/json": components["schemas"]["SocialPaginatedCommentList"];
                 };
             };
-            /** @description Bad request */
+            /** @description Invalid input (`validation_error`: a field, a filter or an unknown query parameter, named in `errors`) or a malformed request (`bad_request`, `parse_error`) */
             400: {
                 headers: {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/problem+json": components["schemas"]["Problem"];
+                    "application/problem+json": components["schemas"]["ValidationProblem"];
                 };
             };
             /** @description Authentication required */
@@ -9760,7 +9787,7 @@ export interface operations {
                     "application/json": components["schemas"]["Post"];
                 };
             };
-            /** @description Invalid input */
+            /** @description Invalid input (`validation_error`: a field, a filter or an unknown query parameter, named in `errors`) or a malformed request (`bad_request`, `parse_error`) */
             400: {
                 headers: {
                     [name: string]: unknown;
@@ -9838,13 +9865,13 @@ export interface operations {
                     "application/json": components["schemas"]["Post"];
                 };
             };
-            /** @description Bad request */
+            /** @description Invalid input (`validation_error`: a field, a filter or an unknown query parameter, named in `errors`) or a malformed request (`bad_request`, `parse_error`) */
             400: {
                 headers: {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/problem+json": components["schemas"]["Problem"];
+                    "application/problem+json": components["schemas"]["ValidationProblem"];
                 };
             };
             /** @description No or an invalid bearer token. */
@@ -10028,13 +10055,13 @@ export interface operations {
                     "application/json": components["schemas"]["Liveness"];
                 };
             };
-            /** @description Bad request */
+            /** @description Invalid input (`validation_error`: a field, a filter or an unknown query parameter, named in `errors`) or a malformed request (`bad_request`, `parse_error`) */
             400: {
                 headers: {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/problem+json": components["schemas"]["Problem"];
+                    "application/problem+json": components["schemas"]["ValidationProblem"];
                 };
             };
         };
@@ -10056,13 +10083,13 @@ export interface operations {
                     "application/json": components["schemas"]["Readiness"];
                 };
             };
-            /** @description Bad request */
+            /** @description Invalid input (`validation_error`: a field, a filter or an unknown query parameter, named in `errors`) or a malformed request (`bad_request`, `parse_error`) */
             400: {
                 headers: {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/problem+json": components["schemas"]["Problem"];
+                    "application/problem+json": components["schemas"]["ValidationProblem"];
                 };
             };
             503: {
@@ -10109,13 +10136,13 @@ export interface operations {
                 };
                 content?: never;
             };
-            /** @description Bad request */
+            /** @description Invalid input (`validation_error`: a field, a filter or an unknown query parameter, named in `errors`) or a malformed request (`bad_request`, `parse_error`) */
             400: {
                 headers: {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/problem+json": components["schemas"]["Problem"];
+                    "application/problem+json": components["schemas"]["ValidationProblem"];
                 };
             };
             /** @description Invalid credentials for the stream */
