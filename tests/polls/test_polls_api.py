@@ -518,3 +518,33 @@ def test_closing_a_poll_past_its_deadline_records_the_deadline():
 
 def test_closing_an_unknown_poll_is_404():
     assert_problem(client_for(user()).post(poll_url(987654, "close")), 404, "not_found")
+
+
+def test_an_unknown_parameter_is_a_400_naming_the_allowed_ones_and_changes_nothing():
+    owner = user()
+    poll = make_poll(owner)
+    client = client_for(owner)
+    before, count = poll_state(poll), Poll.objects.count()
+
+    created = client.post(
+        f"{POLLS}?draft=1", {"question": "Q?", "options": ["A", "B"]}, format="json"
+    )
+    edited = client.patch(f"{poll_url(poll.pk)}?notify=1", {"question": "New?"}, format="json")
+    deleted = client.delete(f"{poll_url(poll.pk)}?force=1")
+    read = client.get(poll_url(poll.pk), {"expand": "owner"})
+    listed = client.get(POLLS, {"stat": "open"})
+
+    for response, name in [
+        (created, "draft"),
+        (edited, "notify"),
+        (deleted, "force"),
+        (read, "expand"),
+    ]:
+        body = assert_invalid(response, name)
+        assert body["errors"][name][0]["message"] == "This operation takes no parameters."
+    listed_message = assert_invalid(listed, "stat")["errors"]["stat"][0]["message"]
+    assert (
+        listed_message
+        == "Unknown parameter; use: cursor, ordering, owner, page_size, state, status."
+    )
+    assert (poll_state(poll), Poll.objects.count()) == (before, count)
