@@ -5,6 +5,8 @@ Mount with ``@pytest.mark.urls("tests.core.urls_pages")``."""
 from __future__ import annotations
 
 from django.urls import path
+from drf_spectacular.utils import OpenApiParameter, extend_schema
+from rest_framework import serializers
 from rest_framework.permissions import AllowAny
 from rest_framework.request import Request
 from rest_framework.response import Response
@@ -12,11 +14,13 @@ from rest_framework.views import APIView
 
 from config.urls import handler400, handler403, handler404, handler500
 from config.urls import urlpatterns as config_urlpatterns
+from core.http.openapi import CURSOR_PARAMETER, PAGE_PARAMETER, PAGE_SIZE_PARAMETER
 from core.http.pagination import (
     CursorPagination,
     KeysetPagination,
     PageNumberPagination,
     SequencePagination,
+    envelope_serializer,
 )
 from core.identity.models import User
 
@@ -32,10 +36,25 @@ class Newest(CursorPagination):
     ordering = ("-date_joined", "-id")
 
 
+class UserRowSerializer(serializers.Serializer):
+    id = serializers.IntegerField()
+    name = serializers.CharField()
+
+
 class UserList(APIView):
     permission_classes = [AllowAny]
     paginator_class: type = ByName
 
+    # Every paginator's parameters (the schema says what a request may send).
+    @extend_schema(
+        parameters=[
+            CURSOR_PARAMETER,
+            PAGE_SIZE_PARAMETER,
+            PAGE_PARAMETER,
+            OpenApiParameter("ordering", str, enum=list(ByName.orderings)),
+        ],
+        responses={200: envelope_serializer("TestUserPage", UserRowSerializer(many=True))},
+    )
     def get(self, request: Request) -> Response:
         paginator = self.paginator_class()
         users = User.objects.all()
