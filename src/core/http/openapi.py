@@ -24,7 +24,7 @@ from rest_framework import serializers
 from rest_framework.permissions import AllowAny
 
 from core.http.catalogue import ProblemCode
-from core.http.pagination import MAX_PAGE_SIZE
+from core.http.pagination import DEFAULT_PAGE_SIZE, MAX_PAGE_SIZE
 from core.http.problems import PROBLEM_CONTENT_TYPE
 
 if TYPE_CHECKING:
@@ -34,14 +34,41 @@ if TYPE_CHECKING:
 # The paging parameters of views that paginate by hand (an APIView, or an action whose
 # paginator the generator cannot see): one definition, the bounds the paginators enforce.
 CURSOR_PARAMETER = OpenApiParameter(
-    "cursor", str, description="Opaque position from a `next` link.", required=False
-)
-PAGE_SIZE_PARAMETER = OpenApiParameter(
-    "page_size",
-    {"type": "integer", "minimum": 1, "maximum": MAX_PAGE_SIZE},
-    description=f"Items per page, 1 to {MAX_PAGE_SIZE} (default 20).",
+    "cursor",
+    str,
+    description="Opaque position from a `next` or `previous` link.",
     required=False,
 )
+
+
+def page_size_parameters(
+    maximum: int = MAX_PAGE_SIZE, *, deprecated_aliases: tuple[str, ...] = ()
+) -> list[OpenApiParameter]:
+    """``page_size`` with the bounds a list enforces (``StrictPageSize``), and the old
+    names it still answers to, documented as deprecated."""
+    bounds = {"type": "integer", "minimum": 1, "maximum": maximum}
+    return [
+        OpenApiParameter(
+            "page_size",
+            bounds,
+            description=f"Items per page, 1 to {maximum} (default {DEFAULT_PAGE_SIZE}).",
+            required=False,
+        ),
+        *(
+            OpenApiParameter(
+                alias,
+                bounds,
+                description="Deprecated: the old name of `page_size` (which wins when "
+                "both are sent).",
+                required=False,
+                deprecated=True,
+            )
+            for alias in deprecated_aliases
+        ),
+    ]
+
+
+(PAGE_SIZE_PARAMETER,) = page_size_parameters()
 PAGE_PARAMETER = OpenApiParameter(
     "page", {"type": "integer", "minimum": 1}, description="A page number, from 1.", required=False
 )
@@ -148,6 +175,19 @@ class AutoSchema(BaseAutoSchema):
     An operation's tag is its context: the first segment of its path after
     ``SCHEMA_PATH_PREFIX`` (``/api/v1/shop/...`` is ``shop``), drf-spectacular's
     default, so views name no tags."""
+
+    def _is_list_view(self, serializer: Any = None) -> bool:
+        """An operation answering a list envelope (``envelope_serializer``) is a list:
+        its 400 names fields (``cursor``, ``page_size``), its paginator's parameters
+        are documented and a page past the end may be a 404."""
+        main = serializer if serializer is not None else self.get_response_serializers()
+        if isinstance(main, dict) and main:
+            main = {str(code): s for code, s in main.items()}
+            main = main[min(main)]
+        if getattr(main, "is_envelope", False):
+            return True
+        listed: bool = super()._is_list_view(serializer)
+        return listed
 
     def _error_responses(self) -> dict[str, OpenApiResponse]:
         errors: dict[str, OpenApiResponse] = {}
