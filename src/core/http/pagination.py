@@ -250,8 +250,7 @@ class KeysetPagination(StrictPageSize, pagination.BasePagination):
             "required": ["next", "results"],
             "properties": {
                 "next": {
-                    "type": "string",
-                    "nullable": True,
+                    "type": ["string", "null"],
                     "format": "uri",
                     "description": "The next page, or null on the last one.",
                 },
