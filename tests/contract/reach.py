@@ -11,7 +11,7 @@ from typing import Any
 
 import pytest
 from django.core.cache import cache as django_cache
-from django.db import transaction
+from django.db import connection, transaction
 from django.http import HttpResponse
 
 from tests.contract import calls
@@ -37,6 +37,18 @@ def checked_operations(document: dict[str, Any]) -> list[Operation]:
     """Every operation but the event streams, which never end under the in-process
     client: tests/polls/test_stream_contract.py checks those on a real server."""
     return [op for op in operations(document) if not op.definition.get("x-nexus-stream")]
+
+
+def database_writes() -> dict[str, tuple[int, int, int]]:
+    """Rows inserted, updated and deleted per table so far in this transaction
+    (PostgreSQL's ``pg_stat_xact_user_tables``): a request that changes nothing leaves
+    them as they were."""
+    with connection.cursor() as cursor:
+        cursor.execute(
+            "SELECT relname, n_tup_ins, n_tup_upd, n_tup_del FROM pg_stat_xact_user_tables"
+            " WHERE n_tup_ins + n_tup_upd + n_tup_del > 0"
+        )
+        return {row[0]: (row[1], row[2], row[3]) for row in cursor.fetchall()}
 
 
 @dataclass(frozen=True)

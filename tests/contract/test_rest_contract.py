@@ -23,11 +23,15 @@ import json
 from typing import Any
 
 import pytest
-from django.db import connection
 from rest_framework.views import APIView
 
 from tests.contract import calls, rules
-from tests.contract.reach import Reacher, checked_operations, generated_document
+from tests.contract.reach import (
+    Reacher,
+    checked_operations,
+    database_writes,
+    generated_document,
+)
 from tests.helpers.openapi import Operation, operations
 
 pytestmark = pytest.mark.django_db
@@ -171,29 +175,18 @@ def test_links_are_absolute(operation_label: str, reacher: Reacher):
     assert problems == [], f"{operation_label}: relative links: {problems}"
 
 
-def _writes() -> dict[str, tuple[int, int, int]]:
-    """Rows inserted, updated and deleted per table so far in this transaction."""
-    with connection.cursor() as cursor:
-        cursor.execute(
-            "SELECT relname, n_tup_ins, n_tup_upd, n_tup_del FROM pg_stat_xact_user_tables"
-            " WHERE n_tup_ins + n_tup_upd + n_tup_del > 0"
-        )
-        return {row[0]: (row[1], row[2], row[3]) for row in cursor.fetchall()}
-
-
 def test_an_unknown_parameter_is_refused(operation_label: str, reacher: Reacher):
     operation = reacher.operation(operation_label)
     call = reacher.find(operation)
     allowed = [p["name"] for p in operation.query_parameters() if not p.get("deprecated")]
 
-    before = _writes()
+    before = database_writes()
     response = calls.send(reacher.world, call.with_query(**{UNKNOWN: "1"}))
     content = calls.drain(response)
-    after = _writes()
+    after = database_writes()
 
     assert response.status_code == 400, (
-        f"{call.describe()}?{UNKNOWN}=1 answered {response.status_code}, not 400: "
-        f"{content[:300]!r}"
+        f"{call.describe()}?{UNKNOWN}=1 answered {response.status_code}, not 400: {content[:300]!r}"
     )
     assert response["Content-Type"] == "application/problem+json", response["Content-Type"]
     body = json.loads(content)

@@ -4,6 +4,8 @@ breaks the rule, it names the break (so a suite that passes has checked somethin
 from __future__ import annotations
 
 from tests.contract import rules
+from tests.contract.reach import database_writes
+from tests.core.factories import UserFactory
 from tests.helpers.openapi import Operation
 
 ABSOLUTE = "http://testserver/api/v1/things/?cursor=abc"
@@ -96,3 +98,15 @@ def test_a_filter_named_after_another_field_is_found():
     )
     assert rules.misnamed_filter(document, operation, {**status, "deprecated": True}) is None
     assert rules.misnamed_filter(document, operation, {**status, "name": "state"}) is None
+
+
+def test_database_writes_see_a_write_in_the_transaction(db):
+    before = database_writes()
+    user = UserFactory()
+    created = database_writes()
+    type(user).objects.filter(pk=user.pk).update(first_name="Ada")
+    updated = database_writes()
+
+    assert created != before
+    assert updated != created
+    assert database_writes() == updated  # reading writes nothing
