@@ -2223,7 +2223,6 @@ export interface components {
             /** @description Notification ids to mark read; omit to mark all unread ones. */
             ids?: number[];
         };
-        /** @enum {unknown} */
         NullEnum: null;
         Option: {
             readonly id: number;
@@ -2738,7 +2737,7 @@ export interface components {
              *     * `candidate` - candidate
              *     * `employer` - employer
              */
-            role?: (components["schemas"]["RegisterRoleEnum"] | components["schemas"]["NullEnum"]) | null;
+            role?: components["schemas"]["RegisterRoleEnum"] | components["schemas"]["NullEnum"];
         };
         /**
          * @description * `candidate` - candidate
@@ -3104,6 +3103,21 @@ export interface components {
         };
         WithdrawRequest: {
             reason?: string;
+        };
+        /** @description One event of the stream, as an SSE parser yields it. */
+        PollResultsEvent: {
+            /** @description The event id (`Last-Event-ID` resumes after it); a parser keeps the last one seen for events that carry none. */
+            id?: string;
+            /**
+             * @description The event type (`message` when the event names none).
+             * @default message
+             * @enum {string}
+             */
+            event: "message" | "final" | "deleted";
+            /** @description The event's payload: a JSON document. */
+            data: string;
+            /** @description The reconnection delay in milliseconds. */
+            retry?: number;
         };
     };
     responses: never;
@@ -11067,13 +11081,13 @@ export interface operations {
         };
         requestBody?: never;
         responses: {
-            /** @description `data:` is the results document (as `GET .../results/`), `id:` its `version`; event types: `message` (default), `final`, `deleted`. */
+            /** @description Each event: `data` is the results document (as `GET .../results/`), `id` its `version`; event types: `message` (default), `final` (the closed poll's results, then the end), `deleted` (`data` is `{"poll": <id>, "deleted": true}`, then the end). The schema is one event, as an SSE parser yields it. */
             200: {
                 headers: {
                     [name: string]: unknown;
                 };
                 content: {
-                    "text/event-stream": string;
+                    "text/event-stream": components["schemas"]["PollResultsEvent"];
                 };
             };
             /** @description Nothing more will come (e.g. the final event was seen). */
