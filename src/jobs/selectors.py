@@ -268,7 +268,7 @@ def job_filter(
     experience_level: list[str] | None = None,
     salary_min: int | None = None,
     currency: str = "",
-    salary_period: str = SalaryPeriod.YEAR,
+    salary_min_period: str = SalaryPeriod.YEAR,
     posted_within: int | None = None,
     company: str = "",
     tags: list[str] | None = None,
@@ -276,7 +276,7 @@ def job_filter(
     corrections: dict[str, str] | None = None,
     **_: object,
 ) -> QuerySet[Job]:
-    """The list's filters. ``salary_min`` (in ``currency``, per ``salary_period``) keeps
+    """The list's filters. ``salary_min`` (in ``currency``, per ``salary_min_period``) keeps
     jobs whose range reaches it, compared per year; jobs without a salary or in another
     currency do not match. ``corrections``: see ``job_search``."""
     if location:
@@ -290,7 +290,7 @@ def job_filter(
     if salary_min is not None:
         jobs = jobs.filter(
             currency=currency or DEFAULT_CURRENCY,
-            salary_year_max__gte=yearly(salary_min, salary_period or SalaryPeriod.YEAR),
+            salary_year_max__gte=yearly(salary_min, salary_min_period or SalaryPeriod.YEAR),
         )
     elif currency:
         jobs = jobs.filter(currency=currency)

@@ -10,6 +10,7 @@ from typing import Any
 
 from django.urls import Resolver404, resolve
 
+from core.http.openapi import QUALIFIES
 from tests.helpers.openapi import Operation, datetimes
 from tests.helpers.openapi import resolve as resolve_schema
 
@@ -64,12 +65,17 @@ def choices(document: dict[str, Any], parameter: dict[str, Any]) -> list[Any]:
 
 
 def choice_parameters(document: dict[str, Any], operation: Operation) -> list[dict[str, Any]]:
-    """The filters that take a choice: enum and boolean query parameters (the sort
-    parameter, which filters nothing, aside)."""
+    """The filters that take a choice: enum and boolean query parameters. Aside: the sort
+    parameter, which filters nothing; a parameter that qualifies another
+    (``x-qualifies``: the unit of a figure); and a deprecated alias, checked under the
+    name that replaced it."""
     return [
         p
         for p in operation.query_parameters()
-        if p["name"] != SORT_PARAMETER and choices(document, p)
+        if p["name"] != SORT_PARAMETER
+        and QUALIFIES not in p
+        and not p.get("deprecated")
+        and choices(document, p)
     ]
 
 

@@ -100,6 +100,32 @@ def test_a_filter_named_after_another_field_is_found():
     assert rules.misnamed_filter(document, operation, {**status, "name": "state"}) is None
 
 
+def test_a_qualifier_or_a_deprecated_alias_is_not_taken_for_a_filter():
+    period = {"type": "string", "enum": ["hour", "month", "year"]}
+    unit = {
+        "name": "salary_min_period",
+        "in": "query",
+        "schema": period,
+        "x-qualifies": "salary_min",
+    }
+    alias = {"name": "salary_period", "in": "query", "schema": period, "deprecated": True}
+    kind = {"name": "salary_period", "in": "query", "schema": period}
+    document, operation = _list(
+        {"type": "object", "properties": {"id": {}, "salary_period": period}},
+        parameters=[unit, alias],
+    )
+    assert rules.choice_parameters(document, operation) == []
+
+    document, operation = _list(
+        {"type": "object", "properties": {"id": {}, "salary_period": period}},
+        parameters=[{k: v for k, v in unit.items() if k != "x-qualifies"}, kind],
+    )
+    assert [p["name"] for p in rules.choice_parameters(document, operation)] == [
+        "salary_min_period",
+        "salary_period",
+    ]
+
+
 def test_database_writes_see_a_write_in_the_transaction(db):
     before = database_writes()
     user = UserFactory()

@@ -253,10 +253,27 @@ def test_salary_min_overlaps_the_range_compared_per_year():
     assert set(_search(salary_min="60000", currency="EUR")) == {yearly.pk, monthly.pk, hourly.pk}
     assert set(_search(salary_min="65000", currency="EUR")) == {yearly.pk, hourly.pk}
     assert set(_search(salary_min="80000", currency="EUR")) == {hourly.pk}
-    assert set(_search(salary_min="6000", currency="EUR", salary_period="month")) == {hourly.pk}
+    assert set(_search(salary_min="6000", currency="EUR", salary_min_period="month")) == {hourly.pk}
     assert set(_search(salary_min="100000", currency="USD")) == {dollars.pk}
     assert set(_search(salary_min="60000")) == {yearly.pk, monthly.pk, hourly.pk}  # EUR default
     assert set(_search(currency="USD")) == {dollars.pk}
+
+
+def test_salary_period_is_the_deprecated_name_of_salary_min_period():
+    """`salary_period` read as a filter on the jobs' own `salary_period`, which it never
+    was: the period of `salary_min`. Its old name still works; a contradiction is a 400."""
+    monthly = make_job(salary_min=4_000, salary_max=5_000, currency="EUR", salary_period="month")
+    hourly = make_job(salary_min=30, salary_max=40, currency="EUR", salary_period="hour")
+
+    assert set(_search(salary_min="6000", salary_period="month")) == {hourly.pk}
+    assert set(_search(salary_min="6000", salary_min_period="month")) == {hourly.pk}
+    assert set(_search(salary_min="4000", salary_min_period="month")) == {monthly.pk, hourly.pk}
+
+    response = client_for().get(
+        "/api/v1/jobs/jobs/", {"salary_min_period": "month", "salary_period": "hour"}
+    )
+    assert response.status_code == 400
+    assert list(response.json()["errors"]) == ["salary_period"]
 
 
 def test_ordering_by_salary_and_by_date():

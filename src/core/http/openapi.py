@@ -91,6 +91,27 @@ def deprecated_parameter(
     )
 
 
+QUALIFIES = "x-qualifies"
+
+
+def qualifier_parameter(
+    name: str, qualifies: str, schema: Any, *, description: str, **kwargs: Any
+) -> OpenApiParameter:
+    """A query parameter that says how to read another one, not a filter: jobs'
+    ``salary_min_period`` is the period ``salary_min`` is given in. Marked with
+    ``x-qualifies: <the other>``, so a client (and the contract suite) does not take it
+    for a filter on an item field of a similar name. Listed after the serializer that
+    declares it, whose entry it replaces."""
+    return OpenApiParameter(
+        name,
+        schema,
+        required=False,
+        description=description,
+        extensions={QUALIFIES: qualifies},
+        **kwargs,
+    )
+
+
 # Serializers' metaclass moves declared fields out of the class, so a field may share a
 # name with a Serializer attribute (``instance``, ``errors``) without replacing it.
 class ProblemSerializer(serializers.Serializer[dict[str, Any]]):

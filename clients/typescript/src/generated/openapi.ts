@@ -2823,7 +2823,7 @@ export interface components {
             name?: string;
             /** @description As the list's `q`. */
             query?: string;
-            /** @description Any of the list's filters: location, remote, employment_type, experience_level, salary_min, currency, salary_period, company, tags. */
+            /** @description Any of the list's filters: location, remote, employment_type, experience_level, salary_min, currency, salary_min_period, company, tags. */
             filters?: {
                 [key: string]: unknown;
             };
@@ -4801,14 +4801,13 @@ export interface operations {
                 /** @description Full text, web-search syntax (`"exact phrase"`, `-exclude`, `or`); tolerates typos in plain words (see `corrected` in the response). */
                 q?: string;
                 remote?: boolean | null;
-                /** @description Jobs whose range reaches this figure (in `currency`, per `salary_period`), compared per year: hour x 2080, month x 12. Jobs without a salary or in another currency do not match. */
+                /** @description Jobs whose range reaches this figure (in `currency`, per `salary_min_period`), compared per year: hour x 2080, month x 12. Jobs without a salary or in another currency do not match. */
                 salary_min?: number;
+                /** @description The period `salary_min` is given in (default year). Not a filter on the jobs' `salary_period`: a job of any period matches, compared per year. */
+                salary_min_period?: "hour" | "month" | "year";
                 /**
-                 * @description The period `salary_min` is given in (default year).
-                 *
-                 *     * `hour` - Per hour
-                 *     * `month` - Per month
-                 *     * `year` - Per year
+                 * @deprecated
+                 * @description Deprecated: use `salary_min_period` (the same values).
                  */
                 salary_period?: "hour" | "month" | "year";
                 /** @description Comma-separated; a job has them all. */

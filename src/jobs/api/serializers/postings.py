@@ -186,17 +186,21 @@ class JobFilterSerializer(serializers.Serializer):
         min_value=0,
         max_value=10**9,
         help_text="Jobs whose range reaches this figure (in `currency`, per "
-        "`salary_period`), compared per year: hour x 2080, month x 12. Jobs without a "
+        "`salary_min_period`), compared per year: hour x 2080, month x 12. Jobs without a "
         "salary or in another currency do not match.",
     )
     currency = serializers.RegexField(
         r"^[A-Z]{3}\Z", required=False, help_text="ISO 4217; default EUR with salary_min."
     )
-    salary_period = serializers.ChoiceField(
+    salary_min_period = serializers.ChoiceField(
         choices=SalaryPeriod.choices,
         required=False,
-        help_text="The period `salary_min` is given in (default year).",
+        help_text="The period `salary_min` is given in (default year). Not a filter on the "
+        "jobs' `salary_period`: a job of any period matches, compared per year.",
     )
+    # Deprecated: the first name of ``salary_min_period`` (documented by the view as such),
+    # which read as a filter on the jobs' ``salary_period``.
+    salary_period = serializers.ChoiceField(choices=SalaryPeriod.choices, required=False)
     posted_within = serializers.IntegerField(
         required=False, min_value=1, max_value=365, help_text="Published in the last N days."
     )
@@ -204,6 +208,20 @@ class JobFilterSerializer(serializers.Serializer):
     tags = CommaListField(
         required=False, max_items=10, help_text="Comma-separated; a job has them all."
     )
+
+    def validate(self, attrs: dict[str, Any]) -> dict[str, Any]:
+        old = attrs.pop("salary_period", None)
+        if old is not None and attrs.setdefault("salary_min_period", old) != old:
+            raise serializers.ValidationError(
+                {
+                    "salary_period": [
+                        "Deprecated name of `salary_min_period`, which says otherwise; "
+                        "send `salary_min_period`."
+                    ]
+                },
+                code="conflict",
+            )
+        return attrs
 
 
 JobPageSerializer = envelope_serializer(

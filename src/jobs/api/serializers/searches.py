@@ -29,7 +29,7 @@ class SavedSearchCreateSerializer(serializers.Serializer):
     filters = serializers.DictField(
         required=False,
         help_text="Any of the list's filters: location, remote, employment_type, "
-        "experience_level, salary_min, currency, salary_period, company, tags.",
+        "experience_level, salary_min, currency, salary_min_period, company, tags.",
     )
     frequency = serializers.ChoiceField(
         choices=AlertFrequency.choices, default=AlertFrequency.DAILY

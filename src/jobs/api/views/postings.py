@@ -14,6 +14,7 @@ from rest_framework.request import Request
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
+from core.http.openapi import deprecated_parameter, qualifier_parameter
 from core.http.pagination import CursorPagination, KeysetPagination
 from core.identity import roles
 from core.identity.actors import authenticated_user
@@ -30,7 +31,7 @@ from jobs.api.serializers.postings import (
     job_payload,
 )
 from jobs.api.views._common import CONFLICT, ILLEGAL_TRANSITION, PAGE_PARAMETERS, _visible_job
-from jobs.models import Company, Job
+from jobs.models import Company, Job, SalaryPeriod
 from jobs.services.postings import (
     job_approve,
     job_close,
@@ -93,6 +94,16 @@ class JobListView(APIView):
         operation_id="jobs_jobs_list",
         parameters=[
             JobFilterSerializer,
+            qualifier_parameter(
+                "salary_min_period",
+                "salary_min",
+                str,
+                enum=list(SalaryPeriod.values),
+                description=str(JobFilterSerializer().fields["salary_min_period"].help_text),
+            ),
+            deprecated_parameter(
+                "salary_period", "salary_min_period", str, enum=list(SalaryPeriod.values)
+            ),
             OpenApiParameter(
                 "ordering",
                 str,
