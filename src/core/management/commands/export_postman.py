@@ -275,7 +275,8 @@ def _folders(spec: dict[str, Any], flow: dict[str, Any]) -> list[dict[str, Any]]
             {
                 "id": _id("folder", folder["name"]),
                 "name": folder["name"],
-                "description": folder.get("description") or tag_descriptions.get(folder["name"], ""),
+                "description": folder.get("description")
+                or tag_descriptions.get(folder["name"], ""),
                 "item": items,
             }
         )
