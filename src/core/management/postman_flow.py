@@ -35,9 +35,8 @@ import re
 from pathlib import Path
 from typing import Any
 
-from django.conf import settings
-
 FLOW = "clients/postman/flow.json"
+_REPOSITORY = Path(__file__).resolve().parents[3]
 _VARIABLE = re.compile(r"\{\{([A-Za-z_][A-Za-z0-9_]*)\}\}")
 _NUMBER = re.compile(r'"\{\{#([A-Za-z_][A-Za-z0-9_]*)\}\}"')
 _PRELUDE = [
@@ -51,7 +50,7 @@ _PRELUDE = [
 
 def load_flow(path: Path | None = None) -> dict[str, Any]:
     """The flow file (by default the repository's ``clients/postman/flow.json``)."""
-    path = path or Path(settings.BASE_DIR) / FLOW
+    path = path or _REPOSITORY / FLOW
     flow: dict[str, Any] = json.loads(path.read_text())
     return flow
 
