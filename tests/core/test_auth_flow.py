@@ -2,12 +2,16 @@
 
 from __future__ import annotations
 
+from datetime import timedelta
+
+import jwt
 import pytest
 from rest_framework.test import APIClient
 from rest_framework_simplejwt.tokens import AccessToken, RefreshToken
 
 from core.identity.models import User
 from tests.core.factories import PASSWORD, UserFactory
+from tests.helpers import assert_problem
 
 pytestmark = pytest.mark.django_db
 
@@ -65,7 +69,8 @@ def test_register_creates_customer_without_exposing_password(api_client):
     response = api_client.post(REGISTER, _register_payload(), format="json")
 
     assert response.status_code == 201, response.content
-    body = response.json()
+    assert set(response.json()) == {"user", "access", "refresh"}
+    body = response.json()["user"]
     assert set(body) == {
         "id",
         "username",
@@ -94,7 +99,7 @@ def test_register_with_role_adds_that_group_to_customer(api_client, role, roles)
     response = api_client.post(REGISTER, _register_payload(role=role), format="json")
 
     assert response.status_code == 201, response.content
-    assert response.json()["roles"] == roles
+    assert response.json()["user"]["roles"] == roles
     user = User.objects.get(username="newcomer")
     assert sorted(user.groups.values_list("name", flat=True)) == roles
 
@@ -174,6 +179,68 @@ def test_register_reports_every_problem_at_once(api_client):
     assert User.objects.count() == 1
 
 
+def test_register_reports_the_fields_its_serializer_and_its_rules_refuse_in_one_400(api_client):
+    """A blank username (the request's shape) no longer hides a taken email and a weak
+    password (the account rules) until it is fixed."""
+    UserFactory(username="someone", email="newcomer@example.test")
+
+    response = api_client.post(
+        REGISTER,
+        _register_payload(username="", email="NewComer@example.test", password="12345"),
+        format="json",
+    )
+
+    _assert_validation_problem(
+        response,
+        {
+            "username": ["blank"],
+            "email": ["unique"],
+            "password": ["password_too_short", "password_too_common", "password_entirely_numeric"],
+        },
+    )
+    assert response.json()["detail"] == "Invalid input in: email, password, username."
+    assert list(User.objects.values_list("username", flat=True)) == ["someone"]
+
+
+def test_register_reports_a_malformed_email_beside_a_taken_username_and_a_bad_role(api_client):
+    UserFactory(username="someone", email="first@example.test")
+
+    response = api_client.post(
+        REGISTER,
+        _register_payload(username="SOMEONE", email="not-an-email", role="moderator"),
+        format="json",
+    )
+
+    _assert_validation_problem(
+        response, {"username": ["unique"], "email": ["invalid"], "role": ["invalid_choice"]}
+    )
+    assert User.objects.count() == 1
+
+
+def test_register_returns_a_token_pair_that_signs_the_new_user_in(api_client):
+    response = api_client.post(REGISTER, _register_payload(), format="json")
+
+    assert response.status_code == 201, response.content
+    body = response.json()
+    me = _bearer(APIClient(), body["access"]).get(ME)
+    assert me.status_code == 200, me.content
+    assert me.json() == body["user"]
+    rotated = APIClient().post(REFRESH, {"refresh": body["refresh"]}, format="json")
+    assert rotated.status_code == 200, rotated.content
+    assert _bearer(APIClient(), rotated.json()["access"]).get(ME).json()["username"] == "newcomer"
+    assert "no-store" in response["Cache-Control"]
+
+
+def test_the_refresh_token_of_a_registration_is_revoked_by_logout(api_client):
+    refresh = api_client.post(REGISTER, _register_payload(), format="json").json()["refresh"]
+
+    assert api_client.post(BLACKLIST, {"refresh": refresh}, format="json").status_code == 200
+
+    refused = api_client.post(REFRESH, {"refresh": refresh}, format="json")
+    assert refused.status_code == 401
+    assert refused.json()["code"] == "token_not_valid"
+
+
 # --- token -------------------------------------------------------------------
 
 
@@ -249,7 +316,8 @@ def test_me_without_token_is_401_with_www_authenticate(api_client):
 
 
 # Forged, expired, misused, blacklisted tokens and tokens of deactivated or deleted users,
-# at REST, GraphQL and domain writes: tests/security/test_jwt.py.
+# at REST, GraphQL and domain writes: tests/security/test_jwt.py (the expiry code and
+# message: below, by GraphQL).
 
 
 def test_patch_me_changes_email_and_ignores_username(auth_client, user):
@@ -413,6 +481,86 @@ def test_graphql_with_garbage_token_is_401(api_client):
     assert body["errors"][0]["extensions"]["code"] == "token_not_valid"
     assert response["WWW-Authenticate"] == 'Bearer realm="api"'
     assert "data" not in body
+
+
+def _expired(token_class: type, user: User) -> str:
+    token = token_class.for_user(user)
+    token.set_exp(lifetime=-timedelta(minutes=5))
+    return str(token)
+
+
+def _forged(token: str) -> str:
+    """The same claims signed with another key."""
+    claims = jwt.decode(token, options={"verify_signature": False})
+    return jwt.encode(claims, "not-the-signing-key-0123456789abcdef", algorithm="HS256")
+
+
+def test_an_expired_access_token_is_a_401_that_says_so(api_client):
+    user = UserFactory(username="alice")
+    _bearer(api_client, _expired(AccessToken, user))
+
+    response = api_client.get(ME)
+
+    body = assert_problem(response, 401, "token_expired")
+    assert body["detail"] == "The access token has expired; refresh it."
+    assert body["title"] == "Token expired"
+    assert response["WWW-Authenticate"] == 'Bearer realm="api"'
+
+
+@pytest.mark.parametrize(
+    "make",
+    [
+        pytest.param(lambda user: _forged(_expired(AccessToken, user)), id="expired and forged"),
+        pytest.param(lambda user: _forged(str(AccessToken.for_user(user))), id="forged"),
+        pytest.param(lambda user: _expired(RefreshToken, user), id="expired refresh as access"),
+    ],
+)
+def test_a_forged_or_misused_access_token_keeps_the_old_code(api_client, make):
+    _bearer(api_client, make(UserFactory(username="alice")))
+
+    body = assert_problem(api_client.get(ME), 401, "token_not_valid")
+
+    assert "expired" not in body["detail"]
+
+
+def test_graphql_with_an_expired_token_is_401_token_expired(api_client):
+    _bearer(api_client, _expired(AccessToken, UserFactory(username="alice")))
+
+    response = api_client.post(GRAPHQL, {"query": "{ me { username } }"}, format="json")
+
+    assert response.status_code == 401
+    assert response.json() == {
+        "errors": [
+            {
+                "message": "The access token has expired; refresh it.",
+                "extensions": {"code": "token_expired"},
+            }
+        ]
+    }
+    assert response["WWW-Authenticate"] == 'Bearer realm="api"'
+
+
+def test_an_expired_refresh_token_is_a_401_that_says_so_and_issues_nothing(api_client):
+    refresh = _expired(RefreshToken, UserFactory(username="alice"))
+
+    response = api_client.post(REFRESH, {"refresh": refresh}, format="json")
+
+    body = assert_problem(response, 401, "token_expired")
+    assert body["detail"] == "The refresh token has expired; sign in again."
+    assert "access" not in body
+
+
+@pytest.mark.parametrize(
+    "make",
+    [
+        pytest.param(lambda user: _forged(_expired(RefreshToken, user)), id="expired and forged"),
+        pytest.param(lambda user: _expired(AccessToken, user), id="expired access as refresh"),
+    ],
+)
+def test_a_forged_or_misused_refresh_token_keeps_the_old_code(api_client, make):
+    response = api_client.post(REFRESH, {"refresh": make(UserFactory())}, format="json")
+
+    assert_problem(response, 401, "token_not_valid")
 
 
 def test_me_costs_two_queries(auth_client, django_assert_num_queries):

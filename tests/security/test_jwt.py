@@ -112,7 +112,13 @@ BEARER_TOKENS: dict[str, tuple[Callable[[Any], str], str]] = {
         lambda user: _forged_user(_access(user), UserFactory(is_staff=True).pk),
         "token_not_valid",
     ),
-    "expired": (_expired(AccessToken), "token_not_valid"),
+    # Genuine but old: the client refreshes. Forged or misused, old or not: token_not_valid.
+    "expired": (_expired(AccessToken), "token_expired"),
+    "expired, wrong signature": (
+        lambda user: _wrong_key(_expired(AccessToken)(user)),
+        "token_not_valid",
+    ),
+    "expired refresh token as access": (_expired(RefreshToken), "token_not_valid"),
     "refresh token as access": (_refresh, "token_not_valid"),
     "deactivated user": (_deactivated(_access), "user_inactive"),
     "deleted user": (_deleted(_access), "user_not_found"),
@@ -194,7 +200,17 @@ REFRESH_TOKENS: dict[str, tuple[Callable[[Any], str], str, str | None]] = {
         "token_not_valid",
         "token_not_valid",
     ),
-    "expired": (_expired(RefreshToken), "token_not_valid", "token_not_valid"),
+    "expired": (_expired(RefreshToken), "token_expired", "token_expired"),
+    "expired, wrong signature": (
+        lambda user: _wrong_key(_expired(RefreshToken)(user)),
+        "token_not_valid",
+        "token_not_valid",
+    ),
+    "expired access token as refresh": (
+        _expired(AccessToken),
+        "token_not_valid",
+        "token_not_valid",
+    ),
     "access token as refresh": (_access, "token_not_valid", "token_not_valid"),
     "deactivated user": (_deactivated(_refresh), "no_active_account", None),
     "deleted user": (_deleted(_refresh), "no_active_account", None),

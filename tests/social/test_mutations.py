@@ -66,6 +66,46 @@ def test_create_user_rejects_a_weak_password(gql):
     assert body["errors"][0]["extensions"]["field"] == "password"
 
 
+def test_create_user_reports_every_bad_argument_in_one_error(gql):
+    f.user("taken", email="taken@example.test")
+    body = gql(
+        'mutation { createUser(username: "", email: "TAKEN@example.test", password: "12345") '
+        "{ user { id } access refresh } }"
+    )
+
+    assert codes(body) == ["BAD_USER_INPUT"]
+    error = body["errors"][0]
+    assert error["message"] == "Invalid input in: email, password, username."
+    extensions = error["extensions"]
+    assert extensions["field"] == "username"
+    assert {
+        field: [e["code"] for e in errors] for field, errors in extensions["errors"].items()
+    } == {
+        "username": ["blank"],
+        "email": ["unique"],
+        "password": ["password_too_short", "password_too_common", "password_entirely_numeric"],
+    }
+    assert all(e["message"] for errors in extensions["errors"].values() for e in errors)
+    assert body["data"] == {"createUser": None}
+    assert list(User.objects.values_list("username", flat=True)) == ["taken"]
+
+
+def test_create_user_signs_the_new_account_in(gql, client):
+    data = gql(
+        'mutation { createUser(username: "newbie", email: "newbie@example.test", '
+        'password: "long-and-unusual-42") { user { id } access refresh } }'
+    )["data"]["createUser"]
+
+    me = client.get("/api/v1/auth/me/", HTTP_AUTHORIZATION=f"Bearer {data['access']}")
+    assert me.status_code == 200, me.content
+    assert (me.json()["id"], me.json()["username"]) == (int(data["user"]["id"]), "newbie")
+    rotated = client.post(
+        "/api/v1/auth/token/refresh/", {"refresh": data["refresh"]}, content_type="application/json"
+    )
+    assert rotated.status_code == 200, rotated.content
+    assert set(rotated.json()) == {"access", "refresh"}
+
+
 # --- anonymous writes are refused -------------------------------------------------------
 
 ANONYMOUS = [

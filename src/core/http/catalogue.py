@@ -42,7 +42,14 @@ class ProblemCode(Enum):
     TOKEN_NOT_VALID = (
         401,
         "Token not valid",
-        "The token is expired, tampered with, of the wrong type, or was revoked.",
+        "The token is malformed, tampered with, of the wrong type, or was revoked.",
+    )
+    TOKEN_EXPIRED = (
+        401,
+        "Token expired",
+        "The token is genuine but its lifetime is over: refresh an expired access token "
+        "at `POST /api/v1/auth/token/refresh/`; an expired refresh token means signing in "
+        "again.",
     )
     USER_NOT_FOUND = (401, "User not found", "The token's user no longer exists.")
     USER_INACTIVE = (401, "User inactive", "The token's user has been deactivated.")

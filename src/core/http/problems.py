@@ -347,7 +347,8 @@ def _api_problem(exc: drf_exceptions.APIException, instance: str | None) -> Resp
         code,
         detail,
         headers,
-        title=problem.title,
+        # A more specific code (``token_expired``) has its own catalogued title.
+        title=problem.title if code == problem.code else None,
         errors=errors,
         instance=instance,
         **extra,

@@ -6,16 +6,19 @@ from __future__ import annotations
 
 import logging
 from collections.abc import Iterable, Mapping
+from dataclasses import dataclass
 
 from django.contrib.auth import password_validation
-from django.contrib.auth.models import Group
+from django.contrib.auth.models import Group, update_last_login
 from django.core.exceptions import ValidationError
 from django.core.validators import ProhibitNullCharactersValidator
 from django.db import IntegrityError, transaction
+from rest_framework_simplejwt.settings import api_settings as jwt_settings
 
 from core.http.validation import field_error
 from core.identity.models import User
 from core.identity.roles import ALL_ROLES, SELF_SERVICE_ROLES, Role
+from core.identity.tokens import RefreshToken
 from core.tasking import events
 
 logger = logging.getLogger(__name__)
@@ -95,29 +98,56 @@ def _password_errors(password: object, user: User) -> list[ValidationError]:
     return []
 
 
+_REGISTRATION_FIELDS = ("username", "email", "password", "role")
+
+
+def _registration(
+    fields: Mapping[str, object],
+) -> tuple[str, str, dict[str, list[ValidationError]]]:
+    """The username and email given, cleaned, and every problem with the fields at once,
+    so a client can fix the whole form in one go. A field absent from ``fields`` is not
+    checked: its caller refused it already (REST's serializer does)."""
+    errors: dict[str, list[ValidationError]] = {}
+    texts = {"username", "email"} & set(fields)
+    username = _text("username", fields["username"], errors) if "username" in texts else ""
+    email = _text("email", fields["email"], errors) if "email" in texts else ""
+    email = User.objects.normalize_email(email)
+    candidate = User(username=username, email=email)
+    errors.update(_column_errors(candidate, texts - set(errors)))
+    unchecked = texts - set(errors)
+    errors.update(
+        _uniqueness_errors(
+            username=username if "username" in unchecked else None,
+            email=email if "email" in unchecked else None,
+            exclude_id=None,
+        )
+    )
+    role = fields.get("role")
+    if role is not None and role not in SELF_SERVICE_ROLES:
+        allowed = ", ".join(sorted(SELF_SERVICE_ROLES))
+        errors["role"] = [ValidationError(f"Choose one of: {allowed}.", code="invalid_choice")]
+    if "password" in fields:
+        password_errors = _password_errors(fields["password"], candidate)
+        if password_errors:
+            errors["password"] = password_errors
+    # In the form's order, whichever check found them.
+    ordered = {field: errors[field] for field in _REGISTRATION_FIELDS if field in errors}
+    return username, email, ordered
+
+
+def user_register_errors(fields: Mapping[str, object]) -> dict[str, list[ValidationError]]:
+    """What ``user_register`` would refuse in these fields, as ``{field: [ValidationError]}``
+    (empty: nothing). Only the fields given are checked; REST passes those its
+    serializer accepted, so one 400 names every bad field."""
+    return _registration(fields)[2]
+
+
 def user_register(
     *, username: object, email: object, password: object, role: object = None
 ) -> User:
     """Inputs are checked here, whatever their type (GraphQL and tasks pass them on)."""
-    errors: dict[str, list[ValidationError]] = {}
-    username = _text("username", username, errors)
-    email = User.objects.normalize_email(_text("email", email, errors))
-    candidate = User(username=username, email=email)
-    errors.update(_column_errors(candidate, {"username", "email"} - set(errors)))
-    # Collect every problem at once so a client can fix the whole form in one go.
-    errors.update(
-        _uniqueness_errors(
-            username=None if "username" in errors else username,
-            email=None if "email" in errors else email,
-            exclude_id=None,
-        )
-    )
-    if role is not None and role not in SELF_SERVICE_ROLES:
-        allowed = ", ".join(sorted(SELF_SERVICE_ROLES))
-        errors["role"] = [ValidationError(f"Choose one of: {allowed}.", code="invalid_choice")]
-    password_errors = _password_errors(password, candidate)
-    if password_errors:
-        errors["password"] = password_errors
+    fields = {"username": username, "email": email, "password": password, "role": role}
+    name, address, errors = _registration(fields)
     if errors:
         raise ValidationError(errors)
     # What the checks above let through: a string password, no role or a role's name.
@@ -126,7 +156,7 @@ def user_register(
 
     try:
         with transaction.atomic():
-            user = User.objects.create_user(username=username, email=email, password=password)
+            user = User.objects.create_user(username=name, email=address, password=password)
             names = [Role.CUSTOMER.value] + ([role] if role else [])
             user.groups.add(*_groups(names))
     except IntegrityError as exc:
@@ -192,6 +222,22 @@ def user_password_change(*, user: User, old_password: object, new_password: obje
         user.set_password(new_password)
         user.save(update_fields=["password"])
         user_tokens_revoke(user=user)
+
+
+@dataclass(frozen=True)
+class TokenPair:
+    access: str
+    refresh: str
+
+
+def user_tokens_issue(*, user: User) -> TokenPair:
+    """A signed-in session for ``user``: the pair ``POST /api/v1/auth/token/`` gives (its
+    refresh token recorded as outstanding, so logout and a password change revoke it),
+    the sign-in recorded in ``last_login`` where that endpoint records it."""
+    refresh = RefreshToken.for_user(user)
+    if jwt_settings.UPDATE_LAST_LOGIN:
+        update_last_login(User, user)
+    return TokenPair(access=str(refresh.access_token), refresh=str(refresh))
 
 
 def user_tokens_revoke(*, user: User) -> int:

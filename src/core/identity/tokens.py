@@ -5,6 +5,10 @@ signed token with ``user_id: "abc"`` (or a list), ``exp: 10**20`` or a list as
 ``jti`` reaches the database or ``datetime`` and ends in a 500. A token signed
 with our key should only ever carry what we issue, so anything else is refused
 as an invalid token (a 401 everywhere: REST, refresh, logout and GraphQL).
+
+Only a genuine token of the class's own type that has outlived its lifetime raises
+``ExpiredTokenError`` (``token_expired`` to clients, who refresh); everything else
+raises a plain ``TokenError`` (``token_not_valid``).
 """
 
 from __future__ import annotations
@@ -12,7 +16,7 @@ from __future__ import annotations
 from typing import TYPE_CHECKING, Any
 
 from rest_framework_simplejwt import tokens
-from rest_framework_simplejwt.exceptions import TokenError
+from rest_framework_simplejwt.exceptions import ExpiredTokenError, TokenError
 from rest_framework_simplejwt.settings import api_settings
 
 MAX_ID = 2**63 - 1
@@ -61,6 +65,18 @@ else:
 
 
 class CheckedClaimsMixin(_TokenBase):
+    def __init__(self, token: Any = None, verify: bool = True) -> None:
+        try:
+            super().__init__(token, verify)
+        except ExpiredTokenError:
+            # PyJWT checks the signature before the expiry, so the token is ours; but an
+            # expired token of another type (a refresh token sent as an access token) is
+            # misused, not merely old.
+            claims = self.get_token_backend().decode(token, verify=False)
+            if claims.get(api_settings.TOKEN_TYPE_CLAIM) != self.token_type:
+                raise TokenError("Token has wrong type") from None
+            raise
+
     def verify(self) -> None:
         check_claims(self.payload)
         try:

@@ -1,5 +1,7 @@
 """Typed GraphQL errors: every refusal carries ``extensions.code`` (UNAUTHENTICATED,
-FORBIDDEN, NOT_FOUND, BAD_USER_INPUT with ``field``, THROTTLED with ``retryAfter``),
+FORBIDDEN, NOT_FOUND, BAD_USER_INPUT with ``field`` (the first bad argument) and, when a
+service checked the arguments, ``errors`` (each bad one's ``{message, code}`` list, as
+REST's ``validation_error``), THROTTLED with ``retryAfter``),
 the codes Apollo-style clients switch on. Services raise core's ProblemError and
 Django's ValidationError; this module translates them."""
 
@@ -50,10 +52,30 @@ def translate(exc: Exception) -> GraphQLError:
         return error(exc.detail, code, **extra)
     if isinstance(exc, ValidationError):
         if hasattr(exc, "error_dict"):
-            field, errors = next(iter(exc.message_dict.items()))
-            return error(errors[0], BAD_USER_INPUT, field=_camel(field))
+            return _field_errors(exc)
         return error(exc.messages[0], BAD_USER_INPUT)
     raise exc
+
+
+def _field_errors(exc: ValidationError) -> GraphQLError:
+    """One error for every bad field: ``field`` names the first (its message is the
+    error's, when it is the only one) and ``errors`` maps each argument to its
+    ``{message, code}`` list, as REST's ``validation_error`` does."""
+    errors = {
+        _camel(field): [
+            {"message": message, "code": item.code or "invalid"}
+            for item in items
+            for message in item.messages
+        ]
+        for field, items in exc.error_dict.items()
+    }
+    first = next(iter(errors))
+    message = (
+        errors[first][0]["message"]
+        if len(errors) == 1
+        else f"Invalid input in: {', '.join(sorted(errors))}."
+    )
+    return error(message, BAD_USER_INPUT, field=first, errors=errors)
 
 
 def guarded(call: Callable[[], T]) -> T:

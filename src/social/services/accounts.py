@@ -10,7 +10,7 @@ from django.db import transaction
 from django.utils import timezone
 
 from core.identity.models import User
-from core.identity.services import user_register
+from core.identity.services import TokenPair, user_register, user_tokens_issue
 from social.models import BIO_MAX_LENGTH, Profile
 from social.services._common import _require_user, _text, _url
 
@@ -18,10 +18,12 @@ if TYPE_CHECKING:
     from django.contrib.auth.models import AnonymousUser
 
 
-def user_create(*, username: Any, email: Any, password: Any) -> User:
-    """GraphQL ``createUser``: the same rules as REST registration (core). The fields
-    are the client's raw input: ``user_register`` checks them, whatever their type."""
-    return user_register(username=username, email=email, password=password)
+def user_create(*, username: Any, email: Any, password: Any) -> tuple[User, TokenPair]:
+    """GraphQL ``createUser``: the same rules as REST registration (core), and the same
+    signed-in session: the new user and a token pair. The fields are the client's raw
+    input: ``user_register`` checks them, whatever their type, all at once."""
+    user = user_register(username=username, email=email, password=password)
+    return user, user_tokens_issue(user=user)
 
 
 def profile_ensure(*, user_id: int) -> None:

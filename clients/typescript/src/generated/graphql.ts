@@ -75,9 +75,13 @@ export type CreatePostPayload = {
   post?: Maybe<Post>;
 };
 
-/** Register an account (anonymous; the same rules as REST registration). */
+/** Register an account (anonymous; the same rules as REST registration, every bad field in one error) and sign it in: the user and a token pair. */
 export type CreateUserPayload = {
   __typename?: 'CreateUserPayload';
+  /** An access token for the new account, as `POST /api/v1/auth/token/` gives: send `Authorization: Bearer <access>`. */
+  access: Scalars['String']['output'];
+  /** Its refresh token: exchange at `POST /api/v1/auth/token/refresh/`. */
+  refresh: Scalars['String']['output'];
   /** The new account. */
   user?: Maybe<User>;
 };
@@ -143,7 +147,7 @@ export type Mutation = {
   createComment?: Maybe<CreateCommentPayload>;
   /** Publish a post; it reaches followers' feeds within moments. */
   createPost?: Maybe<CreatePostPayload>;
-  /** Register an account (anonymous; the same rules as REST registration). */
+  /** Register an account (anonymous; the same rules as REST registration, every bad field in one error) and sign it in: the user and a token pair. */
   createUser?: Maybe<CreateUserPayload>;
   /** Delete a comment (its author, or a moderator). */
   deleteComment?: Maybe<DeleteCommentPayload>;

@@ -96,7 +96,7 @@ export interface paths {
         put?: never;
         /**
          * Register a user
-         * @description Creates an account. Everyone is a `customer`; `role` may add `candidate` or `employer`. Rate-limited per IP.
+         * @description Creates an account and signs it in: the new `user` beside a token pair, the same `access` and `refresh` that `token/` gives. Everyone is a `customer`; `role` may add `candidate` or `employer`. A 400 names every bad field at once. Rate-limited per IP.
          */
         post: operations["auth_register_create"];
         delete?: never;
@@ -2555,6 +2555,14 @@ export interface components {
          * @enum {string}
          */
         RegisterRoleEnum: "candidate" | "employer";
+        Registered: {
+            /** @description The new account, as `me/` returns it. */
+            user: components["schemas"]["User"];
+            /** @description Send as `Authorization: Bearer <access>`. */
+            access: string;
+            /** @description Exchange at `token/refresh/`; one use only. */
+            refresh: string;
+        };
         ResultOption: {
             id: number;
             text: string;
@@ -3195,7 +3203,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["User"];
+                    "application/json": components["schemas"]["Registered"];
                 };
             };
             /** @description Invalid input */

@@ -2,16 +2,22 @@
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from typing import Any
 
 from django.contrib.auth.password_validation import password_validators_help_texts
+from django.core.exceptions import ValidationError as DjangoValidationError
 from django.core.validators import MaxLengthValidator
 from django.db.models import CharField
 from rest_framework import serializers
 from rest_framework.exceptions import AuthenticationFailed
+from rest_framework.fields import SkipField, empty
+from rest_framework.settings import api_settings
 from rest_framework_simplejwt import serializers as jwt_serializers
+from rest_framework_simplejwt.exceptions import ExpiredTokenError
 
-from core.identity import tokens
+from core.identity import services, tokens
+from core.identity.authentication import REFRESH_EXPIRED, TokenExpired
 from core.identity.models import User
 from core.identity.roles import SELF_SERVICE_ROLES
 from core.identity.validators import MAX_PASSWORD_BYTES
@@ -81,6 +87,45 @@ class RegisterSerializer(serializers.Serializer[dict[str, Any]]):
         help_text="Optional extra role; everyone is a customer.",
     )
 
+    def to_internal_value(self, data: Any) -> dict[str, Any]:
+        try:
+            values: dict[str, Any] = super().to_internal_value(data)
+            return values
+        except serializers.ValidationError as exc:
+            if not isinstance(data, Mapping) or not isinstance(exc.detail, dict):
+                raise
+            # The service's checks (uniqueness, the password rules, ...) still run on the
+            # fields accepted here, so one 400 names every bad field.
+            refused = exc.detail
+            found = services.user_register_errors(self._accepted(data, refused))
+            more = serializers.as_serializer_error(DjangoValidationError(found)) if found else {}
+            names = [*self.fields, api_settings.NON_FIELD_ERRORS_KEY]
+            merged = {
+                name: refused.get(name) or more[name]
+                for name in names
+                if name in refused or name in more
+            }
+            raise serializers.ValidationError(merged) from exc
+
+    def _accepted(self, data: Mapping[str, Any], refused: Mapping[str, Any]) -> dict[str, Any]:
+        """The fields that pass this serializer's own checks, with their values."""
+        accepted: dict[str, Any] = {}
+        for name, field in self.fields.items():
+            primitive = field.get_value(data)
+            if name in refused or primitive is empty:
+                continue
+            try:
+                accepted[name] = field.run_validation(primitive)
+            except (serializers.ValidationError, DjangoValidationError, SkipField):
+                continue
+        return accepted
+
+
+class RegisteredSerializer(serializers.Serializer[dict[str, Any]]):
+    user = UserSerializer(help_text="The new account, as `me/` returns it.")
+    access = serializers.CharField(help_text="Send as `Authorization: Bearer <access>`.")
+    refresh = serializers.CharField(help_text="Exchange at `token/refresh/`; one use only.")
+
 
 class ProfileUpdateSerializer(serializers.Serializer[dict[str, Any]]):
     email = serializers.EmailField(required=False, max_length=EMAIL_MAX_LENGTH)
@@ -117,18 +162,28 @@ class LoggedOutSerializer(serializers.Serializer[dict[str, Any]]):
     """An empty object: the refresh token is blacklisted."""
 
 
+# An expired refresh token is ``token_expired`` (sign in again), apart from the forged
+# and revoked ones (``token_not_valid``, which simplejwt's view makes of a TokenError).
 class TokenBlacklistSerializer(jwt_serializers.TokenBlacklistSerializer):
     token_class = tokens.RefreshToken
 
+    def validate(self, attrs: dict[str, Any]) -> dict[Any, Any]:
+        try:
+            return super().validate(attrs)
+        except ExpiredTokenError as exc:
+            raise TokenExpired(REFRESH_EXPIRED) from exc
 
-# A token whose user was deleted is a 401, not a 500 (simplejwt's ``.get()`` lets
-# DoesNotExist escape).
+
+# The same, and a token whose user was deleted is a 401, not a 500 (simplejwt's ``.get()``
+# lets DoesNotExist escape).
 class TokenRefreshSerializer(jwt_serializers.TokenRefreshSerializer):
     token_class = tokens.RefreshToken
 
     def validate(self, attrs: dict[str, Any]) -> dict[str, str]:
         try:
             return super().validate(attrs)
+        except ExpiredTokenError as exc:
+            raise TokenExpired(REFRESH_EXPIRED) from exc
         except User.DoesNotExist as exc:
             raise AuthenticationFailed(
                 self.error_messages["no_active_account"], "no_active_account"

@@ -42,10 +42,12 @@ class NoStoreMixin(_ViewBase):
 
 @extend_schema(
     summary="Register a user",
-    description="Creates an account. Everyone is a `customer`; `role` may add "
-    "`candidate` or `employer`. Rate-limited per IP.",
+    description="Creates an account and signs it in: the new `user` beside a token pair, "
+    "the same `access` and `refresh` that `token/` gives. Everyone is a `customer`; `role` "
+    "may add `candidate` or `employer`. A 400 names every bad field at once. "
+    "Rate-limited per IP.",
     request=serializers.RegisterSerializer,
-    responses={201: serializers.UserSerializer},
+    responses={201: serializers.RegisteredSerializer},
     examples=[
         OpenApiExample(
             "Employer",
@@ -68,7 +70,14 @@ class RegisterView(NoStoreMixin, APIView):
         payload = serializers.RegisterSerializer(data=request.data)
         payload.is_valid(raise_exception=True)
         user = services.user_register(**payload.validated_data)
-        body = serializers.UserSerializer(selectors.user_with_roles(user=user)).data
+        pair = services.user_tokens_issue(user=user)
+        body = serializers.RegisteredSerializer(
+            {
+                "user": selectors.user_with_roles(user=user),
+                "access": pair.access,
+                "refresh": pair.refresh,
+            }
+        ).data
         return Response(body, status=status.HTTP_201_CREATED)
 
 

@@ -23,14 +23,26 @@ class UserCreate(SocialMutation):
         )
 
     user = graphene.Field(UserType, description="The new account.")
+    access = graphene.String(
+        required=True,
+        description="An access token for the new account, as `POST /api/v1/auth/token/` "
+        "gives: send `Authorization: Bearer <access>`.",
+    )
+    refresh = graphene.String(
+        required=True,
+        description="Its refresh token: exchange at `POST /api/v1/auth/token/refresh/`.",
+    )
 
     class Meta:
         name = "CreateUserPayload"
-        description = "Register an account (anonymous; the same rules as REST registration)."
+        description = (
+            "Register an account (anonymous; the same rules as REST registration, every bad "
+            "field in one error) and sign it in: the user and a token pair."
+        )
 
     @classmethod
     def perform(cls, info: graphene.ResolveInfo, user: Any, **kwargs: Any) -> UserCreate:
         throttle_signup(info.context)
-        created = accounts.user_create(**kwargs)
+        created, tokens = accounts.user_create(**kwargs)
         see_users(info.context, [created.pk])
-        return UserCreate(user=created)
+        return UserCreate(user=created, access=tokens.access, refresh=tokens.refresh)
