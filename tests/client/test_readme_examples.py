@@ -69,12 +69,22 @@ def documented_calls(first_line: int, block: str) -> list[tuple[int, str]]:
 
 
 def documented_members(comment: str) -> dict:
-    """The `"name": value` pairs a comment shows (values parsed as JSON)."""
+    """The members a comment shows: a JSON object (`{"refresh": "...", ...}`), or
+    `"name": value` pairs (`"like_count": 1`), values parsed as JSON."""
     decoder = json.JSONDecoder()
-    members = {}
-    for match in re.finditer(r'"(\w+)":\s*', comment):
+    brace, quote = comment.find("{"), comment.find('"')
+    if brace != -1 and (quote == -1 or brace < quote):
         try:
-            members[match.group(1)], _ = decoder.raw_decode(comment, match.end())
+            members, _ = decoder.raw_decode(comment, brace)
+            return members
+        except json.JSONDecodeError:  # `{"username": "demo_customer", ...}`: its pairs
+            comment = comment[brace + 1 :]
+    members, end = {}, 0
+    for match in re.finditer(r'"(\w+)":\s*', comment):
+        if match.start() < end:  # inside the value of the member before
+            continue
+        try:
+            members[match.group(1)], end = decoder.raw_decode(comment, match.end())
         except json.JSONDecodeError:
             continue
     return members
