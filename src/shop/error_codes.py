@@ -15,6 +15,17 @@ INSUFFICIENT_STOCK = register_problem(
     "which and how many. Nothing of the order was kept.",
     context="shop",
 )
+RESERVATION_LIMIT = register_problem(
+    "reservation_limit",
+    status=409,
+    title="Reservation limit reached",
+    description="A customer may hold only so many unpaid units (in pending orders not yet "
+    "expired, cash on delivery included). `limit` is the cap, `held` the units you hold "
+    "now, `requested` what this order adds, and `product` the product capped (null: the cap "
+    "on all products together). Pay, cancel or let an order expire first. Nothing of the "
+    "order was kept.",
+    context="shop",
+)
 PRODUCT_UNAVAILABLE = register_problem(
     "product_unavailable",
     status=409,

@@ -4,6 +4,7 @@ one payment per provider event, unique slugs and SKUs."""
 
 from __future__ import annotations
 
+from datetime import datetime
 from decimal import Decimal
 
 from django.conf import settings
@@ -152,6 +153,22 @@ ORDER_STAFF_MOVES = frozenset(
 )
 ORDER_OWNER_MOVES = frozenset({OrderStatus.CANCELLED})
 ORDER_PROVIDER_MOVES = frozenset({OrderStatus.PAID})
+
+
+def order_overdue(now: datetime, *, prefix: str = "") -> Q:
+    """Unpaid orders past their payment deadline: they read expired and their units are
+    on sale again at once, before anything records it (``prefix``: the path to the
+    order from the model queried, e.g. ``"order__"``)."""
+    return Q(**{f"{prefix}status": OrderStatus.PENDING, f"{prefix}payment_due_at__lte": now})
+
+
+def order_holding(now: datetime, *, prefix: str = "") -> Q:
+    """Unpaid orders that still hold their stock: pending, within their payment window
+    or without one (cash on delivery, paid when delivered). What a customer may hold
+    is capped (``SHOP_MAX_UNPAID_UNITS*``)."""
+    return Q(**{f"{prefix}status": OrderStatus.PENDING}) & (
+        Q(**{f"{prefix}payment_due_at__isnull": True}) | Q(**{f"{prefix}payment_due_at__gt": now})
+    )
 
 
 class PaymentMethod(models.TextChoices):

@@ -3,20 +3,43 @@
 from __future__ import annotations
 
 from collections.abc import Callable, Mapping, Sequence
+from datetime import datetime
 from decimal import Decimal
 from typing import Any, TypedDict
 
 from django.contrib.postgres.search import SearchQuery, SearchRank
 from django.core.exceptions import ValidationError
 from django.db import connection
-from django.db.models import Count, F, FloatField, Prefetch, Q, QuerySet
-from django.db.models.functions import Cast
+from django.db.models import (
+    Count,
+    F,
+    FloatField,
+    IntegerField,
+    OuterRef,
+    Prefetch,
+    Q,
+    QuerySet,
+    Subquery,
+    Sum,
+)
+from django.db.models.expressions import CombinedExpression
+from django.db.models.functions import Cast, Coalesce
 from django.utils import timezone
 
 from core.cache.versioned import cached, query_part
 from core.identity import roles
 from core.identity.models import User
-from shop.models import Cart, CartItem, Category, Order, OrderLine, OrderStatus, Product
+from shop.models import (
+    Cart,
+    CartItem,
+    Category,
+    Order,
+    OrderLine,
+    OrderStatus,
+    Product,
+    order_holding,
+    order_overdue,
+)
 
 # The cached catalog (the category tree and the product list pages); every catalog
 # write invalidates it after commit (``shop.services.catalog``).
@@ -101,15 +124,53 @@ def category_subtree_ids(slug: str) -> list[int] | None:
     )
 
 
+# --- stock: what is available now ----------------------------------------------------------
+
+
+def released_units(product: OuterRef | None = None) -> Coalesce:
+    """The units of ``product`` (default: the product row queried) held by unpaid
+    orders past their deadline: on sale again at once, before beat (or the next order
+    of the product, or a staff restock) records the expiry and adds them to ``stock``."""
+    overdue = Order.objects.filter(order_overdue(timezone.now())).values("pk")
+    units = (
+        OrderLine.objects.filter(product=product or OuterRef("pk"), order__in=overdue)
+        .values("product")
+        .annotate(n=Sum("quantity"))
+        .values("n")
+    )
+    return Coalesce(Subquery(units, output_field=IntegerField()), 0)
+
+
+def available_stock() -> CombinedExpression:
+    """The recorded stock plus ``released_units``: what a reader is told is in stock,
+    annotated as ``available_stock`` (in the same query)."""
+    return F("stock") + released_units()
+
+
+def unpaid_units_held(*, user_id: int, now: datetime) -> dict[int | None, int]:
+    """The units the user holds unpaid (``order_holding``), by product (None: a product
+    deleted since). One query; what ``SHOP_MAX_UNPAID_UNITS*`` cap."""
+    rows = (
+        OrderLine.objects.filter(order__user_id=user_id)
+        .filter(order_holding(now, prefix="order__"))
+        .values("product")
+        .annotate(n=Sum("quantity"))
+        .values_list("product", "n")
+    )
+    return dict(rows)
+
+
 def product_queryset(*, staff: bool) -> QuerySet[Product]:
     products = Product.objects.select_related("category").defer("search_vector")
     return products if staff else products.filter(is_active=True)
 
 
 def product_get(*, product_id: int, staff: bool) -> Product:
-    """One product with its category; an inactive one only for staff. DoesNotExist
-    otherwise."""
-    return product_queryset(staff=staff).get(pk=product_id)
+    """One product with its category and its ``available_stock``; an inactive one only
+    for staff. DoesNotExist otherwise."""
+    return (
+        product_queryset(staff=staff).annotate(available_stock=available_stock()).get(pk=product_id)
+    )
 
 
 def product_list(
@@ -218,9 +279,9 @@ def product_filter(
     if max_price is not None:
         products = products.filter(price__lte=max_price)
     if in_stock is True:
-        products = products.filter(stock__gt=0)
+        products = products.alias(available_stock=available_stock()).filter(available_stock__gt=0)
     elif in_stock is False:
-        products = products.filter(stock=0)
+        products = products.alias(available_stock=available_stock()).filter(available_stock=0)
     if search:
         products = product_search(products, search)
     return products
@@ -240,12 +301,12 @@ def product_search(products: QuerySet[Product], text: str) -> QuerySet[Product]:
 
 
 def product_live_fields(ids: list[int]) -> dict[int, tuple[int, int]]:
-    """Stock and popularity change with every sale: read live, one indexed query."""
+    """Available stock and popularity change with every sale (and stock with every
+    deadline passed): read live, one indexed query."""
+    products = Product.objects.filter(pk__in=ids).annotate(available_stock=available_stock())
     return {
         pk: (stock, popularity)
-        for pk, stock, popularity in Product.objects.filter(pk__in=ids).values_list(
-            "pk", "stock", "popularity"
-        )
+        for pk, stock, popularity in products.values_list("pk", "available_stock", "popularity")
     }
 
 
@@ -255,9 +316,16 @@ def cart_detail(*, user: User) -> Cart:
         cart = Cart(user=user)
         cart.prefetched_items = []  # type: ignore[attr-defined]  # read by the cart serializer
         return cart
-    cart.prefetched_items = list(  # type: ignore[attr-defined]  # read by the cart serializer
-        CartItem.objects.filter(cart=cart).select_related("product").order_by("id")
+    items = list(
+        CartItem.objects.filter(cart=cart)
+        .select_related("product")
+        .annotate(available_stock=F("product__stock") + released_units(OuterRef("product_id")))
+        .order_by("id")
     )
+    for item in items:  # the cart serializer shows each product's stock as its page does
+        product: Any = item.product
+        product.available_stock = item.available_stock
+    cart.prefetched_items = items  # type: ignore[attr-defined]  # read by the cart serializer
     return cart
 
 
@@ -269,8 +337,7 @@ def order_list(*, user: User, status: str | None = None) -> QuerySet[Order]:
     if not roles.is_site_staff(user):
         orders = orders.filter(user=user)
     if status:
-        now = timezone.now()
-        overdue = Q(status=OrderStatus.PENDING, payment_due_at__lte=now)
+        overdue = order_overdue(timezone.now())
         if status == OrderStatus.EXPIRED:
             orders = orders.filter(Q(status=OrderStatus.EXPIRED) | overdue)
         elif status == OrderStatus.PENDING:

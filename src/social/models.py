@@ -8,6 +8,8 @@ lives in Redis (``social.feed``) and is rebuilt from these tables on demand.
 
 from __future__ import annotations
 
+from typing import Any
+
 from django.conf import settings
 from django.core.validators import URLValidator
 from django.db import models
@@ -184,6 +186,13 @@ class Follow(models.Model):
         return f"{self.follower_id} follows {self.followee_id}"
 
 
+class BlockQuerySet(models.QuerySet["Block"]):
+    def between(self, a: Any, b: Any) -> BlockQuerySet:
+        """Blocks either way between two accounts (ids, or ``OuterRef``s to them): either
+        one hides each one's posts and comments from the other (as Mastodon does)."""
+        return self.filter(Q(blocker_id=a, blocked_id=b) | Q(blocker_id=b, blocked_id=a))
+
+
 class Block(models.Model):
     blocker = models.ForeignKey(
         settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="social_blocking"
@@ -192,6 +201,8 @@ class Block(models.Model):
         settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="social_blocked_by"
     )
     created_at = models.DateTimeField()
+
+    objects = BlockQuerySet.as_manager()
 
     class Meta:
         constraints = [

@@ -10,7 +10,22 @@ from datetime import UTC, datetime, timedelta
 from typing import TYPE_CHECKING, TypeVar
 
 from django.conf import settings
-from django.db.models import Count, Exists, Model, OuterRef, Q, QuerySet
+from django.db.models import (
+    Case,
+    Count,
+    Exists,
+    F,
+    Model,
+    OrderBy,
+    OuterRef,
+    Q,
+    QuerySet,
+    Subquery,
+    Value,
+    When,
+    Window,
+)
+from django.db.models.functions import Coalesce, RowNumber
 from django.utils import timezone
 
 from core.cache import versioned as core_cache
@@ -106,31 +121,43 @@ def feed_cursor_decode(cursor: str | None) -> Entry | None:
 # --- relations -----------------------------------------------------------------------
 
 
-def hidden_author_ids(*, viewer_id: int | None) -> set[int]:
-    """Accounts whose content the viewer must not see: blocked either way."""
-    if viewer_id is None:
-        return set()
-    rows = Block.objects.filter(Q(blocker_id=viewer_id) | Q(blocked_id=viewer_id)).values_list(
-        "blocker_id", "blocked_id"
-    )
-    return {other for pair in rows for other in pair if other != viewer_id}
-
-
 def is_blocked_between(a_id: int, b_id: int) -> bool:
-    return Block.objects.filter(
-        Q(blocker_id=a_id, blocked_id=b_id) | Q(blocker_id=b_id, blocked_id=a_id)
-    ).exists()
+    return Block.objects.between(a_id, b_id).exists()
 
 
 def visible_posts(*, viewer_id: int | None) -> QuerySet[Post]:
+    """Posts the viewer may see, each with the count of its comments they may not
+    (``hidden_comment_count``, which ``visible_comment_count`` takes off)."""
     posts = Post.objects.select_related("author")
-    if viewer_id is not None:
-        blocks = Block.objects.filter(
-            Q(blocker_id=OuterRef("author_id"), blocked_id=viewer_id)
-            | Q(blocker_id=viewer_id, blocked_id=OuterRef("author_id"))
-        )
-        posts = posts.filter(~Exists(blocks))
-    return posts
+    if viewer_id is None:
+        return posts
+    posts = posts.filter(~Exists(Block.objects.between(viewer_id, OuterRef("author_id"))))
+    return posts.annotate(hidden_comment_count=_hidden_comment_count(viewer_id))
+
+
+def visible_comments(*, viewer_id: int | None) -> QuerySet[Comment]:
+    """The one rule for comments, REST and GraphQL alike: none by an account blocked
+    either way (whether the viewer sees the post is ``post_get``'s)."""
+    comments = Comment.objects.select_related("author")
+    if viewer_id is None:
+        return comments
+    return comments.filter(~Exists(Block.objects.between(viewer_id, OuterRef("author_id"))))
+
+
+def _hidden_comment_count(viewer_id: int) -> Case:
+    """A post's comments ``visible_comments`` hides, counted in the post's query (only
+    for a viewer with a block at all)."""
+    hidden = Comment.objects.filter(post_id=OuterRef("pk")).filter(
+        Exists(Block.objects.between(viewer_id, OuterRef("author_id")))
+    )
+    count = hidden.values("post_id").annotate(n=Count("pk")).values("n")
+    any_block = Exists(Block.objects.filter(Q(blocker_id=viewer_id) | Q(blocked_id=viewer_id)))
+    return Case(When(any_block, then=Coalesce(Subquery(count), 0)), default=Value(0))
+
+
+def visible_comment_count(post: Post) -> int:
+    """``comment_count`` as the viewer of ``visible_posts`` sees it."""
+    return max(post.comment_count - getattr(post, "hidden_comment_count", 0), 0)
 
 
 # --- users and profiles ----------------------------------------------------------------
@@ -243,79 +270,56 @@ def page_oldest_first(
     return rows[:first], len(rows) > first
 
 
-def comment_list(*, post_id: int) -> QuerySet[Comment]:
+def comment_list(*, post_id: int, viewer_id: int | None) -> QuerySet[Comment]:
+    """The post's comments the viewer may read (``visible_comments``), oldest first."""
     return (
-        Comment.objects.filter(post_id=post_id)
-        .select_related("author")
-        .order_by("created_at", "id")
+        visible_comments(viewer_id=viewer_id).filter(post_id=post_id).order_by("created_at", "id")
     )
 
 
-def comments_for_posts(
-    *, post_ids: Sequence[int], first: int, after: str | None
-) -> dict[int, tuple[list[Comment], bool]]:
-    """The first ``first`` comments (oldest first) of each post, in one query (a window
-    function numbering each post's comments): the nested ``Post.comments`` page."""
-    from django.db.models import F, Window
-    from django.db.models.functions import RowNumber
+def _pages_by(
+    queryset: QuerySet[_Row], group: str, keys: Sequence[int], *, first: int, newest: bool
+) -> dict[int, tuple[list[_Row], bool]]:
+    """The first ``first`` rows of each ``group`` value in ``keys`` (newest or oldest
+    first), in one query: a window function numbers each group's rows (filtering on it
+    wraps it in a subquery, Django >= 4.2). Each page says whether more follow."""
+    order = [OrderBy(F(field), descending=newest) for field in ("created_at", "id")]
+    numbered = queryset.annotate(
+        rank=Window(RowNumber(), partition_by=[F(group)], order_by=order)
+    ).filter(rank__lte=first + 1)
+    rows = list(numbered.select_related("author").order_by(group, *order))
+    grouped: dict[int, list[_Row]] = {key: [] for key in keys}
+    for row in rows:
+        grouped[getattr(row, group)].append(row)
+    return {
+        key: (group_rows[:first], len(group_rows) > first) for key, group_rows in grouped.items()
+    }
 
-    queryset = Comment.objects.filter(post_id__in=list(post_ids))
+
+def comments_for_posts(
+    *, post_ids: Sequence[int], viewer_id: int | None, first: int, after: str | None
+) -> dict[int, tuple[list[Comment], bool]]:
+    """The first ``first`` comments (oldest first) the viewer may read of each post, in
+    one query: the nested ``Post.comments`` page."""
+    queryset = visible_comments(viewer_id=viewer_id).filter(post_id__in=list(post_ids))
     position = time_cursor_decode("comment", after)
     if position is not None:
         moment, pk = position
         queryset = queryset.filter(Q(created_at__gt=moment) | Q(created_at=moment, id__gt=pk))
-    numbered = queryset.annotate(
-        rank=Window(RowNumber(), partition_by=[F("post_id")], order_by=[F("created_at"), F("id")])
-    )
-    # Filtering on a window (Django >= 4.2) wraps it in a subquery: still one query.
-    rows = list(
-        numbered.filter(rank__lte=first + 1)
-        .select_related("author")
-        .order_by("post_id", "created_at", "id")
-    )
-    pages: dict[int, tuple[list[Comment], bool]] = {pid: ([], False) for pid in post_ids}
-    grouped: dict[int, list[Comment]] = {}
-    for comment in rows:
-        grouped.setdefault(comment.post_id, []).append(comment)
-    for post_id, comments in grouped.items():
-        pages[post_id] = (comments[:first], len(comments) > first)
-    return pages
+    return _pages_by(queryset, "post_id", post_ids, first=first, newest=False)
 
 
 def posts_for_authors(
     *, author_ids: Sequence[int], viewer_id: int | None, first: int, after: str | None
 ) -> dict[int, tuple[list[Post], bool]]:
-    """The newest ``first`` posts of each author, in one query (``User.posts`` nested)."""
-    from django.db.models import F, Window
-    from django.db.models.functions import RowNumber
-
-    if viewer_id is not None:
-        hidden = hidden_author_ids(viewer_id=viewer_id)
-        author_ids = [a for a in author_ids if a not in hidden]
-    queryset = Post.objects.filter(author_id__in=list(author_ids))
+    """The newest ``first`` posts of each author the viewer may see, in one query
+    (``User.posts`` nested)."""
+    queryset = visible_posts(viewer_id=viewer_id).filter(author_id__in=list(author_ids))
     position = time_cursor_decode("post", after)
     if position is not None:
         moment, pk = position
         queryset = queryset.filter(Q(created_at__lt=moment) | Q(created_at=moment, id__lt=pk))
-    numbered = queryset.annotate(
-        rank=Window(
-            RowNumber(),
-            partition_by=[F("author_id")],
-            order_by=[F("created_at").desc(), F("id").desc()],
-        )
-    )
-    rows = list(
-        numbered.filter(rank__lte=first + 1)
-        .select_related("author")
-        .order_by("author_id", "-created_at", "-id")
-    )
-    pages: dict[int, tuple[list[Post], bool]] = {aid: ([], False) for aid in author_ids}
-    grouped: dict[int, list[Post]] = {}
-    for post in rows:
-        grouped.setdefault(post.author_id, []).append(post)
-    for author_id, posts in grouped.items():
-        pages[author_id] = (posts[:first], len(posts) > first)
-    return pages
+    return _pages_by(queryset, "author_id", author_ids, first=first, newest=True)
 
 
 def trending_post_ids(*, first: int) -> list[int]:

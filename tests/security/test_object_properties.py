@@ -6,7 +6,9 @@ write matrix cannot express as one request per identity:
 - an ``Idempotency-Key`` is per user: another user's key never replays their response;
 - reads of someone else's object are 404s (orders, applications, résumés), and a
   GraphQL feed of another user is FORBIDDEN (a moderator's is allowed);
-- a blocked account can neither see nor touch the blocker's posts, nor follow them.
+- a blocked account can neither see nor touch the blocker's posts, nor follow them;
+- after a block, neither account reads the other's comments, on anyone's post, over REST
+  or GraphQL, nor counts them.
 """
 
 from __future__ import annotations
@@ -17,6 +19,7 @@ import pytest
 
 from core.identity.roles import Role
 from tests.security.conftest import (
+    IDENTITIES,
     changed_tables,
     client_for,
     fingerprint,
@@ -211,3 +214,45 @@ def test_a_blocked_account_can_neither_see_nor_touch_the_blockers_posts(world):
     assert statuses == {"like": 404, "comment": 404, "read": 404, "follow": 403}, statuses
     assert graphql_codes(share) == ["NOT_FOUND"]
     assert changed_tables(before, fingerprint()) == []
+
+
+def test_after_a_block_neither_account_reads_the_others_comments(world):
+    from social.services import posts, relationships
+    from tests.social.factories import post
+
+    third = world.users["candidate"]
+    theirs = post(third, "a third person's post")
+    blocker, blocked = world.owner, world.users["stranger"]
+    for author in (blocker, blocked, third):
+        posts.comment_create(user=author, post_id=theirs.pk, text=f"by {author.username}")
+    relationships.block_create(user=blocker, username=blocked.username)
+    document = (
+        "query($id: ID!) { comments(postId: $id) { edges { node { text } } } "
+        "post(id: $id) { commentCount comments { edges { node { text } } } } }"
+    )
+
+    def seen(identity):
+        client = client_for(world.users[identity])
+        rest = client.get(f"/api/v1/social/posts/{theirs.pk}/comments/").json()["results"]
+        count = client.get(f"/api/v1/social/posts/{theirs.pk}/").json()["comment_count"]
+        data = graphql(client, document, {"id": theirs.pk}).json()["data"]
+        return {
+            "rest": sorted(comment["text"] for comment in rest),
+            "count": count,
+            "graphql": sorted(edge["node"]["text"] for edge in data["comments"]["edges"]),
+            "nested": sorted(e["node"]["text"] for e in data["post"]["comments"]["edges"]),
+            "graphql_count": data["post"]["commentCount"],
+        }
+
+    every = sorted(f"by {user.username}" for user in (blocker, blocked, third))
+    for identity in IDENTITIES:
+        hidden = {"owner": blocked, "stranger": blocker}.get(identity)
+        expected = [text for text in every if hidden is None or text != f"by {hidden.username}"]
+        outcome = seen(identity)
+        assert outcome == {
+            "rest": expected,
+            "count": len(expected),
+            "graphql": expected,
+            "nested": expected,
+            "graphql_count": len(expected),
+        }, identity

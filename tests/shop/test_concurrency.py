@@ -1,18 +1,22 @@
 """Races on the real PostgreSQL: real threads, each with its own connection and its
 own committed transactions, released together by a barrier. Stock never goes
 negative, never oversells, never deadlocks; a key, a cancel, a webhook event and a
-checkout each take effect once."""
+checkout each take effect once; one customer's orders cannot pass the cap on unpaid
+units together, and an overdue order's units come back once, whoever records it."""
 
 from __future__ import annotations
 
 from collections import Counter
+from datetime import timedelta
 
 import pytest
 from django.db.models import Sum
+from django.utils import timezone
 
+from core.notifications.models import Notification
 from shop.models import CartItem, Order, OrderLine, Payment, Product
 from shop.services.cart import cart_item_add
-from shop.services.orders import order_cancel, order_transition
+from shop.services.orders import order_cancel, order_transition, orders_expire_overdue
 from tests.helpers import client_for, race
 from tests.shop.factories import (
     CART_ITEMS,
@@ -136,8 +140,8 @@ def test_the_same_idempotency_key_from_several_threads_orders_once(eager):
 def test_two_cancels_of_the_same_order_return_its_stock_once(eager):
     product = make_product(make_category(), stock=20)
     owner = customer()
-    orders = [place_order(owner, (product, 3)) for _ in range(5)]
-    assert stock_of(product) == 5
+    orders = [place_order(owner, (product, 2)) for _ in range(5)]
+    assert stock_of(product) == 10
     owner_client, staff_client = client_for(owner), client_for(staff())
     jobs = [(client, order.pk) for order in orders for client in (owner_client, staff_client)]
 
@@ -235,3 +239,107 @@ def test_an_order_paid_while_its_cancel_is_in_flight_leaves_no_popularity(monkey
     assert response.status_code == 200
     assert response.json()["status"] == "cancelled"
     assert Product.objects.values_list("stock", "popularity").get(pk=product.pk) == (10, 0)
+
+
+# --- no hoarding: the cap and the return of overdue units, raced ---------------------------
+
+
+def _overdue(*orders: Order) -> None:
+    past = timezone.now() - timedelta(minutes=1)
+    Order.objects.filter(pk__in=[order.pk for order in orders]).update(payment_due_at=past)
+
+
+@race_db
+def test_one_customers_concurrent_orders_cannot_pass_the_cap_on_a_product(eager):
+    product = make_product(make_category(), stock=100)
+    client = client_for(customer())
+
+    def buy(_):
+        return _outcome(
+            client.post(ORDERS, {"items": [{"product": product.pk, "quantity": 3}]}, format="json")
+        )
+
+    outcomes = race(buy, range(8))
+
+    # 10 per product: three orders of 3 fit, a fourth would hold 12
+    assert Counter(status for status, _, _ in outcomes) == {201: 3, 409: 5}, outcomes
+    refusals = [body for status, _, body in outcomes if status == 409]
+    assert {body["code"] for body in refusals} == {"reservation_limit"}
+    assert {(body["limit"], body["held"], body["product"]) for body in refusals} == {
+        (10, 9, product.pk)
+    }
+    assert stock_of(product) == 91
+    assert _sold(product) == 9
+
+
+@race_db
+def test_one_customers_concurrent_orders_cannot_pass_the_cap_on_all_products(eager):
+    category = make_category()
+    products = [make_product(category, stock=10) for _ in range(12)]
+    client = client_for(customer())
+
+    def buy(product):
+        return _outcome(
+            client.post(ORDERS, {"items": [{"product": product.pk, "quantity": 10}]}, format="json")
+        )
+
+    outcomes = race(buy, products)
+
+    # 50 in all: five orders of 10 fit
+    assert Counter(status for status, _, _ in outcomes) == {201: 5, 409: 7}, outcomes
+    refusals = [body for status, _, body in outcomes if status == 409]
+    assert {(b["code"], b["limit"], b["held"], b["product"]) for b in refusals} == {
+        ("reservation_limit", 50, 50, None)
+    }
+    assert sum(stock_of(product) for product in products) == 70
+    assert Order.objects.count() == 5
+
+
+@race_db
+def test_beat_and_the_next_orders_return_overdue_units_once(eager):
+    category = make_category()
+    a, b = make_product(category, stock=10), make_product(category, stock=10)
+    held = [place_order(customer(), (a, 1), (b, 1)) for _ in range(10)]
+    _overdue(*held)
+    assert (stock_of(a), stock_of(b)) == (0, 0)
+    buyers = [(client_for(customer()), n) for n in range(12)]
+
+    def work(job):
+        if job == "beat":
+            return orders_expire_overdue()
+        client, n = job
+        items = [{"product": a.pk, "quantity": 1}, {"product": b.pk, "quantity": 1}]
+        return _outcome(client.post(ORDERS, {"items": items[:: 1 if n % 2 else -1]}, format="json"))
+
+    outcomes = race(work, ["beat", *buyers[:6], "beat", *buyers[6:], "beat"])
+
+    orders = [outcome for outcome in outcomes if isinstance(outcome, tuple)]
+    beats = [outcome for outcome in outcomes if not isinstance(outcome, tuple)]
+    assert all(isinstance(expired, int) for expired in beats), beats
+    # ten units of each came back once: ten orders fit, and nothing is left
+    assert Counter(status for status, _, _ in orders) == {201: 10, 409: 2}, orders
+    assert {code for status, code, _ in orders if status == 409} == {"insufficient_stock"}
+    assert (stock_of(a), stock_of(b)) == (0, 0)
+    assert set(
+        Order.objects.filter(pk__in=[o.pk for o in held]).values_list("status", flat=True)
+    ) == {"expired"}
+    notices = Notification.objects.filter(kind="shop.order_expired")
+    assert sorted(notice["order"] for notice in notices.values_list("data", flat=True)) == sorted(
+        order.pk for order in held
+    )
+    assert orders_expire_overdue() == 0
+
+
+@race_db
+def test_two_beat_runs_at_once_return_each_orders_units_once(eager):
+    product = make_product(make_category(), stock=60)
+    held = [place_order(customer(), (product, 3)) for _ in range(20)]
+    _overdue(*held)
+    assert stock_of(product) == 0
+
+    expired = race(lambda _: orders_expire_overdue(), range(4))
+
+    assert sum(expired) == 20, expired
+    assert stock_of(product) == 60
+    assert Notification.objects.filter(kind="shop.order_expired").count() == 20
+    assert set(Order.objects.values_list("status", flat=True)) == {"expired"}

@@ -100,7 +100,9 @@ def test_category_tree_queries_do_not_grow_with_the_tree():
 
 
 @pytest.fixture
-def many_orders():
+def many_orders(settings):
+    # one buyer's 101 unpaid orders: far past the caps on what a customer may hold
+    settings.SHOP_MAX_UNPAID_UNITS = settings.SHOP_MAX_UNPAID_UNITS_PER_PRODUCT = 1000
     buyer = customer()
     category = make_category()
     products = [make_product(category, stock=1000) for _ in range(3)]

@@ -11,6 +11,11 @@ from .static import STORAGES
 # An unpaid order (bank transfer, card) expires this long after it is placed and
 # its stock goes back on sale.
 SHOP_PAYMENT_WINDOW_MINUTES = env.int("SHOP_PAYMENT_WINDOW_MINUTES", default=24 * 60)
+# No hoarding: the unpaid units (pending orders within their window, and cash on
+# delivery ones) one customer may hold, per product and in all; an order past either
+# is a 409 `reservation_limit`.
+SHOP_MAX_UNPAID_UNITS_PER_PRODUCT = env.int("SHOP_MAX_UNPAID_UNITS_PER_PRODUCT", default=10)
+SHOP_MAX_UNPAID_UNITS = env.int("SHOP_MAX_UNPAID_UNITS", default=50)
 # Carts nobody touched for this many days are emptied (beat).
 SHOP_CART_ABANDONED_DAYS = env.int("SHOP_CART_ABANDONED_DAYS", default=30)
 # The card provider's webhook signing secret; empty refuses every webhook.

@@ -7,6 +7,7 @@ from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 
 from core.http.fields import IdField
+from core.http.openapi import ProblemSerializer
 from core.http.timestamps import iso_utc
 from shop.models import MAX_QUANTITY, Category, Order, OrderStatus, PaymentMethod, Product
 from shop.services.orders import MAX_ORDER_LINES, effective_status, order_allowed_transitions
@@ -47,6 +48,14 @@ class CategoryWriteSerializer(serializers.Serializer):
     )
 
 
+def shown_stock(product: Product) -> int:
+    """The stock a reader is told: ``available_stock`` where the read annotated it
+    (``selectors.with_available_stock``: units of overdue unpaid orders are on sale
+    again at once); the recorded stock right after a staff write (which records such
+    expiries first) or on a cached list page (whose stock is overlaid live)."""
+    return int(getattr(product, "available_stock", product.stock))
+
+
 class ProductSerializer(serializers.ModelSerializer):
     category = CategoryRefSerializer(read_only=True)
     price = serializers.DecimalField(max_digits=12, decimal_places=2, coerce_to_string=True)
@@ -74,6 +83,9 @@ class ProductSerializer(serializers.ModelSerializer):
         )
         read_only_fields = fields
 
+    def to_representation(self, instance: Product) -> dict[str, Any]:
+        return {**super().to_representation(instance), "stock": shown_stock(instance)}
+
 
 def product_payload(product: Product) -> dict[str, Any]:
     """``ProductSerializer``'s output, built directly: the catalog's hot paths (every
@@ -88,7 +100,7 @@ def product_payload(product: Product) -> dict[str, Any]:
         "description": product.description,
         "price": f"{product.price:.2f}",
         "currency": product.currency,
-        "stock": product.stock,
+        "stock": shown_stock(product),
         "is_active": product.is_active,
         "category": {"slug": product.category.slug, "name": product.category.name},
         "image_urls": list(product.image_urls),
@@ -154,6 +166,9 @@ class CartProductSerializer(serializers.Serializer):
     stock = serializers.IntegerField()
     is_active = serializers.BooleanField()
 
+    def to_representation(self, instance: Product) -> dict[str, Any]:
+        return {**super().to_representation(instance), "stock": shown_stock(instance)}
+
 
 class CartItemSerializer(serializers.Serializer):
     id = serializers.IntegerField(read_only=True)
@@ -213,6 +228,37 @@ class OrderItemInputSerializer(serializers.Serializer):
 
 class OrderCreateSerializer(CheckoutSerializer):
     items = OrderItemInputSerializer(many=True, max_length=MAX_ORDER_LINES)
+
+
+class OrderRefusalProblemSerializer(ProblemSerializer):
+    """Problem details of an order refused for its stock: short stock, or more unpaid
+    units than a customer may hold."""
+
+    product = serializers.IntegerField(
+        required=False,
+        allow_null=True,
+        help_text="The product refused (`insufficient_stock`, `product_unavailable`, "
+        "`reservation_limit`); null with `reservation_limit` on all products together.",
+    )
+    available = serializers.IntegerField(
+        required=False, help_text="With `insufficient_stock`: the units in stock."
+    )
+    requested = serializers.IntegerField(
+        required=False, help_text="The units of `product` (or in all) this order asked for."
+    )
+    limit = serializers.IntegerField(
+        required=False,
+        help_text="With `reservation_limit`: the most unpaid units a customer may hold, of "
+        "`product` or in all.",
+    )
+    held = serializers.IntegerField(
+        required=False,
+        help_text="With `reservation_limit`: the unpaid units you hold already, of `product` "
+        "or in all (pending orders not expired, cash on delivery included).",
+    )
+
+    class Meta:
+        ref_name = "OrderRefusalProblem"
 
 
 class OrderLineSerializer(serializers.Serializer):

@@ -3,6 +3,7 @@ moved subtree) and products. Every write drops the cached catalog after commit."
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from typing import Any
 
 from django.core.exceptions import ValidationError
@@ -17,6 +18,7 @@ from core.http.validation import field_error, full_clean
 from shop import error_codes
 from shop.models import Category, Product
 from shop.selectors import CATALOG_NAMESPACE
+from shop.services.orders import expire_overdue_holding
 
 MAX_IMAGES = 10
 PRODUCT_FIELDS = (
@@ -106,12 +108,15 @@ def _check_image_urls(value: object) -> None:
             raise field_error(f"image_urls.{index}", "An http(s) URL.") from None
 
 
-def product_save(product: Product) -> Product:
+def product_save(product: Product, *, fields: Iterable[str] | None = None) -> Product:
+    """Check and save ``product``: every field, or only ``fields`` (an edit: the stock
+    and popularity that orders change concurrently are not written back stale)."""
     _check_image_urls(product.image_urls)
     full_clean(product, exclude=["search_vector", "popularity"])
+    update_fields = None if fields is None else [*fields, "updated_at"]
     try:
         with transaction.atomic():
-            product.save()
+            product.save(update_fields=update_fields)
     except IntegrityError as exc:  # a concurrent write took the slug or SKU
         field = "sku" if "sku" in str(exc) else "slug"
         raise field_error(field, f"A product with this {field} already exists.", "unique") from exc
@@ -129,11 +134,15 @@ def product_create(*, data: dict[str, Any]) -> Product:
 @transaction.atomic
 def product_update(*, product: Product, data: dict[str, Any]) -> Product:
     """Staff edits: ``data`` maps ``PRODUCT_FIELDS`` to the values sent, checked here
-    (``product_save``). ``stock`` is a restock or a correction (an absolute value)."""
-    for field in PRODUCT_FIELDS:
-        if field in data:
-            setattr(product, field, data[field])
-    return product_save(product)
+    (``product_save``); only those are written. ``stock`` is a restock or a correction:
+    the units available now (the expiries readers already see are recorded first, so
+    their units are not added on top later)."""
+    fields = [field for field in PRODUCT_FIELDS if field in data]
+    if "stock" in data:
+        expire_overdue_holding([product.pk], then_write=[product.pk])
+    for field in fields:
+        setattr(product, field, data[field])
+    return product_save(product, fields=fields)
 
 
 @transaction.atomic

@@ -9,6 +9,14 @@ line rolls back the whole order. Status changes are conditional updates from
 the statuses ``ORDER_WORKFLOW`` says the move may start from, so of two racing
 cancels exactly one returns the stock; a refused move is the workflow's 409, naming
 the statuses the actor may move the order to instead.
+
+No hoarding: a customer's orders are placed one at a time (their user row is locked),
+so the unpaid units they hold are counted and capped (``SHOP_MAX_UNPAID_UNITS*``)
+without a race. An unpaid order past its deadline gives its units back at once: reads
+add them to the stock (``selectors.released_units``), and the next order of the
+product records the expiry before reserving, as beat does later; whichever records it
+returns the units, once. Locks are always taken customer, then orders (by id), then
+products (by id).
 """
 
 from __future__ import annotations
@@ -31,7 +39,7 @@ from core.identity import roles
 from core.identity.models import User
 from core.notifications.services import notification_create
 from core.tasking.outbox import enqueue_on_commit
-from shop import error_codes
+from shop import error_codes, selectors
 from shop.models import (
     MAX_QUANTITY,
     ORDER_OWNER_MOVES,
@@ -42,6 +50,7 @@ from shop.models import (
     OrderStatus,
     PaymentMethod,
     Product,
+    order_overdue,
 )
 from shop.services._common import _quantity
 
@@ -100,6 +109,80 @@ def _release(lines: Iterable[OrderLine]) -> None:
         Product.objects.filter(pk=product_id).update(stock=F("stock") + quantities[product_id])
 
 
+def _lock_customer(user: User) -> None:
+    """One order of a customer at a time: what they hold is counted and added to under
+    this lock. ``FOR NO KEY UPDATE``: rows that merely reference the user (their new
+    order, a notification) are not held up."""
+    list(User.objects.select_for_update(no_key=True).filter(pk=user.pk).values_list("pk"))
+
+
+def _check_hold(*, user: User, quantities: dict[int, int]) -> None:
+    """No hoarding: a 409 ``reservation_limit`` if the order would leave the customer
+    holding more unpaid units than ``SHOP_MAX_UNPAID_UNITS_PER_PRODUCT`` of a product or
+    ``SHOP_MAX_UNPAID_UNITS`` in all (under ``_lock_customer``)."""
+    held = selectors.unpaid_units_held(user_id=user.pk, now=timezone.now())
+    limit = settings.SHOP_MAX_UNPAID_UNITS_PER_PRODUCT
+    for product_id in sorted(quantities):
+        already, wanted = held.get(product_id, 0), quantities[product_id]
+        if already + wanted > limit:
+            raise ProblemError(
+                error_codes.RESERVATION_LIMIT,
+                f"You may hold at most {limit} unpaid units of product {product_id}: you "
+                f"hold {already} and asked for {wanted}. Pay or cancel an order first.",
+                limit=limit,
+                held=already,
+                requested=wanted,
+                product=product_id,
+            )
+    limit = settings.SHOP_MAX_UNPAID_UNITS
+    already, wanted = sum(held.values()), sum(quantities.values())
+    if already + wanted > limit:
+        raise ProblemError(
+            error_codes.RESERVATION_LIMIT,
+            f"You may hold at most {limit} unpaid units in all: you hold {already} and "
+            f"asked for {wanted}. Pay or cancel an order first.",
+            limit=limit,
+            held=already,
+            requested=wanted,
+            product=None,
+        )
+
+
+def expire_overdue_holding(product_ids: Iterable[int], *, then_write: Iterable[int] = ()) -> int:
+    """Record the expiry of the unpaid orders past their deadline that hold any of
+    ``product_ids``, as beat would (their units back once, their owners told): before
+    an order or a restock of a product, so its stock counts what readers already see.
+    Call it in the write's transaction. Locks the orders (by id), then the products (by
+    id) it returns units to and those in ``then_write``, which the caller updates next:
+    its own updates then wait for no one. Returns how many orders it expired."""
+    wanted = set(product_ids)
+    now = timezone.now()
+    holding = OrderLine.objects.filter(product_id__in=wanted).values("order_id")
+    overdue = list(  # locked in id order; one that another write expired meanwhile drops out
+        Order.objects.select_for_update()
+        .filter(order_overdue(now), pk__in=holding)
+        .order_by("pk")
+        .values_list("pk", "user_id")
+    )
+    if not overdue:
+        return 0
+    released = OrderLine.objects.filter(order_id__in=[pk for pk, _ in overdue])
+    products = set(released.exclude(product=None).values_list("product_id", flat=True))
+    products |= set(then_write)
+    list(
+        Product.objects.select_for_update(no_key=True)
+        .filter(pk__in=products)
+        .order_by("pk")
+        .values_list("pk")
+    )
+    expired = 0
+    for order_id, user_id in overdue:
+        if _close(order_id, to=OrderStatus.EXPIRED, due_before=now):
+            _expiry_notice(order_id=order_id, user_id=user_id)
+            expired += 1
+    return expired
+
+
 @transaction.atomic
 def order_place(
     *,
@@ -116,6 +199,9 @@ def order_place(
         raise field_error("shipping_address", "Text of at most 1000 characters.")
     if "\x00" in shipping_address:
         raise field_error("shipping_address", "NUL characters are not allowed.", "null_characters")
+    _lock_customer(user)
+    _check_hold(user=user, quantities=quantities)
+    expire_overdue_holding(quantities, then_write=quantities)
     _reserve(quantities)
     # Read after reserving: these rows are now locked by this transaction, so the
     # snapshot is the price and stock the reservation saw.
@@ -320,16 +406,21 @@ def orders_expire_overdue(*, limit: int = 500) -> int:
     due = Order.objects.filter(
         status__in=ORDER_WORKFLOW.sources(OrderStatus.EXPIRED), payment_due_at__lte=now
     )
-    for order_id in due.values_list("pk", flat=True)[:limit]:
+    for order_id, user_id in due.values_list("pk", "user_id")[:limit]:
         with transaction.atomic():
             if _close(order_id, to=OrderStatus.EXPIRED, due_before=now):
                 expired += 1
-                order = Order.objects.get(pk=order_id)
-                notification_create(
-                    user_id=order.user_id,
-                    kind="shop.order_expired",
-                    title=f"Order {order_id} expired unpaid",
-                    body="Its items went back on sale. Place a new order to buy them.",
-                    data={"order": order_id},
-                )
+                _expiry_notice(order_id=order_id, user_id=user_id)
     return expired
+
+
+def _expiry_notice(*, order_id: int, user_id: int) -> None:
+    """Tell the owner, from the write that recorded the expiry (beat, or the next order
+    or restock of one of its products)."""
+    notification_create(
+        user_id=user_id,
+        kind="shop.order_expired",
+        title=f"Order {order_id} expired unpaid",
+        body="Its items went back on sale. Place a new order to buy them.",
+        data={"order": order_id},
+    )

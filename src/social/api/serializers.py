@@ -6,6 +6,8 @@ from typing import Any
 
 from rest_framework import serializers
 
+from social import selectors
+
 
 class AuthorSerializer(serializers.Serializer):
     id = serializers.IntegerField(read_only=True)
@@ -27,6 +29,7 @@ class PostSerializer(serializers.Serializer):
     def to_representation(self, post: Any) -> dict[str, Any]:
         data = super().to_representation(post)
         data["media_url"] = post.media_url or None
+        data["comment_count"] = selectors.visible_comment_count(post)
         return data
 
     def get_viewer_has_liked(self, post: Any) -> bool:

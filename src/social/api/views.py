@@ -250,7 +250,7 @@ class PostCommentsView(SocialView):
         post = selectors.post_get(post_id=pk, viewer_id=self.viewer_id())
         try:
             comments, has_next = selectors.page_oldest_first(
-                selectors.comment_list(post_id=post.pk),
+                selectors.comment_list(post_id=post.pk, viewer_id=self.viewer_id()),
                 kind="comment",
                 first=self.page_size(),
                 after=self.cursor(),

@@ -112,7 +112,9 @@ class CommentsByPostIdLoader(Loader):
 
     def batch(self, keys: list[int]) -> dict[int, Any]:
         first, after = self.args  # type: ignore[misc]  # built with a (first, after) pair
-        pages = selectors.comments_for_posts(post_ids=keys, first=first, after=after)
+        pages = selectors.comments_for_posts(
+            post_ids=keys, viewer_id=self.viewer_id, first=first, after=after
+        )
         see_users(self.context, (c.author_id for page, _ in pages.values() for c in page))
         return pages
 

@@ -221,7 +221,7 @@ class SocialQueries(graphene.ObjectType):
             post = selectors.post_get(post_id=_id(post_id, "postId"), viewer_id=_viewer_id(info))
         except ProblemError:
             raise errors.error("Post not found.", errors.NOT_FOUND) from None
-        queryset = selectors.comment_list(post_id=post.pk)
+        queryset = selectors.comment_list(post_id=post.pk, viewer_id=_viewer_id(info))
         comments, has_next = cursor_guard(
             lambda: selectors.page_oldest_first(queryset, kind="comment", first=size, after=after)
         )

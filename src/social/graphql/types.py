@@ -128,7 +128,9 @@ class PostType(graphene.ObjectType):
     created_at = graphene.DateTime(required=True, description="When it was posted.")
     updated_at = graphene.DateTime(required=True, description="When it was last edited.")
     like_count = graphene.Int(required=True, description="How many accounts like it (exact).")
-    comment_count = graphene.Int(required=True, description="How many comments it has (exact).")
+    comment_count = graphene.Int(
+        required=True, description="How many of its comments the viewer may read (exact)."
+    )
     share_count = graphene.Int(required=True, description="How many times it was shared (exact).")
     viewer_has_liked = graphene.Boolean(
         required=True, description="Whether the signed-in viewer likes it (false if anonymous)."
@@ -148,6 +150,10 @@ class PostType(graphene.ObjectType):
     @staticmethod
     def resolve_media_url(post: Any, info: graphene.ResolveInfo) -> str | None:
         return post.media_url or None
+
+    @staticmethod
+    def resolve_comment_count(post: Any, info: graphene.ResolveInfo) -> int:
+        return selectors.visible_comment_count(post)
 
     @staticmethod
     def resolve_viewer_has_liked(post: Any, info: graphene.ResolveInfo) -> bool:

@@ -305,7 +305,7 @@ export type Post = {
   __typename?: 'Post';
   /** Who wrote it. */
   author: User;
-  /** How many comments it has (exact). */
+  /** How many of its comments the viewer may read (exact). */
   commentCount: Scalars['Int']['output'];
   /** Its comments, oldest first. */
   comments: CommentConnection;

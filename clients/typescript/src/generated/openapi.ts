@@ -1058,7 +1058,7 @@ export interface paths {
         put?: never;
         /**
          * Check out my cart
-         * @description Reserves the stock of every line and places the order; the cart empties. Short stock is a 409 `insufficient_stock` and nothing changes. Send an `Idempotency-Key` to retry safely.
+         * @description Reserves the stock of every line and places the order; the cart empties. Short stock is a 409 `insufficient_stock`, more unpaid units than a customer may hold a 409 `reservation_limit`, an empty cart a 409 `cart_empty`; then nothing changes. Send an `Idempotency-Key` to retry safely.
          */
         post: operations["shop_cart_checkout_create"];
         delete?: never;
@@ -1163,7 +1163,7 @@ export interface paths {
         put?: never;
         /**
          * Buy now
-         * @description Places an order for the items given (not the cart). Stock is reserved atomically: short stock is a 409 `insufficient_stock` naming the product and the quantity available, and nothing is kept. Send an `Idempotency-Key` to retry safely.
+         * @description Places an order for the items given (not the cart). Stock is reserved atomically: short stock is a 409 `insufficient_stock` naming the product and the quantity available, and nothing is kept. Unpaid units are capped per customer (per product and in all): past the cap is a 409 `reservation_limit` naming the `limit` and what you `held`. Send an `Idempotency-Key` to retry safely.
          */
         post: operations["shop_orders_create"];
         delete?: never;
@@ -2157,6 +2157,36 @@ export interface components {
             /** Format: uri */
             previous: string | null;
             results: components["schemas"]["Order"][];
+        };
+        /**
+         * @description Problem details of an order refused for its stock: short stock, or more unpaid
+         *     units than a customer may hold.
+         */
+        OrderRefusalProblem: {
+            /** @description URI of the problem type; its page explains it. */
+            type: string;
+            /** @description Short, human-readable summary of the problem type. */
+            title: string;
+            /** @description The HTTP status code. */
+            status: number;
+            /** @description What went wrong in this request. */
+            detail: string;
+            /** @description Stable machine-readable code to switch on. */
+            code: string;
+            /** @description The request path. */
+            instance?: string;
+            /** @description Echo of X-Request-ID, also in the server logs. */
+            request_id?: string;
+            /** @description The product refused (`insufficient_stock`, `product_unavailable`, `reservation_limit`); null with `reservation_limit` on all products together. */
+            product?: number | null;
+            /** @description With `insufficient_stock`: the units in stock. */
+            available?: number;
+            /** @description The units of `product` (or in all) this order asked for. */
+            requested?: number;
+            /** @description With `reservation_limit`: the most unpaid units a customer may hold, of `product` or in all. */
+            limit?: number;
+            /** @description With `reservation_limit`: the unpaid units you hold already, of `product` or in all (pending orders not expired, cash on delivery included). */
+            held?: number;
         };
         /**
          * @description * `pending` - Pending payment
@@ -7631,13 +7661,13 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description Conflict (e.g. `request_in_progress`) */
+            /** @description `insufficient_stock` (`product`, `requested`, `available`), `reservation_limit` (`limit`, `held`, `requested`, `product`: you hold too many unpaid units), `product_unavailable`, or `request_in_progress`. Nothing was kept. */
             409: {
                 headers: {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/problem+json": components["schemas"]["Problem"];
+                    "application/json": components["schemas"]["OrderRefusalProblem"];
                 };
             };
             /** @description Payload too large */
@@ -8416,13 +8446,13 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description Conflict (e.g. `request_in_progress`) */
+            /** @description `insufficient_stock` (`product`, `requested`, `available`), `reservation_limit` (`limit`, `held`, `requested`, `product`: you hold too many unpaid units), `product_unavailable`, or `request_in_progress`. Nothing was kept. */
             409: {
                 headers: {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/problem+json": components["schemas"]["Problem"];
+                    "application/json": components["schemas"]["OrderRefusalProblem"];
                 };
             };
             /** @description Payload too large */

@@ -19,6 +19,12 @@ from shop.api import serializers as s
 
 PAGE_PARAMETERS = CURSOR_PAGE_PARAMETERS
 CONFLICT = OpenApiResponse(ProblemSerializer, description="`insufficient_stock`, ...")
+ORDER_REFUSED = OpenApiResponse(
+    s.OrderRefusalProblemSerializer,
+    description="`insufficient_stock` (`product`, `requested`, `available`), "
+    "`reservation_limit` (`limit`, `held`, `requested`, `product`: you hold too many unpaid "
+    "units), `product_unavailable`, or `request_in_progress`. Nothing was kept.",
+)
 ILLEGAL_TRANSITION = OpenApiResponse(
     IllegalTransitionProblemSerializer,
     description="`illegal_transition`: `current_status` says where the order is, `allowed` "

@@ -19,7 +19,7 @@ from core.tasking.api import (
 )
 from shop import selectors
 from shop.api import serializers as s
-from shop.api.views._common import CONFLICT, _order_body
+from shop.api.views._common import CONFLICT, ORDER_REFUSED, _order_body
 from shop.services import cart as cart_services
 
 
@@ -85,11 +85,12 @@ class CheckoutView(APIView):
     @extend_schema(
         summary="Check out my cart",
         description="Reserves the stock of every line and places the order; the cart "
-        "empties. Short stock is a 409 `insufficient_stock` and nothing changes. Send an "
-        "`Idempotency-Key` to retry safely.",
+        "empties. Short stock is a 409 `insufficient_stock`, more unpaid units than a "
+        "customer may hold a 409 `reservation_limit`, an empty cart a 409 `cart_empty`; "
+        "then nothing changes. Send an `Idempotency-Key` to retry safely.",
         parameters=[IDEMPOTENCY_KEY_PARAMETER],
         request=s.CheckoutSerializer,
-        responses={201: s.OrderSerializer, **IDEMPOTENCY_RESPONSES},
+        responses={201: s.OrderSerializer, **IDEMPOTENCY_RESPONSES, 409: ORDER_REFUSED},
     )
     def post(self, request: Request) -> Response:
         user = authenticated_user(request)

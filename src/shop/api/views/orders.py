@@ -21,7 +21,7 @@ from core.tasking.api import (
 )
 from shop import selectors
 from shop.api import serializers as s
-from shop.api.views._common import ILLEGAL_TRANSITION, PAGE_PARAMETERS, _order_body
+from shop.api.views._common import ILLEGAL_TRANSITION, ORDER_REFUSED, PAGE_PARAMETERS, _order_body
 from shop.services import orders as order_services
 
 
@@ -55,11 +55,12 @@ class OrderListView(APIView):
         summary="Buy now",
         description="Places an order for the items given (not the cart). Stock is "
         "reserved atomically: short stock is a 409 `insufficient_stock` naming the product "
-        "and the quantity available, and nothing is kept. Send an `Idempotency-Key` to "
-        "retry safely.",
+        "and the quantity available, and nothing is kept. Unpaid units are capped per "
+        "customer (per product and in all): past the cap is a 409 `reservation_limit` "
+        "naming the `limit` and what you `held`. Send an `Idempotency-Key` to retry safely.",
         parameters=[IDEMPOTENCY_KEY_PARAMETER],
         request=s.OrderCreateSerializer,
-        responses={201: s.OrderSerializer, **IDEMPOTENCY_RESPONSES},
+        responses={201: s.OrderSerializer, **IDEMPOTENCY_RESPONSES, 409: ORDER_REFUSED},
     )
     def post(self, request: Request) -> Response:
         user = authenticated_user(request)

@@ -148,8 +148,9 @@ class ProductDetailView(APIView):
         product = self._product(request, pk)
         payload = s.ProductWriteSerializer(data=request.data, partial=True)
         payload.is_valid(raise_exception=True)
-        product = catalog_services.product_update(product=product, data=payload.validated_data)
-        return Response(s.ProductSerializer(product).data)
+        catalog_services.product_update(product=product, data=payload.validated_data)
+        # read again: the stock as every reader now sees it
+        return Response(s.product_payload(self._product(request, pk)))
 
     @extend_schema(summary="Delete a product (staff)", responses={204: None})
     def delete(self, request: Request, pk: int) -> Response:

@@ -30,4 +30,6 @@ class PostShare(SocialMutation):
         post = posts.post_share(user=user, post_id=to_id(post_id, "postId"), comment=comment)
         see_posts(info.context, [post])
         share = selectors.share_get(user_id=user.pk, post_id=post.pk)
+        if share is not None:  # the post as its sharer reads it (its comment count)
+            share.post = post
         return PostShare(post=post, share=share)
