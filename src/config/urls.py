@@ -14,6 +14,7 @@ from drf_spectacular.views import (
     SpectacularSwaggerSplitView,
 )
 
+from core.http.domain import ApiIndexView
 from core.site import health
 from core.site import views as core_views
 from core.site.graphql.view import graphql_view
@@ -24,6 +25,7 @@ handler404 = "core.http.problems.page_not_found"
 handler500 = "core.http.problems.server_error"
 
 api_v1 = [
+    path("", ApiIndexView.as_view(), name="api-index"),
     path("auth/", include("core.identity.api.urls", namespace="auth")),
     path("shop/", include("shop.api.urls", namespace="shop")),
     path("social/", include("social.api.urls", namespace="social")),

@@ -7,6 +7,16 @@ class CoreConfig(AppConfig):
     default_auto_field = "django.db.models.BigAutoField"
 
     def ready(self) -> None:
+        from django.db import connections
+        from django.db.backends.signals import connection_created
+
+        from core.search.sqlite import note_fts5
+
+        # Whether each SQLite connection has FTS5 (the contexts' searches ask).
+        connection_created.connect(note_fts5, dispatch_uid="core.sqlite_fts5")
+        for connection in connections.all(initialized_only=True):
+            if connection.connection is not None:
+                note_fts5(connection=connection)
         # converters: registers <id:...>; the tasks modules: Celery's autodiscovery looks
         # for ``core.tasks`` only, and core's tasks live with their concerns.
         from core.http import converters  # noqa: F401

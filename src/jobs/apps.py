@@ -20,8 +20,19 @@ class JobsConfig(AppConfig):
     )
 
     def ready(self) -> None:
+        from django.db import connections
+        from django.db.backends.signals import connection_created
+
         from core.tasking.outbox import register_periodic
         from jobs import error_codes  # noqa: F401  (registers the job board's problem codes)
+        from jobs.fulltext_sqlite import register_functions
+
+        # SQLite's search functions (similarity, the lexicon's word splitter), on every
+        # connection: those opened from now on, and any open already.
+        connection_created.connect(register_functions, dispatch_uid="jobs.sqlite_functions")
+        for connection in connections.all(initialized_only=True):
+            if connection.connection is not None:
+                register_functions(connection=connection)
 
         # Beat records what readers already see (expired jobs) and sends the notices.
         register_periodic("jobs.expire-due", "jobs.tasks.jobs_expire_due_task", 300.0)

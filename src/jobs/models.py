@@ -221,7 +221,8 @@ class SearchWord(models.Model):
     trigger on companies add the words of every insert and of every update that
     changes those columns (``INSERT ... ON CONFLICT DO NOTHING``); a ``gin_trgm_ops``
     GIN index serves ``%``. Words are never removed: a word no job uses any more only
-    adds an alternative that matches nothing. Empty on SQLite."""
+    adds an alternative that matches nothing. SQLite has the same lexicon, kept by row
+    triggers (migration 0004, ``jobs.fulltext_sqlite``)."""
 
     word = models.CharField(max_length=60, primary_key=True)
 

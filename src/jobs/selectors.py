@@ -17,8 +17,8 @@ Search on PostgreSQL, as pg_trgm's documentation suggests for text search:
    The page is cut on the job rows alone, then read whole with its company and its
    snippets (``ts_headline``) in the same statement (``SearchResults``).
 
-SQLite (the embedded default): every word in the title, description, location, tags
-or company name; no correction.
+SQLite (the embedded default) does the same with the same lexicon, its similarity
+computed in Python, and an FTS5 table ranked with ``bm25`` (``jobs.fulltext_sqlite``).
 """
 
 from __future__ import annotations
@@ -43,6 +43,7 @@ from django.utils import timezone
 
 from core.identity import roles
 from core.identity.models import User
+from jobs import fulltext_sqlite
 from jobs.fulltext import SEARCH_CONFIG, CorrectedSearchQuery, SearchResults
 from jobs.models import (
     YEARLY_FACTORS,
@@ -214,10 +215,13 @@ def search_corrections(text: str) -> dict[str, str]:
     """``{word: correction}`` for the query's plain words that no job title, location,
     tag or company name contains (the ``SearchWord`` lexicon) and that have a close
     lexicon word; ``{}`` when every word is known. One query when the text has a
-    candidate word (``correction_candidates``), none otherwise; none on SQLite."""
+    candidate word (``correction_candidates``), none otherwise; the same on SQLite
+    (``fulltext_sqlite.corrections``)."""
     words = correction_candidates(text)
-    if not words or connection.vendor != "postgresql":
+    if not words:
         return {}
+    if connection.vendor != "postgresql":
+        return fulltext_sqlite.corrections(words, CORRECTION_THRESHOLD)
     with connection.cursor() as cursor:
         cursor.execute(
             CORRECTION_SQL,
@@ -238,28 +242,16 @@ def _search_postgresql(
     return results
 
 
-def _search_fallback(jobs: QuerySet[Job], text: str) -> QuerySet[Job]:
-    for word in query_words(text):
-        jobs = jobs.filter(
-            Q(title__icontains=word)
-            | Q(description__icontains=word)
-            | Q(location__icontains=word)
-            | Q(company__name__icontains=word)
-            | Q(tags__icontains=word)
-        )
-    return jobs.annotate(rank=Value(0.0, output_field=FloatField()))
-
-
 def job_search(
     jobs: QuerySet[Job], text: str, corrections: dict[str, str] | None = None
 ) -> QuerySet[Job]:
     """Full-text search, annotated with ``rank`` (higher is better). ``corrections``:
     ``search_corrections(text)``, looked up here when not given."""
+    if corrections is None:
+        corrections = search_corrections(text)
     if connection.vendor == "postgresql":
-        if corrections is None:
-            corrections = search_corrections(text)
         return _search_postgresql(jobs, text, corrections)
-    return _search_fallback(jobs, text)
+    return fulltext_sqlite.search(jobs, text, corrections)
 
 
 def yearly(amount: int, period: str) -> int:

@@ -29,6 +29,7 @@ from django.utils import timezone
 from core.cache.versioned import cached, query_part
 from core.identity import roles
 from core.identity.models import User
+from core.search import sqlite as sqlite_search
 from shop.models import (
     Cart,
     CartItem,
@@ -287,17 +288,28 @@ def product_filter(
     return products
 
 
+# SQLite's FTS5 table of products (migration 0003) and bm25's weights for its columns:
+# ts_rank's for the vector's A (name) and B (description).
+PRODUCT_FTS_TABLE = "shop_product_fts"
+PRODUCT_FTS_WEIGHTS = (1.0, 0.4)
+
+
 def product_search(products: QuerySet[Product], text: str) -> QuerySet[Product]:
-    """PostgreSQL: the stored weighted vector (name above description) against a
-    web-style query, ranked (``rank``); SQLite: every word in the name or description."""
+    """The stored weighted vector (name above description) against a web-style query,
+    ranked (``rank``); on SQLite the same reading of the query, stemmed, against an
+    FTS5 table ranked with ``bm25`` weighted alike (``core.search.sqlite``)."""
     if connection.vendor == "postgresql":
         query = SearchQuery(text, search_type="websearch", config="english")
         return products.filter(search_vector=query).annotate(
             rank=Cast(SearchRank(F("search_vector"), query), FloatField())
         )
-    for word in text.split()[:10]:
-        products = products.filter(Q(name__icontains=word) | Q(description__icontains=word))
-    return products.annotate(rank=Cast(F("popularity"), FloatField()))
+    return sqlite_search.search(
+        products,
+        text,
+        table=PRODUCT_FTS_TABLE,
+        weights=PRODUCT_FTS_WEIGHTS,
+        fields=("name", "description"),
+    )
 
 
 def product_live_fields(ids: list[int]) -> dict[int, tuple[int, int]]:

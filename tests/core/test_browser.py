@@ -52,6 +52,45 @@ def test_server_rendered_pages_work_under_the_policy(visit, path, status, headin
     visit.assert_clean()
 
 
+PHONE = {"width": 390, "height": 844}
+
+# Everything wider than the viewport, to say what overflows when something does.
+WIDE_ELEMENTS = """
+() => [...document.querySelectorAll("body *")]
+  .filter((element) => element.getBoundingClientRect().right >
+    document.documentElement.clientWidth + 0.5)
+  .slice(0, 8)
+  .map((element) => `${element.tagName.toLowerCase()}.${element.className} ` +
+    `${Math.round(element.getBoundingClientRect().right)}px`)
+"""
+
+
+@pytest.fixture
+def phone(browser: Browser, live_server) -> Iterator[Visit]:
+    context = browser.new_context(viewport=PHONE, is_mobile=True, has_touch=True)
+    try:
+        yield Visit(context, live_server.url)
+    finally:
+        context.close()
+
+
+@pytest.mark.parametrize(
+    ("path", "status"),
+    [("/", 200), ("/problems/", 200), ("/problems/not_found/", 200), ("/no-such-page/", 404)],
+    ids=["landing", "problems", "problem", "not-found"],
+)
+def test_server_rendered_pages_fit_a_phone(phone, settings, path, status):
+    settings.NEXUS_DEMO_MODE = True  # the landing page at its widest: the demo accounts
+    page = phone.open(path, status)
+
+    scroll_width, width = page.evaluate(
+        "[document.documentElement.scrollWidth, document.documentElement.clientWidth]"
+    )
+    assert width == PHONE["width"]
+    assert scroll_width <= width, page.evaluate(WIDE_ELEMENTS)
+    phone.assert_clean()
+
+
 def test_landing_page_script_paints_live_health(visit):
     page = visit.open("/")
 

@@ -146,3 +146,32 @@ def test_demo_account_logs_in_and_the_welcome_flow_runs_eagerly(embedded):
     log = server_log.read_text()
     assert "Subject: Welcome to Nexus" in log
     assert "To: newbie@example.test" in log
+
+
+def test_the_readme_typo_tolerant_job_search_finds_python_jobs(embedded):
+    """README, Jobs: ``?q=pythn+developer`` corrects the typo on SQLite too."""
+    base, *_ = embedded
+    status, _, body = _get(base + "/api/v1/jobs/jobs/?q=pythn+developer")
+
+    assert status == 200
+    found = json.loads(body)
+    assert found["corrected"] == {"pythn": "python"}
+    titles = [job["title"] for job in found["results"]]
+    assert titles
+    assert all("python" in title.lower() for title in titles[:4]), titles  # title first
+    assert all("<mark>" in (job["snippet"] or "") for job in found["results"])
+
+
+def test_the_readme_product_search_is_full_text_on_sqlite(embedded):
+    """README, Shop: ``?search=frying+pan&ordering=relevance``, stemmed as on
+    PostgreSQL ("pans" finds the frying pans too)."""
+    base, *_ = embedded
+    names = {}
+    for search in ("frying+pan", "frying+pans"):
+        status, _, body = _get(f"{base}/api/v1/shop/products/?search={search}&ordering=relevance")
+        assert status == 200
+        names[search] = [product["name"] for product in json.loads(body)["results"]]
+
+    assert names["frying+pan"]
+    assert all("frying pan" in name.lower() for name in names["frying+pan"])
+    assert names["frying+pans"] == names["frying+pan"]

@@ -2,11 +2,16 @@
 
 from __future__ import annotations
 
+import os
 import re
+import subprocess
+import sys
+from pathlib import Path
 
 import pytest
 
 FRONTEND = "https://app.example.org"
+ROOT = Path(__file__).resolve().parents[2]
 
 
 @pytest.fixture
@@ -46,6 +51,109 @@ def test_other_origins_get_no_cors_headers(client):
     response = client.get("/api/v1/shop/", HTTP_ORIGIN="https://evil.example.com")
 
     assert "Access-Control-Allow-Origin" not in response
+
+
+# --- demo mode: any local frontend -------------------------------------------------------
+
+VITE = "http://localhost:5173"
+
+
+def preflight(client, origin: str):
+    return client.options(
+        "/api/v1/auth/me/",
+        HTTP_ORIGIN=origin,
+        HTTP_ACCESS_CONTROL_REQUEST_METHOD="GET",
+        HTTP_ACCESS_CONTROL_REQUEST_HEADERS="authorization, traceparent, tracestate",
+    )
+
+
+@pytest.mark.django_db
+def test_demo_mode_lets_a_dev_server_on_localhost_preflight_and_read(client, settings):
+    """The suite runs in demo mode, as `make run` does, with no CORS_ALLOWED_ORIGINS."""
+    settings.CORS_ALLOWED_ORIGINS = []
+    checked = preflight(client, VITE)
+    response = client.get("/api/v1/shop/", HTTP_ORIGIN=VITE)
+
+    assert checked.status_code == 200
+    assert checked["Access-Control-Allow-Origin"] == VITE  # echoed, never *
+    assert {"authorization", "traceparent", "tracestate"} <= {
+        name.strip() for name in checked["Access-Control-Allow-Headers"].split(",")
+    }
+    assert response.status_code == 200
+    assert response["Access-Control-Allow-Origin"] == VITE
+    exposed = {
+        name.strip().lower() for name in response["Access-Control-Expose-Headers"].split(",")
+    }
+    assert {"ratelimit", "ratelimit-policy", "retry-after", "x-request-id"} <= exposed
+    assert "ratelimit" in {name.lower() for name in response.headers}  # there to be read
+
+
+@pytest.mark.django_db
+@pytest.mark.parametrize(
+    "origin",
+    ["http://127.0.0.1:3000", "https://localhost", "http://[::1]:8080", "https://127.0.0.1:4443"],
+)
+def test_demo_mode_allows_any_local_port_and_scheme(client, settings, origin):
+    settings.CORS_ALLOWED_ORIGINS = []
+
+    assert preflight(client, origin)["Access-Control-Allow-Origin"] == origin
+    assert client.get("/api/v1/shop/", HTTP_ORIGIN=origin)["Access-Control-Allow-Origin"] == origin
+
+
+@pytest.mark.django_db
+@pytest.mark.parametrize(
+    "origin",
+    [
+        "http://localhost.evil.com",
+        "http://localhost:5173.evil.com",
+        "http://evil.com:5173",
+        "http://example.com",
+        "http://127.0.0.1.nip.io",
+        "http://localhost:5173\n",
+        "ftp://localhost",
+        "null",
+    ],
+)
+def test_demo_mode_allows_no_other_origin(client, settings, origin):
+    settings.CORS_ALLOWED_ORIGINS = []
+
+    assert "Access-Control-Allow-Origin" not in preflight(client, origin)
+    assert "Access-Control-Allow-Origin" not in client.get("/api/v1/shop/", HTTP_ORIGIN=origin)
+
+
+def test_production_allows_only_the_listed_origins_even_in_demo_mode():
+    """Production settings, with demo mode on or off: the listed frontend gets its
+    origin echoed, a local dev server gets nothing."""
+    script = (
+        "from django.test import Client\n"
+        "for origin in ('https://app.example.org', 'http://localhost:5173'):\n"
+        "    response = Client().options('/api/v1/auth/me/', HTTP_ORIGIN=origin,"
+        " HTTP_ACCESS_CONTROL_REQUEST_METHOD='GET', secure=True, HTTP_HOST='nexus.example.org')\n"
+        "    print(origin, response.headers.get('Access-Control-Allow-Origin'))\n"
+    )
+    for demo in ("true", "false"):
+        result = subprocess.run(
+            [sys.executable, str(ROOT / "manage.py"), "shell", "--no-imports", "-c", script],
+            cwd=ROOT,
+            env={
+                "PATH": os.environ["PATH"],
+                "PYTHONPATH": str(ROOT / "src"),
+                "DJANGO_SETTINGS_MODULE": "config.settings.production",
+                "DJANGO_SECRET_KEY": "k" * 60,
+                "DJANGO_ALLOWED_HOSTS": "nexus.example.org",
+                "CORS_ALLOWED_ORIGINS": "https://app.example.org",
+                "NEXUS_DEMO_MODE": demo,
+            },
+            capture_output=True,
+            text=True,
+            timeout=120,
+        )
+
+        assert result.returncode == 0, result.stderr
+        assert result.stdout.splitlines() == [
+            "https://app.example.org https://app.example.org",
+            "http://localhost:5173 None",
+        ]
 
 
 @pytest.mark.django_db

@@ -28,6 +28,7 @@ def test_anything_else_is_refused(value):
         ("seed_shop", "--products"),
         ("seed_jobs", "--jobs"),
         ("seed_social", "--follows"),
+        ("import_movielens", "--users"),
     ],
 )
 def test_every_seed_command_refuses_a_zero_count_naming_the_option(command, option):

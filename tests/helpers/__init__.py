@@ -2,7 +2,8 @@
 client per identity, with a real bearer token), ``assert_problem`` and
 ``assert_invalid`` (an RFC 9457 problem response with its status and code), and
 ``race`` and ``raised`` (work started at once in real threads, each on its own database
-connection, and the exceptions it raised).
+connection, and the exceptions it raised); ``tests.helpers.sqlite.pytest_on_sqlite``
+runs test modules again on SQLite, the embedded default.
 
 A context's tests (shop, social, movies, jobs, polls) import these, ``tests.core``
 (users, live servers) and themselves, never another context's tests: an

@@ -99,3 +99,29 @@ def test_reading_results_is_not_held_back_by_the_vote_limit(vote_rates):
 
     assert voter.get(poll_url(poll.pk, "results")).status_code == 200
     assert voter.get(poll_url(poll.pk)).status_code == 200
+
+
+def test_votes_name_both_policies_and_the_tighter_one_left(vote_rates):
+    vote_rates(user="2/min", ip="100/min")
+    polls = [make_poll() for _ in range(3)]
+    voter = client_for(user())
+
+    first, second = (vote(voter, poll) for poll in polls[:2])
+    refused = vote(voter, polls[2])
+
+    policies = '"poll_vote";q=2;w=60, "poll_vote_ip";q=100;w=60'
+    assert [r["RateLimit-Policy"] for r in (first, second, refused)] == [policies] * 3
+    assert first["RateLimit"].startswith('"poll_vote";r=1;t=')
+    assert second["RateLimit"].startswith('"poll_vote";r=0;t=')
+    assert_throttled(refused)
+    assert refused["RateLimit"] == f'"poll_vote";r=0;t={refused["Retry-After"]}'
+
+
+def test_when_the_address_is_tighter_its_policy_is_the_one_reported(vote_rates):
+    vote_rates(user="100/min", ip="5/min")
+    poll = make_poll()
+
+    response = vote(client_for(user()), poll)
+
+    assert response.status_code == 201
+    assert response["RateLimit"].startswith('"poll_vote_ip";r=4;t=')

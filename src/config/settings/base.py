@@ -49,6 +49,8 @@ INSTALLED_APPS = [
 MIDDLEWARE = [
     "core.http.middleware.RequestIdMiddleware",
     "core.http.middleware.ClientIpMiddleware",
+    # What the throttles found, as RateLimit headers (also on the problem bodies below).
+    "core.http.middleware.RateLimitHeadersMiddleware",
     # Outside ProblemFallbackMiddleware: the problem bodies it makes get the header too.
     "csp.middleware.CSPMiddleware",
     "core.http.middleware.ProblemFallbackMiddleware",

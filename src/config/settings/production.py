@@ -28,6 +28,9 @@ from .base import *  # noqa: E402,F403
 from .base import env  # noqa: E402
 
 DEBUG = False
+# Only the frontends listed in CORS_ALLOWED_ORIGINS, demo mode or not (demo mode's
+# localhost origins are for a development machine: config.settings.security).
+CORS_ALLOWED_ORIGIN_REGEXES: list[str] = []
 
 SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https")
 SECURE_SSL_REDIRECT = env.bool("DJANGO_SECURE_SSL_REDIRECT", default=True)

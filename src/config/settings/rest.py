@@ -87,6 +87,10 @@ SPECTACULAR_SETTINGS = {
         "StateEnum": "polls.models.POLL_STATES",  # a poll's state, as before
     },
     "TAGS": [
+        {
+            "name": "api",
+            "description": "The API's index: the domains, sign-in, the schema, docs and GraphQL.",
+        },
         {"name": "auth", "description": "Identity: registration, JWT, profile, notifications."},
         {"name": "shop", "description": "E-commerce: catalog, cart, checkout, orders."},
         {"name": "social", "description": "Social feed (REST side; GraphQL at /graphql/)."},
@@ -108,6 +112,7 @@ SPECTACULAR_SETTINGS = {
     "POSTPROCESSING_HOOKS": [
         "drf_spectacular.hooks.postprocess_schema_enums",
         "core.http.openapi.add_stream_operations",
+        "core.http.openapi.add_rate_limit_headers",
     ],
 }
 

@@ -7,11 +7,26 @@ from csp.constants import NONCE, NONE, SELF
 from .environment import env
 
 CORS_ALLOWED_ORIGINS = env.list("CORS_ALLOWED_ORIGINS", default=[])
+# Demo mode (`make run`, the tests): a frontend dev server on this machine may call the
+# API from any port, over http or https (Vite on :5173, ...); its origin is echoed,
+# never `*`. Production settings allow CORS_ALLOWED_ORIGINS only (config.settings.production).
+_LOCAL_ORIGIN = r"^https?://(localhost|127\.0\.0\.1|\[::1\])(:[0-9]{1,5})?\Z"
+CORS_ALLOWED_ORIGIN_REGEXES = [_LOCAL_ORIGIN] if env.bool("NEXUS_DEMO_MODE", default=False) else []
 # What a browser app on another origin may read (docs/frontend.md uses each) and send:
+# `RateLimit`/`RateLimit-Policy` say what is left before a 429 (core.http.throttling),
 # `Idempotent-Replayed` tells a retried write from a new one, `ETag`/`If-None-Match`
-# revalidate cached catalog reads, and `Last-Event-ID` is sent by EventSource when it
-# reconnects to a stream.
-CORS_EXPOSE_HEADERS = ["X-Request-ID", "Retry-After", "Location", "ETag", "Idempotent-Replayed"]
+# revalidate cached catalog reads, `Last-Event-ID` is sent by EventSource when it
+# reconnects to a stream, and `traceparent`/`tracestate` by tracing instrumentation
+# (W3C Trace Context, e.g. OpenTelemetry's fetch instrumentation).
+CORS_EXPOSE_HEADERS = [
+    "X-Request-ID",
+    "Retry-After",
+    "RateLimit",
+    "RateLimit-Policy",
+    "Location",
+    "ETag",
+    "Idempotent-Replayed",
+]
 CORS_ALLOW_HEADERS = [
     "accept",
     "authorization",
@@ -19,6 +34,8 @@ CORS_ALLOW_HEADERS = [
     "idempotency-key",
     "if-none-match",
     "last-event-id",
+    "traceparent",
+    "tracestate",
     "x-request-id",
 ]
 CSRF_TRUSTED_ORIGINS = env.list("DJANGO_CSRF_TRUSTED_ORIGINS", default=[])

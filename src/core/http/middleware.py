@@ -13,6 +13,7 @@ from core.http.guard import body_limit, too_large_detail
 from core.http.net import client_ip, peer_is_trusted, trusted_networks
 from core.http.problems import mark_logged, not_found_detail, problem_response, wants_problem
 from core.http.request_id import VALID_REQUEST_ID, set_client_ip, set_request_id
+from core.http.throttling import rate_limit_headers, rate_limits
 
 REQUEST_ID_HEADER = "X-Request-ID"
 
@@ -80,6 +81,18 @@ class RequestIdMiddleware(HybridMiddleware):
 
     def cleanup(self) -> None:
         set_request_id(None)
+
+
+class RateLimitHeadersMiddleware(HybridMiddleware):
+    """``RateLimit`` and ``RateLimit-Policy`` on every response whose request a throttle
+    counted (REST views, GraphQL, a throttled mutation), from what the throttles' own
+    checks found (``core.http.throttling``): a 429 included, which also has
+    ``Retry-After``."""
+
+    def after(self, request: HttpRequest, response: HttpResponseBase) -> HttpResponseBase:
+        for name, value in rate_limit_headers(rate_limits(request)).items():
+            response[name] = value
+        return response
 
 
 class ClientIpMiddleware(HybridMiddleware):

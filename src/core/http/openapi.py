@@ -246,3 +246,54 @@ def add_stream_operations(
     for path, operation in _STREAM_OPERATIONS.items():
         paths.setdefault(path, {})["get"] = operation
     return result
+
+
+# --- rate-limit headers -----------------------------------------------------------------
+
+RATE_LIMIT_HEADERS: dict[str, dict[str, Any]] = {
+    "RateLimit-Policy": {
+        "description": "The limits that counted this request "
+        "(draft-ietf-httpapi-ratelimit-headers), a structured-field list with one item per "
+        'limit: `"<policy>";q=<requests>;w=<seconds>`, e.g. `"anon";q=120;w=60`. Absent '
+        "when the limits could not be checked.",
+        "schema": {
+            "type": "string",
+            "pattern": r'^"[a-z0-9_]+";q=\d+;w=\d+(, "[a-z0-9_]+";q=\d+;w=\d+)*$',
+        },
+    },
+    "RateLimit": {
+        "description": "The most restrictive of those limits now: "
+        '`"<policy>";r=<requests left>;t=<seconds until more are allowed>`, e.g. '
+        '`"anon";r=87;t=41`. On a 429, `r=0` and `t` is `Retry-After`.',
+        "schema": {"type": "string", "pattern": r'^"[a-z0-9_]+";r=\d+;t=\d+$'},
+    },
+}
+RETRY_AFTER_HEADER = {
+    "description": "Seconds to wait before the request would be let through.",
+    "schema": {"type": "integer", "minimum": 1},
+}
+
+
+def add_rate_limit_headers(
+    result: dict[str, Any], generator: SchemaGenerator, request: Request | None, public: bool
+) -> dict[str, Any]:
+    """drf-spectacular postprocessing hook: an operation that can answer 429 is
+    throttled, and its successes and its 429 carry the RateLimit headers
+    (``core.http.throttling``); the 429 also ``Retry-After``. Defined once, under
+    ``components/headers``."""
+    components = result.setdefault("components", {})
+    components.setdefault("headers", {}).update(
+        {**RATE_LIMIT_HEADERS, "Retry-After": RETRY_AFTER_HEADER}
+    )
+    refs = {name: {"$ref": f"#/components/headers/{name}"} for name in RATE_LIMIT_HEADERS}
+    retry_after = {"$ref": "#/components/headers/Retry-After"}
+    for operations in result.get("paths", {}).values():
+        for operation in operations.values():
+            responses = operation.get("responses", {}) if isinstance(operation, dict) else {}
+            if "429" not in responses:
+                continue
+            for status, response in responses.items():
+                if status.startswith("2") or status == "429":
+                    response.setdefault("headers", {}).update(refs)
+            responses["429"]["headers"]["Retry-After"] = retry_after
+    return result

@@ -10,7 +10,7 @@
 - ``pg_trgm`` is enabled here (``CREATE EXTENSION`` needs a role allowed to; on a
   managed database, enable it once beforehand).
 
-SQLite (the embedded default) gets none of this and searches with a word match.
+SQLite (the embedded default) gets an FTS5 table and triggers of its own (0004).
 """
 
 from django.db import migrations

@@ -23,7 +23,7 @@ trigrams (``jobs.selectors.search_corrections``).
 - The trigram index on ``jobs_job.title`` (the former typo path, ``word <% title``)
   is dropped: nothing reads it any more and every write paid for it.
 
-SQLite gets the (empty, unused) table only.
+SQLite gets the table here; 0004 adds its triggers and backfills it.
 """
 
 from django.db import migrations, models

@@ -1,8 +1,8 @@
 """PostgreSQL full-text search on products: a trigger keeps ``search_vector``
 (name weighted A, description B) fresh on every insert and on every update that
 touches name or description (not on stock or price changes), and a GIN index
-serves ``@@`` queries. SQLite (the embedded default) gets neither and searches
-with a plain word match."""
+serves ``@@`` queries. SQLite (the embedded default) gets an FTS5 table instead
+(0003)."""
 
 from django.db import migrations
 

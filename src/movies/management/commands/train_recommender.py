@@ -4,13 +4,15 @@ from __future__ import annotations
 
 from typing import Any
 
-from django.core.management.base import BaseCommand
-
+from core.management.atomic import ALL_OR_NOTHING, AtomicCommand
 from movies.services import model_train
 
 
-class Command(BaseCommand):
-    help = "Fit the recommender on every rating and store it as the next model version."
+class Command(AtomicCommand):
+    help = (
+        "Fit the recommender on every rating and store it as the next model version. "
+        f"{ALL_OR_NOTHING}"
+    )
 
     def handle(self, *args: Any, **options: Any) -> None:
         report = model_train()

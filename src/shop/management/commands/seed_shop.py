@@ -4,15 +4,16 @@ from __future__ import annotations
 
 from typing import Any
 
-from django.core.management.base import BaseCommand, CommandError
+from django.core.management.base import CommandError
 from django.db import connection
 
 from core.management.arguments import positive_int
+from core.management.atomic import ALL_OR_NOTHING, AtomicCommand
 from core.management.progress import ProgressLine
 from shop.demo.scale import DEFAULT_LEAVES, SEED_SKU_PREFIX, catalog_seed
 
 
-class Command(BaseCommand):
+class Command(AtomicCommand):
     help = (
         "Bulk-create a generated catalog: a three-level category tree and N products "
         f"(SKUs {SEED_SKU_PREFIX}00000001...), log-normal prices of 5-2000 EUR, stock mostly "
@@ -20,7 +21,7 @@ class Command(BaseCommand):
         "(existing ones are kept, none duplicated; a second run with the same N creates "
         "nothing) and reuses the tree. PostgreSQL loads with COPY (100k products in about "
         "8 s on two cores, 1M in about 95 s; --method bulk about 25 s per 100k); other "
-        "databases use bulk_create (SQLite: about 10 s per 100k)."
+        f"databases use bulk_create (SQLite: about 10 s per 100k). {ALL_OR_NOTHING}"
     )
 
     def add_arguments(self, parser: Any) -> None:

@@ -4,20 +4,22 @@ from __future__ import annotations
 
 from typing import Any
 
-from django.core.management.base import BaseCommand
+from django.db import transaction
 
 from core.management.arguments import positive_int
+from core.management.atomic import ALL_OR_NOTHING, AtomicCommand
 from core.management.progress import ProgressLine
 from social import feed
 from social.demo import bulk_seed
 
 
-class Command(BaseCommand):
+class Command(AtomicCommand):
     help = (
         "Bulk-create N users (seed_user_0000001...), M posts spread over the last year and "
         "K follows per seeded user. PostgreSQL loads with COPY; other databases use "
         "bulk_create. Re-running tops users up to N and adds M posts and K follows more "
-        "(duplicate follows are skipped). Feeds are rebuilt from the tables on first read."
+        "(duplicate follows are skipped). Feeds are rebuilt from the tables on first read. "
+        f"{ALL_OR_NOTHING}"
     )
 
     def add_arguments(self, parser: Any) -> None:
@@ -44,18 +46,24 @@ class Command(BaseCommand):
             progress=progress,
         )
         line.finish()
-        # Cached feeds predate the new follows: drop them so reads rebuild.
-        store = feed.client()
-        if store is not None:
-            try:
-                names = list(store.scan_iter(match=feed.key(0)[:-1] + "*", count=1000))
-                if names:
-                    store.delete(*names)
-            except feed.REDIS_ERRORS:
-                pass
+        transaction.on_commit(_drop_cached_feeds)
         self.stdout.write(
             self.style.SUCCESS(
                 f"seed_social: {report.users:,} users, {report.posts:,} posts added, "
                 f"{report.follows:,} follows added in {report.seconds:.1f}s"
             )
         )
+
+
+def _drop_cached_feeds() -> None:
+    """Cached feeds predate the new follows: drop them (once the rows are in) so reads
+    rebuild."""
+    store = feed.client()
+    if store is None:
+        return
+    try:
+        names = list(store.scan_iter(match=feed.key(0)[:-1] + "*", count=1000))
+        if names:
+            store.delete(*names)
+    except feed.REDIS_ERRORS:
+        pass
