@@ -42,6 +42,7 @@ from django.utils import timezone
 
 from core.cache.versioned import invalidate
 from core.http.catalogue import ProblemError
+from core.http.timestamps import iso_utc
 from core.identity.models import User
 from core.live import topics
 from core.notifications.services import notification_create
@@ -341,10 +342,9 @@ def _open_poll_lock(poll_id: int, *, now: datetime, voters: int) -> tuple[str, i
     poll = Poll.objects.get(pk=poll_id)  # DoesNotExist: 404
     if poll.is_closed(now):
         raise ProblemError(error_codes.POLL_CLOSED, "The poll has closed.")
+    opens_at = iso_utc(poll.opens_at)
     raise ProblemError(
-        error_codes.POLL_NOT_OPEN,
-        f"The poll opens at {poll.opens_at.isoformat()}.",
-        opens_at=poll.opens_at.isoformat(),
+        error_codes.POLL_NOT_OPEN, f"The poll opens at {opens_at}.", opens_at=opens_at
     )
 
 

@@ -127,3 +127,33 @@ def test_every_field_of_the_schema_has_a_description():
             f"{name}.{field}" for field, spec in gql_type.fields.items() if not spec.description
         ]
     assert missing == []
+
+
+@pytest.mark.django_db
+def test_graphql_datetimes_are_utc_ending_in_z_as_in_rest(client):
+    from datetime import UTC, datetime
+
+    from rest_framework_simplejwt.tokens import AccessToken
+
+    user = UserFactory(date_joined=datetime(2026, 3, 1, 9, 30, 5, 123456, tzinfo=UTC))
+    token = f"Bearer {AccessToken.for_user(user)}"
+
+    graphql = post(client, "/graphql/", "{ me { dateJoined } }", HTTP_AUTHORIZATION=token)
+
+    assert graphql.json() == {"data": {"me": {"dateJoined": "2026-03-01T09:30:05.123456Z"}}}
+
+
+def test_every_datetime_of_the_schema_is_cores_scalar():
+    """One `DateTime` type in the schema, and it is core's: whatever field declares it,
+    its values are written as REST writes them, in UTC."""
+    from datetime import UTC, datetime, timedelta, timezone
+
+    from config.schema import schema
+    from core.http.graphql import DateTime
+
+    paris = datetime(2026, 12, 7, 13, 0, tzinfo=timezone(timedelta(hours=2)))
+
+    assert schema.graphql_schema.type_map["DateTime"].graphene_type is DateTime
+    assert DateTime.serialize(paris) == "2026-12-07T11:00:00Z"
+    naive = paris.astimezone(UTC).replace(tzinfo=None)  # raw SQL on SQLite: Django's UTC
+    assert DateTime.serialize(naive) == "2026-12-07T11:00:00Z"

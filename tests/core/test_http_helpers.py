@@ -7,12 +7,13 @@ from datetime import UTC, datetime, timedelta, timezone
 
 import pytest
 from django.core.exceptions import ValidationError as DjangoValidationError
-from rest_framework.exceptions import ValidationError
+from django.test import RequestFactory
 
 from core.http import cursors
-from core.http.query import reject_unknown_parameters
+from core.http.links import absolute_url, link
+from core.http.query import operation_key, parameters_by_operation, unknown_parameter_errors
 from core.http.timestamps import iso_utc
-from core.http.validation import field_error
+from core.http.validation import field_error, fields_renamed
 
 
 def test_a_cursor_round_trips_its_payload_and_is_url_safe():
@@ -33,16 +34,50 @@ def test_anything_not_made_by_encode_is_an_invalid_cursor(token):
         cursors.decode(token)
 
 
-def test_unknown_query_parameters_are_a_400_naming_them_and_the_allowed_ones():
-    with pytest.raises(ValidationError) as refused:
-        reject_unknown_parameters(["state", "q", "format"], {"q", "status"})
+def test_unknown_query_parameters_are_errors_naming_them_and_the_allowed_ones():
+    errors = unknown_parameter_errors(["state", "q", "format"], {"q", "status"})
 
-    assert refused.value.get_codes() == {"state": ["unknown_parameter"]}
-    assert str(refused.value.detail["state"][0]) == "Unknown parameter; use: q, status."
+    assert errors == {
+        "state": [{"message": "Unknown parameter; use: q, status.", "code": "unknown_parameter"}]
+    }
 
 
 def test_known_query_parameters_and_format_pass():
-    reject_unknown_parameters(["q", "format"], {"q"})
+    assert unknown_parameter_errors(["q", "format"], {"q"}) == {}
+
+
+def test_an_operation_without_parameters_says_it_takes_none():
+    errors = unknown_parameter_errors(["x"], set())
+
+    assert errors["x"][0]["message"] == "This operation takes no parameters."
+
+
+def test_a_route_and_its_openapi_path_are_one_operation():
+    schema = {
+        "paths": {
+            "/api/v1/polls/polls/{id}/": {
+                "get": {"responses": {}, "parameters": [{"name": "id", "in": "path"}]},
+                "parameters": [],
+            },
+            "/api/v1/polls/polls/": {
+                "get": {
+                    "responses": {},
+                    "parameters": [
+                        {"name": "state", "in": "query"},
+                        {"name": "status", "in": "query", "deprecated": True},
+                        {"name": "Idempotency-Key", "in": "header"},
+                    ],
+                }
+            },
+        }
+    }
+
+    table = parameters_by_operation(schema)
+
+    assert table == {
+        (operation_key("api/v1/polls/polls/<id:pk>/"), "GET"): frozenset(),
+        (operation_key("api/v1/polls/polls/"), "GET"): {"state", "status"},
+    }
 
 
 def test_timestamps_are_utc_with_a_z_as_drf_writes_them():
@@ -74,6 +109,35 @@ def test_every_domain_index_lists_its_resources_but_not_itself(client, domain):
     assert all(
         url.startswith(f"http://testserver/api/v1/{domain}/") for url in body["resources"].values()
     )
+    assert body["docs"] == f"http://testserver/api/docs/#/{domain}"
+    assert body["graphql"] in (None, "http://testserver/graphql/")
+
+
+def test_a_link_is_absolute_on_the_host_asked_with_its_query():
+    request = RequestFactory().get("/", HTTP_HOST="testserver:8443", secure=True)
+
+    assert link(request, "polls:results-stream", 7, query={"ticket": "a:b c"}) == (
+        "https://testserver:8443/api/v1/polls/polls/7/results/stream/?ticket=a:b+c"
+    )
+    assert absolute_url(request, "/api/docs/") == "https://testserver:8443/api/docs/"
+
+
+def test_field_errors_come_out_under_the_names_the_client_sent():
+    with pytest.raises(DjangoValidationError) as raised, fields_renamed({"options": "option"}):
+        raise DjangoValidationError(
+            {
+                "options": [DjangoValidationError("Not an option.", code="invalid_choice")],
+                "options.0": [DjangoValidationError("Bad.", code="invalid")],
+                "question": [DjangoValidationError("Blank.", code="blank")],
+            }
+        )
+
+    codes = {field: [e.code for e in errors] for field, errors in raised.value.error_dict.items()}
+    assert codes == {
+        "option": ["invalid_choice"],
+        "option.0": ["invalid"],
+        "question": ["blank"],
+    }
 
 
 def test_every_domain_describes_itself_with_a_typed_manifest():

@@ -103,28 +103,48 @@ def test_page_size_can_be_smaller(auth_client, user):
     assert len(response.json()["results"]) == 2
 
 
-@pytest.mark.parametrize(("value", "read"), [("true", False), ("1", False), ("false", True)])
-def test_unread_filter(auth_client, user, value, read):
+@pytest.mark.parametrize(
+    ("query", "read"),
+    [
+        ({"read": "false"}, False),
+        ({"read": "0"}, False),
+        ({"read": "true"}, True),
+        ({"unread": "true"}, False),  # the deprecated inverse keeps working
+        ({"unread": "1"}, False),
+        ({"unread": "false"}, True),
+        ({"read": "true", "unread": "false"}, True),
+    ],
+)
+def test_read_filters_by_the_read_field(auth_client, user, query, read):
+    """The filter is named after the field it filters, `read`, and takes its values."""
     unread = NotificationFactory.create_batch(2, user=user)
     already_read = NotificationFactory.create_batch(3, user=user, read_at=timezone.now())
 
-    response = auth_client.get(LIST, {"unread": value})
+    response = auth_client.get(LIST, query)
 
     assert response.status_code == 200
     assert _ids(response) == _newest_first(already_read if read else unread)
     assert {item["read"] for item in response.json()["results"]} == {read}
 
 
-def test_bad_unread_value_is_a_validation_problem(auth_client, user):
+@pytest.mark.parametrize("name", ["read", "unread"])
+def test_bad_read_value_is_a_validation_problem_naming_the_parameter_sent(auth_client, user, name):
     NotificationFactory(user=user)
 
-    response = auth_client.get(LIST, {"unread": "maybe"})
+    response = auth_client.get(LIST, {name: "maybe"})
 
     assert response.status_code == 400
     assert response["Content-Type"] == "application/problem+json"
     body = response.json()
     assert body["code"] == "validation_error"
-    assert body["errors"] == {"unread": [{"message": "Use true or false.", "code": "invalid"}]}
+    assert body["errors"] == {name: [{"message": "Use true or false.", "code": "invalid"}]}
+
+
+def test_read_and_its_deprecated_inverse_must_agree(auth_client, user):
+    response = auth_client.get(LIST, {"read": "true", "unread": "true"})
+
+    assert response.status_code == 400
+    assert list(response.json()["errors"]) == ["unread"]
 
 
 def test_mark_read_by_ids_ignores_other_users_notifications(auth_client, user):

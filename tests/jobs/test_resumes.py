@@ -85,7 +85,9 @@ def test_a_pdf_or_docx_is_stored_privately(resume_dir, name, content, expected_t
     assert resume["content_type"] == expected_type
     assert resume["size"] == len(content)
     assert resume["name"].endswith(f".{extension}")
-    assert resume["url"] == f"/api/v1/jobs/applications/{response.json()['id']}/resume/"
+    assert resume["url"] == (  # absolute, as every link the API returns
+        f"http://testserver/api/v1/jobs/applications/{response.json()['id']}/resume/"
+    )
     (stored,) = _stored(resume_dir)
     assert stored.read_bytes() == content
     assert "media" not in str(stored)

@@ -12,12 +12,12 @@ from django.utils import timezone
 
 from core.identity.roles import Role
 from core.notifications.models import Notification
-from jobs.models import Job, JobAlert
+from jobs.models import Job, JobAlert, SavedSearch
 from jobs.services.applications import application_event_notify, application_transition
 from jobs.services.postings import jobs_expire_due
 from jobs.services.searches import alerts_match_job, alerts_send_digests, saved_search_create
 from tests.core.factories import UserFactory
-from tests.helpers import client_for
+from tests.helpers import assert_invalid, client_for
 from tests.jobs.factories import (
     SAVED,
     apply,
@@ -145,8 +145,12 @@ def test_saved_search_filters_are_validated():
     )
     unknown = client_for(user).post(SAVED, {"filters": {"color": "red"}}, format="json")
 
-    assert bad.status_code == 400
-    assert unknown.status_code == 400
+    # Each error under the path the client sent (`filters.<name>`), as nested input is.
+    assert_invalid(bad, "filters.employment_type")
+    body = assert_invalid(unknown, "filters.color")
+    assert body["errors"]["filters.color"][0]["code"] == "unknown_filter"
+    assert "location" in body["errors"]["filters.color"][0]["message"]
+    assert not SavedSearch.objects.filter(user=user).exists()
 
 
 def test_company_members_get_no_alerts_for_their_own_jobs():

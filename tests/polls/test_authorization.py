@@ -102,6 +102,7 @@ def test_a_stream_ticket_names_its_user_for_its_poll(poll, settings):
     body = response.json()
     assert body["expires_in"] == settings.POLLS_STREAM_TICKET_SECONDS == 60
     stream = urlsplit(body["stream"])
+    assert (stream.scheme, stream.netloc) == ("http", "testserver")  # absolute
     assert stream.path == poll_url(poll.pk, "results/stream")
     assert parse_qs(stream.query) == {"ticket": [body["ticket"]]}
     assert voters.ticket_user(body["ticket"], poll_id=poll.pk) == reader.pk

@@ -68,10 +68,10 @@ def test_create_answers_201_with_the_options_and_their_ids():
         ("Salad", 2),
     ]
     assert [o["id"] for o in body["options"]] == option_ids(poll)
-    assert body["links"] == {
-        "results": f"{poll_url(poll.pk)}results/",
-        "stream": f"{poll_url(poll.pk)}results/stream/",
-        "live": f"/polls/{poll.pk}/live/",
+    assert body["links"] == {  # absolute, as every link the API returns
+        "results": f"http://testserver{poll_url(poll.pk)}results/",
+        "stream": f"http://testserver{poll_url(poll.pk)}results/stream/",
+        "live": f"http://testserver/polls/{poll.pk}/live/",
     }
     assert (poll.owner_id, poll.voter_count, poll.status) == (owner.pk, 0, "open")
     assert abs((poll.closes_at - closes).total_seconds()) < 1
@@ -250,13 +250,16 @@ def in_every_state():
     return {"open": open_poll, "scheduled": future, "by_owner": by_owner, "by_clock": by_clock}
 
 
-def test_status_filters_by_the_derived_state(in_every_state):
+@pytest.mark.parametrize("name", ["state", "status"], ids=["state", "deprecated status"])
+def test_state_filters_by_the_state_polls_read_as(in_every_state, name):
+    """The filter is named after the field it filters, `state`, and takes its values;
+    `status`, its first name, keeps working."""
     polls = in_every_state
     client = client_for()
 
-    assert _ids(client.get(POLLS, {"status": "open"})) == [polls["open"].pk]
-    assert _ids(client.get(POLLS, {"status": "scheduled"})) == [polls["scheduled"].pk]
-    assert _ids(client.get(POLLS, {"status": "closed"})) == [
+    assert _ids(client.get(POLLS, {name: "open"})) == [polls["open"].pk]
+    assert _ids(client.get(POLLS, {name: "scheduled"})) == [polls["scheduled"].pk]
+    assert _ids(client.get(POLLS, {name: "closed"})) == [
         polls["by_clock"].pk,
         polls["by_owner"].pk,
     ]
@@ -270,8 +273,33 @@ def test_status_filters_by_the_derived_state(in_every_state):
     assert client.get(poll_url(polls["by_clock"].pk)).json()["state"] == "closed"
 
 
-def test_an_unknown_status_is_a_400():
+def test_an_unknown_state_is_a_400_naming_the_parameter_sent():
+    assert_invalid(client_for().get(POLLS, {"state": "archived"}), "state")
     assert_invalid(client_for().get(POLLS, {"status": "archived"}), "status")
+
+
+def test_state_and_its_deprecated_name_must_agree(in_every_state):
+    client = client_for()
+
+    same = client.get(POLLS, {"state": "open", "status": "open"})
+    conflicting = client.get(POLLS, {"state": "open", "status": "closed"})
+
+    assert _ids(same) == [in_every_state["open"].pk]
+    assert_invalid(conflicting, "status")
+
+
+def test_the_schema_documents_status_as_deprecated(client):
+    schema = client.get("/api/schema/?format=json").json()
+    parameters = {
+        p["name"]: p
+        for p in schema["paths"]["/api/v1/polls/polls/"]["get"]["parameters"]
+        if p["in"] == "query"
+    }
+
+    assert parameters["state"]["schema"]["enum"] == ["scheduled", "open", "closed"]
+    assert not parameters["state"].get("deprecated")
+    assert parameters["status"]["deprecated"] is True
+    assert set(parameters["status"]["schema"]["enum"]) == {"scheduled", "open", "closed"}
 
 
 def test_next_keeps_the_filters():
@@ -281,7 +309,7 @@ def test_next_keeps_the_filters():
     close_by_clock(make_poll(owner))
     client = client_for()
 
-    first = client.get(POLLS, {"status": "open", "owner": owner.pk, "page_size": 2})
+    first = client.get(POLLS, {"state": "open", "owner": owner.pk, "page_size": 2})
     second = client.get(first.json()["next"])
 
     assert _ids(first) + _ids(second) == [poll.pk for poll in reversed(polls)]
@@ -295,7 +323,7 @@ def test_owner_filters_by_user_id():
     client = client_for()
 
     assert _ids(client.get(POLLS, {"owner": alice.pk})) == [mine[1].pk, mine[0].pk]
-    assert _ids(client.get(POLLS, {"owner": alice.pk, "status": "closed"})) == []
+    assert _ids(client.get(POLLS, {"owner": alice.pk, "state": "closed"})) == []
     assert _ids(client.get(POLLS, {"owner": 987654})) == []
     assert_invalid(client.get(POLLS, {"owner": "alice"}), "owner")
 
@@ -490,3 +518,33 @@ def test_closing_a_poll_past_its_deadline_records_the_deadline():
 
 def test_closing_an_unknown_poll_is_404():
     assert_problem(client_for(user()).post(poll_url(987654, "close")), 404, "not_found")
+
+
+def test_an_unknown_parameter_is_a_400_naming_the_allowed_ones_and_changes_nothing():
+    owner = user()
+    poll = make_poll(owner)
+    client = client_for(owner)
+    before, count = poll_state(poll), Poll.objects.count()
+
+    created = client.post(
+        f"{POLLS}?draft=1", {"question": "Q?", "options": ["A", "B"]}, format="json"
+    )
+    edited = client.patch(f"{poll_url(poll.pk)}?notify=1", {"question": "New?"}, format="json")
+    deleted = client.delete(f"{poll_url(poll.pk)}?force=1")
+    read = client.get(poll_url(poll.pk), {"expand": "owner"})
+    listed = client.get(POLLS, {"stat": "open"})
+
+    for response, name in [
+        (created, "draft"),
+        (edited, "notify"),
+        (deleted, "force"),
+        (read, "expand"),
+    ]:
+        body = assert_invalid(response, name)
+        assert body["errors"][name][0]["message"] == "This operation takes no parameters."
+    listed_message = assert_invalid(listed, "stat")["errors"]["stat"][0]["message"]
+    assert (
+        listed_message
+        == "Unknown parameter; use: cursor, ordering, owner, page_size, state, status."
+    )
+    assert (poll_state(poll), Poll.objects.count()) == (before, count)

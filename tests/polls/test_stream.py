@@ -132,7 +132,10 @@ def ticket_stream(server: Server, poll: Poll, who) -> str:
     response = api(server).post(poll_path(poll.pk, "stream-ticket/"), headers=bearer(who))
     assert response.status_code == 201, response.text
     body = response.json()
-    assert body["stream"] == stream_path(poll.pk, body["ticket"])
+    # An absolute link, on the host the ticket was asked from.
+    assert body["stream"] == f"http://127.0.0.1:{server.port}" + stream_path(
+        poll.pk, body["ticket"]
+    )
     return body["stream"]
 
 
@@ -330,6 +333,19 @@ def test_an_unknown_poll_is_a_404_problem(server):
     with EventStream(server, stream_path(987654321)) as stream:
         assert stream.status == 404
         assert problem_shape_ok(stream.problem(), 404, "not_found"), stream.problem()
+
+
+def test_an_unknown_parameter_is_a_400_naming_the_ones_the_stream_takes(server):
+    """Refused under ASGI as everywhere, before the stream opens."""
+    poll = make_poll(make_user())
+
+    with EventStream(server, stream_path(poll.pk) + "?tikcet=abc") as stream:
+        assert stream.status == 400
+        body = stream.problem()
+    assert problem_shape_ok(body, 400, "validation_error"), body
+    assert body["errors"] == {
+        "tikcet": [{"message": "Unknown parameter; use: ticket.", "code": "unknown_parameter"}]
+    }
 
 
 def test_a_bad_ticket_is_a_401_problem(server):

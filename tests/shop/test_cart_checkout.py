@@ -301,6 +301,24 @@ def test_checkout_with_bad_options_is_400_and_keeps_the_cart(pan, shopper, body,
     assert stock_of(pan) == 10
 
 
+def test_checkout_of_mixed_currencies_is_400_about_the_request_and_keeps_the_cart(pan, shopper):
+    """The lines are the cart's, not a field of the checkout's body: the error is the
+    body's as a whole (`non_field_errors`), not `items`, which the client never sent."""
+    dollars = make_product(pan.category, name="Import", price="9.00", currency="USD", stock=3)
+    client = client_for(shopper)
+    _add(client, pan, 1)
+    _add(client, dollars, 1)
+
+    body = assert_invalid(client.post(CHECKOUT, {}, format="json"), "non_field_errors")
+
+    assert body["errors"]["non_field_errors"][0]["message"] == (
+        "All items of an order must share one currency."
+    )
+    assert _lines(shopper) == [(pan.pk, 1), (dollars.pk, 1)]
+    assert (stock_of(pan), stock_of(dollars)) == (10, 3)
+    assert Order.objects.count() == 0
+
+
 def test_checkout_leaves_other_carts_alone(pan, shopper):
     other = customer()
     _add(client_for(other), pan, 1)

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import pytest
 
+from core.http.timestamps import iso_utc
 from social import feed, selectors
 from tests.social import factories as f
 from tests.social.factories import FEED, codes, feed_ids
@@ -153,7 +154,7 @@ def test_a_post_shared_twice_appears_once_with_the_newest_share(gql, alice, bob,
 
     assert [int(e["node"]["id"]) for e in edges] == [original.pk]
     assert edges[0]["sharedBy"] == {"username": "carol"}
-    assert edges[0]["sharedAt"] == newest.created_at.isoformat()
+    assert edges[0]["sharedAt"] == iso_utc(newest.created_at)  # RFC 3339, UTC, `Z`
     # the same after a rebuild from the database
     feed.invalidate([alice.pk])
     again = gql(FEED, user=alice, first=10)["data"]["feed"]["edges"]
@@ -266,7 +267,7 @@ def test_the_original_documents_feed_example_works_literally(gql, bob):
                             "id": str(theirs.pk),
                             "content": "from the docs",
                             "author": {"username": "bob"},
-                            "createdAt": theirs.created_at.isoformat(),
+                            "createdAt": iso_utc(theirs.created_at),
                         }
                     }
                 ]

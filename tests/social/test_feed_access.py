@@ -7,7 +7,7 @@ from __future__ import annotations
 
 import pytest
 
-from tests.helpers import assert_problem, client_for
+from tests.helpers import assert_invalid, assert_problem, client_for
 from tests.social import factories as f
 
 pytestmark = pytest.mark.django_db
@@ -78,13 +78,16 @@ def test_a_moderator_reads_anyones_feed(gql, alice, mine):
 
 @pytest.mark.parametrize("who", ["user", "moderator"])
 def test_over_rest_the_feed_is_always_the_viewers_own(alice, mine, who):
-    """The REST feed names no owner (an unknown parameter is ignored there, as on
-    every social list): nobody reads another's feed through it."""
+    """The REST feed names no owner: asked for another's, it is a 400 naming the
+    parameters it takes, and the viewer's own feed holds nobody else's posts."""
     viewer = f.user("carol") if who == "user" else f.moderator("mod")
 
-    response = client_for(viewer).get(FEED_URL, {"user_id": alice.pk})
+    refused = client_for(viewer).get(FEED_URL, {"user_id": alice.pk})
+    own = client_for(viewer).get(FEED_URL)
 
-    assert _rest_ids(response) == []
+    body = assert_invalid(refused, "user_id")
+    assert body["errors"]["user_id"][0]["message"] == "Unknown parameter; use: cursor, page_size."
+    assert _rest_ids(own) == []
 
 
 def test_anonymous_readers_are_refused_before_anything_else(gql, alice):

@@ -202,6 +202,28 @@ def test_create_post(gql, author):
     }
 
 
+def test_graphql_datetimes_are_rfc3339_utc_ending_in_z(gql, author):
+    """As REST writes them (not graphene's `+00:00`), for posts and comments alike."""
+    created = gql(
+        'mutation { createPost(content: "Hello") { post { id createdAt updatedAt } } }',
+        user=author,
+    )["data"]["createPost"]["post"]
+    comment = gql(
+        'mutation ($id: ID!) { createComment(postId: $id, text: "Hi") { comment { createdAt } } }',
+        user=author,
+        id=created["id"],
+    )
+    post = Post.objects.get(pk=created["id"])
+    written = [
+        created["createdAt"],
+        created["updatedAt"],
+        comment["data"]["createComment"]["comment"]["createdAt"],
+    ]
+
+    assert created["createdAt"] == post.created_at.isoformat().replace("+00:00", "Z")
+    assert all(value.endswith("Z") and "+" not in value for value in written), written
+
+
 @pytest.mark.parametrize(
     ("arguments", "field"),
     [

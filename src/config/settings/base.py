@@ -67,6 +67,8 @@ MIDDLEWARE = [
     "django.contrib.auth.middleware.AuthenticationMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
+    # Last: it needs the resolved route (process_view), and refuses before any view runs.
+    "core.http.middleware.QueryParameterMiddleware",
 ]
 
 ROOT_URLCONF = "config.urls"

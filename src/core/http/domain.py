@@ -11,13 +11,14 @@ from __future__ import annotations
 from collections.abc import Callable, Sequence
 
 from django.apps import apps
-from django.urls import NoReverseMatch, URLPattern, URLResolver, get_resolver, path, reverse
+from django.urls import NoReverseMatch, URLPattern, URLResolver, get_resolver, path
 from drf_spectacular.utils import extend_schema, inline_serializer
 from rest_framework import permissions, serializers
 from rest_framework.request import Request
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
+from core.http.links import absolute_url, link
 from core.http.manifest import domain_manifest
 
 _DomainIndex = inline_serializer(
@@ -58,9 +59,7 @@ class DomainIndexView(APIView):
             if not isinstance(route, URLPattern) or not route.name or route.name == "index":
                 continue
             try:
-                resources[route.name] = request.build_absolute_uri(
-                    reverse(f"{self.domain}:{route.name}")
-                )
+                resources[route.name] = link(request, f"{self.domain}:{route.name}")
             except NoReverseMatch:  # routes that need an id are reached from their list
                 continue
         graphql = manifest.graphql
@@ -69,8 +68,8 @@ class DomainIndexView(APIView):
                 "domain": self.domain,
                 "name": str(config.verbose_name),
                 "summary": manifest.summary,
-                "docs": request.build_absolute_uri(f"/api/docs/#/{self.domain}"),
-                "graphql": request.build_absolute_uri(graphql) if graphql else None,
+                "docs": absolute_url(request, f"/api/docs/#/{self.domain}"),
+                "graphql": absolute_url(request, graphql) if graphql else None,
                 "resources": resources,
             }
         )
@@ -152,9 +151,6 @@ class ApiIndexView(APIView):
         responses={200: _ApiIndex},
     )
     def get(self, request: Request) -> Response:
-        def absolute(name: str, suffix: str = "") -> str:
-            return request.build_absolute_uri(reverse(name) + suffix)
-
         domains = {}
         for config in apps.get_app_configs():
             manifest = domain_manifest(config)
@@ -164,19 +160,17 @@ class ApiIndexView(APIView):
             domains[label] = {
                 "name": str(config.verbose_name),
                 "summary": manifest.summary,
-                "index": absolute(f"{label}:index"),
-                "docs": absolute("swagger-ui", f"#/{label}"),
-                "graphql": request.build_absolute_uri(manifest.graphql)
-                if manifest.graphql
-                else None,
+                "index": link(request, f"{label}:index"),
+                "docs": link(request, "swagger-ui") + f"#/{label}",
+                "graphql": absolute_url(request, manifest.graphql) if manifest.graphql else None,
             }
         return Response(
             {
                 "domains": domains,
-                "auth": {name: absolute(f"auth:{name}") for name in _named_routes("auth")},
-                "schema": absolute("schema"),
-                "docs": absolute("swagger-ui"),
-                "redoc": absolute("redoc"),
-                "graphql": absolute("graphql"),
+                "auth": {name: link(request, f"auth:{name}") for name in _named_routes("auth")},
+                "schema": link(request, "schema"),
+                "docs": link(request, "swagger-ui"),
+                "redoc": link(request, "redoc"),
+                "graphql": link(request, "graphql"),
             }
         )

@@ -4,14 +4,23 @@ import uuid
 from collections.abc import Awaitable, Callable
 from typing import cast
 
-from asgiref.sync import iscoroutinefunction, markcoroutinefunction
+from asgiref.sync import iscoroutinefunction, markcoroutinefunction, sync_to_async
+from django.conf import settings
+from django.core.exceptions import BadRequest, SuspiciousOperation
 from django.http import HttpRequest, HttpResponse, HttpResponseBase
 from django.middleware.common import CommonMiddleware as DjangoCommonMiddleware
 
 from core.http.catalogue import ProblemCode
 from core.http.guard import body_limit, too_large_detail
 from core.http.net import client_ip, peer_is_trusted, trusted_networks
-from core.http.problems import mark_logged, not_found_detail, problem_response, wants_problem
+from core.http.problems import (
+    mark_logged,
+    not_found_detail,
+    problem_response,
+    validation_summary,
+    wants_problem,
+)
+from core.http.query import allowed_parameters, is_ready, unknown_parameter_errors
 from core.http.request_id import VALID_REQUEST_ID, set_client_ip, set_request_id
 from core.http.throttling import rate_limit_headers, rate_limits
 
@@ -209,3 +218,70 @@ class CommonMiddleware(DjangoCommonMiddleware):
         if wants_problem(request):
             return False
         return super().should_redirect_with_slash(request)
+
+
+class QueryParameterMiddleware:
+    """An unknown query parameter is a 400 ``validation_error`` naming it and the ones the
+    operation takes, on every operation of the OpenAPI schema (``core.http.query``), for
+    every method, before the view runs (so nothing changes), as the other malformed-
+    request refusals above. Runs natively under ASGI too (no thread hop for streams)."""
+
+    sync_capable = True
+    async_capable = True
+
+    def __init__(self, get_response: SyncGetResponse | AsyncGetResponse) -> None:
+        self.get_response = get_response
+        if iscoroutinefunction(self.get_response):
+            markcoroutinefunction(self)
+            # Django adapts process_view to the handler's mode by what it is: a
+            # coroutine function here, so the async stack calls it without a thread.
+            self.process_view = self._aprocess_view  # type: ignore[method-assign, assignment]  # chosen per mode
+
+    def __call__(self, request: HttpRequest) -> HttpResponseBase | Awaitable[HttpResponseBase]:
+        return self.get_response(request)
+
+    @staticmethod
+    def _urlconf(request: HttpRequest) -> str | None:
+        urlconf = getattr(request, "urlconf", None) or settings.ROOT_URLCONF
+        return urlconf if isinstance(urlconf, str) else None
+
+    def process_view(
+        self, request: HttpRequest, view: object, args: object, kwargs: object
+    ) -> HttpResponse | None:
+        return self._refusal(request)
+
+    @staticmethod
+    def _given(request: HttpRequest) -> list[str]:
+        """The query's parameter names; none when Django refuses to parse it (too many
+        parameters): the view meets that refusal and answers it as it always does."""
+        try:
+            return list(request.GET.keys())
+        except (SuspiciousOperation, BadRequest):
+            return []
+
+    def _refusal(self, request: HttpRequest) -> HttpResponse | None:
+        match = request.resolver_match
+        given = self._given(request)
+        if match is None or not given:
+            return None
+        allowed = allowed_parameters(match.route, request.method or "GET", self._urlconf(request))
+        if allowed is None:
+            return None
+        errors = unknown_parameter_errors(given, allowed)
+        if not errors:
+            return None
+        return problem_response(
+            status=400,
+            code=ProblemCode.VALIDATION_ERROR.code,
+            detail=validation_summary(errors),
+            errors=errors,
+            instance=request.path,
+        )
+
+    async def _aprocess_view(
+        self, request: HttpRequest, view: object, args: object, kwargs: object
+    ) -> HttpResponse | None:
+        if not is_ready(self._urlconf(request)):
+            # The first request builds the table from the schema: off the event loop.
+            return await sync_to_async(self._refusal)(request)
+        return self._refusal(request)

@@ -5,7 +5,8 @@ as ``application/problem+json``, so a frontend (and the fuzzer, which checks
 every response against this schema) sees the whole contract:
 
 - 400 everywhere (a malformed request: too many parameters, a NUL byte), with
-  field errors on writes and on lists (filters, an invalid ``cursor``/``page``);
+  field errors: an unknown query parameter anywhere, a bad field on writes and on
+  lists (filters, an invalid ``cursor``/``page``);
 - 401 wherever a bearer token is read (a stale token is refused, not ignored:
   see ``AutoSchema``) and where a view says it checks credentials;
 - 403 where permissions are not public; 404 with a path parameter; 413 and 415
@@ -45,6 +46,22 @@ PAGE_PARAMETER = OpenApiParameter(
     "page", {"type": "integer", "minimum": 1}, description="A page number, from 1.", required=False
 )
 CURSOR_PAGE_PARAMETERS = [CURSOR_PARAMETER, PAGE_SIZE_PARAMETER]
+
+
+def deprecated_parameter(
+    name: str, replacement: str, schema: Any, **kwargs: Any
+) -> OpenApiParameter:
+    """A query parameter renamed to ``replacement`` that keeps working under its old
+    ``name``: documented as deprecated (so it stays an allowed parameter), listed after the
+    serializer or parameters that document the rest."""
+    return OpenApiParameter(
+        name,
+        schema,
+        required=False,
+        deprecated=True,
+        description=f"Deprecated: use `{replacement}` (the same values).",
+        **kwargs,
+    )
 
 
 # Serializers' metaclass moves declared fields out of the class, so a field may share a
@@ -114,6 +131,10 @@ def _problem(problem: ProblemCode, serializer: type = ProblemSerializer) -> Open
 
 
 _WRITE_METHODS = {"POST", "PUT", "PATCH"}
+BAD_REQUEST_DESCRIPTION = (
+    "Invalid input (`validation_error`: a field, a filter or an unknown query parameter, "
+    "named in `errors`) or a malformed request (`bad_request`, `parse_error`)"
+)
 
 
 class AutoSchema(BaseAutoSchema):
@@ -133,10 +154,12 @@ class AutoSchema(BaseAutoSchema):
         view = self.view
         extra = set(getattr(view, "openapi_problems", ()))
         writes = self.method in _WRITE_METHODS
-        if writes or self.get_filter_backends() or self._is_list_view():
-            errors["400"] = _problem(ProblemCode.VALIDATION_ERROR, ValidationProblemSerializer)
-        else:
-            errors["400"] = _problem(ProblemCode.BAD_REQUEST)
+        # Every operation may answer validation_error: an unknown query parameter is one
+        # (core.http.query), besides field errors on writes and lists.
+        errors["400"] = OpenApiResponse(
+            response=ValidationProblemSerializer,
+            description=BAD_REQUEST_DESCRIPTION,
+        )
         if writes:
             errors["413"] = _problem(ProblemCode.PAYLOAD_TOO_LARGE)
             errors["415"] = _problem(ProblemCode.UNSUPPORTED_MEDIA_TYPE)
@@ -229,7 +252,14 @@ def register_stream_operation(
                 "content": {"text/event-stream": {"schema": {"type": "string"}}},
             },
             "204": {"description": "Nothing more will come (e.g. the final event was seen)."},
-            "400": problem("Bad request"),
+            "400": {
+                "description": BAD_REQUEST_DESCRIPTION,
+                "content": {
+                    PROBLEM_CONTENT_TYPE: {
+                        "schema": {"$ref": "#/components/schemas/ValidationProblem"}
+                    }
+                },
+            },
             "401": problem("Invalid credentials for the stream"),
             "404": problem("Not found"),
         },

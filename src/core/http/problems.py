@@ -181,7 +181,7 @@ def specific_code(exc: drf_exceptions.APIException) -> object:
     return raw_code
 
 
-def _validation_summary(errors: object) -> str:
+def validation_summary(errors: object) -> str:
     if isinstance(errors, dict) and errors:
         fields = ", ".join(sorted(errors))
         return f"Invalid input in: {fields}."
@@ -326,7 +326,7 @@ def _api_problem(exc: drf_exceptions.APIException, instance: str | None) -> Resp
     if isinstance(exc, drf_exceptions.ValidationError):
         code = problem.code
         errors = _field_errors(exc.detail)
-        detail = _validation_summary(errors)
+        detail = validation_summary(errors)
     else:
         code = _api_code(exc, problem.code)
         detail = _detail_text(exc.detail)

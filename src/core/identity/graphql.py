@@ -6,6 +6,7 @@ from __future__ import annotations
 import graphene
 from graphene_django import DjangoObjectType
 
+from core.http.graphql import DateTime
 from core.identity import selectors
 from core.identity.actors import viewer
 from core.identity.models import User
@@ -18,7 +19,7 @@ class UserType(DjangoObjectType):  # type: ignore[misc]  # graphene-django is un
     username = graphene.String(required=True, description="Unique, case-insensitive handle.")
     first_name = graphene.String(required=True, description="Given name; may be empty.")
     last_name = graphene.String(required=True, description="Family name; may be empty.")
-    date_joined = graphene.DateTime(required=True, description="When the account was created.")
+    date_joined = DateTime(required=True, description="When the account was created.")
     is_staff = graphene.Boolean(
         required=True, description="Operates the store and the site (catalog, orders, admin)."
     )

@@ -5,11 +5,11 @@ from __future__ import annotations
 
 from typing import Any
 
-from django.urls import reverse
 from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 
 from core.http.fields import IdField
+from core.http.links import link
 from polls.models import MAX_OPTIONS, POLL_STATES, Poll
 from polls.selectors import poll_allowed_transitions
 
@@ -26,14 +26,15 @@ class OptionSerializer(serializers.Serializer):
 
 
 class LinksSerializer(serializers.Serializer):
-    results = serializers.CharField()
-    stream = serializers.CharField()
-    live = serializers.CharField(help_text="The live results page (HTML).")
+    results = serializers.URLField(help_text="The results (absolute URL).")
+    stream = serializers.URLField(help_text="The results stream (Server-Sent Events).")
+    live = serializers.URLField(help_text="The live results page (HTML).")
 
 
 class PollSerializer(serializers.Serializer):
     # context["now"]: the clock the state is derived from; context["user_id"]: who reads
-    # the poll (None: anonymous), for allowed_transitions.
+    # the poll (None: anonymous), for allowed_transitions; context["request"]: the
+    # request the links are made absolute for.
     id = serializers.IntegerField(read_only=True)
     question = serializers.CharField(read_only=True)
     description = serializers.CharField(read_only=True)
@@ -51,7 +52,8 @@ class PollSerializer(serializers.Serializer):
     )
     allowed_transitions = serializers.SerializerMethodField(
         help_text="The states you may move this poll to now: its owner may close a "
-        "scheduled or open poll (`close`); empty for anyone else and once closed (final). "
+        "scheduled or open poll (`closed`, with `close`); empty for anyone else and once "
+        "closed (final). "
         "The clock opens a scheduled poll at opens_at and closes it at closes_at."
     )
     opens_at = serializers.DateTimeField(read_only=True)
@@ -74,10 +76,11 @@ class PollSerializer(serializers.Serializer):
 
     @extend_schema_field(LinksSerializer)
     def get_links(self, poll: Poll) -> dict[str, str]:
+        request = self.context["request"]
         return {
-            "results": reverse("polls:results", args=[poll.pk]),
-            "stream": reverse("polls:results-stream", args=[poll.pk]),
-            "live": reverse("polls-live", args=[poll.pk]),
+            "results": link(request, "polls:results", poll.pk),
+            "stream": link(request, "polls:results-stream", poll.pk),
+            "live": link(request, "polls-live", poll.pk),
         }
 
 
@@ -108,12 +111,21 @@ class PollWriteSerializer(serializers.Serializer):
 
 
 class PollFilterSerializer(serializers.Serializer):
-    status = serializers.ChoiceField(
-        choices=["scheduled", "open", "closed"],
-        required=False,
-        help_text="The derived state (see `state`).",
+    state = serializers.ChoiceField(
+        choices=POLL_STATES, required=False, help_text="Only polls in this `state`."
     )
+    # Deprecated: the filter's first name (documented by the view as such).
+    status = serializers.ChoiceField(choices=POLL_STATES, required=False)
     owner = IdField(required=False, help_text="Only this user's polls.")
+
+    def validate(self, attrs: dict[str, Any]) -> dict[str, Any]:
+        old = attrs.pop("status", None)
+        if old is not None and attrs.setdefault("state", old) != old:
+            raise serializers.ValidationError(
+                {"status": ["Deprecated name of `state`, which says otherwise; send `state`."]},
+                code="conflict",
+            )
+        return attrs
 
 
 class VoteSerializer(serializers.Serializer):
@@ -126,11 +138,17 @@ class VoteSerializer(serializers.Serializer):
     )
 
     def validate(self, attrs: dict[str, Any]) -> dict[str, Any]:
+        """``{"options": [ids], "field": the name they came under}``: errors about the
+        choice are reported under the field the client sent."""
         if ("option" in attrs) == ("options" in attrs):
             raise serializers.ValidationError(
-                {"options": ["Send either `option` or `options`."]}, code="required"
+                "Send either `option` (a single-choice poll) or `options` (a multiple-choice "
+                "one), not both.",
+                code="required" if "option" not in attrs else "invalid",
             )
-        return {"options": [attrs["option"]] if "option" in attrs else attrs["options"]}
+        if "option" in attrs:
+            return {"options": [attrs["option"]], "field": "option"}
+        return {"options": attrs["options"], "field": "options"}
 
 
 class VoteReceiptSerializer(serializers.Serializer):
@@ -152,7 +170,7 @@ class ResultsSerializer(serializers.Serializer):
     poll = serializers.IntegerField()
     question = serializers.CharField()
     kind = serializers.ChoiceField(choices=Poll.Kind.choices)
-    state = serializers.ChoiceField(choices=["scheduled", "open", "closed"])
+    state = serializers.ChoiceField(choices=POLL_STATES)
     closed = serializers.BooleanField()
     closes_at = serializers.DateTimeField(allow_null=True)
     results_visibility = serializers.ChoiceField(choices=Poll.Visibility.choices)
@@ -172,4 +190,4 @@ class ResultsSerializer(serializers.Serializer):
 class StreamTicketSerializer(serializers.Serializer):
     ticket = serializers.CharField()
     expires_in = serializers.IntegerField(help_text="Seconds.")
-    stream = serializers.CharField(help_text="The stream URL with the ticket.")
+    stream = serializers.URLField(help_text="The stream's absolute URL with the ticket.")

@@ -7,7 +7,6 @@ from datetime import datetime
 from typing import Any
 
 from django.conf import settings
-from django.urls import reverse
 from django.utils import timezone
 from drf_spectacular.utils import OpenApiParameter, OpenApiResponse, extend_schema
 from rest_framework import permissions, status
@@ -16,12 +15,15 @@ from rest_framework.request import Request
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
-from core.http.openapi import CURSOR_PAGE_PARAMETERS, ProblemSerializer
+from core.http.links import link
+from core.http.openapi import CURSOR_PAGE_PARAMETERS, ProblemSerializer, deprecated_parameter
 from core.http.pagination import KeysetPagination
 from core.http.throttling import ScopedIPThrottle, ScopedUserThrottle
+from core.http.validation import fields_renamed
 from core.identity.actors import authenticated_user
 from polls import selectors, services
 from polls.api import serializers as s
+from polls.models import POLL_STATES
 from polls.voters import remember_voter, ticket_issue, voter_for
 
 
@@ -43,8 +45,10 @@ class PollPagination(KeysetPagination):
 
 
 def _reader(request: Request, now: datetime) -> dict[str, Any]:
-    """The serializer context: the clock the state is derived from, and who reads."""
-    return {"now": now, "user_id": request.user.pk if request.user.is_authenticated else None}
+    """The serializer context: the clock the state is derived from, who reads, and the
+    request its links are absolute for."""
+    user_id = request.user.pk if request.user.is_authenticated else None
+    return {"now": now, "user_id": user_id, "request": request}
 
 
 def _poll_body(request: Request, poll_id: int) -> dict[str, Any]:
@@ -58,11 +62,12 @@ class PollListView(APIView):
 
     @extend_schema(
         summary="Browse polls",
-        description="Newest first, keyset-paginated (follow `next`). `status` filters by the "
-        "derived state; `owner` by user id.",
+        description="Newest first, keyset-paginated (follow `next`). `state` filters by the "
+        "poll's `state` (`status`, its former name, still works); `owner` by user id.",
         operation_id="polls_polls_list",
         parameters=[
             s.PollFilterSerializer,
+            deprecated_parameter("status", "state", str, enum=list(POLL_STATES)),
             # The keyset paginator's own parameters (an APIView does not document them).
             *CURSOR_PAGE_PARAMETERS,
             OpenApiParameter(
@@ -79,7 +84,7 @@ class PollListView(APIView):
         filters.is_valid(raise_exception=True)
         now = timezone.now()
         polls = selectors.poll_list(
-            state=filters.validated_data.get("status"),
+            state=filters.validated_data.get("state"),
             owner_id=filters.validated_data.get("owner"),
             now=now,
         )
@@ -188,7 +193,8 @@ class VoteView(APIView):
         option_ids = payload.validated_data["options"]
         voter = voter_for(request.user, request.COOKIES, issue=True)
         assert voter is not None  # issue=True always finds or makes one
-        ballot = services.vote_cast(poll_id=pk, voter=voter, option_ids=option_ids)
+        with fields_renamed({"options": payload.validated_data["field"]}):
+            ballot = services.vote_cast(poll_id=pk, voter=voter, option_ids=option_ids)
         response = Response(
             {"poll": pk, "options": option_ids, "created_at": ballot.created_at},
             status=status.HTTP_201_CREATED,
@@ -243,7 +249,7 @@ class StreamTicketView(APIView):
     def post(self, request: Request, pk: int) -> Response:
         selectors.poll_check_exists(poll_id=pk)
         ticket = ticket_issue(poll_id=pk, user_id=request.user.pk)
-        stream = reverse("polls:results-stream", args=[pk]) + f"?ticket={ticket}"
+        stream = link(request, "polls:results-stream", pk, query={"ticket": ticket})
         return Response(
             {
                 "ticket": ticket,

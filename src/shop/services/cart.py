@@ -10,7 +10,7 @@ from django.db import transaction
 from django.utils import timezone
 
 from core.http.catalogue import ProblemError
-from core.http.validation import field_error
+from core.http.validation import field_error, fields_renamed
 from core.identity.models import User
 from shop import error_codes
 from shop.models import MAX_QUANTITY, Cart, CartItem, Order, PaymentMethod, Product
@@ -84,12 +84,15 @@ def cart_checkout(
         items = list(CartItem.objects.filter(cart=cart)) if cart else []
         if not items:
             raise ProblemError(error_codes.CART_EMPTY, "Your cart is empty.")
-        order = order_place(
-            user=user,
-            lines=[(item.product_id, item.quantity) for item in items],
-            shipping_address=shipping_address,
-            payment_method=payment_method,
-        )
+        # The lines are the cart's, not a field of the checkout's body: a refusal of
+        # them (mixed currencies) is about the request as a whole.
+        with fields_renamed({"items": "non_field_errors"}):
+            order = order_place(
+                user=user,
+                lines=[(item.product_id, item.quantity) for item in items],
+                shipping_address=shipping_address,
+                payment_method=payment_method,
+            )
         CartItem.objects.filter(pk__in=[item.pk for item in items]).delete()
     return order
 

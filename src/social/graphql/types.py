@@ -11,6 +11,7 @@ import graphene
 from django.conf import settings
 from graphene import relay
 
+from core.http.graphql import DateTime
 from core.identity.graphql import UserType as CoreUserType
 from core.identity.models import User
 from social import selectors
@@ -125,8 +126,8 @@ class PostType(graphene.ObjectType):
         description="An http(s) link to an image or video, or null.",
     )
     author = graphene.Field(UserType, required=True, description="Who wrote it.")
-    created_at = graphene.DateTime(required=True, description="When it was posted.")
-    updated_at = graphene.DateTime(required=True, description="When it was last edited.")
+    created_at = DateTime(required=True, description="When it was posted.")
+    updated_at = DateTime(required=True, description="When it was last edited.")
     like_count = graphene.Int(required=True, description="How many accounts like it (exact).")
     comment_count = graphene.Int(
         required=True, description="How many of its comments the viewer may read (exact)."
@@ -178,7 +179,7 @@ class CommentType(graphene.ObjectType):
     text = graphene.String(required=True, description="The text, up to 2,000 characters.")
     author = graphene.Field(UserType, required=True, description="Who wrote it.")
     post_id = graphene.ID(required=True, description="The id of the post it belongs to.")
-    created_at = graphene.DateTime(required=True, description="When it was written.")
+    created_at = DateTime(required=True, description="When it was written.")
 
     class Meta:
         name = "Comment"
@@ -192,7 +193,7 @@ class ShareType(graphene.ObjectType):
     user = graphene.Field(UserType, required=True, description="Who shared the post.")
     post = graphene.Field(PostType, required=True, description="The post shared.")
     comment = graphene.String(required=True, description="What the sharer added; may be empty.")
-    created_at = graphene.DateTime(required=True, description="When it was shared.")
+    created_at = DateTime(required=True, description="When it was shared.")
 
     class Meta:
         name = "Share"
@@ -239,7 +240,7 @@ class FeedConnection(relay.Connection):
         shared_by = graphene.Field(
             UserType, description="Who shared the post into the feed (the newest share), or null."
         )
-        shared_at = graphene.DateTime(description="When it was shared, or null.")
+        shared_at = DateTime(description="When it was shared, or null.")
 
 
 def _page_info(cursors: list[str], has_next: bool, has_previous: bool = False) -> relay.PageInfo:

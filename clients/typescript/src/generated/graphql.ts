@@ -12,9 +12,8 @@ export type Scalars = {
   Int: { input: number; output: number; }
   Float: { input: number; output: number; }
   /**
-   * The `DateTime` scalar type represents a DateTime
-   * value as specified by
-   * [iso8601](https://en.wikipedia.org/wiki/ISO_8601).
+   * An instant, as RFC 3339 in UTC ending in `Z` (`2026-12-07T11:41:57.123456Z`), as
+   * REST writes it. Input takes any RFC 3339 offset.
    */
   DateTime: { input: string; output: string; }
 };

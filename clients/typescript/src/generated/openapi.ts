@@ -54,7 +54,7 @@ export interface paths {
         };
         /**
          * My notifications
-         * @description Newest first, cursor-paginated. `?unread=true` for unread only.
+         * @description Newest first, cursor-paginated. `?read=false` for unread only, `?read=true` for read ones (`unread`, the former filter, still works, inverted).
          */
         get: operations["auth_notifications_list"];
         put?: never;
@@ -909,7 +909,7 @@ export interface paths {
         };
         /**
          * Browse polls
-         * @description Newest first, keyset-paginated (follow `next`). `status` filters by the derived state; `owner` by user id.
+         * @description Newest first, keyset-paginated (follow `next`). `state` filters by the poll's `state` (`status`, its former name, still works); `owner` by user id.
          */
         get: operations["polls_polls_list"];
         put?: never;
@@ -2020,9 +2020,20 @@ export interface components {
          */
         KindEnum: "single" | "multiple";
         Links: {
+            /**
+             * Format: uri
+             * @description The results (absolute URL).
+             */
             results: string;
+            /**
+             * Format: uri
+             * @description The results stream (Server-Sent Events).
+             */
             stream: string;
-            /** @description The live results page (HTML). */
+            /**
+             * Format: uri
+             * @description The live results page (HTML).
+             */
             live: string;
         };
         Liveness: {
@@ -2422,7 +2433,7 @@ export interface components {
             readonly options: components["schemas"]["Option"][];
             /** @description `scheduled` (before opens_at), `open`, or `closed` (by the owner or at closes_at), derived from the clock. */
             readonly state: components["schemas"]["StateEnum"];
-            /** @description The states you may move this poll to now: its owner may close a scheduled or open poll (`close`); empty for anyone else and once closed (final). The clock opens a scheduled poll at opens_at and closes it at closes_at. */
+            /** @description The states you may move this poll to now: its owner may close a scheduled or open poll (`closed`, with `close`); empty for anyone else and once closed (final). The clock opens a scheduled poll at opens_at and closes it at closes_at. */
             readonly allowed_transitions: components["schemas"]["StateEnum"][];
             /** Format: date-time */
             readonly opens_at: string;
@@ -2698,7 +2709,10 @@ export interface components {
             name: string;
             content_type: string;
             size: number;
-            /** @description The download endpoint (needs your token). */
+            /**
+             * Format: uri
+             * @description The download endpoint's absolute URL (needs your token).
+             */
             url: string;
         };
         /**
@@ -2791,7 +2805,10 @@ export interface components {
             ticket: string;
             /** @description Seconds. */
             expires_in: number;
-            /** @description The stream URL with the ticket. */
+            /**
+             * Format: uri
+             * @description The stream's absolute URL with the ticket.
+             */
             stream: string;
         };
         TokenBlacklistRequest: {
@@ -2994,13 +3011,13 @@ export interface operations {
                     "application/json": components["schemas"]["User"];
                 };
             };
-            /** @description Bad request */
+            /** @description Invalid input (`validation_error`: a field, a filter or an unknown query parameter, named in `errors`) or a malformed request (`bad_request`, `parse_error`) */
             400: {
                 headers: {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/problem+json": components["schemas"]["Problem"];
+                    "application/problem+json": components["schemas"]["ValidationProblem"];
                 };
             };
             /** @description Authentication required */
@@ -3060,7 +3077,7 @@ export interface operations {
                     "application/json": components["schemas"]["User"];
                 };
             };
-            /** @description Invalid input */
+            /** @description Invalid input (`validation_error`: a field, a filter or an unknown query parameter, named in `errors`) or a malformed request (`bad_request`, `parse_error`) */
             400: {
                 headers: {
                     [name: string]: unknown;
@@ -3126,7 +3143,12 @@ export interface operations {
                 cursor?: string;
                 /** @description Items per page, 1 to 100 (default 20). */
                 page_size?: number;
-                /** @description true: unread only; false: read only. */
+                /** @description Only notifications whose `read` is this. */
+                read?: boolean;
+                /**
+                 * @deprecated
+                 * @description Deprecated: use `read` (`unread=true` is `read=false`).
+                 */
                 unread?: boolean;
             };
             header?: never;
@@ -3145,7 +3167,7 @@ export interface operations {
                     "application/json": components["schemas"]["PaginatedNotificationList"];
                 };
             };
-            /** @description Invalid input */
+            /** @description Invalid input (`validation_error`: a field, a filter or an unknown query parameter, named in `errors`) or a malformed request (`bad_request`, `parse_error`) */
             400: {
                 headers: {
                     [name: string]: unknown;
@@ -3220,7 +3242,7 @@ export interface operations {
                     "application/json": components["schemas"]["MarkedRead"];
                 };
             };
-            /** @description Invalid input */
+            /** @description Invalid input (`validation_error`: a field, a filter or an unknown query parameter, named in `errors`) or a malformed request (`bad_request`, `parse_error`) */
             400: {
                 headers: {
                     [name: string]: unknown;
@@ -3303,7 +3325,7 @@ export interface operations {
                 };
                 content?: never;
             };
-            /** @description Invalid input */
+            /** @description Invalid input (`validation_error`: a field, a filter or an unknown query parameter, named in `errors`) or a malformed request (`bad_request`, `parse_error`) */
             400: {
                 headers: {
                     [name: string]: unknown;
@@ -3387,7 +3409,7 @@ export interface operations {
                     "application/json": components["schemas"]["Registered"];
                 };
             };
-            /** @description Invalid input */
+            /** @description Invalid input (`validation_error`: a field, a filter or an unknown query parameter, named in `errors`) or a malformed request (`bad_request`, `parse_error`) */
             400: {
                 headers: {
                     [name: string]: unknown;
@@ -3453,7 +3475,7 @@ export interface operations {
                     "application/json": components["schemas"]["TokenPair"];
                 };
             };
-            /** @description Invalid input */
+            /** @description Invalid input (`validation_error`: a field, a filter or an unknown query parameter, named in `errors`) or a malformed request (`bad_request`, `parse_error`) */
             400: {
                 headers: {
                     [name: string]: unknown;
@@ -3527,7 +3549,7 @@ export interface operations {
                 };
                 content?: never;
             };
-            /** @description Invalid input */
+            /** @description Invalid input (`validation_error`: a field, a filter or an unknown query parameter, named in `errors`) or a malformed request (`bad_request`, `parse_error`) */
             400: {
                 headers: {
                     [name: string]: unknown;
@@ -3602,7 +3624,7 @@ export interface operations {
                     "application/json": components["schemas"]["TokenRefresh"];
                 };
             };
-            /** @description Invalid input */
+            /** @description Invalid input (`validation_error`: a field, a filter or an unknown query parameter, named in `errors`) or a malformed request (`bad_request`, `parse_error`) */
             400: {
                 headers: {
                     [name: string]: unknown;
@@ -3671,13 +3693,13 @@ export interface operations {
                     "application/json": components["schemas"]["DomainIndex"];
                 };
             };
-            /** @description Bad request */
+            /** @description Invalid input (`validation_error`: a field, a filter or an unknown query parameter, named in `errors`) or a malformed request (`bad_request`, `parse_error`) */
             400: {
                 headers: {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/problem+json": components["schemas"]["Problem"];
+                    "application/problem+json": components["schemas"]["ValidationProblem"];
                 };
             };
             /** @description Authentication required */
@@ -3738,13 +3760,13 @@ export interface operations {
                     "application/json": components["schemas"]["ApplicationPage"];
                 };
             };
-            /** @description Bad request */
+            /** @description Invalid input (`validation_error`: a field, a filter or an unknown query parameter, named in `errors`) or a malformed request (`bad_request`, `parse_error`) */
             400: {
                 headers: {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/problem+json": components["schemas"]["Problem"];
+                    "application/problem+json": components["schemas"]["ValidationProblem"];
                 };
             };
             /** @description Authentication required */
@@ -3800,13 +3822,13 @@ export interface operations {
                     "application/json": components["schemas"]["ApplicationDetail"];
                 };
             };
-            /** @description Bad request */
+            /** @description Invalid input (`validation_error`: a field, a filter or an unknown query parameter, named in `errors`) or a malformed request (`bad_request`, `parse_error`) */
             400: {
                 headers: {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/problem+json": components["schemas"]["Problem"];
+                    "application/problem+json": components["schemas"]["ValidationProblem"];
                 };
             };
             /** @description Authentication required */
@@ -3872,13 +3894,13 @@ export interface operations {
                     "application/vnd.openxmlformats-officedocument.wordprocessingml.document": string;
                 };
             };
-            /** @description Bad request */
+            /** @description Invalid input (`validation_error`: a field, a filter or an unknown query parameter, named in `errors`) or a malformed request (`bad_request`, `parse_error`) */
             400: {
                 headers: {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/problem+json": components["schemas"]["Problem"];
+                    "application/problem+json": components["schemas"]["ValidationProblem"];
                 };
             };
             /** @description Authentication required */
@@ -3949,7 +3971,7 @@ export interface operations {
                     "application/json": components["schemas"]["ApplicationDetail"];
                 };
             };
-            /** @description Invalid input */
+            /** @description Invalid input (`validation_error`: a field, a filter or an unknown query parameter, named in `errors`) or a malformed request (`bad_request`, `parse_error`) */
             400: {
                 headers: {
                     [name: string]: unknown;
@@ -4053,7 +4075,7 @@ export interface operations {
                     "application/json": components["schemas"]["ApplicationDetail"];
                 };
             };
-            /** @description Invalid input */
+            /** @description Invalid input (`validation_error`: a field, a filter or an unknown query parameter, named in `errors`) or a malformed request (`bad_request`, `parse_error`) */
             400: {
                 headers: {
                     [name: string]: unknown;
@@ -4157,13 +4179,13 @@ export interface operations {
                     "application/json": components["schemas"]["CompanyPage"];
                 };
             };
-            /** @description Bad request */
+            /** @description Invalid input (`validation_error`: a field, a filter or an unknown query parameter, named in `errors`) or a malformed request (`bad_request`, `parse_error`) */
             400: {
                 headers: {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/problem+json": components["schemas"]["Problem"];
+                    "application/problem+json": components["schemas"]["ValidationProblem"];
                 };
             };
             /** @description Authentication required */
@@ -4232,7 +4254,7 @@ export interface operations {
                     "application/json": components["schemas"]["Company"];
                 };
             };
-            /** @description Invalid input */
+            /** @description Invalid input (`validation_error`: a field, a filter or an unknown query parameter, named in `errors`) or a malformed request (`bad_request`, `parse_error`) */
             400: {
                 headers: {
                     [name: string]: unknown;
@@ -4312,13 +4334,13 @@ export interface operations {
                     "application/json": components["schemas"]["Company"];
                 };
             };
-            /** @description Bad request */
+            /** @description Invalid input (`validation_error`: a field, a filter or an unknown query parameter, named in `errors`) or a malformed request (`bad_request`, `parse_error`) */
             400: {
                 headers: {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/problem+json": components["schemas"]["Problem"];
+                    "application/problem+json": components["schemas"]["ValidationProblem"];
                 };
             };
             /** @description Authentication required */
@@ -4389,7 +4411,7 @@ export interface operations {
                     "application/json": components["schemas"]["Company"];
                 };
             };
-            /** @description Invalid input */
+            /** @description Invalid input (`validation_error`: a field, a filter or an unknown query parameter, named in `errors`) or a malformed request (`bad_request`, `parse_error`) */
             400: {
                 headers: {
                     [name: string]: unknown;
@@ -4484,7 +4506,7 @@ export interface operations {
                     "application/json": components["schemas"]["Member"][];
                 };
             };
-            /** @description Invalid input */
+            /** @description Invalid input (`validation_error`: a field, a filter or an unknown query parameter, named in `errors`) or a malformed request (`bad_request`, `parse_error`) */
             400: {
                 headers: {
                     [name: string]: unknown;
@@ -4605,13 +4627,13 @@ export interface operations {
                     "application/json": components["schemas"]["JobPage"];
                 };
             };
-            /** @description Bad request */
+            /** @description Invalid input (`validation_error`: a field, a filter or an unknown query parameter, named in `errors`) or a malformed request (`bad_request`, `parse_error`) */
             400: {
                 headers: {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/problem+json": components["schemas"]["Problem"];
+                    "application/problem+json": components["schemas"]["ValidationProblem"];
                 };
             };
             /** @description Authentication required */
@@ -4671,7 +4693,7 @@ export interface operations {
                     "application/json": components["schemas"]["Job"];
                 };
             };
-            /** @description Invalid input */
+            /** @description Invalid input (`validation_error`: a field, a filter or an unknown query parameter, named in `errors`) or a malformed request (`bad_request`, `parse_error`) */
             400: {
                 headers: {
                     [name: string]: unknown;
@@ -4751,13 +4773,13 @@ export interface operations {
                     "application/json": components["schemas"]["Job"];
                 };
             };
-            /** @description Bad request */
+            /** @description Invalid input (`validation_error`: a field, a filter or an unknown query parameter, named in `errors`) or a malformed request (`bad_request`, `parse_error`) */
             400: {
                 headers: {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/problem+json": components["schemas"]["Problem"];
+                    "application/problem+json": components["schemas"]["ValidationProblem"];
                 };
             };
             /** @description Authentication required */
@@ -4821,13 +4843,13 @@ export interface operations {
                 };
                 content?: never;
             };
-            /** @description Bad request */
+            /** @description Invalid input (`validation_error`: a field, a filter or an unknown query parameter, named in `errors`) or a malformed request (`bad_request`, `parse_error`) */
             400: {
                 headers: {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/problem+json": components["schemas"]["Problem"];
+                    "application/problem+json": components["schemas"]["ValidationProblem"];
                 };
             };
             /** @description Authentication required */
@@ -4907,7 +4929,7 @@ export interface operations {
                     "application/json": components["schemas"]["Job"];
                 };
             };
-            /** @description Invalid input */
+            /** @description Invalid input (`validation_error`: a field, a filter or an unknown query parameter, named in `errors`) or a malformed request (`bad_request`, `parse_error`) */
             400: {
                 headers: {
                     [name: string]: unknown;
@@ -5020,13 +5042,13 @@ export interface operations {
                     "application/json": components["schemas"]["ApplicationPage"];
                 };
             };
-            /** @description Bad request */
+            /** @description Invalid input (`validation_error`: a field, a filter or an unknown query parameter, named in `errors`) or a malformed request (`bad_request`, `parse_error`) */
             400: {
                 headers: {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/problem+json": components["schemas"]["Problem"];
+                    "application/problem+json": components["schemas"]["ValidationProblem"];
                 };
             };
             /** @description Authentication required */
@@ -5099,7 +5121,7 @@ export interface operations {
                     "application/json": components["schemas"]["ApplicationDetail"];
                 };
             };
-            /** @description Invalid input */
+            /** @description Invalid input (`validation_error`: a field, a filter or an unknown query parameter, named in `errors`) or a malformed request (`bad_request`, `parse_error`) */
             400: {
                 headers: {
                     [name: string]: unknown;
@@ -5206,7 +5228,7 @@ export interface operations {
                     "application/json": components["schemas"]["Job"];
                 };
             };
-            /** @description Invalid input */
+            /** @description Invalid input (`validation_error`: a field, a filter or an unknown query parameter, named in `errors`) or a malformed request (`bad_request`, `parse_error`) */
             400: {
                 headers: {
                     [name: string]: unknown;
@@ -5304,7 +5326,7 @@ export interface operations {
                     "application/json": components["schemas"]["Job"];
                 };
             };
-            /** @description Invalid input */
+            /** @description Invalid input (`validation_error`: a field, a filter or an unknown query parameter, named in `errors`) or a malformed request (`bad_request`, `parse_error`) */
             400: {
                 headers: {
                     [name: string]: unknown;
@@ -5408,7 +5430,7 @@ export interface operations {
                     "application/json": components["schemas"]["Job"];
                 };
             };
-            /** @description Invalid input */
+            /** @description Invalid input (`validation_error`: a field, a filter or an unknown query parameter, named in `errors`) or a malformed request (`bad_request`, `parse_error`) */
             400: {
                 headers: {
                     [name: string]: unknown;
@@ -5506,7 +5528,7 @@ export interface operations {
                     "application/json": components["schemas"]["Job"];
                 };
             };
-            /** @description Invalid input */
+            /** @description Invalid input (`validation_error`: a field, a filter or an unknown query parameter, named in `errors`) or a malformed request (`bad_request`, `parse_error`) */
             400: {
                 headers: {
                     [name: string]: unknown;
@@ -5607,13 +5629,13 @@ export interface operations {
                     "application/json": components["schemas"]["ModerationPage"];
                 };
             };
-            /** @description Bad request */
+            /** @description Invalid input (`validation_error`: a field, a filter or an unknown query parameter, named in `errors`) or a malformed request (`bad_request`, `parse_error`) */
             400: {
                 headers: {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/problem+json": components["schemas"]["Problem"];
+                    "application/problem+json": components["schemas"]["ValidationProblem"];
                 };
             };
             /** @description Authentication required */
@@ -5672,13 +5694,13 @@ export interface operations {
                     "application/json": components["schemas"]["SavedSearchPage"];
                 };
             };
-            /** @description Bad request */
+            /** @description Invalid input (`validation_error`: a field, a filter or an unknown query parameter, named in `errors`) or a malformed request (`bad_request`, `parse_error`) */
             400: {
                 headers: {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/problem+json": components["schemas"]["Problem"];
+                    "application/problem+json": components["schemas"]["ValidationProblem"];
                 };
             };
             /** @description Authentication required */
@@ -5747,7 +5769,7 @@ export interface operations {
                     "application/json": components["schemas"]["SavedSearch"];
                 };
             };
-            /** @description Invalid input */
+            /** @description Invalid input (`validation_error`: a field, a filter or an unknown query parameter, named in `errors`) or a malformed request (`bad_request`, `parse_error`) */
             400: {
                 headers: {
                     [name: string]: unknown;
@@ -5826,13 +5848,13 @@ export interface operations {
                 };
                 content?: never;
             };
-            /** @description Bad request */
+            /** @description Invalid input (`validation_error`: a field, a filter or an unknown query parameter, named in `errors`) or a malformed request (`bad_request`, `parse_error`) */
             400: {
                 headers: {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/problem+json": components["schemas"]["Problem"];
+                    "application/problem+json": components["schemas"]["ValidationProblem"];
                 };
             };
             /** @description Authentication required */
@@ -5895,13 +5917,13 @@ export interface operations {
                     "application/json": components["schemas"]["DomainIndex"];
                 };
             };
-            /** @description Bad request */
+            /** @description Invalid input (`validation_error`: a field, a filter or an unknown query parameter, named in `errors`) or a malformed request (`bad_request`, `parse_error`) */
             400: {
                 headers: {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/problem+json": components["schemas"]["Problem"];
+                    "application/problem+json": components["schemas"]["ValidationProblem"];
                 };
             };
             /** @description Authentication required */
@@ -5951,7 +5973,7 @@ export interface operations {
                     "application/json": components["schemas"]["PaginatedFavoriteList"];
                 };
             };
-            /** @description Invalid input */
+            /** @description Invalid input (`validation_error`: a field, a filter or an unknown query parameter, named in `errors`) or a malformed request (`bad_request`, `parse_error`) */
             400: {
                 headers: {
                     [name: string]: unknown;
@@ -6115,13 +6137,13 @@ export interface operations {
                 };
                 content?: never;
             };
-            /** @description Bad request */
+            /** @description Invalid input (`validation_error`: a field, a filter or an unknown query parameter, named in `errors`) or a malformed request (`bad_request`, `parse_error`) */
             400: {
                 headers: {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/problem+json": components["schemas"]["Problem"];
+                    "application/problem+json": components["schemas"]["ValidationProblem"];
                 };
             };
             /** @description `not_authenticated`. */
@@ -6184,7 +6206,7 @@ export interface operations {
                     "application/json": components["schemas"]["Genre"][];
                 };
             };
-            /** @description Invalid input */
+            /** @description Invalid input (`validation_error`: a field, a filter or an unknown query parameter, named in `errors`) or a malformed request (`bad_request`, `parse_error`) */
             400: {
                 headers: {
                     [name: string]: unknown;
@@ -6320,13 +6342,13 @@ export interface operations {
                     "application/json": components["schemas"]["MovieDetail"];
                 };
             };
-            /** @description Bad request */
+            /** @description Invalid input (`validation_error`: a field, a filter or an unknown query parameter, named in `errors`) or a malformed request (`bad_request`, `parse_error`) */
             400: {
                 headers: {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/problem+json": components["schemas"]["Problem"];
+                    "application/problem+json": components["schemas"]["ValidationProblem"];
                 };
             };
             /** @description Authentication required */
@@ -6380,13 +6402,13 @@ export interface operations {
                     "application/json": components["schemas"]["Preference"];
                 };
             };
-            /** @description Bad request */
+            /** @description Invalid input (`validation_error`: a field, a filter or an unknown query parameter, named in `errors`) or a malformed request (`bad_request`, `parse_error`) */
             400: {
                 headers: {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/problem+json": components["schemas"]["Problem"];
+                    "application/problem+json": components["schemas"]["ValidationProblem"];
                 };
             };
             /** @description `not_authenticated`. */
@@ -6529,7 +6551,7 @@ export interface operations {
                     "application/json": components["schemas"]["PaginatedRatingList"];
                 };
             };
-            /** @description Invalid input */
+            /** @description Invalid input (`validation_error`: a field, a filter or an unknown query parameter, named in `errors`) or a malformed request (`bad_request`, `parse_error`) */
             400: {
                 headers: {
                     [name: string]: unknown;
@@ -6693,13 +6715,13 @@ export interface operations {
                 };
                 content?: never;
             };
-            /** @description Bad request */
+            /** @description Invalid input (`validation_error`: a field, a filter or an unknown query parameter, named in `errors`) or a malformed request (`bad_request`, `parse_error`) */
             400: {
                 headers: {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/problem+json": components["schemas"]["Problem"];
+                    "application/problem+json": components["schemas"]["ValidationProblem"];
                 };
             };
             /** @description `not_authenticated`. */
@@ -6826,13 +6848,13 @@ export interface operations {
                     "application/json": components["schemas"]["ModelInfo"];
                 };
             };
-            /** @description Bad request */
+            /** @description Invalid input (`validation_error`: a field, a filter or an unknown query parameter, named in `errors`) or a malformed request (`bad_request`, `parse_error`) */
             400: {
                 headers: {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/problem+json": components["schemas"]["Problem"];
+                    "application/problem+json": components["schemas"]["ValidationProblem"];
                 };
             };
             /** @description `not_authenticated`. */
@@ -6895,7 +6917,7 @@ export interface operations {
                     "application/json": components["schemas"]["Queued"];
                 };
             };
-            /** @description Invalid input */
+            /** @description Invalid input (`validation_error`: a field, a filter or an unknown query parameter, named in `errors`) or a malformed request (`bad_request`, `parse_error`) */
             400: {
                 headers: {
                     [name: string]: unknown;
@@ -7107,13 +7129,13 @@ export interface operations {
                     "application/json": components["schemas"]["DomainIndex"];
                 };
             };
-            /** @description Bad request */
+            /** @description Invalid input (`validation_error`: a field, a filter or an unknown query parameter, named in `errors`) or a malformed request (`bad_request`, `parse_error`) */
             400: {
                 headers: {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/problem+json": components["schemas"]["Problem"];
+                    "application/problem+json": components["schemas"]["ValidationProblem"];
                 };
             };
             /** @description Authentication required */
@@ -7151,13 +7173,18 @@ export interface operations {
                 /** @description Items per page, 1 to 100 (default 20). */
                 page_size?: number;
                 /**
-                 * @description The derived state (see `state`).
+                 * @description Only polls in this `state`.
                  *
                  *     * `scheduled` - scheduled
                  *     * `open` - open
                  *     * `closed` - closed
                  */
-                status?: "scheduled" | "open" | "closed";
+                state?: "scheduled" | "open" | "closed";
+                /**
+                 * @deprecated
+                 * @description Deprecated: use `state` (the same values).
+                 */
+                status?: "closed" | "open" | "scheduled";
             };
             header?: never;
             path?: never;
@@ -7175,13 +7202,13 @@ export interface operations {
                     "application/json": components["schemas"]["PollPage"];
                 };
             };
-            /** @description Bad request */
+            /** @description Invalid input (`validation_error`: a field, a filter or an unknown query parameter, named in `errors`) or a malformed request (`bad_request`, `parse_error`) */
             400: {
                 headers: {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/problem+json": components["schemas"]["Problem"];
+                    "application/problem+json": components["schemas"]["ValidationProblem"];
                 };
             };
             /** @description Authentication required */
@@ -7241,7 +7268,7 @@ export interface operations {
                     "application/json": components["schemas"]["Poll"];
                 };
             };
-            /** @description Invalid input */
+            /** @description Invalid input (`validation_error`: a field, a filter or an unknown query parameter, named in `errors`) or a malformed request (`bad_request`, `parse_error`) */
             400: {
                 headers: {
                     [name: string]: unknown;
@@ -7321,13 +7348,13 @@ export interface operations {
                     "application/json": components["schemas"]["Poll"];
                 };
             };
-            /** @description Bad request */
+            /** @description Invalid input (`validation_error`: a field, a filter or an unknown query parameter, named in `errors`) or a malformed request (`bad_request`, `parse_error`) */
             400: {
                 headers: {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/problem+json": components["schemas"]["Problem"];
+                    "application/problem+json": components["schemas"]["ValidationProblem"];
                 };
             };
             /** @description Authentication required */
@@ -7391,13 +7418,13 @@ export interface operations {
                 };
                 content?: never;
             };
-            /** @description Bad request */
+            /** @description Invalid input (`validation_error`: a field, a filter or an unknown query parameter, named in `errors`) or a malformed request (`bad_request`, `parse_error`) */
             400: {
                 headers: {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/problem+json": components["schemas"]["Problem"];
+                    "application/problem+json": components["schemas"]["ValidationProblem"];
                 };
             };
             /** @description Authentication required */
@@ -7468,7 +7495,7 @@ export interface operations {
                     "application/json": components["schemas"]["Poll"];
                 };
             };
-            /** @description Invalid input */
+            /** @description Invalid input (`validation_error`: a field, a filter or an unknown query parameter, named in `errors`) or a malformed request (`bad_request`, `parse_error`) */
             400: {
                 headers: {
                     [name: string]: unknown;
@@ -7566,7 +7593,7 @@ export interface operations {
                     "application/json": components["schemas"]["Poll"];
                 };
             };
-            /** @description Invalid input */
+            /** @description Invalid input (`validation_error`: a field, a filter or an unknown query parameter, named in `errors`) or a malformed request (`bad_request`, `parse_error`) */
             400: {
                 headers: {
                     [name: string]: unknown;
@@ -7655,13 +7682,13 @@ export interface operations {
                     "application/json": components["schemas"]["Results"];
                 };
             };
-            /** @description Bad request */
+            /** @description Invalid input (`validation_error`: a field, a filter or an unknown query parameter, named in `errors`) or a malformed request (`bad_request`, `parse_error`) */
             400: {
                 headers: {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/problem+json": components["schemas"]["Problem"];
+                    "application/problem+json": components["schemas"]["ValidationProblem"];
                 };
             };
             /** @description Authentication required */
@@ -7717,7 +7744,7 @@ export interface operations {
                     "application/json": components["schemas"]["StreamTicket"];
                 };
             };
-            /** @description Invalid input */
+            /** @description Invalid input (`validation_error`: a field, a filter or an unknown query parameter, named in `errors`) or a malformed request (`bad_request`, `parse_error`) */
             400: {
                 headers: {
                     [name: string]: unknown;
@@ -7812,7 +7839,7 @@ export interface operations {
                     "application/json": components["schemas"]["VoteReceipt"];
                 };
             };
-            /** @description Invalid input */
+            /** @description Invalid input (`validation_error`: a field, a filter or an unknown query parameter, named in `errors`) or a malformed request (`bad_request`, `parse_error`) */
             400: {
                 headers: {
                     [name: string]: unknown;
@@ -7900,13 +7927,13 @@ export interface operations {
                 };
                 content?: never;
             };
-            /** @description Bad request */
+            /** @description Invalid input (`validation_error`: a field, a filter or an unknown query parameter, named in `errors`) or a malformed request (`bad_request`, `parse_error`) */
             400: {
                 headers: {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/problem+json": components["schemas"]["Problem"];
+                    "application/problem+json": components["schemas"]["ValidationProblem"];
                 };
             };
             /** @description Authentication required */
@@ -7969,13 +7996,13 @@ export interface operations {
                     "application/json": components["schemas"]["DomainIndex"];
                 };
             };
-            /** @description Bad request */
+            /** @description Invalid input (`validation_error`: a field, a filter or an unknown query parameter, named in `errors`) or a malformed request (`bad_request`, `parse_error`) */
             400: {
                 headers: {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/problem+json": components["schemas"]["Problem"];
+                    "application/problem+json": components["schemas"]["ValidationProblem"];
                 };
             };
             /** @description Authentication required */
@@ -8020,13 +8047,13 @@ export interface operations {
                     "application/json": components["schemas"]["Cart"];
                 };
             };
-            /** @description Bad request */
+            /** @description Invalid input (`validation_error`: a field, a filter or an unknown query parameter, named in `errors`) or a malformed request (`bad_request`, `parse_error`) */
             400: {
                 headers: {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/problem+json": components["schemas"]["Problem"];
+                    "application/problem+json": components["schemas"]["ValidationProblem"];
                 };
             };
             /** @description Authentication required */
@@ -8089,7 +8116,7 @@ export interface operations {
                     "application/json": components["schemas"]["Order"];
                 };
             };
-            /** @description Invalid input */
+            /** @description Invalid input (`validation_error`: a field, a filter or an unknown query parameter, named in `errors`) or a malformed request (`bad_request`, `parse_error`) */
             400: {
                 headers: {
                     [name: string]: unknown;
@@ -8191,7 +8218,7 @@ export interface operations {
                     "application/json": components["schemas"]["Cart"];
                 };
             };
-            /** @description Invalid input */
+            /** @description Invalid input (`validation_error`: a field, a filter or an unknown query parameter, named in `errors`) or a malformed request (`bad_request`, `parse_error`) */
             400: {
                 headers: {
                     [name: string]: unknown;
@@ -8279,13 +8306,13 @@ export interface operations {
                 };
                 content?: never;
             };
-            /** @description Bad request */
+            /** @description Invalid input (`validation_error`: a field, a filter or an unknown query parameter, named in `errors`) or a malformed request (`bad_request`, `parse_error`) */
             400: {
                 headers: {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/problem+json": components["schemas"]["Problem"];
+                    "application/problem+json": components["schemas"]["ValidationProblem"];
                 };
             };
             /** @description Authentication required */
@@ -8356,7 +8383,7 @@ export interface operations {
                     "application/json": components["schemas"]["Cart"];
                 };
             };
-            /** @description Invalid input */
+            /** @description Invalid input (`validation_error`: a field, a filter or an unknown query parameter, named in `errors`) or a malformed request (`bad_request`, `parse_error`) */
             400: {
                 headers: {
                     [name: string]: unknown;
@@ -8443,7 +8470,7 @@ export interface operations {
                     "application/json": components["schemas"]["CategoryNode"][];
                 };
             };
-            /** @description Invalid input */
+            /** @description Invalid input (`validation_error`: a field, a filter or an unknown query parameter, named in `errors`) or a malformed request (`bad_request`, `parse_error`) */
             400: {
                 headers: {
                     [name: string]: unknown;
@@ -8518,7 +8545,7 @@ export interface operations {
                     "application/json": components["schemas"]["CategoryNode"];
                 };
             };
-            /** @description Invalid input */
+            /** @description Invalid input (`validation_error`: a field, a filter or an unknown query parameter, named in `errors`) or a malformed request (`bad_request`, `parse_error`) */
             400: {
                 headers: {
                     [name: string]: unknown;
@@ -8598,13 +8625,13 @@ export interface operations {
                     "application/json": components["schemas"]["CategoryNode"];
                 };
             };
-            /** @description Bad request */
+            /** @description Invalid input (`validation_error`: a field, a filter or an unknown query parameter, named in `errors`) or a malformed request (`bad_request`, `parse_error`) */
             400: {
                 headers: {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/problem+json": components["schemas"]["Problem"];
+                    "application/problem+json": components["schemas"]["ValidationProblem"];
                 };
             };
             /** @description Authentication required */
@@ -8668,13 +8695,13 @@ export interface operations {
                 };
                 content?: never;
             };
-            /** @description Bad request */
+            /** @description Invalid input (`validation_error`: a field, a filter or an unknown query parameter, named in `errors`) or a malformed request (`bad_request`, `parse_error`) */
             400: {
                 headers: {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/problem+json": components["schemas"]["Problem"];
+                    "application/problem+json": components["schemas"]["ValidationProblem"];
                 };
             };
             /** @description Authentication required */
@@ -8754,7 +8781,7 @@ export interface operations {
                     "application/json": components["schemas"]["CategoryNode"];
                 };
             };
-            /** @description Invalid input */
+            /** @description Invalid input (`validation_error`: a field, a filter or an unknown query parameter, named in `errors`) or a malformed request (`bad_request`, `parse_error`) */
             400: {
                 headers: {
                     [name: string]: unknown;
@@ -8855,13 +8882,13 @@ export interface operations {
                     "application/json": components["schemas"]["OrderPage"];
                 };
             };
-            /** @description Bad request */
+            /** @description Invalid input (`validation_error`: a field, a filter or an unknown query parameter, named in `errors`) or a malformed request (`bad_request`, `parse_error`) */
             400: {
                 headers: {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/problem+json": components["schemas"]["Problem"];
+                    "application/problem+json": components["schemas"]["ValidationProblem"];
                 };
             };
             /** @description Authentication required */
@@ -8924,7 +8951,7 @@ export interface operations {
                     "application/json": components["schemas"]["Order"];
                 };
             };
-            /** @description Invalid input */
+            /** @description Invalid input (`validation_error`: a field, a filter or an unknown query parameter, named in `errors`) or a malformed request (`bad_request`, `parse_error`) */
             400: {
                 headers: {
                     [name: string]: unknown;
@@ -9022,13 +9049,13 @@ export interface operations {
                     "application/json": components["schemas"]["Order"];
                 };
             };
-            /** @description Bad request */
+            /** @description Invalid input (`validation_error`: a field, a filter or an unknown query parameter, named in `errors`) or a malformed request (`bad_request`, `parse_error`) */
             400: {
                 headers: {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/problem+json": components["schemas"]["Problem"];
+                    "application/problem+json": components["schemas"]["ValidationProblem"];
                 };
             };
             /** @description Authentication required */
@@ -9093,7 +9120,7 @@ export interface operations {
                     "application/json": components["schemas"]["Order"];
                 };
             };
-            /** @description Invalid input */
+            /** @description Invalid input (`validation_error`: a field, a filter or an unknown query parameter, named in `errors`) or a malformed request (`bad_request`, `parse_error`) */
             400: {
                 headers: {
                     [name: string]: unknown;
@@ -9197,7 +9224,7 @@ export interface operations {
                     "application/json": components["schemas"]["Order"];
                 };
             };
-            /** @description Invalid input */
+            /** @description Invalid input (`validation_error`: a field, a filter or an unknown query parameter, named in `errors`) or a malformed request (`bad_request`, `parse_error`) */
             400: {
                 headers: {
                     [name: string]: unknown;
@@ -9298,7 +9325,7 @@ export interface operations {
                     "application/json": components["schemas"]["WebhookReceipt"];
                 };
             };
-            /** @description Invalid input */
+            /** @description Invalid input (`validation_error`: a field, a filter or an unknown query parameter, named in `errors`) or a malformed request (`bad_request`, `parse_error`) */
             400: {
                 headers: {
                     [name: string]: unknown;
@@ -9370,13 +9397,13 @@ export interface operations {
                     "application/json": components["schemas"]["ProductPage"];
                 };
             };
-            /** @description Bad request */
+            /** @description Invalid input (`validation_error`: a field, a filter or an unknown query parameter, named in `errors`) or a malformed request (`bad_request`, `parse_error`) */
             400: {
                 headers: {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/problem+json": components["schemas"]["Problem"];
+                    "application/problem+json": components["schemas"]["ValidationProblem"];
                 };
             };
             /** @description Authentication required */
@@ -9436,7 +9463,7 @@ export interface operations {
                     "application/json": components["schemas"]["Product"];
                 };
             };
-            /** @description Invalid input */
+            /** @description Invalid input (`validation_error`: a field, a filter or an unknown query parameter, named in `errors`) or a malformed request (`bad_request`, `parse_error`) */
             400: {
                 headers: {
                     [name: string]: unknown;
@@ -9516,13 +9543,13 @@ export interface operations {
                     "application/json": components["schemas"]["Product"];
                 };
             };
-            /** @description Bad request */
+            /** @description Invalid input (`validation_error`: a field, a filter or an unknown query parameter, named in `errors`) or a malformed request (`bad_request`, `parse_error`) */
             400: {
                 headers: {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/problem+json": components["schemas"]["Problem"];
+                    "application/problem+json": components["schemas"]["ValidationProblem"];
                 };
             };
             /** @description Authentication required */
@@ -9586,13 +9613,13 @@ export interface operations {
                 };
                 content?: never;
             };
-            /** @description Bad request */
+            /** @description Invalid input (`validation_error`: a field, a filter or an unknown query parameter, named in `errors`) or a malformed request (`bad_request`, `parse_error`) */
             400: {
                 headers: {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/problem+json": components["schemas"]["Problem"];
+                    "application/problem+json": components["schemas"]["ValidationProblem"];
                 };
             };
             /** @description Authentication required */
@@ -9663,7 +9690,7 @@ export interface operations {
                     "application/json": components["schemas"]["Product"];
                 };
             };
-            /** @description Invalid input */
+            /** @description Invalid input (`validation_error`: a field, a filter or an unknown query parameter, named in `errors`) or a malformed request (`bad_request`, `parse_error`) */
             400: {
                 headers: {
                     [name: string]: unknown;
@@ -9750,13 +9777,13 @@ export interface operations {
                     "application/json": components["schemas"]["DomainIndex"];
                 };
             };
-            /** @description Bad request */
+            /** @description Invalid input (`validation_error`: a field, a filter or an unknown query parameter, named in `errors`) or a malformed request (`bad_request`, `parse_error`) */
             400: {
                 headers: {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/problem+json": components["schemas"]["Problem"];
+                    "application/problem+json": components["schemas"]["ValidationProblem"];
                 };
             };
             /** @description Authentication required */
@@ -9806,13 +9833,13 @@ export interface operations {
                     "application/json": components["schemas"]["SocialPaginatedFeedEntryList"];
                 };
             };
-            /** @description Bad request */
+            /** @description Invalid input (`validation_error`: a field, a filter or an unknown query parameter, named in `errors`) or a malformed request (`bad_request`, `parse_error`) */
             400: {
                 headers: {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/problem+json": components["schemas"]["Problem"];
+                    "application/problem+json": components["schemas"]["ValidationProblem"];
                 };
             };
             /** @description No or an invalid bearer token. */
@@ -10016,13 +10043,13 @@ export interface operations {
                     "application/json": components["schemas"]["Post"];
                 };
             };
-            /** @description Bad request */
+            /** @description Invalid input (`validation_error`: a field, a filter or an unknown query parameter, named in `errors`) or a malformed request (`bad_request`, `parse_error`) */
             400: {
                 headers: {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/problem+json": components["schemas"]["Problem"];
+                    "application/problem+json": components["schemas"]["ValidationProblem"];
                 };
             };
             /** @description Authentication required */
@@ -10084,13 +10111,13 @@ export interface operations {
                 };
                 content?: never;
             };
-            /** @description Bad request */
+            /** @description Invalid input (`validation_error`: a field, a filter or an unknown query parameter, named in `errors`) or a malformed request (`bad_request`, `parse_error`) */
             400: {
                 headers: {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/problem+json": components["schemas"]["Problem"];
+                    "application/problem+json": components["schemas"]["ValidationProblem"];
                 };
             };
             /** @description No or an invalid bearer token. */
@@ -10237,13 +10264,13 @@ export interface operations {
                     "application/json": components["schemas"]["SocialPaginatedCommentList"];
                 };
             };
-            /** @description Bad request */
+            /** @description Invalid input (`validation_error`: a field, a filter or an unknown query parameter, named in `errors`) or a malformed request (`bad_request`, `parse_error`) */
             400: {
                 headers: {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/problem+json": components["schemas"]["Problem"];
+                    "application/problem+json": components["schemas"]["ValidationProblem"];
                 };
             };
             /** @description Authentication required */
@@ -10393,7 +10420,7 @@ export interface operations {
                     "application/json": components["schemas"]["Post"];
                 };
             };
-            /** @description Invalid input */
+            /** @description Invalid input (`validation_error`: a field, a filter or an unknown query parameter, named in `errors`) or a malformed request (`bad_request`, `parse_error`) */
             400: {
                 headers: {
                     [name: string]: unknown;
@@ -10476,13 +10503,13 @@ export interface operations {
                     "application/json": components["schemas"]["Post"];
                 };
             };
-            /** @description Bad request */
+            /** @description Invalid input (`validation_error`: a field, a filter or an unknown query parameter, named in `errors`) or a malformed request (`bad_request`, `parse_error`) */
             400: {
                 headers: {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/problem+json": components["schemas"]["Problem"];
+                    "application/problem+json": components["schemas"]["ValidationProblem"];
                 };
             };
             /** @description No or an invalid bearer token. */
@@ -10679,13 +10706,13 @@ export interface operations {
                     "application/json": components["schemas"]["Liveness"];
                 };
             };
-            /** @description Bad request */
+            /** @description Invalid input (`validation_error`: a field, a filter or an unknown query parameter, named in `errors`) or a malformed request (`bad_request`, `parse_error`) */
             400: {
                 headers: {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/problem+json": components["schemas"]["Problem"];
+                    "application/problem+json": components["schemas"]["ValidationProblem"];
                 };
             };
         };
@@ -10707,13 +10734,13 @@ export interface operations {
                     "application/json": components["schemas"]["Readiness"];
                 };
             };
-            /** @description Bad request */
+            /** @description Invalid input (`validation_error`: a field, a filter or an unknown query parameter, named in `errors`) or a malformed request (`bad_request`, `parse_error`) */
             400: {
                 headers: {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/problem+json": components["schemas"]["Problem"];
+                    "application/problem+json": components["schemas"]["ValidationProblem"];
                 };
             };
             503: {
@@ -10760,13 +10787,13 @@ export interface operations {
                 };
                 content?: never;
             };
-            /** @description Bad request */
+            /** @description Invalid input (`validation_error`: a field, a filter or an unknown query parameter, named in `errors`) or a malformed request (`bad_request`, `parse_error`) */
             400: {
                 headers: {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/problem+json": components["schemas"]["Problem"];
+                    "application/problem+json": components["schemas"]["ValidationProblem"];
                 };
             };
             /** @description Invalid credentials for the stream */

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from django.db.models import QuerySet
+from django.http import QueryDict
 from drf_spectacular.utils import OpenApiParameter, extend_schema
 from rest_framework import generics, permissions
 from rest_framework.exceptions import ValidationError
@@ -22,11 +23,29 @@ class NotificationCursorPagination(CursorPagination):
     ordering = ("-created_at", "-id")
 
 
+_BOOLEANS = {"true": True, "1": True, "false": False, "0": False}
+
+
+def _flag(params: QueryDict, name: str) -> bool | None:
+    raw = params.get(name)
+    value = _BOOLEANS.get(str(raw).lower())
+    if raw is not None and value is None:
+        raise ValidationError({name: ["Use true or false."]}, code="invalid")
+    return value
+
+
 @extend_schema(
     summary="My notifications",
-    description="Newest first, cursor-paginated. `?unread=true` for unread only.",
+    description="Newest first, cursor-paginated. `?read=false` for unread only, "
+    "`?read=true` for read ones (`unread`, the former filter, still works, inverted).",
     parameters=[
-        OpenApiParameter("unread", bool, description="true: unread only; false: read only.")
+        OpenApiParameter("read", bool, description="Only notifications whose `read` is this."),
+        OpenApiParameter(
+            "unread",
+            bool,
+            deprecated=True,
+            description="Deprecated: use `read` (`unread=true` is `read=false`).",
+        ),
     ],
 )
 class NotificationListView(generics.ListAPIView[Notification]):
@@ -36,11 +55,17 @@ class NotificationListView(generics.ListAPIView[Notification]):
     filter_backends: list[type[BaseFilterBackend]] = []
 
     def get_queryset(self) -> QuerySet[Notification]:
-        raw = self.request.query_params.get("unread")
-        unread = {"true": True, "1": True, "false": False, "0": False}.get(str(raw).lower())
-        if raw is not None and unread is None:
-            raise ValidationError({"unread": ["Use true or false."]}, code="invalid")
-        return selectors.notification_list(user=authenticated_user(self.request), unread=unread)
+        params = self.request.query_params
+        read, unread = _flag(params, "read"), _flag(params, "unread")
+        if read is not None and unread is not None and read == unread:
+            raise ValidationError(
+                {"unread": ["Deprecated inverse of `read`, which says otherwise; send `read`."]},
+                code="conflict",
+            )
+        if read is None and unread is not None:
+            read = not unread
+        user = authenticated_user(self.request)
+        return selectors.notification_list(user=user, unread=None if read is None else not read)
 
 
 @extend_schema(

@@ -5,6 +5,8 @@ rules it is given (not graphql-core's standard ones) and lets some malformed
 requests escape as 500s. This view keeps its GraphiQL page and replaces the
 request handling, so every request is answered in bounded time:
 
+- the query parameters of GraphQL over HTTP (``query``, ``variables``,
+  ``operationName``), any other a 400 naming them, as REST refuses unknown ones;
 - the same bearer token as REST (core.identity.authentication), a bad one a 401;
 - the same anonymous and per-user throttles as REST, a 429 with Retry-After;
   a field refused by its own limit (``extensions.retryAfter``, e.g. a throttled
@@ -44,12 +46,16 @@ from rest_framework.throttling import BaseThrottle
 from core.http import parsers
 from core.http.catalogue import ProblemError, lookup_problem
 from core.http.problems import specific_code
+from core.http.query import unknown_parameter_message, unknown_parameters
 from core.identity.authentication import JWTAuthentication
 from core.identity.models import User
 from core.site.graphql.graphiql import OfflineGraphiQLMixin
 from core.site.graphql.validation import TOO_COMPLEX, validation_rules
 
 logger = logging.getLogger(__name__)
+
+# The query parameters GraphQL over HTTP takes (any other is a 400, as in REST).
+GRAPHQL_PARAMETERS = frozenset({"query", "variables", "operationName"})
 
 # Errors a resolver raises on purpose; their message is for the client.
 _CLIENT_ERRORS = (GraphQLError, AssertionError, ValidationError, PermissionDenied)
@@ -87,6 +93,7 @@ class NexusGraphQLView(OfflineGraphiQLMixin, GraphQLView):  # type: ignore[misc]
                     "method_not_allowed",
                     {"Allow": "GET, POST"},
                 )
+            self._check_parameters(request)
             self._authenticate(request)
             data = self.parse_body(request)
             if (
@@ -110,6 +117,17 @@ class NexusGraphQLView(OfflineGraphiQLMixin, GraphQLView):  # type: ignore[misc]
         return response
 
     # --- request -> parameters ------------------------------------------------------
+
+    @staticmethod
+    def _check_parameters(request: HttpRequest) -> None:
+        unknown = unknown_parameters(request.GET.keys(), GRAPHQL_PARAMETERS)
+        if unknown:
+            names = ", ".join(f"`{name[:40]}`" for name in unknown[:5])
+            raise GraphQLRequestError(
+                400,
+                f"{names}: {unknown_parameter_message(GRAPHQL_PARAMETERS)}",
+                "validation_error",
+            )
 
     def _authenticate(self, request: HttpRequest) -> None:
         try:

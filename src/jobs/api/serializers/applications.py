@@ -10,6 +10,7 @@ from typing import Any
 from rest_framework import serializers
 
 from core.http.fields import IdField
+from core.http.links import link
 from core.http.timestamps import iso_utc
 from jobs.api.serializers.companies import CompanyRefSerializer
 from jobs.api.serializers.postings import JobSerializer
@@ -57,7 +58,7 @@ class ResumeSerializer(serializers.Serializer):
     name = serializers.CharField()
     content_type = serializers.CharField()
     size = serializers.IntegerField()
-    url = serializers.CharField(help_text="The download endpoint (needs your token).")
+    url = serializers.URLField(help_text="The download endpoint's absolute URL (needs your token).")
 
 
 class HistorySerializer(serializers.Serializer):
@@ -95,8 +96,9 @@ class ApplicationDetailSerializer(ApplicationSerializer):
 
 
 def application_payload(
-    application: Application, *, company_side: bool, history: bool = False
+    application: Application, *, request: Any, company_side: bool, history: bool = False
 ) -> dict[str, Any]:
+    """An application as one side reads it; ``request`` makes its links absolute."""
     job = application.job
     company = job.company
     candidate = application.candidate
@@ -106,7 +108,7 @@ def application_payload(
             "name": application.resume_name,
             "content_type": application.resume_content_type,
             "size": application.resume_size,
-            "url": f"/api/v1/jobs/applications/{application.pk}/resume/",
+            "url": link(request, "jobs:application-resume", application.pk),
         }
     body: dict[str, Any] = {
         "id": application.pk,

@@ -159,25 +159,6 @@ class JobRejectSerializer(serializers.Serializer):
     reason = serializers.CharField(max_length=2000, help_text="Shown to the company.")
 
 
-JOB_LIST_PARAMETERS = {
-    "q",
-    "location",
-    "remote",
-    "employment_type",
-    "experience_level",
-    "salary_min",
-    "currency",
-    "salary_period",
-    "posted_within",
-    "company",
-    "tags",
-    "ordering",
-    "cursor",
-    "page_size",
-    "format",
-}
-
-
 class JobFilterSerializer(serializers.Serializer):
     """The list's query parameters (and a saved search's filters)."""
 

@@ -35,11 +35,14 @@ class SavedSearchCreateSerializer(serializers.Serializer):
     )
 
     def validate_filters(self, value: dict[str, Any]) -> dict[str, Any]:
+        """Each refusal under the filter's own path (``filters.employment_type``), as the
+        client sent it."""
         allowed = set(JobFilterSerializer().fields) - {"q", "posted_within"}
         unknown = sorted(set(value) - allowed)
         if unknown:
+            message = f"Unknown filter; use: {', '.join(sorted(allowed))}."
             raise serializers.ValidationError(
-                f"Unknown filter {unknown[0][:40]!r}; use: {', '.join(sorted(allowed))}."
+                {name[:40]: [message] for name in unknown[:5]}, code="unknown_filter"
             )
         text = {
             key: ",".join(map(str, item)) if isinstance(item, list) else item
@@ -47,9 +50,7 @@ class SavedSearchCreateSerializer(serializers.Serializer):
         }
         checked = JobFilterSerializer(data=text)
         if not checked.is_valid():
-            raise serializers.ValidationError(
-                [f"{key}: {' '.join(map(str, errs))}" for key, errs in checked.errors.items()]
-            )
+            raise serializers.ValidationError(checked.errors)
         return {k: v for k, v in checked.validated_data.items() if v is not None}
 
 

@@ -66,7 +66,9 @@ def _application_body(request: Request, application_id: int) -> dict[str, Any]:
     user = authenticated_user(request)
     application = selectors.application_visible(user=user, application_id=application_id)
     company_side = selectors.is_company_side(user=user, application=application)
-    return application_payload(application, company_side=company_side, history=True)
+    return application_payload(
+        application, request=request, company_side=company_side, history=True
+    )
 
 
 class JobApplyView(APIView):
@@ -141,7 +143,7 @@ class JobApplicationsView(APIView):
         paginator = ApplicationPagination()
         page = paginator.paginate_queryset(applications, request, self)
         return paginator.get_paginated_response(
-            [application_payload(a, company_side=True) for a in page]
+            [application_payload(a, request=request, company_side=True) for a in page]
         )
 
 
@@ -168,7 +170,10 @@ class ApplicationListView(APIView):
         paginator = ApplicationPagination()
         page = paginator.paginate_queryset(applications, request, self)
         return paginator.get_paginated_response(
-            [application_payload(a, company_side=a.job.company_id in companies) for a in page]
+            [
+                application_payload(a, request=request, company_side=a.job.company_id in companies)
+                for a in page
+            ]
         )
 
 

@@ -15,14 +15,12 @@ from rest_framework.response import Response
 from rest_framework.views import APIView
 
 from core.http.pagination import CursorPagination, KeysetPagination
-from core.http.query import reject_unknown_parameters
 from core.identity import roles
 from core.identity.actors import authenticated_user
 from core.identity.permissions import IsEmployer, IsModerator, ReadOnlyOr
 from jobs import selectors
 from jobs.api.serializers.applications import ModerationPageSerializer
 from jobs.api.serializers.postings import (
-    JOB_LIST_PARAMETERS,
     JobCreateSerializer,
     JobFilterSerializer,
     JobPageSerializer,
@@ -106,7 +104,6 @@ class JobListView(APIView):
         responses={200: JobPageSerializer},
     )
     def get(self, request: Request) -> Response:
-        reject_unknown_parameters(request.query_params, JOB_LIST_PARAMETERS)
         filters = JobFilterSerializer(data=request.query_params)
         filters.is_valid(raise_exception=True)
         params = filters.validated_data

@@ -14,7 +14,6 @@ from rest_framework.views import APIView
 
 from core.http.openapi import ProblemSerializer
 from core.http.pagination import KeysetPagination
-from core.http.query import reject_unknown_parameters
 from movies import selectors, services, tmdb
 from movies.api import serializers as s
 from movies.api.views._common import (
@@ -30,17 +29,6 @@ TMDB_ERRORS = {
     503: OpenApiResponse(
         ProblemSerializer, description="`tmdb_not_configured` or `tmdb_unavailable`."
     ),
-}
-MOVIE_LIST_PARAMETERS = {
-    "search",
-    "genre",
-    "year",
-    "year_min",
-    "year_max",
-    "ordering",
-    "cursor",
-    "page_size",
-    "format",
 }
 
 
@@ -85,7 +73,6 @@ class MovieListView(APIView):
         responses={200: s.MovieSummarySerializer(many=True), 400: BAD_REQUEST},
     )
     def get(self, request: Request) -> Response:
-        reject_unknown_parameters(request.query_params, MOVIE_LIST_PARAMETERS)
         filters = s.MovieFilterSerializer(data=request.query_params)
         filters.is_valid(raise_exception=True)
         paginator = self.pagination_class()
@@ -167,7 +154,6 @@ class TrendingView(APIView):
         responses={200: s.TrendingSerializer, 400: BAD_REQUEST, **TMDB_ERRORS},
     )
     def get(self, request: Request) -> Response:
-        reject_unknown_parameters(request.query_params, {"source", "format"})
         source = request.query_params.get("source", "nexus")
         if source not in ("nexus", "tmdb"):
             raise ValidationError({"source": ["Use nexus or tmdb."]}, code="invalid_choice")
@@ -224,7 +210,6 @@ class SearchView(APIView):
         responses={200: s.SearchSerializer, 400: BAD_REQUEST, 502: TMDB_ERRORS[502]},
     )
     def get(self, request: Request) -> Response:
-        reject_unknown_parameters(request.query_params, {"q", "format"})
         query = request.query_params.get("q", "").strip()
         if not query or len(query) > 100:
             raise ValidationError({"q": ["Between 1 and 100 characters."]}, code="invalid")

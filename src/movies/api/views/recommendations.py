@@ -10,7 +10,6 @@ from rest_framework.response import Response
 from rest_framework.views import APIView
 
 from core.http.openapi import ProblemSerializer
-from core.http.query import reject_unknown_parameters
 from core.identity.actors import authenticated_user
 from core.identity.permissions import IsSiteStaff
 from movies import selectors, services
@@ -40,7 +39,6 @@ class RecommendationListView(APIView):
         responses={200: s.RecommendationListSerializer, 400: BAD_REQUEST, 401: UNAUTHENTICATED},
     )
     def get(self, request: Request) -> Response:
-        reject_unknown_parameters(request.query_params, {"limit", "genre", "format"})
         query = s.RecommendationQuerySerializer(data=request.query_params)
         query.is_valid(raise_exception=True)
         genre = _genre(query.validated_data.get("genre"))

@@ -12,7 +12,6 @@ from rest_framework.response import Response
 from rest_framework.views import APIView
 
 from core.http.pagination import KeysetPagination
-from core.http.query import reject_unknown_parameters
 from core.identity import roles
 from core.identity.permissions import IsSiteStaffOrReadOnly
 from shop import selectors
@@ -41,19 +40,6 @@ def _staff(request: Request) -> bool:
     return roles.is_site_staff(request.user)
 
 
-PRODUCT_LIST_PARAMETERS = {
-    "category",
-    "min_price",
-    "max_price",
-    "in_stock",
-    "search",
-    "ordering",
-    "cursor",
-    "page_size",
-    "format",
-}
-
-
 class ProductListView(APIView):
     permission_classes = [IsSiteStaffOrReadOnly]
     pagination_class = ProductPagination
@@ -79,7 +65,6 @@ class ProductListView(APIView):
         responses={200: s.ProductPageSerializer},
     )
     def get(self, request: Request) -> Response:
-        reject_unknown_parameters(request.query_params, PRODUCT_LIST_PARAMETERS)
         filters = s.ProductFilterSerializer(data=request.query_params)
         filters.is_valid(raise_exception=True)
         paginator = self.pagination_class()
