@@ -2960,13 +2960,13 @@ export interface operations {
                     "application/json": components["schemas"]["ApiIndex"];
                 };
             };
-            /** @description Bad request */
+            /** @description Invalid input (`validation_error`: a field, a filter or an unknown query parameter, named in `errors`) or a malformed request (`bad_request`, `parse_error`) */
             400: {
                 headers: {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/problem+json": components["schemas"]["Problem"];
+                    "application/problem+json": components["schemas"]["ValidationProblem"];
                 };
             };
             /** @description Authentication required */
