@@ -89,7 +89,7 @@ def raw_notifications(request: HttpRequest) -> HttpResponse:
         for pk, kind, title, body, data, created_at, read_at in rows
     ]
     return HttpResponse(
-        json.dumps({"next": None, "previous": None, "results": results}),
+        json.dumps({"results": results, "next": None, "previous": None}),
         content_type="application/json",
     )
 

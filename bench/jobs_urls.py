@@ -100,7 +100,13 @@ def raw_jobs(request: HttpRequest) -> HttpResponse:
         rows = cursor.fetchall()
     results = [_item(row) for row in rows[:PAGE_SIZE]]
     body = json.dumps(
-        {"next": None, "more": len(rows) > PAGE_SIZE, "corrected": corrections, "results": results}
+        {
+            "results": results,
+            "next": None,
+            "previous": None,
+            "corrected": corrections,
+            "more": len(rows) > PAGE_SIZE,
+        }
     )
     return HttpResponse(body, content_type="application/json")
 

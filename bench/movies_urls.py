@@ -17,9 +17,16 @@ from django.urls import path
 
 from config.urls import handler400, handler403, handler404, handler500  # noqa: F401
 from config.urls import urlpatterns as product_urlpatterns
-from core.cache.versioned import make_key
-from movies.cache_keys import CATALOG_NAMESPACE, recommendations_namespace
+from core.cache.versioned import make_key, query_part
+from movies.cache_keys import (
+    CATALOG_NAMESPACE,
+    SHAPE,
+    recommendations_namespace,
+    recommendations_parts,
+)
 from movies.selectors import current_version
+
+PAGE_SIZE = 20  # the API's default page
 
 
 def raw_recommendations(request: HttpRequest) -> HttpResponse:
@@ -27,17 +34,18 @@ def raw_recommendations(request: HttpRequest) -> HttpResponse:
 
     user_id = int(request.GET["user"])
     version = current_version()
-    boxed = cache.get(make_key(recommendations_namespace(user_id), version or 0, "-"))
-    items = boxed[0][:10] if boxed else []
-    return HttpResponse(
-        json.dumps({"model_version": version, "results": items}), content_type="application/json"
-    )
+    parts = recommendations_parts(version, None)
+    boxed = cache.get(make_key(recommendations_namespace(user_id), *parts))
+    items = boxed[0][:PAGE_SIZE] if boxed else []
+    body = {"results": items, "next": None, "previous": None, "model_version": version}
+    return HttpResponse(json.dumps(body), content_type="application/json")
 
 
 def raw_movies(request: HttpRequest) -> HttpResponse:
     from django.core.cache import cache
 
-    parts = ["list", *(f"{k}={v}" for k, v in sorted(request.GET.items()))]
+    query = query_part(dict(request.GET.lists()))
+    parts = ["list", SHAPE, request.build_absolute_uri("/"), query]  # as movies.selectors
     boxed = cache.get(make_key(CATALOG_NAMESPACE, *parts))
     return HttpResponse(json.dumps(boxed[0] if boxed else {}), content_type="application/json")
 

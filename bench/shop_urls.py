@@ -104,7 +104,7 @@ def raw_products(request: HttpRequest) -> HttpResponse:
         query = request.GET.copy()
         query["after_price"], query["after_id"] = last["price"], str(last["id"])
         next_url = request.build_absolute_uri(f"{request.path}?{query.urlencode()}")
-    body = json.dumps({"next": next_url, "results": results})
+    body = json.dumps({"results": results, "next": next_url, "previous": None})
     return HttpResponse(body, content_type="application/json")
 
 

@@ -92,7 +92,8 @@ def feed_ceiling(request: HttpRequest) -> HttpResponse:
         for row in rows
     ]
     return HttpResponse(
-        json.dumps({"next": None, "results": results}), content_type="application/json"
+        json.dumps({"results": results, "next": None, "previous": None}),
+        content_type="application/json",
     )
 
 

@@ -11,3 +11,14 @@ CATALOG_NAMESPACE = "movies.catalog"
 def recommendations_namespace(user_id: int) -> str:
     """One ``core.cache.versioned`` namespace per user: invalidating it drops all their lists."""
     return f"movies.recs.{user_id}"
+
+
+# The shape of the movies that lists cache, in their keys: bumped when it changes (a
+# movie's ``genres`` became ``{slug, name}`` objects), so entries of the old shape are
+# never read again (they expire).
+SHAPE = "s2"
+
+
+def recommendations_parts(version: int | None, genre_slug: str | None) -> list[object]:
+    """The key parts of one of a user's lists: the model version and the genre."""
+    return [SHAPE, version or 0, genre_slug or "-"]

@@ -21,7 +21,13 @@ from django.utils import timezone
 
 from core.cache.versioned import cached, query_part
 from movies import tmdb
-from movies.cache_keys import CATALOG_NAMESPACE, MODEL_VERSION_KEY, recommendations_namespace
+from movies.cache_keys import (
+    CATALOG_NAMESPACE,
+    MODEL_VERSION_KEY,
+    SHAPE,
+    recommendations_namespace,
+    recommendations_parts,
+)
 from movies.models import Favorite, Genre, Movie, Preference, Rating, RecommenderModel
 from movies.recommender import Profile, Recommender
 
@@ -149,7 +155,7 @@ def movie_page(
         )
         return page(movies)
 
-    parts = ["list", origin, query_part(query)]
+    parts = ["list", SHAPE, origin, query_part(query)]
     return cached(CATALOG_NAMESPACE, parts, load, timeout=CATALOG_TTL)
 
 
@@ -203,7 +209,7 @@ def movie_summary(movie: Movie) -> dict[str, Any]:
         "id": movie.pk,
         "title": movie.title,
         "year": movie.year,
-        "genres": [genre.name for genre in movie.genres.all()],
+        "genres": [{"slug": genre.slug, "name": genre.name} for genre in movie.genres.all()],
         "rating_avg": round(movie.rating_avg, 2),
         "rating_count": movie.rating_count,
         "favorite_count": movie.favorite_count,
@@ -284,7 +290,7 @@ def preference_of(user: User) -> dict[str, list[dict[str, str]]]:
 def trending() -> dict[str, Any]:
     """Most rated or favorited by Nexus users over the last week, topped up with the
     all-time most rated. Cached ten minutes."""
-    return cached("movies.trending", ["nexus"], _trending, timeout=TRENDING_TTL)
+    return cached("movies.trending", ["nexus", SHAPE], _trending, timeout=TRENDING_TTL)
 
 
 def _trending() -> dict[str, Any]:
@@ -329,17 +335,18 @@ def _trending() -> dict[str, Any]:
 
 
 def recommendations_for(
-    *, user: User, limit: int, genre: Genre | None = None
+    *, user: User, genre: Genre | None = None
 ) -> tuple[list[dict[str, Any]], int | None]:
-    """The user's list (computed once, then from the cache) cut to ``limit``."""
+    """The user's list, best first, ``MAX_RECOMMENDATIONS`` at most (computed once, then
+    from the cache), and the model version that ranked it."""
     version = current_version()
     items = cached(
         recommendations_namespace(user.pk),
-        [version or 0, genre.slug if genre else "-"],
+        recommendations_parts(version, genre.slug if genre else None),
         lambda: _recommendations(user, genre),
         timeout=settings.MOVIES_RECOMMENDATIONS_TTL,
     )
-    return items[:limit], version
+    return items, version
 
 
 def profile_of(user: User) -> tuple[Profile, dict[int, str]]:

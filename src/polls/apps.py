@@ -62,6 +62,23 @@ class PollsConfig(AppConfig):
                     "description": "From `POST .../stream-ticket/`; valid about a minute.",
                 },
             ],
-            events="`data:` is the results document (as `GET .../results/`), `id:` its "
-            "`version`; event types: `message` (default), `final`, `deleted`.",
+            events="Each event: `data` is the results document (as `GET .../results/`), `id` "
+            "its `version`; event types: `message` (default), `final` (the closed poll's "
+            'results, then the end), `deleted` (`data` is `{"poll": <id>, "deleted": true}`, '
+            "then the end). The schema is one event, as an SSE parser yields it.",
+            event_name="PollResultsEvent",
+            event_types=("message", "final", "deleted"),
+            data_schema={
+                "oneOf": [
+                    {"$ref": "#/components/schemas/Results"},
+                    {
+                        "type": "object",
+                        "required": ["poll", "deleted"],
+                        "properties": {
+                            "poll": {"type": "integer", "description": "The deleted poll."},
+                            "deleted": {"const": True},
+                        },
+                    },
+                ]
+            },
         )

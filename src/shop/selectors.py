@@ -203,36 +203,30 @@ def product_list(
     )
 
 
-class ProductPage(TypedDict):
-    """A page of the catalog list as the API answers it."""
-
-    next: str | None
-    results: list[dict[str, Any]]
-
-
 def product_page(
     *,
     staff: bool,
     origin: str,
     query: Mapping[str, Sequence[str]],
-    page: Callable[[QuerySet[Product]], ProductPage],
+    page: Callable[[QuerySet[Product]], dict[str, Any]],
     category: str | None = None,
     min_price: Decimal | None = None,
     max_price: Decimal | None = None,
     in_stock: bool | None = None,
     search: str | None = None,
-) -> ProductPage:
-    """A page of ``product_list``, cached, with live stock and popularity laid over.
+) -> dict[str, Any]:
+    """A page of ``product_list`` (the list envelope ``page`` makes), cached, with live
+    stock and popularity laid over.
 
     ``page`` cuts the page off the filtered products and shapes it (the entrypoint's
-    pagination: ordering, cursor and page size, and its absolute ``next`` link).
+    pagination: ordering, cursor and page size, and its absolute links).
     The key is the origin, scheme and host (``next`` is an absolute URL), whether the
     viewer is staff (they also see inactive products) and every query parameter as
     sent, each with all its values in order (``next`` repeats them). A list filtered
     on stock (``in_stock`` in the query) is never cached: every sale changes it. On a
     hit, one query: the live fields."""
 
-    def load() -> ProductPage:
+    def load() -> dict[str, Any]:
         return page(
             product_list(
                 staff=staff,
@@ -247,9 +241,11 @@ def product_page(
     if "in_stock" in query:
         body = load()
     else:
+        # "page2": pages carry ``previous`` since the list envelope (keys of older
+        # pages, without it, are left to expire).
         parts = [origin, staff, query_part(query)]
-        body = cached(CATALOG_NAMESPACE, ["list", *parts], load, timeout=CATALOG_TTL)
-    return {"next": body["next"], "results": _with_live_fields(body["results"])}
+        body = cached(CATALOG_NAMESPACE, ["page2", *parts], load, timeout=CATALOG_TTL)
+    return {**body, "results": _with_live_fields(body["results"])}
 
 
 def _with_live_fields(items: list[dict[str, Any]]) -> list[dict[str, Any]]:

@@ -75,7 +75,8 @@ def key(user_id: int) -> str:
 
 
 def ttl_seconds() -> int:
-    return settings.SOCIAL_FEED_TTL_DAYS * 86400
+    days: int = settings.SOCIAL_FEED_TTL_DAYS
+    return days * 86400
 
 
 class Unavailable(Exception):
@@ -108,6 +109,35 @@ def read(user_id: int, *, before: Entry | None, count: int) -> tuple[list[Entry]
     if before is not None:
         entries = [entry for entry in entries if entry < before]
     return entries[:count], int(size) - 1
+
+
+def read_newer(user_id: int, *, after: Entry, count: int) -> tuple[list[Entry], bool] | None:
+    """Up to ``count`` entries newer than ``after``, closest first (the page before a
+    position), and whether the cached window reaches back to ``after`` (so none newer
+    is missing: the feed is not full, or ``after`` is inside it); None when the feed is
+    cold. Raises ``Unavailable``."""
+    store = client()
+    if store is None:
+        raise Unavailable("no feed store configured")
+    name = key(user_id)
+    try:
+        pipe = store.pipeline(transaction=False)
+        pipe.zscore(name, SENTINEL)
+        pipe.expire(name, ttl_seconds())
+        # Inclusive of the cursor's score, as ``read``; the exact cut is below.
+        pipe.zrangebyscore(name, after.score, "+inf", start=0, num=count + 50, withscores=True)
+        pipe.zrange(name, 1, 1, withscores=True)  # the oldest entry (0 is the sentinel)
+        pipe.zcard(name)
+        sentinel, _, rows, oldest, size = pipe.execute()
+    except REDIS_ERRORS as exc:
+        logger.warning("feed store unavailable reading %s: %s", name, exc)
+        raise Unavailable(str(exc)) from exc
+    if sentinel is None:
+        return None
+    entries = sorted(e for e in (Entry(int(s), int(m)) for m, s in rows) if e > after)
+    full = int(size) - 1 >= settings.SOCIAL_FEED_MAX_ITEMS
+    reaches = not full or (bool(oldest) and Entry(int(oldest[0][1]), int(oldest[0][0])) <= after)
+    return entries[:count], reaches
 
 
 def store(user_id: int, entries: Sequence[Entry]) -> None:
@@ -230,14 +260,14 @@ WITH sources AS (
     FROM sources s CROSS JOIN LATERAL (
         SELECT id, created_at FROM social_post
         WHERE author_id = s.uid {post_before}
-        ORDER BY created_at DESC, id DESC LIMIT %(limit)s
+        ORDER BY created_at {order}, id {order} LIMIT %(limit)s
     ) p
     UNION ALL
     SELECT sh.post_id, sh.created_at
     FROM sources s CROSS JOIN LATERAL (
         SELECT post_id, created_at FROM social_share
         WHERE user_id = s.uid {share_before}
-        ORDER BY created_at DESC, id DESC LIMIT %(limit)s
+        ORDER BY created_at {order}, id {order} LIMIT %(limit)s
     ) sh
 )
 SELECT e.post_id, max(e.at) AS at
@@ -248,7 +278,7 @@ WHERE NOT EXISTS (SELECT 1 FROM social_mute m
                   WHERE (b.blocker_id = p.author_id AND b.blocked_id = %(viewer)s)
                      OR (b.blocker_id = %(viewer)s AND b.blocked_id = p.author_id))
 GROUP BY e.post_id
-ORDER BY at DESC, e.post_id DESC
+ORDER BY at {order}, e.post_id {order}
 LIMIT %(limit)s
 """
 
@@ -259,10 +289,13 @@ def entries_from_db(
     limit: int,
     before: Entry | None = None,
     exclude_sources_over: int | None = None,
+    after: Entry | None = None,
 ) -> list[Entry]:
     """The viewer's feed computed from the tables (newest first), ``limit`` entries
-    older than ``before``. ``exclude_sources_over`` leaves out authors with that many
-    followers (they are merged in at read time, see ``entries_from_authors``)."""
+    older than ``before``; or, with ``after``, the ``limit`` entries newer than it,
+    closest first (the page before a position). ``exclude_sources_over`` leaves out
+    authors with that many followers (they are merged in at read time, see
+    ``entries_from_authors``)."""
     params: dict[str, Any] = {"viewer": viewer_id, "limit": limit}
     post_before = share_before = exclude_sources = ""
     if before is not None:
@@ -271,6 +304,9 @@ def entries_from_db(
         params["before"] = datetime.fromtimestamp((before.score + 1) / 1000, tz=_utc())
         post_before = "AND created_at < %(before)s"
         share_before = "AND created_at < %(before)s"
+    if after is not None:
+        params["after"] = datetime.fromtimestamp(after.score / 1000, tz=_utc())
+        post_before = share_before = "AND created_at >= %(after)s"
     if exclude_sources_over is not None:
         params["over"] = exclude_sources_over
         exclude_sources = (
@@ -278,19 +314,32 @@ def entries_from_db(
             "WHERE pr.user_id = f.followee_id AND pr.follower_count >= %(over)s)"
         )
     if connection.vendor != "postgresql":
-        return _entries_orm(viewer_id, limit=limit, before=before, over=exclude_sources_over)
+        return _entries_orm(
+            viewer_id, limit=limit, before=before, after=after, over=exclude_sources_over
+        )
     sql = FEED_SQL.format(
-        post_before=post_before, share_before=share_before, exclude_sources=exclude_sources
+        post_before=post_before,
+        share_before=share_before,
+        exclude_sources=exclude_sources,
+        order="ASC" if after is not None else "DESC",
     )
-    if before is not None:
+    if before is not None or after is not None:
         params["limit"] = limit + 50
     with connection.cursor() as cursor:
         cursor.execute(sql, params)
         rows = cursor.fetchall()
     entries = [Entry(to_ms(at), post_id) for post_id, at in rows]
+    return _cut(entries, before=before, after=after)[:limit]
+
+
+def _cut(entries: Iterable[Entry], *, before: Entry | None, after: Entry | None) -> list[Entry]:
+    """The exact (score, id) cut of entries fetched by an inclusive time bound: older
+    than ``before`` newest first, or newer than ``after`` closest first."""
+    if after is not None:
+        return sorted(entry for entry in entries if entry > after)
     if before is not None:
-        entries = sorted((e for e in entries if e < before), reverse=True)
-    return entries[:limit]
+        return sorted((entry for entry in entries if entry < before), reverse=True)
+    return list(entries)
 
 
 AUTHORS_SQL = """
@@ -298,51 +347,67 @@ SELECT p.id, p.created_at
 FROM unnest(%(authors)s::bigint[]) AS a(uid) CROSS JOIN LATERAL (
     SELECT id, created_at FROM social_post
     WHERE author_id = a.uid {post_before}
-    ORDER BY created_at DESC, id DESC LIMIT %(limit)s
+    ORDER BY created_at {order}, id {order} LIMIT %(limit)s
 ) p
 UNION ALL
 SELECT sh.post_id, sh.created_at
 FROM unnest(%(authors)s::bigint[]) AS a(uid) CROSS JOIN LATERAL (
     SELECT post_id, created_at FROM social_share
     WHERE user_id = a.uid {post_before}
-    ORDER BY created_at DESC, id DESC LIMIT %(limit)s
+    ORDER BY created_at {order}, id {order} LIMIT %(limit)s
 ) sh
 """
 
 
 def entries_from_authors(
-    author_ids: Sequence[int], *, limit: int, before: Entry | None = None
+    author_ids: Sequence[int],
+    *,
+    limit: int,
+    before: Entry | None = None,
+    after: Entry | None = None,
 ) -> list[Entry]:
-    """The newest ``limit`` posts of each of ``author_ids`` (the hybrid merge)."""
+    """The newest ``limit`` posts of each of ``author_ids`` (the hybrid merge), older
+    than ``before``; with ``after``, the ``limit`` oldest newer than it."""
     if not author_ids:
         return []
     if connection.vendor != "postgresql":
-        return _authors_orm(author_ids, limit=limit, before=before)
+        return _authors_orm(author_ids, limit=limit, before=before, after=after)
     params: dict[str, Any] = {"authors": list(author_ids), "limit": limit}
     post_before = ""
     if before is not None:
         params["before"] = datetime.fromtimestamp((before.score + 1) / 1000, tz=_utc())
         post_before = "AND created_at < %(before)s"
+    if after is not None:
+        params["after"] = datetime.fromtimestamp(after.score / 1000, tz=_utc())
+        post_before = "AND created_at >= %(after)s"
+    order = "ASC" if after is not None else "DESC"
     with connection.cursor() as cursor:
-        cursor.execute(AUTHORS_SQL.format(post_before=post_before), params)
+        cursor.execute(AUTHORS_SQL.format(post_before=post_before, order=order), params)
         rows = cursor.fetchall()
     entries = [Entry(to_ms(at), post_id) for post_id, at in rows]
-    if before is not None:
-        entries = [entry for entry in entries if entry < before]
-    return entries
+    bounded = before is not None or after is not None
+    return _cut(entries, before=before, after=after) if bounded else entries
 
 
 # --- the same on SQLite (the embedded `make run` default), with the ORM ----------------
 
 
-def _before_filter(before: Entry | None) -> dict[str, Any]:
+def _time_filter(before: Entry | None, after: Entry | None = None) -> dict[str, Any]:
+    if after is not None:
+        return {"created_at__gte": datetime.fromtimestamp(after.score / 1000, tz=_utc())}
     if before is None:
         return {}
     return {"created_at__lt": datetime.fromtimestamp((before.score + 1) / 1000, tz=_utc())}
 
 
+def _newest(after: Entry | None) -> tuple[str, str]:
+    """The ORM ordering of the rows the feed reads: newest first, or with ``after``
+    oldest first (closest to it)."""
+    return ("created_at", "id") if after is not None else ("-created_at", "-id")
+
+
 def _entries_orm(
-    viewer_id: int, *, limit: int, before: Entry | None, over: int | None
+    viewer_id: int, *, limit: int, before: Entry | None, after: Entry | None, over: int | None
 ) -> list[Entry]:
     from social.models import Block, Follow, Mute, Post, Share
 
@@ -357,45 +422,44 @@ def _entries_orm(
     window = limit + 50
     times: dict[int, datetime] = {}
     posts = (
-        Post.objects.filter(author_id__in=sources, **_before_filter(before))
-        .order_by("-created_at", "-id")
+        Post.objects.filter(author_id__in=sources, **_time_filter(before, after))
+        .order_by(*_newest(after))
         .values_list("id", "created_at")[:window]
     )
     shares = (
-        Share.objects.filter(user_id__in=sources, **_before_filter(before))
+        Share.objects.filter(user_id__in=sources, **_time_filter(before, after))
         .exclude(post__author_id__in=hidden)
-        .order_by("-created_at", "-id")
+        .order_by(*_newest(after))
         .values_list("post_id", "created_at")[:window]
     )
     for post_id, at in [*posts, *shares]:
         if post_id not in times or at > times[post_id]:
             times[post_id] = at
     entries = sorted((Entry(to_ms(at), post_id) for post_id, at in times.items()), reverse=True)
-    if before is not None:
-        entries = [entry for entry in entries if entry < before]
-    return entries[:limit]
+    return _cut(entries, before=before, after=after)[:limit]
 
 
-def _authors_orm(author_ids: Sequence[int], *, limit: int, before: Entry | None) -> list[Entry]:
+def _authors_orm(
+    author_ids: Sequence[int], *, limit: int, before: Entry | None, after: Entry | None
+) -> list[Entry]:
     from social.models import Post, Share
 
     entries: list[Entry] = []
     for author_id in author_ids:
         rows = (
-            Post.objects.filter(author_id=author_id, **_before_filter(before))
-            .order_by("-created_at", "-id")
+            Post.objects.filter(author_id=author_id, **_time_filter(before, after))
+            .order_by(*_newest(after))
             .values_list("id", "created_at")[:limit]
         )
         entries.extend(Entry(to_ms(at), post_id) for post_id, at in rows)
         shares = (
-            Share.objects.filter(user_id=author_id, **_before_filter(before))
-            .order_by("-created_at", "-id")
+            Share.objects.filter(user_id=author_id, **_time_filter(before, after))
+            .order_by(*_newest(after))
             .values_list("post_id", "created_at")[:limit]
         )
         entries.extend(Entry(to_ms(at), post_id) for post_id, at in shares)
-    if before is not None:
-        entries = [entry for entry in entries if entry < before]
-    return entries
+    bounded = before is not None or after is not None
+    return _cut(entries, before=before, after=after) if bounded else entries
 
 
 def _utc() -> Any:

@@ -4,9 +4,9 @@ the rebuilt Redis feed, a cache)."""
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
-from datetime import UTC, datetime, timedelta
+from datetime import datetime, timedelta
 from typing import TYPE_CHECKING, TypeVar
 
 from django.conf import settings
@@ -29,13 +29,13 @@ from django.db.models.functions import Coalesce, RowNumber
 from django.utils import timezone
 
 from core.cache import versioned as core_cache
-from core.http import cursors
 from core.http.catalogue import ProblemError
 from core.identity import roles
 from core.identity.models import User
 from social import error_codes, feed
 from social.feed import Entry
 from social.models import Block, Comment, Follow, Like, Mute, Post, Profile, Share
+from social.paging import backward, feed_cursor, feed_cursor_decode, time_cursor_decode
 
 if TYPE_CHECKING:
     from django.contrib.auth.models import AnonymousUser
@@ -44,78 +44,12 @@ if TYPE_CHECKING:
 _Row = TypeVar("_Row", bound=Model)
 
 DEFAULT_PAGE_SIZE = 20
+BACK_FEED = backward("feed")  # the kind of the feed's ``previous`` cursors
 TRENDING_NAMESPACE = "social.trending"
 
 
 def not_found(what: str) -> ProblemError:
     return ProblemError(error_codes.NOT_FOUND, f"{what} not found.")
-
-
-# --- cursors (opaque to clients) -------------------------------------------------------
-
-
-_MAX_ID = 2**63 - 1
-
-
-def cursor_encode(kind: str, *parts: str | int) -> str:
-    return cursors.encode({"k": kind, "p": list(parts)})
-
-
-def cursor_decode(kind: str, cursor: str | None, count: int) -> list[object] | None:
-    """The parts of a cursor made by ``cursor_encode(kind, ...)``; None for no cursor.
-    A malformed cursor (or one from another list) is a ValueError."""
-    if not cursor:
-        return None
-    payload = cursors.decode(cursor)  # InvalidCursor is a ValueError
-    parts = payload.get("p")
-    if payload.get("k") != kind or not isinstance(parts, list) or len(parts) != count:
-        raise ValueError("Invalid cursor.")
-    return parts
-
-
-def _position_int(value: object, *, low: int = 1, high: int = _MAX_ID) -> int:
-    """An id or a score from a cursor, in the range a bigint column takes."""
-    if not isinstance(value, int) or isinstance(value, bool) or not low <= value <= high:
-        raise ValueError("Invalid cursor.")
-    return value
-
-
-def user_cursor_decode(cursor: str | None) -> tuple[str, int] | None:
-    """The username and id after which a ``users`` page starts."""
-    parts = cursor_decode("user", cursor, 2)
-    if parts is None:
-        return None
-    username, pk = parts
-    if not isinstance(username, str) or "\x00" in username:
-        raise ValueError("Invalid cursor.")
-    return username, _position_int(pk)
-
-
-def time_cursor(kind: str, moment: datetime, pk: int) -> str:
-    return cursor_encode(kind, int(moment.timestamp() * 1_000_000), pk)
-
-
-def time_cursor_decode(kind: str, cursor: str | None) -> tuple[datetime, int] | None:
-    parts = cursor_decode(kind, cursor, 2)
-    if parts is None:
-        return None
-    micros, pk = _position_int(parts[0], low=-_MAX_ID), _position_int(parts[1])
-    try:
-        moment = datetime.fromtimestamp(micros / 1_000_000, tz=UTC)
-    except (ValueError, OverflowError, OSError):
-        raise ValueError("Invalid cursor.") from None
-    return moment, pk
-
-
-def feed_cursor(entry: Entry) -> str:
-    return cursor_encode("feed", entry.score, entry.post_id)
-
-
-def feed_cursor_decode(cursor: str | None) -> Entry | None:
-    parts = cursor_decode("feed", cursor, 2)
-    if parts is None:
-        return None
-    return Entry(_position_int(parts[0], low=-_MAX_ID), _position_int(parts[1]))
 
 
 # --- relations -----------------------------------------------------------------------
@@ -247,29 +181,6 @@ def post_list(*, viewer_id: int | None, author_id: int | None = None) -> QuerySe
     return posts.order_by("-created_at", "-id")
 
 
-def page_newest_first(
-    queryset: QuerySet[_Row], *, kind: str, first: int, after: str | None
-) -> tuple[list[_Row], bool]:
-    """Keyset page over ``(-created_at, -id)``: ``first`` rows after the cursor."""
-    position = time_cursor_decode(kind, after)
-    if position is not None:
-        moment, pk = position
-        queryset = queryset.filter(Q(created_at__lt=moment) | Q(created_at=moment, id__lt=pk))
-    rows = list(queryset[: first + 1])
-    return rows[:first], len(rows) > first
-
-
-def page_oldest_first(
-    queryset: QuerySet[_Row], *, kind: str, first: int, after: str | None
-) -> tuple[list[_Row], bool]:
-    position = time_cursor_decode(kind, after)
-    if position is not None:
-        moment, pk = position
-        queryset = queryset.filter(Q(created_at__gt=moment) | Q(created_at=moment, id__gt=pk))
-    rows = list(queryset[: first + 1])
-    return rows[:first], len(rows) > first
-
-
 def comment_list(*, post_id: int, viewer_id: int | None) -> QuerySet[Comment]:
     """The post's comments the viewer may read (``visible_comments``), oldest first."""
     return (
@@ -374,6 +285,8 @@ class FeedPage:
     items: list[FeedItem]
     has_next: bool
     source: str  # "redis", "rebuilt" or "database": for tests and logs
+    next_cursor: str | None = None
+    previous_cursor: str | None = None  # a ``feed:back`` cursor: the page before
 
 
 def followed_celebrity_ids(*, viewer_id: int) -> list[int]:
@@ -462,17 +375,85 @@ def feed_owner_id(*, viewer: User | AnonymousUser, owner_id: int | None = None) 
     return owner_id
 
 
-def feed_page(*, viewer_id: int, first: int, after: str | None) -> FeedPage:
-    before = feed_cursor_decode(after)
-    entries, source = feed_entries(viewer_id=viewer_id, first=first, before=before)
+def feed_entries_newer(*, viewer_id: int, first: int, after: Entry) -> tuple[list[Entry], str]:
+    """``first`` (or more) entries of the viewer's home feed newer than ``after``,
+    closest first: the page before a position. From Redis when its window reaches back
+    to ``after`` (celebrities merged in, as ``feed_entries`` does); from PostgreSQL
+    otherwise (no store, a cold feed, or a position past the window)."""
+    want = first + 10  # slack for posts deleted since they were pushed
+    try:
+        got = feed.read_newer(viewer_id, after=after, count=want)
+    except feed.Unavailable:
+        got = None
+    if got is None or not got[1]:
+        return feed.entries_from_db(viewer_id, limit=want, after=after), "database"
+    entries = got[0]
+    celebrities = followed_celebrity_ids(viewer_id=viewer_id)
+    if celebrities:
+        merged = {entry.post_id: entry for entry in entries}
+        for entry in feed.entries_from_authors(celebrities, limit=want, after=after):
+            if entry.post_id not in merged or merged[entry.post_id] < entry:
+                merged[entry.post_id] = entry
+        entries = sorted(merged.values())[:want]
+    return entries, "redis"
+
+
+def _at_newest_share(entry: Entry, posts: Mapping[int, Post]) -> Entry | None:
+    """The entry at its post's newest share (``newest_share``, annotated), if later; None
+    when the post is not shown (gone, hidden or muted)."""
+    post = posts.get(entry.post_id)
+    if post is None:
+        return None
+    shared: datetime | None = getattr(post, "newest_share", None)
+    if shared is not None and feed.to_ms(shared) > entry.score:
+        return Entry(feed.to_ms(shared), entry.post_id)
+    return entry
+
+
+def feed_page(
+    *, viewer_id: int, first: int, after: str | None, before: str | None = None
+) -> FeedPage:
+    """A page of the viewer's home feed, newest first: after the ``next`` cursor
+    ``after`` (GraphQL's and REST's), or before the ``previous`` cursor ``before``
+    (REST's ``feed:back``). A malformed cursor is a ValueError."""
+    back = before is not None
+    if back:
+        position = feed_cursor_decode(before, kind=BACK_FEED)
+        assert position is not None
+        entries, source = feed_entries_newer(viewer_id=viewer_id, first=first, after=position)
+    else:
+        position = feed_cursor_decode(after)
+        entries, source = feed_entries(viewer_id=viewer_id, first=first, before=position)
+    # With each post, its newest share by the accounts the feed follows: a post sits at
+    # that share's time, on one page only, however its entry was read (the database and
+    # the merged large accounts also read its creation, past the page that showed it).
+    sources = Follow.objects.filter(follower_id=viewer_id).values("followee_id")
+    newest_share = (
+        Share.objects.filter(post_id=OuterRef("pk"))
+        .filter(Q(user_id__in=sources) | Q(user_id=viewer_id))
+        .order_by("-created_at")
+        .values("created_at")[:1]
+    )
     posts = {
         post.pk: post
         for post in visible_posts(viewer_id=viewer_id)
         .filter(pk__in=[entry.post_id for entry in entries])
         .exclude(author_id__in=Mute.objects.filter(muter_id=viewer_id).values("muted_id"))
+        .annotate(newest_share=Subquery(newest_share))
     }
-    kept = [entry for entry in entries if entry.post_id in posts]
-    page, has_next = kept[:first], len(kept) > first
+    timed: dict[int, Entry] = {}  # one entry a post, at its newest time
+    for entry in entries:
+        at = _at_newest_share(entry, posts)
+        if at is not None and (at.post_id not in timed or timed[at.post_id] < at):
+            timed[at.post_id] = at
+    kept = sorted(
+        (e for e in timed.values() if position is None or (e > position if back else e < position)),
+        reverse=not back,
+    )
+    page, more = kept[:first], len(kept) > first
+    if back:
+        page.reverse()
+    has_next, has_previous = (True, more) if back else (more, position is not None)
     # Entries newer than their post came from a share: who shared it, and when.
     shared = [e.post_id for e in page if e.score > feed.to_ms(posts[e.post_id].created_at)]
     sharers: dict[int, Share] = {}
@@ -496,4 +477,14 @@ def feed_page(*, viewer_id: int, first: int, after: str | None) -> FeedPage:
                 shared_at=sharer.created_at if sharer else None,
             )
         )
-    return FeedPage(items=items, has_next=has_next, source=source)
+    # On an empty page (its rows gone since), the links start from the cursor itself.
+    last, first_entry = (page[-1], page[0]) if page else (position, position)
+    return FeedPage(
+        items=items,
+        has_next=has_next,
+        source=source,
+        next_cursor=feed_cursor(last) if has_next and last else None,
+        previous_cursor=(
+            feed_cursor(first_entry, kind=BACK_FEED) if has_previous and first_entry else None
+        ),
+    )

@@ -61,38 +61,53 @@ def test_the_guide_lists_every_problem_code_with_its_status():
     assert rows == expected, "docs/frontend.md's table under Errors lists each code once"
 
 
-def test_the_guide_names_the_pagination_style_of_every_list():
-    styles = {}
+def _list_body(operation: dict) -> dict | None:
+    """The 200 body schema of a GET answering the list envelope, or None."""
+    spec = openapi()
+    body = operation.get("responses", {}).get("200", {}).get("content", {})
+    schema = body.get("application/json", {}).get("schema")
+    while schema and "$ref" in schema:
+        schema = spec["components"]["schemas"][schema["$ref"].rsplit("/", 1)[-1]]
+    properties = set((schema or {}).get("properties", {}))
+    return schema if {"results", "next", "previous"} <= properties else None
+
+
+def test_the_guide_names_every_list_with_its_style_page_size_and_extras():
+    expected = {}
     for path, item in openapi()["paths"].items():
-        names = {p["name"] for p in item.get("get", {}).get("parameters", []) if p["in"] == "query"}
-        if "cursor" in names:
-            styles[path] = "cursor"
-        elif "page" in names:
-            styles[path] = "page"
-    rows = {unquote(row[0]): row[1] for row in table_rows(section("Pagination"))}
-    assert rows == styles, "docs/frontend.md's table under Pagination: every list, its style"
+        operation = item.get("get", {})
+        body = _list_body(operation)
+        if body is None:
+            continue
+        query = {p["name"]: p for p in operation.get("parameters", []) if p["in"] == "query"}
+        style = "cursor" if "cursor" in query else "page" if "page" in query else "none"
+        maximum = str(query["page_size"]["schema"]["maximum"]) if "page_size" in query else "-"
+        extras = sorted(set(body["properties"]) - {"results", "next", "previous"})
+        expected[path] = (style, maximum, ", ".join(f"`{name}`" for name in extras) or "-")
+    rows = {
+        unquote(path): (style, maximum, extras)
+        for path, style, maximum, extras in table_rows(section("Pagination"))
+    }
+    assert len(expected) >= 20
+    assert rows == expected, "docs/frontend.md's table under Pagination: every list"
 
 
 def test_every_list_documents_how_to_page_it():
-    """A list whose body has `next` must document its `cursor` or `page` parameter, or
-    a typed client cannot ask for the next page (polls' list did not)."""
-    spec = openapi()
-    schemas = spec["components"]["schemas"]
-    undocumented = []
-    for path, item in spec["paths"].items():
+    """A list whose body has `next` must document its `cursor` or `page` parameter and
+    its `page_size`, or a typed client cannot ask for the next page (polls' list did
+    not); and no list answers a bare array."""
+    undocumented, bare = [], []
+    for path, item in openapi()["paths"].items():
         operation = item.get("get")
-        body = ((operation or {}).get("responses", {}).get("200", {}).get("content", {})).get(
-            "application/json"
-        )
-        if not body:
+        if not operation:
             continue
-        schema = body["schema"]
-        while "$ref" in schema:
-            schema = schemas[schema["$ref"].rsplit("/", 1)[-1]]
+        body = operation.get("responses", {}).get("200", {}).get("content", {})
+        if body.get("application/json", {}).get("schema", {}).get("type") == "array":
+            bare.append(path)
         names = {p["name"] for p in operation.get("parameters", []) if p["in"] == "query"}
-        if "next" in schema.get("properties", {}) and not names & {"cursor", "page"}:
+        if _list_body(operation) and not (names & {"cursor", "page"} and "page_size" in names):
             undocumented.append(path)
-    assert undocumented == []
+    assert (undocumented, bare) == ([], [])
 
 
 def test_the_guide_lists_the_operations_that_take_an_idempotency_key():

@@ -4,14 +4,12 @@ own response definitions, so a drift between code and contract fails here."""
 
 from __future__ import annotations
 
-import jsonschema
 import pytest
-from referencing import Registry, Resource
-from referencing.jsonschema import DRAFT202012
 from rest_framework.test import APIRequestFactory
 
 from core.http.catalogue import catalogue, register_problem
 from tests.core.factories import NotificationFactory
+from tests.helpers.openapi import validator
 
 pytestmark = pytest.mark.django_db
 
@@ -40,26 +38,31 @@ def assert_conforms(openapi: dict, path: str, method: str, response) -> None:
     content_type = response["Content-Type"].split(";")[0]
     content = responses[status]["content"]
     assert content_type in content, f"{content_type} not in {list(content)}"
-    resource = Resource.from_contents(openapi, default_specification=DRAFT202012)
-    registry = Registry().with_resource("urn:nexus", resource)
-    schema = _rebase(content[content_type]["schema"])
-    validator = jsonschema.Draft202012Validator(schema, registry=registry)
-    errors = [error.message for error in validator.iter_errors(response.json())]
+    check = validator(openapi, content[content_type]["schema"])
+    errors = [error.message for error in check.iter_errors(response.json())]
     assert errors == [], errors
 
 
-def _rebase(node):
-    """Point ``#/components/...`` references at the registered document."""
+def _values(node, name: str):
+    """Every value of the keyword ``name`` in the document."""
     if isinstance(node, dict):
-        return {
-            key: (
-                "urn:nexus" + value if key == "$ref" and value.startswith("#") else _rebase(value)
-            )
-            for key, value in node.items()
-        }
-    if isinstance(node, list):
-        return [_rebase(item) for item in node]
-    return node
+        for key, value in node.items():
+            if key == name:
+                yield value
+            yield from _values(value, name)
+    elif isinstance(node, list):
+        for item in node:
+            yield from _values(item, name)
+
+
+def test_the_schema_is_openapi_3_1_with_json_schema_nulls(openapi):
+    """3.1's schemas are JSON Schema 2020-12: a nullable field is a type array
+    (``["string", "null"]``); 3.0's ``nullable`` keyword would be ignored by validators
+    and by the TypeScript generator."""
+    assert openapi["openapi"] == "3.1.0"
+    assert [v for v in _values(openapi, "nullable") if isinstance(v, bool)] == []
+    types = [v for v in _values(openapi["components"], "type") if isinstance(v, list)]
+    assert ["string", "null"] in types
 
 
 # --- every problem type resolves ----------------------------------------------------

@@ -9,6 +9,7 @@ from django.test.utils import CaptureQueriesContext
 from jobs.services.applications import application_transition
 from jobs.services.searches import saved_search_create
 from tests.helpers import client_for
+from tests.helpers.pages import walk
 from tests.jobs.factories import (
     APPLICATIONS,
     COMPANIES,
@@ -87,6 +88,26 @@ def test_company_list(board):
     _assert_fixed(client_for(), COMPANIES)
 
 
+def test_the_company_list_runs_no_count_and_pages_by_number_both_ways(board):
+    for _ in range(30):
+        make_company()  # 33 in all
+    client = client_for()
+
+    with CaptureQueriesContext(connection) as queries:
+        second = client.get(COMPANIES, {"page": 2, "page_size": 10})
+    sql = [query["sql"] for query in queries.captured_queries]  # before the next request
+    pages = walk(client, f"http://testserver{COMPANIES}?page_size=10")
+
+    assert second.status_code == 200
+    assert [text for text in sql if "COUNT(" in text.upper()] == []
+    assert len(sql) == 1  # 11 rows: the page, and whether another follows
+    assert "count" not in second.json()
+    assert second.json()["results"] == pages[1]["results"]
+    assert [len(page["results"]) for page in pages] == [10, 10, 10, 3]
+    assert pages[1]["previous"] == f"http://testserver{COMPANIES}?page_size=10"
+    assert client.get(COMPANIES, {"page": 5, "page_size": 10}).status_code == 404
+
+
 def test_application_lists(board):
     owner = owner_of(board["companies"][0])
     _assert_fixed(client_for(board["candidate"]), APPLICATIONS)
@@ -113,6 +134,19 @@ def test_saved_searches(board):
     for n in range(20):  # the most a candidate may keep
         saved_search_create(user=user, query=f"q{n}", filters={}, frequency="daily")
     _assert_fixed(client_for(user), SAVED, large=20)
+
+    pages = walk(client_for(user), f"http://testserver{SAVED}?page_size=6")
+    assert [len(page["results"]) for page in pages] == [6, 6, 6, 2]
+    assert all("count" not in page for page in pages)
+
+
+@pytest.mark.parametrize("params", ["", "&q=python+developer", "&ordering=-salary_max"])
+def test_the_job_list_pages_back_with_previous_to_the_same_pages(board, params):
+    pages = walk(client_for(), f"http://testserver{JOBS}?page_size=7{params}")
+
+    assert [len(page["results"]) for page in pages] == [7, 7, 7, 7, 3]
+    assert len({job["id"] for page in pages for job in page["results"]}) == 31
+    assert all("corrected" in page for page in pages)
 
 
 def test_application_detail_does_not_grow_with_its_history(board):

@@ -10,6 +10,7 @@ from django.test.utils import CaptureQueriesContext
 
 from movies.models import Movie
 from tests.helpers import client_for
+from tests.helpers.pages import ids, walk
 from tests.movies.factories import (
     FAVORITES,
     GENRES,
@@ -61,6 +62,35 @@ def test_orderings_and_keyset_pages(catalog):
     )
 
 
+@pytest.mark.parametrize("ordering", ["title", "-year", "-rating", "rating_count"])
+def test_every_ordering_pages_forward_and_back_through_the_same_movies(catalog, ordering):
+    pages = walk(client_for(), f"http://testserver{MOVIES}?ordering={ordering}&page_size=7")
+
+    assert [len(page["results"]) for page in pages] == [7, 7, 7, 3]  # 24 movies
+    assert len(set(ids(pages))) == 24
+
+
+def test_the_genre_filter_takes_the_slug_each_movie_s_genres_return(catalog):
+    client = client_for()
+    genres = client.get(GENRES).json()["results"]
+    slug_of = {genre["name"]: genre["slug"] for genre in genres}
+
+    for name, slug in slug_of.items():
+        movies = client.get(MOVIES, {"genre": slug, "page_size": 100}).json()["results"]
+        assert movies, name
+        assert all({"slug": slug, "name": name} in movie["genres"] for movie in movies)
+    assert len(client.get(MOVIES, {"genre": "drama", "page_size": 100}).json()["results"]) == 4
+
+
+def test_trending_pages_forward_and_back(catalog):
+    pages = walk(client_for(), f"http://testserver{TRENDING}?page_size=6")
+
+    assert [len(page["results"]) for page in pages] == [6, 6, 6, 2]
+    assert {page["source"] for page in pages} == {"nexus"}
+    assert {page["window_days"] for page in pages} == {7}
+    assert ids(pages) == ids([client_for().get(TRENDING).json()])
+
+
 @pytest.mark.parametrize(
     ("params", "field"),
     [
@@ -105,7 +135,7 @@ def test_detail_shows_aggregates_my_rating_favorite_and_similar(trained):
     anonymous = client_for().get(f"{MOVIES}{movie.pk}/").json()
 
     assert body["title"] == "Space Saga 0"
-    assert body["genres"] == ["Sci-Fi"]
+    assert body["genres"] == [{"slug": "sci-fi", "name": "Sci-Fi"}]
     assert body["rating_count"] == movie.rating_count + 1
     assert body["my_rating"] == {"id": rating["id"], "score": "4.0"}
     assert body["favorite"] == {"id": favorite["id"]}
@@ -114,10 +144,11 @@ def test_detail_shows_aggregates_my_rating_favorite_and_similar(trained):
     assert client_for().get(f"{MOVIES}999999/").status_code == 404
 
 
-def test_genres_list_counts_movies(catalog):
+def test_genres_list_counts_movies_in_one_page_of_the_list_envelope(catalog):
     body = client_for().get(GENRES).json()
 
-    assert [(g["name"], g["slug"], g["movie_count"]) for g in body] == [
+    assert (body["next"], body["previous"]) == (None, None)
+    assert [(g["name"], g["slug"], g["movie_count"]) for g in body["results"]] == [
         ("Comedy", "comedy", 10),
         ("Drama", "drama", 4),
         ("Sci-Fi", "sci-fi", 10),
@@ -184,9 +215,9 @@ def test_recommendation_list_queries_do_not_grow_with_the_limit(trained):
     client = client_for(customer())
     client.get(RECOMMENDATIONS)  # this process loads the model artefact once
     cache.clear()
-    small, _ = _count(client, RECOMMENDATIONS, {"limit": 10})
+    small, _ = _count(client, RECOMMENDATIONS, {"page_size": 1})
     cache.clear()
-    large, response = _count(client, RECOMMENDATIONS, {"limit": 50})
+    large, response = _count(client, RECOMMENDATIONS, {"page_size": 50})
 
     assert len(response.json()["results"]) == 24  # every movie: none rated yet
     assert small == large <= 10
@@ -206,5 +237,14 @@ def test_the_catalogs_own_search_lists_the_most_rated_first_at_most_twenty(setti
     results = response.json()["results"]
     expected = sorted(movies, key=lambda movie: (-(movies.index(movie) % 5), movie.pk))[:20]
     assert [m["id"] for m in results] == [movie.pk for movie in expected]
-    assert results[0]["genres"] == ["Crime", "Drama"]
+    assert results[0]["genres"] == [
+        {"slug": "crime", "name": "Crime"},
+        {"slug": "drama", "name": "Drama"},
+    ]
     assert len(queries) == 2  # the movies, and their genres
+    pages = walk(client_for(), f"http://testserver{SEARCH}?q=night+TRAIN&page_size=8")
+    assert [len(page["results"]) for page in pages] == [8, 8, 4]
+    assert ids(pages) == [movie.pk for movie in expected]
+    assert {(page["source"], page["notice"]) for page in pages} == {
+        ("movielens", "TMDb is not configured; searching the MovieLens catalog.")
+    }

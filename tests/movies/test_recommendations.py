@@ -40,7 +40,7 @@ def test_recommendations_exclude_rated_and_favorited_movies(
         client.post(RATINGS, {"movie": trained.scifi[0].pk, "score": "5.0"}, format="json")
         client.post(FAVORITES, {"movie": trained.scifi[1].pk}, format="json")
 
-    ids = _ids(client.get(RECOMMENDATIONS, {"limit": 20}))
+    ids = _ids(client.get(RECOMMENDATIONS, {"page_size": 20}))
 
     assert len(ids) == 20
     assert trained.scifi[0].pk not in ids
@@ -92,7 +92,7 @@ def test_a_brand_new_user_gets_popular_movies(trained):
     response = client_for(customer()).get(RECOMMENDATIONS)
 
     ids = _ids(response)
-    assert len(ids) == 10
+    assert len(ids) == 20  # the default page
     assert all(item["reason_type"] == "popular" for item in response.json()["results"])
     assert response.json()["results"][0]["reason"].startswith("popular in ")
 
@@ -112,26 +112,65 @@ def test_a_user_with_only_preferences_gets_their_genres(
 
     results = client.get(RECOMMENDATIONS).json()["results"]
 
-    assert [r["movie"]["genres"] for r in results[:4]] == [["Drama"]] * 4
+    drama, comedy = {"slug": "drama", "name": "Drama"}, {"slug": "comedy", "name": "Comedy"}
+    assert [r["movie"]["genres"] for r in results[:4]] == [[drama]] * 4
     assert results[0]["reason"] == "popular in Drama, one of your favorite genres"
-    assert all(r["movie"]["genres"] != ["Comedy"] for r in results[:10])
+    assert all(r["movie"]["genres"] != [comedy] for r in results[:10])
 
 
-def test_genre_filter_and_limit(trained):
+def test_the_genre_filter_takes_the_slug_a_movie_s_genres_return(trained):
+    client = client_for(customer())
+    [genre] = client.get(f"/api/v1/movies/movies/{trained.scifi[0].pk}/").json()["genres"]
+
+    body = client.get(RECOMMENDATIONS, {"genre": genre["slug"], "page_size": 10}).json()
+
+    assert genre == {"slug": "sci-fi", "name": "Sci-Fi"}
+    assert len(body["results"]) == 10
+    assert all(r["movie"]["genres"] == [genre] for r in body["results"])
+
+
+def test_page_size_5_gives_5_and_the_old_limit_still_works(trained):
     client = client_for(customer())
 
-    results = client.get(RECOMMENDATIONS, {"genre": "sci-fi", "limit": 10}).json()["results"]
+    by_size = client.get(RECOMMENDATIONS, {"page_size": 5})
+    by_limit = client.get(RECOMMENDATIONS, {"limit": 5})
 
-    assert len(results) == 10
-    assert all(r["movie"]["genres"] == ["Sci-Fi"] for r in results)
+    assert (by_size.status_code, by_limit.status_code) == (200, 200)
+    assert len(by_size.json()["results"]) == 5
+    assert by_limit.json()["results"] == by_size.json()["results"]
+    assert by_size.json()["previous"] is None
+    assert "limit=5" in by_limit.json()["next"]  # the next page keeps the size asked for
+    assert len(client.get(by_limit.json()["next"]).json()["results"]) == 5
+
+
+def test_recommendations_page_forward_and_back_through_the_same_pages(trained):
+    client = client_for(customer())
+
+    pages, url = [], f"http://testserver{RECOMMENDATIONS}?page_size=7"
+    while url:
+        body = client.get(url).json()
+        pages.append(body)
+        url = body["next"]
+    back, url = [], pages[-1]["previous"]
+    while url:
+        body = client.get(url).json()
+        back.append(body)
+        url = body["previous"]
+
+    assert [len(page["results"]) for page in pages] == [7, 7, 7, 3]  # 24 movies, none rated
+    assert [page["previous"] is None for page in pages] == [True, False, False, False]
+    assert [page["results"] for page in reversed(back)] == [p["results"] for p in pages[:-1]]
+    assert {page["model_version"] for page in pages} == {1}
 
 
 @pytest.mark.parametrize(
     ("params", "field"),
     [
-        ({"limit": 9}, "limit"),
+        ({"page_size": 0}, "page_size"),
+        ({"page_size": 51}, "page_size"),
         ({"limit": 51}, "limit"),
         ({"limit": "ten"}, "limit"),
+        ({"cursor": "garbage"}, "cursor"),
         ({"genre": "westerns"}, "genre"),
         ({"colour": "blue"}, "colour"),
     ],
@@ -148,12 +187,12 @@ def test_without_a_trained_model_users_still_get_popular_movies(catalog):
 
     assert response.status_code == 200
     assert response.json()["model_version"] is None
-    assert len(response.json()["results"]) == 10
+    assert len(response.json()["results"]) == 20
 
 
 def test_a_cached_list_does_no_model_computation(trained, monkeypatch, django_assert_num_queries):
     client = client_for(customer())
-    first = client.get(RECOMMENDATIONS, {"limit": 20})
+    first = client.get(RECOMMENDATIONS, {"page_size": 20})
     assert first.status_code == 200
 
     def refuse(*args, **kwargs):
@@ -162,14 +201,13 @@ def test_a_cached_list_does_no_model_computation(trained, monkeypatch, django_as
     monkeypatch.setattr(recommender.Recommender, "score", refuse)
     monkeypatch.setattr(recommender.Recommender, "loads", refuse)
     with django_assert_num_queries(1):  # the bearer token's user; nothing of movies
-        second = client.get(RECOMMENDATIONS, {"limit": 20})
+        second = client.get(RECOMMENDATIONS, {"page_size": 20})
 
     assert second.status_code == 200
     assert second.json() == first.json()
-    # A smaller limit is a slice of the same cached list.
-    assert (
-        client.get(RECOMMENDATIONS, {"limit": 10}).json()["results"] == first.json()["results"][:10]
-    )
+    # A smaller page is a slice of the same cached list.
+    smaller = client.get(RECOMMENDATIONS, {"page_size": 10}).json()["results"]
+    assert smaller == first.json()["results"][:10]
 
 
 def test_a_new_model_version_is_loaded_by_version_and_lists_follow_it(trained):

@@ -14,6 +14,7 @@ import respx
 from movies import services, tmdb
 from movies.models import Movie
 from tests.helpers import client_for
+from tests.helpers.pages import walk
 from tests.movies.factories import MOVIES, SEARCH, TRENDING, make_movie
 
 API = "https://api.themoviedb.org/3"
@@ -294,6 +295,7 @@ def test_search_through_tmdb_links_matched_movies_and_shows_attribution(client):
 
     assert body["source"] == "tmdb"
     assert body["attribution"] == tmdb.ATTRIBUTION
+    assert (body["next"], body["previous"]) == (None, None)
     assert body["results"] == [
         {
             "tmdb_id": 603,
@@ -304,6 +306,25 @@ def test_search_through_tmdb_links_matched_movies_and_shows_attribution(client):
             "movie": movie.pk,
         }
     ]
+
+
+@respx.mock
+def test_tmdb_trending_pages_both_ways_and_every_page_keeps_the_attribution(client):
+    week = [{**MATRIX, "id": 600 + n, "title": f"Film {n}"} for n in range(5)]
+    respx.get(f"{API}/trending/movie/week").mock(
+        return_value=httpx.Response(200, json={**TRENDING_BODY, "results": week})
+    )
+
+    pages = walk(client_for(), f"http://testserver{TRENDING}?source=tmdb&page_size=2")
+
+    assert [[m["tmdb_id"] for m in page["results"]] for page in pages] == [
+        [600, 601],
+        [602, 603],
+        [604],
+    ]
+    assert {(p["source"], p["window_days"], p["attribution"]) for p in pages} == {
+        ("tmdb", 7, tmdb.ATTRIBUTION)
+    }
 
 
 @respx.mock

@@ -10,6 +10,8 @@ from django.utils import timezone
 
 from polls.models import Ballot, Option, Poll
 from tests.helpers import assert_invalid, assert_problem, client_for
+from tests.helpers.pages import ids as page_ids
+from tests.helpers.pages import walk
 from tests.polls.factories import (
     POLLS,
     cast,
@@ -213,6 +215,17 @@ def test_the_list_is_newest_first_and_pages_by_keyset():
     assert _ids(third) == newest_first[4:]
     assert "cursor=" in first.json()["next"]
     assert third.json()["next"] is None
+
+
+@pytest.mark.parametrize("ordering", ["-id", "id"])
+def test_the_list_pages_back_with_previous_to_the_same_pages(ordering):
+    polls = [make_poll() for _ in range(5)]
+
+    pages = walk(client_for(), f"http://testserver{POLLS}?ordering={ordering}&page_size=2")
+
+    expected = [poll.pk for poll in polls]
+    assert page_ids(pages) == (expected if ordering == "id" else expected[::-1])
+    assert [len(page["results"]) for page in pages] == [2, 2, 1]
 
 
 def test_a_poll_created_between_pages_does_not_shift_the_next_page():

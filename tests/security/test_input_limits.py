@@ -105,9 +105,9 @@ def test_hostile_bodies_are_refused_on_every_write(operation, world, settings):
 
 
 @cache
-def _paginated_lists() -> tuple[tuple[str, tuple[str, ...]], ...]:
-    """``(path, pagination parameters)`` of every GET the OpenAPI generator documents with
-    ``page_size``, ``cursor`` or ``page``."""
+def _paginated_lists() -> tuple[tuple[str, tuple[str, ...], int], ...]:
+    """``(path, pagination parameters, largest page_size)`` of every GET the OpenAPI
+    generator documents with ``page_size``, ``cursor`` or ``page``."""
     from drf_spectacular.drainage import GENERATOR_STATS
     from drf_spectacular.settings import spectacular_settings
 
@@ -120,7 +120,8 @@ def _paginated_lists() -> tuple[tuple[str, tuple[str, ...]], ...]:
         names = {p["name"] for p in operation.get("parameters", []) if p.get("in") == "query"}
         params = tuple(sorted(names & {"page_size", "cursor", "page"}))
         if params:
-            found.append((path, params))
+            [size] = [p for p in operation["parameters"] if p["name"] == "page_size"]
+            found.append((path, params, size["schema"]["maximum"]))
     return tuple(found)
 
 
@@ -132,6 +133,8 @@ CURSORS = [
     "A" * 4000,
 ]
 PAGES = ["ten", "0", "-3"]
+# The query a list needs to answer at all (search needs words).
+REQUIRED_QUERY = {"/api/v1/movies/search/": {"q": "night"}}
 
 
 @pytest.fixture
@@ -159,16 +162,17 @@ def test_the_paginated_lists_are_found():
     assert len(_paginated_lists()) >= 15, _paginated_lists()
 
 
-@pytest.mark.parametrize(("path", "params"), _paginated_lists())
-def test_page_size_and_cursor_are_checked_on_every_list(path, params, reader):
+@pytest.mark.parametrize(("path", "params", "largest"), _paginated_lists())
+def test_page_size_and_cursor_are_checked_on_every_list(path, params, largest, reader):
     root, path_params = reader
     url = path.format(**path_params.get(path, {}))
     client = client_for(root)
 
-    control = client.get(url, {"page_size": "100"})
+    required = REQUIRED_QUERY.get(path, {})
+    control = client.get(url, {**required, "page_size": str(largest)})
     assert control.status_code == 200, control.content[:300]
 
-    cases = [("page_size", value, 400) for value in PAGE_SIZES]
+    cases = [("page_size", value, 400) for value in [*PAGE_SIZES, str(largest + 1)]]
     if "cursor" in params:
         cases += [("cursor", value, 400) for value in CURSORS]
     if "page" in params:
@@ -176,7 +180,7 @@ def test_page_size_and_cursor_are_checked_on_every_list(path, params, reader):
         cases.append(("page", "99999", 404))  # past the last page (documented)
     failures = []
     for name, value, status in cases:
-        response = client.get(url, {name: value})
+        response = client.get(url, {**required, name: value})
         if response.status_code != status:
             failures.append(f"{name}={value[:20]}: {response.status_code}")
             continue

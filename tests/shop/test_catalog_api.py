@@ -19,6 +19,8 @@ from shop.models import Category, Product
 from shop.services.catalog import CATALOG_NAMESPACE, product_update
 from shop.services.orders import order_place
 from tests.helpers import assert_invalid, assert_problem, client_for
+from tests.helpers.pages import ids as page_ids
+from tests.helpers.pages import walk
 from tests.shop.factories import (
     CATEGORIES,
     ORDERS,
@@ -92,7 +94,9 @@ def catalog() -> Catalog:
     )
 
 
-def _tree_counts(nodes: list[dict]) -> dict[str, int]:
+def _tree_counts(tree: dict | list[dict]) -> dict[str, int]:
+    """Each category's product count, from the tree's envelope or a node's children."""
+    nodes = tree["results"] if isinstance(tree, dict) else tree
     counts: dict[str, int] = {}
     for node in nodes:
         counts[node["slug"]] = node["product_count"]
@@ -107,7 +111,9 @@ def test_category_tree_nests_children_and_counts_active_products_of_descendants(
     response = client_for().get(CATEGORIES)
 
     assert response.status_code == 200
-    tree = response.json()
+    body = response.json()
+    assert (body["next"], body["previous"]) == (None, None)  # one page: the whole tree
+    tree = body["results"]
     assert [node["slug"] for node in tree] == ["home", "garden"]
     home = tree[0]
     assert [child["slug"] for child in home["children"]] == ["kitchen"]
@@ -213,14 +219,15 @@ def test_deleting_a_non_empty_category_is_409(catalog, slug):
 def test_deleting_an_empty_category(catalog, django_capture_on_commit_callbacks):
     make_category("Attic", slug="attic", parent=catalog.home)
     client = client_for(staff())
-    assert "attic" in [c["slug"] for c in client.get(CATEGORIES).json()[0]["children"]]
+    assert "attic" in [c["slug"] for c in client.get(CATEGORIES).json()["results"][0]["children"]]
 
     with django_capture_on_commit_callbacks(execute=True):
         response = client.delete(category_url("attic"))
 
     assert response.status_code == 204
     assert not Category.objects.filter(slug="attic").exists()
-    assert [c["slug"] for c in client.get(CATEGORIES).json()[0]["children"]] == ["kitchen"]
+    home = client.get(CATEGORIES).json()["results"][0]
+    assert [c["slug"] for c in home["children"]] == ["kitchen"]
 
 
 def test_the_tree_keeps_creation_order_when_the_ids_gain_a_digit(catalog):
@@ -236,7 +243,7 @@ def test_the_tree_keeps_creation_order_when_the_ids_gain_a_digit(catalog):
     second = make_category("Alpha", slug="alpha", parent=None)
     make_category("Alpha child", slug="alpha-child", parent=second)
 
-    tree = client_for().get(CATEGORIES).json()
+    tree = client_for().get(CATEGORIES).json()["results"]
 
     assert [root["slug"] for root in tree] == ["home", "garden", "zeta", "alpha"]
     assert [child["slug"] for child in tree[3]["children"]] == ["alpha-child"]
@@ -382,7 +389,7 @@ def test_list_items_carry_the_catalog_fields(catalog):
     assert item["currency"] == "EUR"
     assert item["stock"] == 3
     assert item["category"] == {"slug": "garden", "name": "Garden"}
-    assert set(response.json()) == {"next", "results"}  # no count on this list
+    assert set(response.json()) == {"results", "next", "previous"}  # no count on this list
 
 
 @pytest.mark.parametrize(
@@ -484,7 +491,7 @@ def test_search_with_no_match_is_an_empty_page(catalog):
     response = client_for().get(PRODUCTS, {"search": "trampoline"})
 
     assert response.status_code == 200
-    assert response.json() == {"next": None, "results": []}
+    assert response.json() == {"results": [], "next": None, "previous": None}
 
 
 # --- ordering and keyset pages ---------------------------------------------------------
@@ -556,6 +563,14 @@ def test_every_ordering_pages_through_every_product_once_in_order(shelf, orderin
     assert pages == 5
 
 
+@pytest.mark.parametrize("ordering", ORDERING_KEYS)
+def test_every_ordering_pages_back_with_previous_to_the_same_pages(shelf, ordering):
+    pages = walk(client_for(), f"http://testserver{PRODUCTS}?ordering={ordering}&page_size=2")
+
+    assert [len(page["results"]) for page in pages] == [2, 2, 2, 2, 1]
+    assert page_ids(pages) == _expected_order(ordering)
+
+
 def test_default_ordering_is_newest_first(shelf):
     response = client_for().get(PRODUCTS)
 
@@ -602,9 +617,12 @@ def test_relevance_pages_follow_the_rank(catalog):
     expected = ids(client.get(PRODUCTS, {"search": "cast iron", "ordering": "relevance"}))
 
     paged, pages = _follow(client, {"search": "cast iron", "ordering": "relevance", "page_size": 1})
+    url = f"http://testserver{PRODUCTS}?search=cast+iron&ordering=relevance&page_size=1"
+    both_ways = walk(client, url)  # back from the last page by rank, too
 
     assert paged == expected
     assert pages == 3
+    assert page_ids(both_ways) == expected
 
 
 def test_a_cursor_made_for_another_ordering_is_400(shelf):

@@ -15,6 +15,8 @@ from shop.models import Order, OrderLine, OrderStatus, PaymentMethod, Product
 from shop.services.catalog import product_delete, product_update
 from shop.services.orders import order_cancel, order_transition, orders_expire_overdue
 from tests.helpers import assert_invalid, assert_problem, client_for
+from tests.helpers.pages import ids as page_ids
+from tests.helpers.pages import walk
 from tests.shop.factories import (
     ORDERS,
     customer,
@@ -266,6 +268,8 @@ def test_the_order_list_pages_with_a_cursor(pan, buyer):
 
     assert ids(first) + ids(second) + ids(third) == [order.pk for order in reversed(orders)]
     assert third.json()["next"] is None
+    pages = walk(client, f"http://testserver{ORDERS}?page_size=2")  # and back with previous
+    assert page_ids(pages) == [order.pk for order in reversed(orders)]
 
 
 def test_the_order_list_filters_by_status(pan, buyer):

@@ -117,10 +117,10 @@ def test_a_forged_users_cursor_is_refused_as_bad_input(gql, parts):
 
 
 def test_a_cursor_of_another_list_is_refused_as_bad_input(gql):
-    from social import selectors
+    from social import paging
 
     f.user("alice")
-    feed_cursor = selectors.cursor_encode("feed", 1, 1)
+    feed_cursor = paging.cursor_encode("feed", 1, 1)
 
     [error] = gql(USERS, first=2, after=feed_cursor)["errors"]
 

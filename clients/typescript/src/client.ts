@@ -10,6 +10,11 @@ import type { TypedDocument } from "./operations.js";
 
 export type TokenPair = { access: string; refresh: string };
 
+/** Every REST list's body, whatever the domain: its items, and absolute links to the
+ * pages after and before it (null at the ends; both null for a list of one page). A few
+ * lists add documented extras beside `results` (`corrected`, `model_version`, ...). */
+export type Page<T> = { results: T[]; next: string | null; previous: string | null };
+
 /** Where the token pair lives (memory by default; use your own to persist it). */
 export interface TokenStore {
   get(): TokenPair | null;

@@ -70,6 +70,9 @@ SPECTACULAR_SETTINGS = {
         "access token. Errors are RFC 9457 problem details (`application/problem+json`)."
     ),
     "VERSION": "1.0.0",
+    # OpenAPI 3.1: JSON Schema 2020-12 (nullable is a type array, `["string", "null"]`), and
+    # webhooks. The event stream's schema (core.http.openapi) follows 3.2's `itemSchema`.
+    "OAS_VERSION": "3.1.0",
     "SERVE_INCLUDE_SCHEMA": False,
     "SCHEMA_PATH_PREFIX": r"/api/v1/",
     # `<id:pk>` (core.http.converters) is a database id: an integer, as in the bodies, so
@@ -113,6 +116,7 @@ SPECTACULAR_SETTINGS = {
         "drf_spectacular.hooks.postprocess_schema_enums",
         "core.http.openapi.add_stream_operations",
         "core.http.openapi.add_rate_limit_headers",
+        "core.http.openapi.jsonschema_nullable",
     ],
 }
 

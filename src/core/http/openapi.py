@@ -24,7 +24,7 @@ from rest_framework import serializers
 from rest_framework.permissions import AllowAny
 
 from core.http.catalogue import ProblemCode
-from core.http.pagination import MAX_PAGE_SIZE
+from core.http.pagination import DEFAULT_PAGE_SIZE, MAX_PAGE_SIZE
 from core.http.problems import PROBLEM_CONTENT_TYPE
 
 if TYPE_CHECKING:
@@ -34,14 +34,41 @@ if TYPE_CHECKING:
 # The paging parameters of views that paginate by hand (an APIView, or an action whose
 # paginator the generator cannot see): one definition, the bounds the paginators enforce.
 CURSOR_PARAMETER = OpenApiParameter(
-    "cursor", str, description="Opaque position from a `next` link.", required=False
-)
-PAGE_SIZE_PARAMETER = OpenApiParameter(
-    "page_size",
-    {"type": "integer", "minimum": 1, "maximum": MAX_PAGE_SIZE},
-    description=f"Items per page, 1 to {MAX_PAGE_SIZE} (default 20).",
+    "cursor",
+    str,
+    description="Opaque position from a `next` or `previous` link.",
     required=False,
 )
+
+
+def page_size_parameters(
+    maximum: int = MAX_PAGE_SIZE, *, deprecated_aliases: tuple[str, ...] = ()
+) -> list[OpenApiParameter]:
+    """``page_size`` with the bounds a list enforces (``StrictPageSize``), and the old
+    names it still answers to, documented as deprecated."""
+    bounds = {"type": "integer", "minimum": 1, "maximum": maximum}
+    return [
+        OpenApiParameter(
+            "page_size",
+            bounds,
+            description=f"Items per page, 1 to {maximum} (default {DEFAULT_PAGE_SIZE}).",
+            required=False,
+        ),
+        *(
+            OpenApiParameter(
+                alias,
+                bounds,
+                description="Deprecated: the old name of `page_size` (which wins when "
+                "both are sent).",
+                required=False,
+                deprecated=True,
+            )
+            for alias in deprecated_aliases
+        ),
+    ]
+
+
+(PAGE_SIZE_PARAMETER,) = page_size_parameters()
 PAGE_PARAMETER = OpenApiParameter(
     "page", {"type": "integer", "minimum": 1}, description="A page number, from 1.", required=False
 )
@@ -149,6 +176,19 @@ class AutoSchema(BaseAutoSchema):
     ``SCHEMA_PATH_PREFIX`` (``/api/v1/shop/...`` is ``shop``), drf-spectacular's
     default, so views name no tags."""
 
+    def _is_list_view(self, serializer: Any = None) -> bool:
+        """An operation answering a list envelope (``envelope_serializer``) is a list:
+        its 400 names fields (``cursor``, ``page_size``), its paginator's parameters
+        are documented and a page past the end may be a 404."""
+        main = serializer if serializer is not None else self.get_response_serializers()
+        if isinstance(main, dict) and main:
+            main = {str(code): s for code, s in main.items()}
+            main = main[min(main)]
+        if getattr(main, "is_envelope", False):
+            return True
+        listed: bool = super()._is_list_view(serializer)
+        return listed
+
     def _error_responses(self) -> dict[str, OpenApiResponse]:
         errors: dict[str, OpenApiResponse] = {}
         view = self.view
@@ -207,6 +247,45 @@ class NexusJWTScheme(SimpleJWTScheme):  # type: ignore[no-untyped-call]  # drf-s
 # --- streaming operations ---------------------------------------------------------------
 
 _STREAM_OPERATIONS: dict[str, dict[str, Any]] = {}
+_STREAM_EVENTS: dict[str, dict[str, Any]] = {}
+_REF = "#/components/schemas/"
+
+
+def _event_schema(event_types: tuple[str, ...], data_schema: dict[str, Any]) -> dict[str, Any]:
+    """One Server-Sent Event as OpenAPI 3.2 models it (Media Type Object, "Special
+    Considerations for Server-Sent Events"): an object of the fields the SSE format
+    defines, comments left out. ``data`` is the event's text (several ``data:`` lines
+    joined with newlines), here a JSON document described by ``contentSchema``."""
+    return {
+        "type": "object",
+        "description": "One event of the stream, as an SSE parser yields it.",
+        "required": ["data"],
+        "properties": {
+            "id": {
+                "type": "string",
+                "description": "The event id (`Last-Event-ID` resumes after it); a parser "
+                "keeps the last one seen for events that carry none.",
+            },
+            "event": {
+                "type": "string",
+                "enum": list(event_types),
+                "default": "message",
+                "description": "The event type (`message` when the event names none).",
+            },
+            "data": {
+                "type": "string",
+                "contentMediaType": "application/json",
+                "contentSchema": data_schema,
+                "description": "The event's payload: a JSON document.",
+            },
+            "retry": {
+                "type": "integer",
+                "minimum": 0,
+                "description": "The reconnection delay in milliseconds.",
+            },
+        },
+        "additionalProperties": False,
+    }
 
 
 def register_stream_operation(
@@ -218,18 +297,30 @@ def register_stream_operation(
     description: str,
     parameters: list[dict[str, Any]],
     events: str,
+    event_name: str,
+    event_types: tuple[str, ...],
+    data_schema: dict[str, Any],
 ) -> None:
     """Document a Server-Sent Events endpoint (an async Django view, which the DRF-based
-    generator cannot see). ``events`` describes the events; every stream answers 404 for
-    an unknown resource and 204 when there is nothing more to send. Marked
-    ``x-nexus-stream`` so request-replaying tools (the fuzz harness) can skip it."""
+    generator cannot see). ``events`` describes the events; ``event_name`` names the
+    component schema of one event (``event_types`` its types, ``data_schema`` the JSON of
+    its ``data``). Every stream answers 404 for an unknown resource and 204 when there is
+    nothing more to send. Marked ``x-nexus-stream`` so request-replaying tools (the fuzz
+    harness) can skip it.
+
+    The 200's ``text/event-stream`` schema is one event, not the whole body: what
+    OpenAPI 3.2 calls ``itemSchema``. A 3.1 Media Type Object has no ``itemSchema``, and
+    SSE-aware 3.0/3.1 tools (schemathesis) read ``schema`` per event; ``x-itemSchema``
+    repeats it under 3.2's name, so the move to 3.2 is a rename."""
 
     def problem(description: str) -> dict[str, Any]:
         return {
             "description": description,
-            "content": {PROBLEM_CONTENT_TYPE: {"schema": {"$ref": "#/components/schemas/Problem"}}},
+            "content": {PROBLEM_CONTENT_TYPE: {"schema": {"$ref": f"{_REF}Problem"}}},
         }
 
+    _STREAM_EVENTS[event_name] = _event_schema(event_types, data_schema)
+    event = {"$ref": f"{_REF}{event_name}"}
     _STREAM_OPERATIONS[path] = {
         "operationId": operation_id,
         "summary": summary,
@@ -249,7 +340,7 @@ def register_stream_operation(
         "responses": {
             "200": {
                 "description": events,
-                "content": {"text/event-stream": {"schema": {"type": "string"}}},
+                "content": {"text/event-stream": {"schema": event, "x-itemSchema": event}},
             },
             "204": {"description": "Nothing more will come (e.g. the final event was seen)."},
             "400": {
@@ -271,10 +362,13 @@ def register_stream_operation(
 def add_stream_operations(
     result: dict[str, Any], generator: SchemaGenerator, request: Request | None, public: bool
 ) -> dict[str, Any]:
-    """drf-spectacular postprocessing hook: adds the registered stream operations."""
+    """drf-spectacular postprocessing hook: adds the registered stream operations and the
+    schemas of their events."""
     paths = result.setdefault("paths", {})
     for path, operation in _STREAM_OPERATIONS.items():
         paths.setdefault(path, {})["get"] = operation
+    schemas = result.setdefault("components", {}).setdefault("schemas", {})
+    schemas.update(_STREAM_EVENTS)
     return result
 
 
@@ -327,3 +421,41 @@ def add_rate_limit_headers(
                     response.setdefault("headers", {}).update(refs)
             responses["429"]["headers"]["Retry-After"] = retry_after
     return result
+
+
+# --- JSON Schema 2020-12 ----------------------------------------------------------------
+
+
+def _without_nullable(node: Any) -> Any:
+    if isinstance(node, list):
+        return [_without_nullable(item) for item in node]
+    if not isinstance(node, dict):
+        return node
+    schema = {key: _without_nullable(value) for key, value in node.items()}
+    flag = schema.get("nullable")
+    if not isinstance(flag, bool):  # absent, or a property named `nullable`
+        return schema
+    del schema["nullable"]
+    if not flag:
+        return schema
+    kind = schema.get("type")
+    if isinstance(kind, str):
+        schema["type"] = [kind, "null"]
+    elif isinstance(kind, list):
+        schema["type"] = [*kind, *([] if "null" in kind else ["null"])]
+    else:
+        return {"oneOf": [schema, {"type": "null"}]}
+    if "enum" in schema and None not in schema["enum"]:
+        schema["enum"] = [*schema["enum"], None]
+    return schema
+
+
+def jsonschema_nullable(
+    result: dict[str, Any], generator: SchemaGenerator, request: Request | None, public: bool
+) -> dict[str, Any]:
+    """drf-spectacular postprocessing hook, the last: OpenAPI 3.1 schemas are JSON Schema
+    2020-12, which has no ``nullable``. drf-spectacular writes type arrays itself, but
+    schemas it copies as written (DRF's paginators' ``get_paginated_response_schema``)
+    may still say ``nullable: true``: rewrite them as ``type: [..., "null"]``."""
+    converted: dict[str, Any] = _without_nullable(result)
+    return converted

@@ -5,20 +5,29 @@ from __future__ import annotations
 from decimal import Decimal
 from typing import Any
 
+from drf_spectacular.utils import PolymorphicProxySerializer
 from rest_framework import serializers
 
 from core.http.fields import IdField
+from core.http.pagination import envelope_serializer
 from movies.models import SCORES
 from movies.tmdb import ATTRIBUTION, ATTRIBUTION_URL
 
 YEAR = {"min_value": 1870, "max_value": 2100}
 
 
+class GenreRefSerializer(serializers.Serializer):
+    slug = serializers.SlugField(help_text="What `?genre=` filters take.")
+    name = serializers.CharField()
+
+
 class MovieSummarySerializer(serializers.Serializer):
     id = serializers.IntegerField()
     title = serializers.CharField()
     year = serializers.IntegerField()
-    genres = serializers.ListField(child=serializers.CharField())
+    genres = GenreRefSerializer(
+        many=True, help_text="Sorted by name; a genre's `slug` is what `?genre=` takes."
+    )
     rating_avg = serializers.FloatField(help_text="Mean score, 0 when unrated.")
     rating_count = serializers.IntegerField()
     favorite_count = serializers.IntegerField()
@@ -73,8 +82,14 @@ class MovieDetailSerializer(MovieSummarySerializer):
 class GenreSerializer(serializers.Serializer):
     id = serializers.IntegerField()
     name = serializers.CharField()
-    slug = serializers.SlugField()
+    slug = serializers.SlugField(help_text="What `?genre=` filters take.")
     movie_count = serializers.IntegerField()
+
+
+MoviePageSerializer = envelope_serializer(
+    "PaginatedMovieSummaryList", MovieSummarySerializer(many=True)
+)
+GenreListSerializer = envelope_serializer("GenreList", GenreSerializer(many=True))
 
 
 class RatingWriteSerializer(serializers.Serializer):
@@ -119,9 +134,8 @@ class FavoriteSerializer(serializers.Serializer):
     created_at = serializers.DateTimeField()
 
 
-class GenreRefSerializer(serializers.Serializer):
-    slug = serializers.SlugField()
-    name = serializers.CharField()
+RatingPageSerializer = envelope_serializer("PaginatedRatingList", RatingSerializer(many=True))
+FavoritePageSerializer = envelope_serializer("PaginatedFavoriteList", FavoriteSerializer(many=True))
 
 
 class PreferenceSerializer(serializers.Serializer):
@@ -139,8 +153,9 @@ class PreferenceWriteSerializer(serializers.Serializer):
 
 
 class RecommendationQuerySerializer(serializers.Serializer):
-    limit = serializers.IntegerField(required=False, min_value=10, max_value=50, default=10)
-    genre = serializers.SlugField(required=False, help_text="Only this genre (slug).")
+    genre = serializers.SlugField(
+        required=False, help_text="Only this genre: a `slug` from `/genres/` or a movie's `genres`."
+    )
 
 
 class RecommendationSerializer(serializers.Serializer):
@@ -151,9 +166,15 @@ class RecommendationSerializer(serializers.Serializer):
     model_version = serializers.IntegerField(allow_null=True)
 
 
-class RecommendationListSerializer(serializers.Serializer):
-    model_version = serializers.IntegerField(allow_null=True, help_text="Null: no model yet.")
-    results = RecommendationSerializer(many=True)
+RecommendationListSerializer = envelope_serializer(
+    "RecommendationList",
+    RecommendationSerializer(many=True),
+    extras={
+        "model_version": serializers.IntegerField(
+            allow_null=True, help_text="The model that ranked the list; null: no model yet."
+        )
+    },
+)
 
 
 class TrendingItemSerializer(MovieSummarySerializer):
@@ -172,21 +193,52 @@ class TmdbMovieSerializer(serializers.Serializer):
     movie = serializers.IntegerField(allow_null=True, help_text="The catalog's id, if matched.")
 
 
-class TrendingSerializer(serializers.Serializer):
-    source = serializers.ChoiceField(choices=["nexus", "tmdb"])
-    window_days = serializers.IntegerField()
-    results = serializers.ListField(child=serializers.DictField())
-    attribution = serializers.CharField(required=False)
-    notice = serializers.CharField(
-        required=False, help_text="Why `source=tmdb` was answered from Nexus instead."
-    )
+def _attribution_fields() -> dict[str, Any]:
+    return {
+        "attribution": serializers.CharField(
+            required=False, help_text="TMDb's attribution: shown with TMDb's data, as TMDb asks."
+        ),
+        "attribution_url": serializers.URLField(required=False, help_text="TMDb's site."),
+    }
 
 
-class SearchSerializer(serializers.Serializer):
-    source = serializers.ChoiceField(choices=["tmdb", "movielens"])
-    notice = serializers.CharField(required=False)
-    attribution = serializers.CharField(required=False)
-    results = serializers.ListField(child=serializers.DictField())
+TrendingSerializer = envelope_serializer(
+    "Trending",
+    PolymorphicProxySerializer(
+        component_name="TrendingItem",
+        serializers=[TrendingItemSerializer, TmdbMovieSerializer],
+        resource_type_field_name=None,
+        many=True,
+    ),
+    extras={
+        "source": serializers.ChoiceField(
+            choices=["nexus", "tmdb"], help_text="Whose trending list this is."
+        ),
+        "window_days": serializers.IntegerField(help_text="The days it looks back over."),
+        **_attribution_fields(),
+        "notice": serializers.CharField(
+            required=False, help_text="Why `source=tmdb` was answered from Nexus instead."
+        ),
+    },
+)
+SearchSerializer = envelope_serializer(
+    "Search",
+    PolymorphicProxySerializer(
+        component_name="SearchResult",
+        serializers=[MovieSummarySerializer, TmdbMovieSerializer],
+        resource_type_field_name=None,
+        many=True,
+    ),
+    extras={
+        "source": serializers.ChoiceField(
+            choices=["tmdb", "movielens"], help_text="Who answered: TMDb, or the catalog."
+        ),
+        **_attribution_fields(),
+        "notice": serializers.CharField(
+            required=False, help_text="Why the catalog answered instead of TMDb."
+        ),
+    },
+)
 
 
 class ModelInfoSerializer(serializers.Serializer):

@@ -10,6 +10,7 @@ from rest_framework import serializers
 
 from core.http.fields import IdField
 from core.http.links import link
+from core.http.pagination import envelope_serializer
 from polls.models import MAX_OPTIONS, POLL_STATES, Poll
 from polls.selectors import poll_allowed_transitions
 
@@ -84,9 +85,7 @@ class PollSerializer(serializers.Serializer):
         }
 
 
-class PollPageSerializer(serializers.Serializer):
-    next = serializers.URLField(allow_null=True, help_text="The next page; null on the last.")
-    results = PollSerializer(many=True)
+PollPageSerializer = envelope_serializer("PollPage", PollSerializer(many=True))
 
 
 class PollWriteSerializer(serializers.Serializer):

@@ -62,8 +62,9 @@ class PollListView(APIView):
 
     @extend_schema(
         summary="Browse polls",
-        description="Newest first, keyset-paginated (follow `next`). `state` filters by the "
-        "poll's `state` (`status`, its former name, still works); `owner` by user id.",
+        description="Newest first, keyset-paginated (follow `next`, and `previous` back). "
+        "`state` filters by the poll's `state` (`status`, its former name, still works); "
+        "`owner` by user id.",
         operation_id="polls_polls_list",
         parameters=[
             s.PollFilterSerializer,

@@ -8,6 +8,7 @@ from rest_framework import serializers
 
 from core.http.fields import IdField
 from core.http.openapi import ProblemSerializer
+from core.http.pagination import envelope_serializer
 from core.http.timestamps import iso_utc
 from shop.models import MAX_QUANTITY, Category, Order, OrderStatus, PaymentMethod, Product
 from shop.services.orders import MAX_ORDER_LINES, effective_status, order_allowed_transitions
@@ -33,6 +34,12 @@ class CategoryNodeSerializer(serializers.Serializer):
     children = serializers.ListField(
         child=serializers.DictField(), help_text="Subcategories, shaped like this one."
     )
+
+
+CategoryTreeSerializer = envelope_serializer(
+    "CategoryTree",
+    CategoryNodeSerializer(many=True, help_text="Top-level categories, each with its subtree."),
+)
 
 
 class CategoryWriteSerializer(serializers.Serializer):
@@ -344,12 +351,5 @@ class WebhookReceiptSerializer(serializers.Serializer):
     status = serializers.CharField()
 
 
-class ProductPageSerializer(serializers.Serializer):
-    next = serializers.URLField(allow_null=True, help_text="The next page; null on the last.")
-    results = ProductSerializer(many=True)
-
-
-class OrderPageSerializer(serializers.Serializer):
-    next = serializers.URLField(allow_null=True)
-    previous = serializers.URLField(allow_null=True)
-    results = OrderSerializer(many=True)
+ProductPageSerializer = envelope_serializer("ProductPage", ProductSerializer(many=True))
+OrderPageSerializer = envelope_serializer("OrderPage", OrderSerializer(many=True))

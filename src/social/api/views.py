@@ -14,11 +14,11 @@ from rest_framework.utils.urls import replace_query_param
 from rest_framework.views import APIView
 
 from core.http.openapi import CURSOR_PARAMETER, PAGE_SIZE_PARAMETER
-from core.http.pagination import StrictPageSize
+from core.http.pagination import StrictPageSize, envelope, envelope_serializer
 from core.http.throttling import ScopedUserThrottle
 from core.http.timestamps import iso_utc
 from core.identity.models import User
-from social import selectors
+from social import paging, selectors
 from social.api import serializers as s
 from social.services import posts, relationships
 
@@ -42,17 +42,9 @@ def _body(request: Request) -> dict[str, Any]:
     return request.data
 
 
-def _paged(name: str, serializer: Any) -> Any:
-    from drf_spectacular.utils import inline_serializer
-    from rest_framework import serializers
-
-    return inline_serializer(
-        name=f"SocialPaginated{name}List",
-        fields={
-            "next": serializers.URLField(allow_null=True, help_text="The next page, or null."),
-            "results": serializer,
-        },
-    )
+FEED_PAGE = envelope_serializer("SocialPaginatedFeedEntryList", s.FeedEntrySerializer(many=True))
+POST_PAGE = envelope_serializer("SocialPaginatedPostList", s.PostSerializer(many=True))
+COMMENT_PAGE = envelope_serializer("SocialPaginatedCommentList", s.CommentSerializer(many=True))
 
 
 class SocialView(APIView):
@@ -76,10 +68,21 @@ class SocialView(APIView):
     def cursor(self) -> str | None:
         return self.request.query_params.get("cursor") or None
 
-    def next_link(self, cursor: str | None) -> str | None:
+    def link(self, cursor: str | None) -> str | None:
         if cursor is None:
             return None
         return replace_query_param(self.request.build_absolute_uri(), "cursor", cursor)
+
+    def page(
+        self, results: list[Any], next_cursor: str | None, previous_cursor: str | None
+    ) -> Response:
+        return Response(
+            envelope(
+                results,
+                next_link=self.link(next_cursor),
+                previous_link=self.link(previous_cursor),
+            )
+        )
 
     def posts_data(self, posts: list[Any]) -> list[dict[str, Any]]:
         liked: set[int] = set()
@@ -102,15 +105,22 @@ class FeedView(SocialView):
         summary="Your home feed",
         description="Posts and shares by the accounts you follow, and your own, newest first. "
         "A post appears once; if it is there because someone shared it, `shared_by` and "
-        "`shared_at` say who and when.",
+        "`shared_at` say who and when. Follow `next`, and `previous` back.",
         parameters=[CURSOR, PAGE_SIZE],
-        responses={200: _paged("FeedEntry", s.FeedEntrySerializer(many=True)), 401: ERRORS[401]},
+        responses={200: FEED_PAGE, 401: ERRORS[401]},
     )
     def get(self, request: Request) -> Response:
         size = self.page_size()
         owner_id = selectors.feed_owner_id(viewer=request.user)
+        cursor = self.cursor()
         try:
-            page = selectors.feed_page(viewer_id=owner_id, first=size, after=self.cursor())
+            back = paging.is_backward("feed", cursor)
+            page = selectors.feed_page(
+                viewer_id=owner_id,
+                first=size,
+                after=None if back else cursor,
+                before=cursor if back else None,
+            )
         except ValueError:
             raise _bad_cursor() from None
         posts = self.posts_data([item.post for item in page.items])
@@ -126,8 +136,7 @@ class FeedView(SocialView):
             }
             for item, post in zip(page.items, posts, strict=True)
         ]
-        end = page.items[-1].cursor if page.items and page.has_next else None
-        return Response({"next": self.next_link(end), "results": results})
+        return self.page(results, page.next_cursor, page.previous_cursor)
 
 
 class PostListView(SocialView):
@@ -135,13 +144,14 @@ class PostListView(SocialView):
         tags=TAGS,
         operation_id="social_posts_list",
         summary="Posts, newest first",
+        description="Follow `next`, and `previous` back.",
         parameters=[
             OpenApiParameter("author", str, description="Only this username's posts."),
             CURSOR,
             PAGE_SIZE,
         ],
         responses={
-            200: _paged("Post", s.PostSerializer(many=True)),
+            200: POST_PAGE,
             400: ERRORS[400],
             404: ERRORS[404],
         },
@@ -154,15 +164,12 @@ class PostListView(SocialView):
             author_id = selectors.user_get(username=author).pk
         queryset = selectors.post_list(viewer_id=self.viewer_id(), author_id=author_id)
         try:
-            posts, has_next = selectors.page_newest_first(
-                queryset, kind="post", first=size, after=self.cursor()
+            page = paging.time_page(
+                queryset, kind="post", first=size, cursor=self.cursor(), newest_first=True
             )
         except ValueError:
             raise _bad_cursor() from None
-        end = (
-            selectors.time_cursor("post", posts[-1].created_at, posts[-1].pk) if has_next else None
-        )
-        return Response({"next": self.next_link(end), "results": self.posts_data(posts)})
+        return self.page(self.posts_data(page.rows), page.next_cursor, page.previous_cursor)
 
     @extend_schema(
         tags=TAGS,
@@ -243,28 +250,24 @@ class PostCommentsView(SocialView):
         tags=TAGS,
         operation_id="social_post_comments_list",
         summary="A post's comments, oldest first",
+        description="Follow `next`, and `previous` back.",
         parameters=[CURSOR, PAGE_SIZE],
-        responses={200: _paged("Comment", s.CommentSerializer(many=True)), 404: ERRORS[404]},
+        responses={200: COMMENT_PAGE, 404: ERRORS[404]},
     )
     def get(self, request: Request, pk: int) -> Response:
         post = selectors.post_get(post_id=pk, viewer_id=self.viewer_id())
         try:
-            comments, has_next = selectors.page_oldest_first(
+            page = paging.time_page(
                 selectors.comment_list(post_id=post.pk, viewer_id=self.viewer_id()),
                 kind="comment",
                 first=self.page_size(),
-                after=self.cursor(),
+                cursor=self.cursor(),
+                newest_first=False,
             )
         except ValueError:
             raise _bad_cursor() from None
-        end = (
-            selectors.time_cursor("comment", comments[-1].created_at, comments[-1].pk)
-            if has_next
-            else None
-        )
-        return Response(
-            {"next": self.next_link(end), "results": s.CommentSerializer(comments, many=True).data}
-        )
+        comments = s.CommentSerializer(page.rows, many=True).data
+        return self.page(comments, page.next_cursor, page.previous_cursor)
 
     @extend_schema(
         tags=TAGS,

@@ -8,7 +8,7 @@ from typing import Any
 import graphene
 
 from core.http.catalogue import ProblemError
-from social import selectors
+from social import paging, selectors
 from social.graphql import errors
 from social.graphql.dataloaders import see_posts, see_users
 from social.graphql.mutations.comment_create import CommentCreate
@@ -149,7 +149,7 @@ class SocialQueries(graphene.ObjectType):
         after: str | None = None,
     ) -> Any:
         size = page_size(first)
-        position = cursor_guard(lambda: selectors.user_cursor_decode(after))
+        position = cursor_guard(lambda: paging.user_cursor_decode(after))
         users, has_next = selectors.user_page(search=search, first=size, after=position)
         see_users(info.context, [u.pk for u in users])
         return user_connection(users, has_next)
@@ -180,7 +180,7 @@ class SocialQueries(graphene.ObjectType):
                 return post_connection([], False)
         queryset = selectors.post_list(viewer_id=_viewer_id(info), author_id=author_id)
         posts, has_next = cursor_guard(
-            lambda: selectors.page_newest_first(queryset, kind="post", first=size, after=after)
+            lambda: paging.page_newest_first(queryset, kind="post", first=size, after=after)
         )
         see_posts(info.context, posts)
         return post_connection(posts, has_next)
@@ -223,7 +223,7 @@ class SocialQueries(graphene.ObjectType):
             raise errors.error("Post not found.", errors.NOT_FOUND) from None
         queryset = selectors.comment_list(post_id=post.pk, viewer_id=_viewer_id(info))
         comments, has_next = cursor_guard(
-            lambda: selectors.page_oldest_first(queryset, kind="comment", first=size, after=after)
+            lambda: paging.page_oldest_first(queryset, kind="comment", first=size, after=after)
         )
         see_users(info.context, [c.author_id for c in comments])
         return comment_connection(comments, has_next)

@@ -14,7 +14,7 @@ from graphene import relay
 from core.http.graphql import DateTime
 from core.identity.graphql import UserType as CoreUserType
 from core.identity.models import User
-from social import selectors
+from social import paging, selectors
 from social.graphql import errors
 from social.graphql.dataloaders import (
     CommentsByPostIdLoader,
@@ -111,7 +111,7 @@ class UserType(CoreUserType):
         user: User, info: graphene.ResolveInfo, first: int | None = None, after: str | None = None
     ) -> Any:
         size = page_size(first)
-        cursor_guard(lambda: selectors.time_cursor_decode("post", after))
+        cursor_guard(lambda: paging.time_cursor_decode("post", after))
         loader = PostsByAuthorIdLoader.for_context(info.context, (size, after))
         posts, has_next = loader.load(user.pk)
         return post_connection(posts, has_next)
@@ -165,7 +165,7 @@ class PostType(graphene.ObjectType):
         post: Any, info: graphene.ResolveInfo, first: int | None = None, after: str | None = None
     ) -> Any:
         size = page_size(first)
-        cursor_guard(lambda: selectors.time_cursor_decode("comment", after))
+        cursor_guard(lambda: paging.time_cursor_decode("comment", after))
         comments, has_next = CommentsByPostIdLoader.for_context(info.context, (size, after)).load(
             post.pk
         )
@@ -253,13 +253,13 @@ def _page_info(cursors: list[str], has_next: bool, has_previous: bool = False) -
 
 
 def post_connection(posts: list[Any], has_next: bool) -> PostConnection:
-    cursors = [selectors.time_cursor("post", p.created_at, p.pk) for p in posts]
+    cursors = [paging.time_cursor("post", p.created_at, p.pk) for p in posts]
     edges = [PostConnection.Edge(node=p, cursor=c) for p, c in zip(posts, cursors, strict=True)]
     return PostConnection(edges=edges, page_info=_page_info(cursors, has_next))
 
 
 def comment_connection(comments: list[Any], has_next: bool) -> CommentConnection:
-    cursors = [selectors.time_cursor("comment", c.created_at, c.pk) for c in comments]
+    cursors = [paging.time_cursor("comment", c.created_at, c.pk) for c in comments]
     edges = [
         CommentConnection.Edge(node=c, cursor=cur) for c, cur in zip(comments, cursors, strict=True)
     ]
@@ -267,7 +267,7 @@ def comment_connection(comments: list[Any], has_next: bool) -> CommentConnection
 
 
 def user_connection(users: list[Any], has_next: bool) -> UserConnection:
-    cursors = [selectors.cursor_encode("user", u.username, u.pk) for u in users]
+    cursors = [paging.cursor_encode("user", u.username, u.pk) for u in users]
     edges = [UserConnection.Edge(node=u, cursor=c) for u, c in zip(users, cursors, strict=True)]
     return UserConnection(edges=edges, page_info=_page_info(cursors, has_next))
 

@@ -376,7 +376,7 @@ export interface paths {
         };
         /**
          * Find jobs
-         * @description Published, unexpired jobs, keyset-paginated (follow `next`). `q` is full text in web-search syntax (`"exact phrase"`, `-excluded`, `or`): title above company and tags above description, and adds a highlighted `snippet` to each result. Typos are tolerated: a plain word of four letters or more that no job title, location, tag or company name contains is also searched as the closest word they do contain (one swap of adjacent letters, or trigram similarity of at least 0.4), e.g. `pythn` and `pyhton` as `python`; the response's `corrected` maps each such word to its correction (`{}` when none), and the snippets highlight the correction. A word only in quotes or excluded is not corrected. With `q` the default ordering is `relevance`, otherwise `-published_at`. Filters combine. An unknown parameter or a malformed value is a 400 naming it.
+         * @description Published, unexpired jobs, keyset-paginated (follow `next`, and `previous` back). `q` is full text in web-search syntax (`"exact phrase"`, `-excluded`, `or`): title above company and tags above description, and adds a highlighted `snippet` to each result. Typos are tolerated: a plain word of four letters or more that no job title, location, tag or company name contains is also searched as the closest word they do contain (one swap of adjacent letters, or trigram similarity of at least 0.4), e.g. `pythn` and `pyhton` as `python`; the response's `corrected` maps each such word to its correction (`{}` when none), and the snippets highlight the correction. A word only in quotes or excluded is not corrected. With `q` the default ordering is `relevance`, otherwise `-published_at`. Filters combine. An unknown parameter or a malformed value is a 400 naming it.
          */
         get: operations["jobs_jobs_list"];
         put?: never;
@@ -667,7 +667,7 @@ export interface paths {
         };
         /**
          * Genres
-         * @description Every genre with its number of movies (not paginated: about twenty).
+         * @description Every genre with its number of movies, by name. Its `slug` is what `?genre=` takes. About twenty: usually one page (`next` and `previous` null).
          */
         get: operations["movies_genres_list"];
         put?: never;
@@ -687,7 +687,7 @@ export interface paths {
         };
         /**
          * Browse the catalog
-         * @description MovieLens movies (enriched from TMDb when configured), keyset-paginated: follow `next`. `search` matches part of the title (case-insensitive); filters combine. An unknown parameter, genre or a malformed value is a 400 naming it. Cached for a few minutes; averages and counts change with every rating.
+         * @description MovieLens movies (enriched from TMDb when configured), keyset-paginated: follow `next` (and `previous` back). `search` matches part of the title (case-insensitive); `genre` takes a genre's `slug` (as `/genres/` and each movie's `genres` give it); filters combine. An unknown parameter, genre or a malformed value is a 400 naming it. Cached for a few minutes; averages and counts change with every rating.
          */
         get: operations["movies_movies_list"];
         put?: never;
@@ -792,7 +792,7 @@ export interface paths {
         };
         /**
          * My recommendations
-         * @description Movies you have not rated or favorited, best first, each with a `score`, a human `reason` and the model version. Computed once (new users get personal picks from their first rating, no retraining; users with no ratings get their favorite genres' or the most popular movies), then served from the cache until you rate, favorite or change preferences, or a new model is trained.
+         * @description Movies you have not rated or favorited, best first, each with a `score`, a human `reason` and the model version. Computed once (new users get personal picks from their first rating, no retraining; users with no ratings get their favorite genres' or the most popular movies), then served from the cache until you rate, favorite or change preferences, or a new model is trained. The best 50, `page_size` at a time (follow `next`).
          */
         get: operations["movies_recommendations_list"];
         put?: never;
@@ -849,7 +849,7 @@ export interface paths {
         };
         /**
          * Search movies (TMDb when configured)
-         * @description With TMDb configured: TMDb's movie search (cached hours, with TMDb's attribution), each result linked to the catalog's movie when matched. Without it, or while TMDb is unavailable, the catalog's title search (`source: movielens`, with a `notice` saying why).
+         * @description With TMDb configured: TMDb's movie search (cached hours, with TMDb's attribution), each result linked to the catalog's movie when matched. Without it, or while TMDb is unavailable, the catalog's title search (`source: movielens`, with a `notice` saying why). The best twenty, `page_size` at a time.
          */
         get: operations["movies_search_list"];
         put?: never;
@@ -869,7 +869,7 @@ export interface paths {
         };
         /**
          * Trending movies
-         * @description `source=nexus` (default): the most rated or favorited on Nexus over the last week, topped up with the all-time most rated; cached ten minutes. `source=tmdb`: TMDb's weekly trending (cached hours, with TMDb's attribution); without a token, Nexus's own trending (`source: nexus`) with a `notice` saying why, as search does; during a TMDb outage a 503 `tmdb_unavailable` (asked for TMDb explicitly, the client learns it is down).
+         * @description `source=nexus` (default): the most rated or favorited on Nexus over the last week, topped up with the all-time most rated; cached ten minutes. `source=tmdb`: TMDb's weekly trending (cached hours, with TMDb's attribution); without a token, Nexus's own trending (`source: nexus`) with a `notice` saying why, as search does; during a TMDb outage a 503 `tmdb_unavailable` (asked for TMDb explicitly, the client learns it is down). Twenty movies, `page_size` at a time.
          */
         get: operations["movies_trending_list"];
         put?: never;
@@ -909,7 +909,7 @@ export interface paths {
         };
         /**
          * Browse polls
-         * @description Newest first, keyset-paginated (follow `next`). `state` filters by the poll's `state` (`status`, its former name, still works); `owner` by user id.
+         * @description Newest first, keyset-paginated (follow `next`, and `previous` back). `state` filters by the poll's `state` (`status`, its former name, still works); `owner` by user id.
          */
         get: operations["polls_polls_list"];
         put?: never;
@@ -1134,7 +1134,7 @@ export interface paths {
         };
         /**
          * The category tree
-         * @description Every category, nested, with the number of active products in each subtree. Not paginated (a catalog has tens to hundreds of categories).
+         * @description Every category, nested: `results` are the top-level categories, each with its `children` (and theirs), and the number of active products in each subtree. Paged by top-level category, `page_size` at a time: a catalog's tree is usually one page (`next` and `previous` null).
          */
         get: operations["shop_categories_list"];
         put?: never;
@@ -1292,7 +1292,7 @@ export interface paths {
         };
         /**
          * Browse the catalog
-         * @description Active products (staff also see inactive ones), keyset-paginated: follow `next`. Filters combine; `category` includes its subcategories; `search` is full-text (name weighs more than description) and allows `ordering=relevance`. An unknown parameter or a malformed value is a 400 naming it. Cached: send `If-None-Match` with the last `ETag` for a 304; stock is always live.
+         * @description Active products (staff also see inactive ones), keyset-paginated: follow `next` (and `previous` back). Filters combine; `category` includes its subcategories; `search` is full-text (name weighs more than description) and allows `ordering=relevance`. An unknown parameter or a malformed value is a 400 naming it. Cached: send `If-None-Match` with the last `ETag` for a 304; stock is always live.
          */
         get: operations["shop_products_list"];
         put?: never;
@@ -1358,7 +1358,7 @@ export interface paths {
         };
         /**
          * Your home feed
-         * @description Posts and shares by the accounts you follow, and your own, newest first. A post appears once; if it is there because someone shared it, `shared_by` and `shared_at` say who and when.
+         * @description Posts and shares by the accounts you follow, and your own, newest first. A post appears once; if it is there because someone shared it, `shared_by` and `shared_at` say who and when. Follow `next`, and `previous` back.
          */
         get: operations["social_feed_list"];
         put?: never;
@@ -1378,7 +1378,7 @@ export interface paths {
         };
         /**
          * Posts, newest first
-         * @description Writes count against the per-user ``social_write`` limit.
+         * @description Follow `next`, and `previous` back.
          */
         get: operations["social_posts_list"];
         put?: never;
@@ -1430,7 +1430,7 @@ export interface paths {
         };
         /**
          * A post's comments, oldest first
-         * @description Writes count against the per-user ``social_write`` limit.
+         * @description Follow `next`, and `previous` back.
          */
         get: operations["social_post_comments_list"];
         put?: never;
@@ -1636,11 +1636,17 @@ export interface components {
             history: components["schemas"]["History"][];
         };
         ApplicationPage: {
-            /** Format: uri */
-            next: string | null;
-            /** Format: uri */
-            previous: string | null;
             results: components["schemas"]["Application"][];
+            /**
+             * Format: uri
+             * @description The next page (an absolute URL); null on the last.
+             */
+            next: string | null;
+            /**
+             * Format: uri
+             * @description The page before (an absolute URL); null on the first.
+             */
+            previous: string | null;
         };
         ApplicationTransitionRequest: {
             status: components["schemas"]["JobApplicationMoveEnum"];
@@ -1709,6 +1715,20 @@ export interface components {
             slug: string;
             name: string;
         };
+        CategoryTree: {
+            /** @description Top-level categories, each with its subtree. */
+            results: components["schemas"]["CategoryNode"][];
+            /**
+             * Format: uri
+             * @description The next page (an absolute URL); null on the last.
+             */
+            next: string | null;
+            /**
+             * Format: uri
+             * @description The page before (an absolute URL); null on the first.
+             */
+            previous: string | null;
+        };
         CategoryWriteRequest: {
             name: string;
             slug: string;
@@ -1755,12 +1775,17 @@ export interface components {
             logo_url?: string;
         };
         CompanyPage: {
-            count: number;
-            /** Format: uri */
-            next: string | null;
-            /** Format: uri */
-            previous: string | null;
             results: components["schemas"]["Company"][];
+            /**
+             * Format: uri
+             * @description The next page (an absolute URL); null on the last.
+             */
+            next: string | null;
+            /**
+             * Format: uri
+             * @description The page before (an absolute URL); null on the first.
+             */
+            previous: string | null;
         };
         CompanyRef: {
             id: number;
@@ -1842,10 +1867,25 @@ export interface components {
         Genre: {
             id: number;
             name: string;
+            /** @description What `?genre=` filters take. */
             slug: string;
             movie_count: number;
         };
+        GenreList: {
+            results: components["schemas"]["Genre"][];
+            /**
+             * Format: uri
+             * @description The next page (an absolute URL); null on the last.
+             */
+            next: string | null;
+            /**
+             * Format: uri
+             * @description The page before (an absolute URL); null on the first.
+             */
+            previous: string | null;
+        };
         GenreRef: {
+            /** @description What `?genre=` filters take. */
             slug: string;
             name: string;
         };
@@ -1982,16 +2022,21 @@ export interface components {
             company: number;
         };
         JobPage: {
+            results: components["schemas"]["Job"][];
             /**
              * Format: uri
-             * @description The next page; null on the last.
+             * @description The next page (an absolute URL); null on the last.
              */
             next: string | null;
+            /**
+             * Format: uri
+             * @description The page before (an absolute URL); null on the first.
+             */
+            previous: string | null;
             /** @description With `q`: each query word no job title, location, tag or company name contains, mapped to the word it was also searched as, e.g. `{"pythn": "python"}`. `{}` when nothing was corrected or without `q`. */
             corrected: {
                 [key: string]: string;
             };
-            results: components["schemas"]["Job"][];
         };
         JobRef: {
             id: number;
@@ -2082,17 +2127,24 @@ export interface components {
             trained_at: string;
         };
         ModerationPage: {
-            /** Format: uri */
-            next: string | null;
-            /** Format: uri */
-            previous: string | null;
             results: components["schemas"]["Job"][];
+            /**
+             * Format: uri
+             * @description The next page (an absolute URL); null on the last.
+             */
+            next: string | null;
+            /**
+             * Format: uri
+             * @description The page before (an absolute URL); null on the first.
+             */
+            previous: string | null;
         };
         MovieDetail: {
             id: number;
             title: string;
             year: number;
-            genres: string[];
+            /** @description Sorted by name; a genre's `slug` is what `?genre=` takes. */
+            genres: components["schemas"]["GenreRef"][];
             /**
              * Format: double
              * @description Mean score, 0 when unrated.
@@ -2128,7 +2180,8 @@ export interface components {
             id: number;
             title: string;
             year: number;
-            genres: string[];
+            /** @description Sorted by name; a genre's `slug` is what `?genre=` takes. */
+            genres: components["schemas"]["GenreRef"][];
             /**
              * Format: double
              * @description Mean score, 0 when unrated.
@@ -2170,7 +2223,6 @@ export interface components {
             /** @description Notification ids to mark read; omit to mark all unread ones. */
             ids?: number[];
         };
-        /** @enum {unknown} */
         NullEnum: null;
         Option: {
             readonly id: number;
@@ -2229,11 +2281,17 @@ export interface components {
             line_total: string;
         };
         OrderPage: {
-            /** Format: uri */
-            next: string | null;
-            /** Format: uri */
-            previous: string | null;
             results: components["schemas"]["Order"][];
+            /**
+             * Format: uri
+             * @description The next page (an absolute URL); null on the last.
+             */
+            next: string | null;
+            /**
+             * Format: uri
+             * @description The page before (an absolute URL); null on the first.
+             */
+            previous: string | null;
         };
         /**
          * @description Problem details of an order refused for its stock: short stock, or more unpaid
@@ -2280,51 +2338,56 @@ export interface components {
             readonly username: string;
         };
         PaginatedFavoriteList: {
-            /**
-             * Format: uri
-             * @example http://api.example.org/accounts/?cursor=cD00ODY%3D"
-             */
-            next?: string | null;
-            /**
-             * Format: uri
-             * @example http://api.example.org/accounts/?cursor=cj0xJnA9NDg3
-             */
-            previous?: string | null;
             results: components["schemas"]["Favorite"][];
-        };
-        PaginatedMovieSummaryList: {
             /**
              * Format: uri
-             * @description The next page, or null on the last one.
+             * @description The next page (an absolute URL); null on the last.
              */
             next: string | null;
+            /**
+             * Format: uri
+             * @description The page before (an absolute URL); null on the first.
+             */
+            previous: string | null;
+        };
+        PaginatedMovieSummaryList: {
             results: components["schemas"]["MovieSummary"][];
+            /**
+             * Format: uri
+             * @description The next page (an absolute URL); null on the last.
+             */
+            next: string | null;
+            /**
+             * Format: uri
+             * @description The page before (an absolute URL); null on the first.
+             */
+            previous: string | null;
         };
         PaginatedNotificationList: {
-            /**
-             * Format: uri
-             * @example http://api.example.org/accounts/?cursor=cD00ODY%3D"
-             */
-            next?: string | null;
-            /**
-             * Format: uri
-             * @example http://api.example.org/accounts/?cursor=cj0xJnA9NDg3
-             */
-            previous?: string | null;
             results: components["schemas"]["Notification"][];
+            /**
+             * Format: uri
+             * @description The next page (an absolute URL); null on the last.
+             */
+            next: string | null;
+            /**
+             * Format: uri
+             * @description The page before (an absolute URL); null on the first.
+             */
+            previous: string | null;
         };
         PaginatedRatingList: {
-            /**
-             * Format: uri
-             * @example http://api.example.org/accounts/?cursor=cD00ODY%3D"
-             */
-            next?: string | null;
-            /**
-             * Format: uri
-             * @example http://api.example.org/accounts/?cursor=cj0xJnA9NDg3
-             */
-            previous?: string | null;
             results: components["schemas"]["Rating"][];
+            /**
+             * Format: uri
+             * @description The next page (an absolute URL); null on the last.
+             */
+            next: string | null;
+            /**
+             * Format: uri
+             * @description The page before (an absolute URL); null on the first.
+             */
+            previous: string | null;
         };
         PasswordChangeRequest: {
             old_password: string;
@@ -2450,12 +2513,17 @@ export interface components {
             readonly links: components["schemas"]["Links"];
         };
         PollPage: {
+            results: components["schemas"]["Poll"][];
             /**
              * Format: uri
-             * @description The next page; null on the last.
+             * @description The next page (an absolute URL); null on the last.
              */
             next: string | null;
-            results: components["schemas"]["Poll"][];
+            /**
+             * Format: uri
+             * @description The page before (an absolute URL); null on the first.
+             */
+            previous: string | null;
         };
         PollWriteRequest: {
             question: string;
@@ -2546,12 +2614,17 @@ export interface components {
             readonly updated_at: string;
         };
         ProductPage: {
+            results: components["schemas"]["Product"][];
             /**
              * Format: uri
-             * @description The next page; null on the last.
+             * @description The next page (an absolute URL); null on the last.
              */
             next: string | null;
-            results: components["schemas"]["Product"][];
+            /**
+             * Format: uri
+             * @description The page before (an absolute URL); null on the first.
+             */
+            previous: string | null;
         };
         ProductWriteRequest: {
             category: string;
@@ -2631,9 +2704,19 @@ export interface components {
             model_version: number | null;
         };
         RecommendationList: {
-            /** @description Null: no model yet. */
-            model_version: number | null;
             results: components["schemas"]["Recommendation"][];
+            /**
+             * Format: uri
+             * @description The next page (an absolute URL); null on the last.
+             */
+            next: string | null;
+            /**
+             * Format: uri
+             * @description The page before (an absolute URL); null on the first.
+             */
+            previous: string | null;
+            /** @description The model that ranked the list; null: no model yet. */
+            model_version: number | null;
         };
         Reference: {
             id: number;
@@ -2654,7 +2737,7 @@ export interface components {
              *     * `candidate` - candidate
              *     * `employer` - employer
              */
-            role?: (components["schemas"]["RegisterRoleEnum"] | components["schemas"]["NullEnum"]) | null;
+            role?: components["schemas"]["RegisterRoleEnum"] | components["schemas"]["NullEnum"];
         };
         /**
          * @description * `candidate` - candidate
@@ -2748,21 +2831,48 @@ export interface components {
             frequency: components["schemas"]["FrequencyEnum"];
         };
         SavedSearchPage: {
-            count: number;
-            /** Format: uri */
-            next: string | null;
-            /** Format: uri */
-            previous: string | null;
             results: components["schemas"]["SavedSearch"][];
+            /**
+             * Format: uri
+             * @description The next page (an absolute URL); null on the last.
+             */
+            next: string | null;
+            /**
+             * Format: uri
+             * @description The page before (an absolute URL); null on the first.
+             */
+            previous: string | null;
         };
         Search: {
+            results: components["schemas"]["SearchResult"][];
+            /**
+             * Format: uri
+             * @description The next page (an absolute URL); null on the last.
+             */
+            next: string | null;
+            /**
+             * Format: uri
+             * @description The page before (an absolute URL); null on the first.
+             */
+            previous: string | null;
+            /**
+             * @description Who answered: TMDb, or the catalog.
+             *
+             *     * `tmdb` - tmdb
+             *     * `movielens` - movielens
+             */
             source: components["schemas"]["SearchSourceEnum"];
-            notice?: string;
+            /** @description TMDb's attribution: shown with TMDb's data, as TMDb asks. */
             attribution?: string;
-            results: {
-                [key: string]: unknown;
-            }[];
+            /**
+             * Format: uri
+             * @description TMDb's site.
+             */
+            attribution_url?: string;
+            /** @description Why the catalog answered instead of TMDb. */
+            notice?: string;
         };
+        SearchResult: components["schemas"]["MovieSummary"] | components["schemas"]["TmdbMovie"];
         /**
          * @description * `tmdb` - tmdb
          *     * `movielens` - movielens
@@ -2779,25 +2889,40 @@ export interface components {
             results: components["schemas"]["Comment"][];
             /**
              * Format: uri
-             * @description The next page, or null.
+             * @description The next page (an absolute URL); null on the last.
              */
             next: string | null;
+            /**
+             * Format: uri
+             * @description The page before (an absolute URL); null on the first.
+             */
+            previous: string | null;
         };
         SocialPaginatedFeedEntryList: {
             results: components["schemas"]["FeedEntry"][];
             /**
              * Format: uri
-             * @description The next page, or null.
+             * @description The next page (an absolute URL); null on the last.
              */
             next: string | null;
+            /**
+             * Format: uri
+             * @description The page before (an absolute URL); null on the first.
+             */
+            previous: string | null;
         };
         SocialPaginatedPostList: {
             results: components["schemas"]["Post"][];
             /**
              * Format: uri
-             * @description The next page, or null.
+             * @description The next page (an absolute URL); null on the last.
              */
             next: string | null;
+            /**
+             * Format: uri
+             * @description The page before (an absolute URL); null on the first.
+             */
+            previous: string | null;
         };
         /** @enum {string} */
         StateEnum: "scheduled" | "open" | "closed";
@@ -2810,6 +2935,16 @@ export interface components {
              * @description The stream's absolute URL with the ticket.
              */
             stream: string;
+        };
+        TmdbMovie: {
+            tmdb_id: number;
+            title: string;
+            year: number | null;
+            overview: string;
+            /** Format: uri */
+            poster_url: string | null;
+            /** @description The catalog's id, if matched. */
+            movie: number | null;
         };
         TokenBlacklistRequest: {
             refresh: string;
@@ -2843,14 +2978,58 @@ export interface components {
          */
         TransitionStatusEnum: "paid" | "shipped" | "delivered" | "cancelled";
         Trending: {
+            results: components["schemas"]["TrendingItem"][];
+            /**
+             * Format: uri
+             * @description The next page (an absolute URL); null on the last.
+             */
+            next: string | null;
+            /**
+             * Format: uri
+             * @description The page before (an absolute URL); null on the first.
+             */
+            previous: string | null;
+            /**
+             * @description Whose trending list this is.
+             *
+             *     * `nexus` - nexus
+             *     * `tmdb` - tmdb
+             */
             source: components["schemas"]["TrendingSourceEnum"];
+            /** @description The days it looks back over. */
             window_days: number;
-            results: {
-                [key: string]: unknown;
-            }[];
+            /** @description TMDb's attribution: shown with TMDb's data, as TMDb asks. */
             attribution?: string;
+            /**
+             * Format: uri
+             * @description TMDb's site.
+             */
+            attribution_url?: string;
             /** @description Why `source=tmdb` was answered from Nexus instead. */
             notice?: string;
+        };
+        TrendingItem: components["schemas"]["TrendingMovie"] | components["schemas"]["TmdbMovie"];
+        TrendingMovie: {
+            id: number;
+            title: string;
+            year: number;
+            /** @description Sorted by name; a genre's `slug` is what `?genre=` takes. */
+            genres: components["schemas"]["GenreRef"][];
+            /**
+             * Format: double
+             * @description Mean score, 0 when unrated.
+             */
+            rating_avg: number;
+            rating_count: number;
+            favorite_count: number;
+            tmdb_id: number | null;
+            /**
+             * Format: uri
+             * @description From TMDb, when enriched.
+             */
+            poster_url: string | null;
+            /** @description Ratings and favorites this week. */
+            recent_activity: number;
         };
         /**
          * @description * `nexus` - nexus
@@ -2924,6 +3103,21 @@ export interface components {
         };
         WithdrawRequest: {
             reason?: string;
+        };
+        /** @description One event of the stream, as an SSE parser yields it. */
+        PollResultsEvent: {
+            /** @description The event id (`Last-Event-ID` resumes after it); a parser keeps the last one seen for events that carry none. */
+            id?: string;
+            /**
+             * @description The event type (`message` when the event names none).
+             * @default message
+             * @enum {string}
+             */
+            event: "message" | "final" | "deleted";
+            /** @description The event's payload: a JSON document. */
+            data: string;
+            /** @description The reconnection delay in milliseconds. */
+            retry?: number;
         };
     };
     responses: never;
@@ -3728,7 +3922,7 @@ export interface operations {
     jobs_applications_list: {
         parameters: {
             query?: {
-                /** @description Opaque position from a `next` link. */
+                /** @description Opaque position from a `next` or `previous` link. */
                 cursor?: string;
                 job?: number;
                 /** @description Items per page, 1 to 100 (default 20). */
@@ -3780,6 +3974,15 @@ export interface operations {
             };
             /** @description Permission denied */
             403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Not found */
+            404: {
                 headers: {
                     [name: string]: unknown;
                 };
@@ -4581,7 +4784,7 @@ export interface operations {
                 company?: string;
                 /** @description ISO 4217; default EUR with salary_min. */
                 currency?: string;
-                /** @description Opaque position from a `next` link. */
+                /** @description Opaque position from a `next` or `previous` link. */
                 cursor?: string;
                 /** @description One or more, comma-separated: full_time, part_time, contract, internship, temporary. */
                 employment_type?: string;
@@ -4647,6 +4850,15 @@ export interface operations {
             };
             /** @description Permission denied */
             403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Not found */
+            404: {
                 headers: {
                     [name: string]: unknown;
                 };
@@ -5009,7 +5221,7 @@ export interface operations {
     jobs_job_applications_list: {
         parameters: {
             query?: {
-                /** @description Opaque position from a `next` link. */
+                /** @description Opaque position from a `next` or `previous` link. */
                 cursor?: string;
                 /** @description Items per page, 1 to 100 (default 20). */
                 page_size?: number;
@@ -5608,7 +5820,7 @@ export interface operations {
     jobs_moderation_queue_list: {
         parameters: {
             query?: {
-                /** @description Opaque position from a `next` link. */
+                /** @description Opaque position from a `next` or `previous` link. */
                 cursor?: string;
                 /** @description Items per page, 1 to 100 (default 20). */
                 page_size?: number;
@@ -5649,6 +5861,15 @@ export interface operations {
             };
             /** @description Permission denied */
             403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Not found */
+            404: {
                 headers: {
                     [name: string]: unknown;
                 };
@@ -5952,7 +6173,7 @@ export interface operations {
     movies_favorites_list: {
         parameters: {
             query?: {
-                /** @description Opaque position from a `next` link. */
+                /** @description Opaque position from a `next` or `previous` link. */
                 cursor?: string;
                 /** @description Items per page, 1 to 100 (default 20). */
                 page_size?: number;
@@ -6189,7 +6410,12 @@ export interface operations {
     };
     movies_genres_list: {
         parameters: {
-            query?: never;
+            query?: {
+                /** @description Opaque position from a `next` or `previous` link. */
+                cursor?: string;
+                /** @description Items per page, 1 to 100 (default 20). */
+                page_size?: number;
+            };
             header?: never;
             path?: never;
             cookie?: never;
@@ -6203,7 +6429,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["Genre"][];
+                    "application/json": components["schemas"]["GenreList"];
                 };
             };
             /** @description Invalid input (`validation_error`: a field, a filter or an unknown query parameter, named in `errors`) or a malformed request (`bad_request`, `parse_error`) */
@@ -6250,7 +6476,7 @@ export interface operations {
     movies_movies_list: {
         parameters: {
             query?: {
-                /** @description Opaque position from a `next` link. */
+                /** @description Opaque position from a `next` or `previous` link. */
                 cursor?: string;
                 /** @description A genre's slug (`/genres/`). */
                 genre?: string;
@@ -6530,7 +6756,7 @@ export interface operations {
     movies_ratings_list: {
         parameters: {
             query?: {
-                /** @description Opaque position from a `next` link. */
+                /** @description Opaque position from a `next` or `previous` link. */
                 cursor?: string;
                 /** @description Items per page, 1 to 100 (default 20). */
                 page_size?: number;
@@ -6768,9 +6994,17 @@ export interface operations {
     movies_recommendations_list: {
         parameters: {
             query?: {
-                /** @description Only this genre (slug). */
+                /** @description Opaque position from a `next` or `previous` link. */
+                cursor?: string;
+                /** @description Only this genre: a `slug` from `/genres/` or a movie's `genres`. */
                 genre?: string;
+                /**
+                 * @deprecated
+                 * @description Deprecated: the old name of `page_size` (which wins when both are sent).
+                 */
                 limit?: number;
+                /** @description Items per page, 1 to 50 (default 20). */
+                page_size?: number;
             };
             header?: never;
             path?: never;
@@ -6808,6 +7042,15 @@ export interface operations {
             };
             /** @description Permission denied */
             403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Not found */
+            404: {
                 headers: {
                     [name: string]: unknown;
                 };
@@ -6979,6 +7222,10 @@ export interface operations {
     movies_search_list: {
         parameters: {
             query: {
+                /** @description Opaque position from a `next` or `previous` link. */
+                cursor?: string;
+                /** @description Items per page, 1 to 100 (default 20). */
+                page_size?: number;
                 /** @description Words of the title. */
                 q: string;
             };
@@ -7016,6 +7263,15 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
+            /** @description Not found */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
             /** @description Too many requests */
             429: {
                 headers: {
@@ -7042,6 +7298,10 @@ export interface operations {
     movies_trending_list: {
         parameters: {
             query?: {
+                /** @description Opaque position from a `next` or `previous` link. */
+                cursor?: string;
+                /** @description Items per page, 1 to 100 (default 20). */
+                page_size?: number;
                 source?: "nexus" | "tmdb";
             };
             header?: never;
@@ -7071,6 +7331,15 @@ export interface operations {
             };
             /** @description Authentication required */
             401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Not found */
+            404: {
                 headers: {
                     [name: string]: unknown;
                 };
@@ -7164,7 +7433,7 @@ export interface operations {
     polls_polls_list: {
         parameters: {
             query?: {
-                /** @description Opaque position from a `next` link. */
+                /** @description Opaque position from a `next` or `previous` link. */
                 cursor?: string;
                 /** @description Sort order (default `-id`). */
                 ordering?: "-id" | "id";
@@ -7222,6 +7491,15 @@ export interface operations {
             };
             /** @description Permission denied */
             403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Not found */
+            404: {
                 headers: {
                     [name: string]: unknown;
                 };
@@ -8453,7 +8731,12 @@ export interface operations {
     };
     shop_categories_list: {
         parameters: {
-            query?: never;
+            query?: {
+                /** @description Opaque position from a `next` or `previous` link. */
+                cursor?: string;
+                /** @description Items per page, 1 to 100 (default 20). */
+                page_size?: number;
+            };
             header?: never;
             path?: never;
             cookie?: never;
@@ -8467,7 +8750,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["CategoryNode"][];
+                    "application/json": components["schemas"]["CategoryTree"];
                 };
             };
             /** @description Invalid input (`validation_error`: a field, a filter or an unknown query parameter, named in `errors`) or a malformed request (`bad_request`, `parse_error`) */
@@ -8852,7 +9135,7 @@ export interface operations {
     shop_orders_list: {
         parameters: {
             query?: {
-                /** @description Opaque position from a `next` link. */
+                /** @description Opaque position from a `next` or `previous` link. */
                 cursor?: string;
                 /** @description Items per page, 1 to 100 (default 20). */
                 page_size?: number;
@@ -8902,6 +9185,15 @@ export interface operations {
             };
             /** @description Permission denied */
             403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Not found */
+            404: {
                 headers: {
                     [name: string]: unknown;
                 };
@@ -9368,7 +9660,7 @@ export interface operations {
             query?: {
                 /** @description A category slug; its subcategories are included. */
                 category?: string;
-                /** @description Opaque position from a `next` link. */
+                /** @description Opaque position from a `next` or `previous` link. */
                 cursor?: string;
                 /** @description true or false. */
                 in_stock?: boolean | null;
@@ -9417,6 +9709,15 @@ export interface operations {
             };
             /** @description Permission denied */
             403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Not found */
+            404: {
                 headers: {
                     [name: string]: unknown;
                 };
@@ -9812,7 +10113,7 @@ export interface operations {
     social_feed_list: {
         parameters: {
             query?: {
-                /** @description Opaque position from a `next` link. */
+                /** @description Opaque position from a `next` or `previous` link. */
                 cursor?: string;
                 /** @description Items per page, 1 to 100 (default 20). */
                 page_size?: number;
@@ -9858,6 +10159,15 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
+            /** @description Not found */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
             /** @description Too many requests */
             429: {
                 headers: {
@@ -9877,7 +10187,7 @@ export interface operations {
             query?: {
                 /** @description Only this username's posts. */
                 author?: string;
-                /** @description Opaque position from a `next` link. */
+                /** @description Opaque position from a `next` or `previous` link. */
                 cursor?: string;
                 /** @description Items per page, 1 to 100 (default 20). */
                 page_size?: number;
@@ -10241,7 +10551,7 @@ export interface operations {
     social_post_comments_list: {
         parameters: {
             query?: {
-                /** @description Opaque position from a `next` link. */
+                /** @description Opaque position from a `next` or `previous` link. */
                 cursor?: string;
                 /** @description Items per page, 1 to 100 (default 20). */
                 page_size?: number;
@@ -10771,13 +11081,13 @@ export interface operations {
         };
         requestBody?: never;
         responses: {
-            /** @description `data:` is the results document (as `GET .../results/`), `id:` its `version`; event types: `message` (default), `final`, `deleted`. */
+            /** @description Each event: `data` is the results document (as `GET .../results/`), `id` its `version`; event types: `message` (default), `final` (the closed poll's results, then the end), `deleted` (`data` is `{"poll": <id>, "deleted": true}`, then the end). The schema is one event, as an SSE parser yields it. */
             200: {
                 headers: {
                     [name: string]: unknown;
                 };
                 content: {
-                    "text/event-stream": string;
+                    "text/event-stream": components["schemas"]["PollResultsEvent"];
                 };
             };
             /** @description Nothing more will come (e.g. the final event was seen). */

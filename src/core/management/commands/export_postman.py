@@ -63,12 +63,21 @@ def _sample(spec: dict[str, Any], schema: dict[str, Any], depth: int = 0) -> Any
     for combined in ("allOf", "oneOf", "anyOf"):
         if schema.get(combined):
             return _sample(spec, schema[combined][0], depth)
-    kind = schema.get("type")
+    kind = _type(schema)
     if kind == "object" or "properties" in schema:
         return _sample_object(spec, schema, depth)
     if kind == "array":
         return [_sample(spec, schema.get("items", {}), depth + 1)]
     return _sample_scalar(schema, kind)
+
+
+def _type(schema: dict[str, Any]) -> str | None:
+    """The schema's type; of a JSON Schema type array (OpenAPI 3.1: ``["string", "null"]``
+    for a nullable string), the first that is not null."""
+    kind = schema.get("type")
+    if isinstance(kind, list):
+        return next((k for k in kind if k != "null"), None)
+    return kind
 
 
 def _sample_object(spec: dict[str, Any], schema: dict[str, Any], depth: int) -> dict[str, Any]:

@@ -7,6 +7,7 @@ from typing import Any
 from rest_framework import serializers
 
 from core.http.fields import IdField
+from core.http.pagination import envelope_serializer
 from core.notifications.models import Notification
 
 
@@ -20,6 +21,11 @@ class NotificationSerializer(serializers.ModelSerializer[Notification]):
 
     def get_read(self, obj: Notification) -> bool:
         return obj.read_at is not None
+
+
+NotificationPageSerializer = envelope_serializer(
+    "PaginatedNotificationList", NotificationSerializer(many=True)
+)
 
 
 class NotificationMarkReadSerializer(serializers.Serializer[dict[str, Any]]):

@@ -47,6 +47,7 @@ def _flag(params: QueryDict, name: str) -> bool | None:
             description="Deprecated: use `read` (`unread=true` is `read=false`).",
         ),
     ],
+    responses={200: serializers.NotificationPageSerializer},
 )
 class NotificationListView(generics.ListAPIView[Notification]):
     permission_classes = [permissions.IsAuthenticated]

@@ -11,6 +11,7 @@ from rest_framework import serializers
 
 from core.http.fields import IdField
 from core.http.links import link
+from core.http.pagination import envelope_serializer
 from core.http.timestamps import iso_utc
 from jobs.api.serializers.companies import CompanyRefSerializer
 from jobs.api.serializers.postings import JobSerializer
@@ -182,13 +183,5 @@ class JobApplicationFilterSerializer(serializers.Serializer):
     status = serializers.ChoiceField(choices=ApplicationStatus.choices, required=False)
 
 
-class ApplicationPageSerializer(serializers.Serializer):
-    next = serializers.URLField(allow_null=True)
-    previous = serializers.URLField(allow_null=True)
-    results = ApplicationSerializer(many=True)
-
-
-class ModerationPageSerializer(serializers.Serializer):
-    next = serializers.URLField(allow_null=True)
-    previous = serializers.URLField(allow_null=True)
-    results = JobSerializer(many=True)
+ApplicationPageSerializer = envelope_serializer("ApplicationPage", ApplicationSerializer(many=True))
+ModerationPageSerializer = envelope_serializer("ModerationPage", JobSerializer(many=True))

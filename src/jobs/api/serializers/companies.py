@@ -6,6 +6,7 @@ from __future__ import annotations
 from rest_framework import serializers
 
 from core.http.fields import IdField
+from core.http.pagination import envelope_serializer
 from jobs.models import Company, MemberRole
 
 
@@ -39,11 +40,7 @@ class CompanySerializer(serializers.ModelSerializer):
         read_only_fields = fields
 
 
-class CompanyPageSerializer(serializers.Serializer):
-    count = serializers.IntegerField()
-    next = serializers.URLField(allow_null=True)
-    previous = serializers.URLField(allow_null=True)
-    results = CompanySerializer(many=True)
+CompanyPageSerializer = envelope_serializer("CompanyPage", CompanySerializer(many=True))
 
 
 class CompanyCreateSerializer(serializers.Serializer):

@@ -11,6 +11,7 @@ from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 
 from core.http.fields import IdField
+from core.http.pagination import envelope_serializer
 from core.http.timestamps import iso_utc
 from jobs.api.serializers._common import CommaListField
 from jobs.api.serializers.companies import CompanyRefSerializer
@@ -205,12 +206,15 @@ class JobFilterSerializer(serializers.Serializer):
     )
 
 
-class JobPageSerializer(serializers.Serializer):
-    next = serializers.URLField(allow_null=True, help_text="The next page; null on the last.")
-    corrected = serializers.DictField(
-        child=serializers.CharField(),
-        help_text="With `q`: each query word no job title, location, tag or company name "
-        "contains, mapped to the word it was also searched as, e.g. "
-        '`{"pythn": "python"}`. `{}` when nothing was corrected or without `q`.',
-    )
-    results = JobSerializer(many=True)
+JobPageSerializer = envelope_serializer(
+    "JobPage",
+    JobSerializer(many=True),
+    extras={
+        "corrected": serializers.DictField(
+            child=serializers.CharField(),
+            help_text="With `q`: each query word no job title, location, tag or company name "
+            "contains, mapped to the word it was also searched as, e.g. "
+            '`{"pythn": "python"}`. `{}` when nothing was corrected or without `q`.',
+        )
+    },
+)

@@ -7,6 +7,7 @@ from typing import Any
 
 from rest_framework import serializers
 
+from core.http.pagination import envelope_serializer
 from jobs.api.serializers.postings import JobFilterSerializer
 from jobs.models import AlertFrequency, SavedSearch
 
@@ -54,8 +55,4 @@ class SavedSearchCreateSerializer(serializers.Serializer):
         return {k: v for k, v in checked.validated_data.items() if v is not None}
 
 
-class SavedSearchPageSerializer(serializers.Serializer):
-    count = serializers.IntegerField()
-    next = serializers.URLField(allow_null=True)
-    previous = serializers.URLField(allow_null=True)
-    results = SavedSearchSerializer(many=True)
+SavedSearchPageSerializer = envelope_serializer("SavedSearchPage", SavedSearchSerializer(many=True))

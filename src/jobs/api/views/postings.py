@@ -77,7 +77,8 @@ class JobListView(APIView):
 
     @extend_schema(
         summary="Find jobs",
-        description="Published, unexpired jobs, keyset-paginated (follow `next`). `q` is "
+        description="Published, unexpired jobs, keyset-paginated (follow `next`, and "
+        "`previous` back). `q` is "
         'full text in web-search syntax (`"exact phrase"`, `-excluded`, `or`): title '
         "above company and tags above description, and adds a highlighted `snippet` to "
         "each result. Typos are tolerated: a plain word of four letters or "
@@ -123,16 +124,11 @@ class JobListView(APIView):
         page = paginator.paginate_queryset(jobs, request, self)
         snippets = selectors.job_snippets(page, text, corrections) if text else {}
         viewer = job_viewer(user=request.user)
-        return Response(
-            {
-                "next": paginator.get_next_link(),
-                "corrected": corrections,
-                "results": [
-                    job_payload(job, snippet=snippets.get(job.pk), allowed=viewer.allowed(job))
-                    for job in page
-                ],
-            }
-        )
+        results = [
+            job_payload(job, snippet=snippets.get(job.pk), allowed=viewer.allowed(job))
+            for job in page
+        ]
+        return paginator.get_paginated_response(results, corrected=corrections)
 
     @extend_schema(
         summary="Draft a job (employers, for a company you belong to)",

@@ -12,8 +12,8 @@ from rest_framework.request import Request
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
-from core.http.openapi import ProblemSerializer
-from core.http.pagination import KeysetPagination
+from core.http.openapi import CURSOR_PARAMETER, PAGE_SIZE_PARAMETER, ProblemSerializer
+from core.http.pagination import KeysetPagination, SequencePagination
 from movies import selectors, services, tmdb
 from movies.api import serializers as s
 from movies.api.views._common import (
@@ -30,6 +30,7 @@ TMDB_ERRORS = {
         ProblemSerializer, description="`tmdb_not_configured` or `tmdb_unavailable`."
     ),
 }
+SEARCH_SIZE = 20  # results of a catalog search, as TMDb answers a page of twenty
 
 
 class MoviePagination(KeysetPagination):
@@ -56,9 +57,11 @@ class MovieListView(APIView):
     @extend_schema(
         summary="Browse the catalog",
         description="MovieLens movies (enriched from TMDb when configured), keyset-paginated: "
-        "follow `next`. `search` matches part of the title (case-insensitive); filters "
-        "combine. An unknown parameter, genre or a malformed value is a 400 naming it. "
-        "Cached for a few minutes; averages and counts change with every rating.",
+        "follow `next` (and `previous` back). `search` matches part of the title "
+        "(case-insensitive); `genre` takes a genre's `slug` (as `/genres/` and each movie's "
+        "`genres` give it); filters combine. An unknown parameter, genre or a malformed "
+        "value is a 400 naming it. Cached for a few minutes; averages and counts change "
+        "with every rating.",
         operation_id="movies_movies_list",
         parameters=[
             s.MovieFilterSerializer,
@@ -70,7 +73,7 @@ class MovieListView(APIView):
             ),
             *PAGE_PARAMETERS,
         ],
-        responses={200: s.MovieSummarySerializer(many=True), 400: BAD_REQUEST},
+        responses={200: s.MoviePageSerializer, 400: BAD_REQUEST},
     )
     def get(self, request: Request) -> Response:
         filters = s.MovieFilterSerializer(data=request.query_params)
@@ -82,10 +85,7 @@ class MovieListView(APIView):
 
         def page(movies: QuerySet[Movie]) -> dict[str, Any]:
             rows = paginator.paginate_queryset(movies, request, view=self)
-            return {
-                "next": paginator.get_next_link(),
-                "results": [selectors.movie_summary(movie) for movie in rows],
-            }
+            return paginator.get_paginated_data([selectors.movie_summary(m) for m in rows])
 
         return Response(
             selectors.movie_page(
@@ -130,12 +130,16 @@ class GenreListView(APIView):
 
     @extend_schema(
         summary="Genres",
-        description="Every genre with its number of movies (not paginated: about twenty).",
+        description="Every genre with its number of movies, by name. Its `slug` is what "
+        "`?genre=` takes. About twenty: usually one page (`next` and `previous` null).",
         operation_id="movies_genres_list",
-        responses={200: s.GenreSerializer(many=True)},
+        parameters=[CURSOR_PARAMETER, PAGE_SIZE_PARAMETER],
+        responses={200: s.GenreListSerializer},
     )
     def get(self, request: Request) -> Response:
-        return Response(selectors.genre_list_cached())
+        paginator = SequencePagination()
+        genres = paginator.paginate_sequence(selectors.genre_list_cached(), request)
+        return paginator.get_paginated_response(genres)
 
 
 class TrendingView(APIView):
@@ -148,32 +152,40 @@ class TrendingView(APIView):
         "`source=tmdb`: TMDb's weekly trending (cached hours, with TMDb's attribution); "
         "without a token, Nexus's own trending (`source: nexus`) with a `notice` saying "
         "why, as search does; during a TMDb outage a 503 `tmdb_unavailable` (asked for "
-        "TMDb explicitly, the client learns it is down).",
+        "TMDb explicitly, the client learns it is down). Twenty movies, `page_size` at a "
+        "time.",
         operation_id="movies_trending_list",
-        parameters=[OpenApiParameter("source", str, enum=["nexus", "tmdb"])],
+        parameters=[
+            OpenApiParameter("source", str, enum=["nexus", "tmdb"]),
+            CURSOR_PARAMETER,
+            PAGE_SIZE_PARAMETER,
+        ],
         responses={200: s.TrendingSerializer, 400: BAD_REQUEST, **TMDB_ERRORS},
     )
     def get(self, request: Request) -> Response:
         source = request.query_params.get("source", "nexus")
         if source not in ("nexus", "tmdb"):
             raise ValidationError({"source": ["Use nexus or tmdb."]}, code="invalid_choice")
+        paginator = SequencePagination()
+        paginator.get_page_size(request)  # a bad page size is a 400 before TMDb is asked
         if source == "nexus":
-            return Response(selectors.trending())
+            return _page(paginator, request, selectors.trending())
         notice = "TMDb is not configured; showing what is trending on Nexus."
         if not tmdb.configured():
-            return Response({**selectors.trending(), "notice": notice})
+            return _page(paginator, request, {**selectors.trending(), "notice": notice})
         try:
             data = tmdb.get_client().trending("week")
         except tmdb.TMDbError as exc:
             raise services.tmdb_problem(exc) from exc
-        return Response(
-            {
-                "source": "tmdb",
-                "window_days": 7,
-                "results": _tmdb_results(data),
-                **s.attribution(),
-            }
-        )
+        body = {"source": "tmdb", "window_days": 7, "results": _tmdb_results(data)}
+        return _page(paginator, request, {**body, **s.attribution()})
+
+
+def _page(paginator: SequencePagination, request: Request, body: dict[str, Any]) -> Response:
+    """A page of a list computed whole (``results``), with its other keys as extras."""
+    extras = {key: value for key, value in body.items() if key != "results"}
+    rows = paginator.paginate_sequence(body["results"], request)
+    return paginator.get_paginated_response(rows, **extras)
 
 
 def _tmdb_results(data: dict) -> list[dict[str, Any]]:
@@ -202,10 +214,12 @@ class SearchView(APIView):
         description="With TMDb configured: TMDb's movie search (cached hours, with TMDb's "
         "attribution), each result linked to the catalog's movie when matched. Without it, "
         "or while TMDb is unavailable, the catalog's title search (`source: movielens`, "
-        "with a `notice` saying why).",
+        "with a `notice` saying why). The best twenty, `page_size` at a time.",
         operation_id="movies_search_list",
         parameters=[
             OpenApiParameter("q", str, required=True, description="Words of the title."),
+            CURSOR_PARAMETER,
+            PAGE_SIZE_PARAMETER,
         ],
         responses={200: s.SearchSerializer, 400: BAD_REQUEST, 502: TMDB_ERRORS[502]},
     )
@@ -213,24 +227,24 @@ class SearchView(APIView):
         query = request.query_params.get("q", "").strip()
         if not query or len(query) > 100:
             raise ValidationError({"q": ["Between 1 and 100 characters."]}, code="invalid")
+        paginator = SequencePagination()
+        paginator.get_page_size(request)  # a bad page size is a 400 before TMDb is asked
         notice = "TMDb is not configured; searching the MovieLens catalog."
         if tmdb.configured():
             try:
                 data = tmdb.get_client().search_movies(query)
-                return Response(
-                    {"source": "tmdb", "results": _tmdb_results(data), **s.attribution()}
-                )
+                body = {"source": "tmdb", "results": _tmdb_results(data)}
+                return _page(paginator, request, {**body, **s.attribution()})
             except tmdb.Unavailable as exc:
                 notice = f"TMDb is unavailable ({exc}); searching the MovieLens catalog."
             except tmdb.NotFound:
-                return Response({"source": "tmdb", "results": [], **s.attribution()})
+                return _page(
+                    paginator, request, {"source": "tmdb", "results": [], **s.attribution()}
+                )
             except tmdb.TMDbError as exc:
                 raise services.tmdb_problem(exc) from exc
-        movies = selectors.movie_search_list(search=query, limit=20)
-        return Response(
-            {
-                "source": "movielens",
-                "notice": notice,
-                "results": [selectors.movie_summary(movie) for movie in movies],
-            }
+        movies = selectors.movie_search_list(search=query, limit=SEARCH_SIZE)
+        results = [selectors.movie_summary(movie) for movie in movies]
+        return _page(
+            paginator, request, {"source": "movielens", "notice": notice, "results": results}
         )

@@ -32,7 +32,7 @@ class RatingListView(APIView):
         description="Your ratings, newest first (cursor-paginated).",
         operation_id="movies_ratings_list",
         parameters=PAGE_PARAMETERS,
-        responses={200: s.RatingSerializer(many=True), 401: UNAUTHENTICATED},
+        responses={200: s.RatingPageSerializer, 401: UNAUTHENTICATED},
     )
     def get(self, request: Request) -> Response:
         paginator = self.pagination_class()
@@ -96,7 +96,7 @@ class FavoriteListView(APIView):
         summary="My favorites",
         operation_id="movies_favorites_list",
         parameters=PAGE_PARAMETERS,
-        responses={200: s.FavoriteSerializer(many=True), 401: UNAUTHENTICATED},
+        responses={200: s.FavoritePageSerializer, 401: UNAUTHENTICATED},
     )
     def get(self, request: Request) -> Response:
         paginator = self.pagination_class()

@@ -9,7 +9,8 @@ from rest_framework.request import Request
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
-from core.http.openapi import ProblemSerializer
+from core.http.openapi import CURSOR_PARAMETER, ProblemSerializer, page_size_parameters
+from core.http.pagination import SequencePagination
 from core.identity.actors import authenticated_user
 from core.identity.permissions import IsSiteStaff
 from movies import selectors, services
@@ -24,6 +25,14 @@ from movies.api.views._common import (
 # --- recommendations ------------------------------------------------------------------
 
 
+class RecommendationPagination(SequencePagination):
+    """Pages of the user's list (``MAX_RECOMMENDATIONS`` long): at most 50 a page, and
+    the old ``limit`` still works as ``page_size``."""
+
+    max_page_size = selectors.MAX_RECOMMENDATIONS
+    page_size_aliases = ("limit",)
+
+
 class RecommendationListView(APIView):
     permission_classes = [permissions.IsAuthenticated]
 
@@ -33,19 +42,30 @@ class RecommendationListView(APIView):
         "`score`, a human `reason` and the model version. Computed once (new users get "
         "personal picks from their first rating, no retraining; users with no ratings get "
         "their favorite genres' or the most popular movies), then served from the cache "
-        "until you rate, favorite or change preferences, or a new model is trained.",
+        "until you rate, favorite or change preferences, or a new model is trained. The "
+        f"best {selectors.MAX_RECOMMENDATIONS}, `page_size` at a time (follow `next`).",
         operation_id="movies_recommendations_list",
-        parameters=[s.RecommendationQuerySerializer],
+        parameters=[
+            s.RecommendationQuerySerializer,
+            CURSOR_PARAMETER,
+            *page_size_parameters(
+                RecommendationPagination.max_page_size,
+                deprecated_aliases=RecommendationPagination.page_size_aliases,
+            ),
+        ],
         responses={200: s.RecommendationListSerializer, 400: BAD_REQUEST, 401: UNAUTHENTICATED},
     )
     def get(self, request: Request) -> Response:
         query = s.RecommendationQuerySerializer(data=request.query_params)
         query.is_valid(raise_exception=True)
+        paginator = RecommendationPagination()
+        paginator.get_page_size(request)  # a bad page size is a 400 before any work
         genre = _genre(query.validated_data.get("genre"))
         items, version = selectors.recommendations_for(
-            user=authenticated_user(request), limit=query.validated_data["limit"], genre=genre
+            user=authenticated_user(request), genre=genre
         )
-        return Response({"model_version": version, "results": items})
+        page = paginator.paginate_sequence(items, request)
+        return paginator.get_paginated_response(page, model_version=version)
 
 
 # --- the model (staff) ----------------------------------------------------------------

@@ -12,7 +12,8 @@ from rest_framework.request import Request
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
-from core.http.openapi import ProblemSerializer
+from core.http.openapi import CURSOR_PAGE_PARAMETERS, ProblemSerializer
+from core.http.pagination import SequencePagination
 from core.identity.permissions import IsSiteStaffOrReadOnly
 from shop import selectors
 from shop.api import serializers as s
@@ -26,12 +27,17 @@ class CategoryListView(APIView):
 
     @extend_schema(
         summary="The category tree",
-        description="Every category, nested, with the number of active products in each "
-        "subtree. Not paginated (a catalog has tens to hundreds of categories).",
-        responses={200: s.CategoryNodeSerializer(many=True)},
+        description="Every category, nested: `results` are the top-level categories, each "
+        "with its `children` (and theirs), and the number of active products in each "
+        "subtree. Paged by top-level category, `page_size` at a time: a catalog's tree is "
+        "usually one page (`next` and `previous` null).",
+        parameters=CURSOR_PAGE_PARAMETERS,
+        responses={200: s.CategoryTreeSerializer},
     )
     def get(self, request: Request) -> Response:
-        return Response(selectors.category_tree_cached())
+        paginator = SequencePagination()
+        roots = paginator.paginate_sequence(selectors.category_tree_cached(), request)
+        return paginator.get_paginated_response(roots)
 
     @extend_schema(
         summary="Create a category (staff)",

@@ -3,6 +3,8 @@ cached with live stock laid over), one product, and staff writes."""
 
 from __future__ import annotations
 
+from typing import Any
+
 from django.db.models import QuerySet
 from drf_spectacular.utils import OpenApiParameter, extend_schema
 from rest_framework import status
@@ -47,8 +49,9 @@ class ProductListView(APIView):
     @extend_schema(
         summary="Browse the catalog",
         description="Active products (staff also see inactive ones), keyset-paginated: "
-        "follow `next`. Filters combine; `category` includes its subcategories; `search` "
-        "is full-text (name weighs more than description) and allows `ordering=relevance`. "
+        "follow `next` (and `previous` back). Filters combine; `category` includes its "
+        "subcategories; `search` is full-text (name weighs more than description) and "
+        "allows `ordering=relevance`. "
         "An unknown parameter or a malformed value is a 400 naming it. Cached: send "
         "`If-None-Match` with the last `ETag` for a 304; stock is always live.",
         operation_id="shop_products_list",
@@ -74,12 +77,9 @@ class ProductListView(APIView):
                 {"ordering": ["`relevance` needs `search`."]}, code="invalid_choice"
             )
 
-        def page(products: QuerySet[Product]) -> selectors.ProductPage:
+        def page(products: QuerySet[Product]) -> dict[str, Any]:
             rows = paginator.paginate_queryset(products, request, self)
-            return {
-                "next": paginator.get_next_link(),
-                "results": [s.product_payload(product) for product in rows],
-            }
+            return paginator.get_paginated_data([s.product_payload(p) for p in rows])
 
         return Response(
             selectors.product_page(
