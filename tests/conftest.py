@@ -49,6 +49,20 @@ def _flush_outlasts_live_servers():
     flush.Command.handle = handle
 
 
+@pytest.fixture(scope="session")
+def make_run_server(tmp_path_factory):
+    """What `make run` serves, started once for the session (tests/core/make_run.py):
+    a fresh SQLite file, migrate, seed_demo, the Makefile's uvicorn command line, with
+    `make run`'s settings and throttles. Tests share it: they create what they need under
+    unique names and add no data of their own."""
+    import contextlib
+
+    from tests.core.make_run import start_make_run
+
+    with contextlib.contextmanager(start_make_run)(tmp_path_factory.mktemp("make-run")) as server:
+        yield server
+
+
 @pytest.fixture(autouse=True)
 def _clean_cache():
     """Throttle counters and cached reads live in Redis: start every test empty."""

@@ -69,9 +69,11 @@ FRONTEND_ORIGIN = "http://localhost:5173"
 @pytest.fixture(scope="session")
 def app_server(django_db_setup, tmp_path_factory):
     """`make run`'s uvicorn (tests/core/live_servers.py) on the test database, with an
-    auth throttle that lets the guide, the client and newman sign in a few times
-    (live_servers sets 3/min) and a frontend origin allowed by CORS. Tests that use it
-    must commit what it should see: mark them ``django_db(transaction=True)``."""
+    auth throttle that lets the client sign in a few times (live_servers sets 3/min) and
+    a frontend origin allowed by CORS, for the tests that need users of their own or a
+    configured origin. Tests that use it must commit what it should see: mark them
+    ``django_db(transaction=True)``. The docs' examples and newman run against
+    ``make_run_server`` instead (tests/core/make_run.py): what a newcomer gets."""
     from tests.core.live_servers import start_servers
 
     with contextlib.contextmanager(start_servers)(

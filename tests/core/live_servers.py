@@ -49,10 +49,15 @@ def free_port() -> int:
         return sock.getsockname()[1]
 
 
+def _run_recipe() -> list[str]:
+    """The command lines of the Makefile's `run` target (its rule line excluded)."""
+    recipe = (ROOT / "Makefile").read_text().split("\nrun:", 1)[1].split("\n\n", 1)[0]
+    return [line.strip() for line in recipe.splitlines()[1:] if line.strip()]
+
+
 def make_run_command(port: int) -> list[str]:
     """The uvicorn command of the Makefile's `run` target, for this port."""
-    recipe = (ROOT / "Makefile").read_text().split("\nrun:", 1)[1].split("\n\n", 1)[0]
-    (line,) = [line.strip() for line in recipe.splitlines() if "/uvicorn " in line]
+    (line,) = [line for line in _run_recipe() if "/uvicorn " in line]
     words = shlex.split(line.replace("$(HOST)", "127.0.0.1").replace("$(PORT)", str(port)))
     assert words[0] == "$(BIN)/uvicorn", words
     return [sys.executable, "-m", "uvicorn", *words[1:]]
@@ -90,6 +95,10 @@ class Server:
     port: int
     process: subprocess.Popen
     log: Path
+
+    @property
+    def url(self) -> str:
+        return f"http://127.0.0.1:{self.port}"
 
     def request(
         self,

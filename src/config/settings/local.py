@@ -43,6 +43,11 @@ os.environ.setdefault("DJANGO_DEBUG", "false")
 os.environ.setdefault("DJANGO_ALLOWED_HOSTS", "127.0.0.1,localhost,[::1],testserver")
 os.environ.setdefault("NEXUS_DEMO_MODE", "true")
 os.environ.setdefault("CELERY_TASK_ALWAYS_EAGER", "true")
+# The sign-in limit per client IP (10 a minute elsewhere) guards passwords against
+# guessing. A demo on loopback, whose accounts' passwords are on its landing page, has
+# none to guard, while a developer going through docs/frontend.md, the README and the
+# Postman collection signs in (register, refresh, logout...) some 30 times in a minute.
+os.environ.setdefault("THROTTLE_AUTH", "60/min")
 
 from .base import *  # noqa: E402,F403
 from .base import VAR_DIR  # noqa: E402

@@ -1,19 +1,20 @@
 """``manage.py export_postman openapi.json out.json``: a Postman collection (v2.1) built
-from the exported OpenAPI schema, with the auth flow pre-wired.
+from the exported OpenAPI schema, that runs whole (newman over every request).
 
-- one folder per OpenAPI tag, one request per operation (``{{baseUrl}}`` and
-  ``:param`` path variables; query parameters listed but disabled; a JSON body
-  built from the request schema's example or its properties);
-- collection-level bearer auth with ``{{accessToken}}``; operations the schema marks
-  public send no token;
-- a first folder, "Start here: sign in", with Login (its test script stores
-  ``accessToken`` and ``refreshToken`` in collection variables), Who am I, Refresh
-  (stores the rotated pair) and Logout (blacklists the refresh token, clears both);
+- one request per operation (``{{baseUrl}}`` and ``:param`` path variables; query
+  parameters listed, disabled unless sent; a JSON body built from the request schema's
+  example or its properties), collection-level bearer auth with ``{{accessToken}}``;
+- the folders, their order and each request's account, values and test come from
+  ``clients/postman/flow.json`` (``core.management.postman_flow``): "Start here: sign in"
+  first (Login stores ``accessToken`` and ``refreshToken``, the demo accounts of the other
+  roles sign in), then the domains, creates before the reads, updates and deletes of what
+  they made (ids chained through collection variables), and "Finish: sign out" (Logout
+  blacklists the refresh token) last; every request tests its status and a body field;
 - ``Idempotency-Key`` headers get ``{{$guid}}``, a new key per send.
 
 Written here rather than with openapi-to-postmanv2: the output is deterministic (ids
 derive from operation ids, so ``make client`` reproduces it byte for byte and
-tests/client can detect drift without Node), and the auth scripts are ours anyway.
+tests/client can detect drift without Node), and the flow is ours anyway.
 """
 
 from __future__ import annotations
@@ -25,6 +26,7 @@ from typing import Any
 
 from django.core.management.base import BaseCommand, CommandParser
 
+from core.management.postman_flow import FLOW, apply_entry, load_flow, operation_key
 from core.site.demo import DEMO_ACCOUNTS
 
 SCHEMA_URL = "https://schema.getpostman.com/json/collection/v2.1.0/collection.json"
@@ -34,53 +36,8 @@ DEFAULT_BASE_URL = "http://127.0.0.1:8000"
 # The demo customer of `make run` (core.site.demo); change the variables for another account.
 DEMO = next(account for account in DEMO_ACCOUNTS if account.username == "demo_customer")
 
-LOGIN_PATH = "/api/v1/auth/token/"
-REFRESH_PATH = "/api/v1/auth/token/refresh/"
-LOGOUT_PATH = "/api/v1/auth/token/blacklist/"
-ME_PATH = "/api/v1/auth/me/"
 START_HERE = "Start here: sign in"
-
-_STORE_PAIR = [
-    "const body = pm.response.json();",
-    'pm.test("a token pair is returned", function () {',
-    "    pm.response.to.have.status(200);",
-    '    pm.expect(body.access).to.be.a("string");',
-    '    pm.expect(body.refresh).to.be.a("string");',
-    "});",
-    'pm.collectionVariables.set("accessToken", body.access);',
-    'pm.collectionVariables.set("refreshToken", body.refresh);',
-]
-SCRIPTS: dict[tuple[str, str], list[str]] = {
-    ("post", LOGIN_PATH): _STORE_PAIR,
-    ("post", REFRESH_PATH): _STORE_PAIR,
-    ("get", ME_PATH): [
-        'pm.test("the access token is accepted", function () {',
-        "    pm.response.to.have.status(200);",
-        '    pm.expect(pm.response.json().username).to.be.a("string");',
-        "});",
-    ],
-    ("post", LOGOUT_PATH): [
-        'pm.test("the refresh token is blacklisted", function () {',
-        "    pm.response.to.have.status(200);",
-        "});",
-        'pm.collectionVariables.set("accessToken", "");',
-        'pm.collectionVariables.set("refreshToken", "");',
-    ],
-}
-# Bodies that use the collection's variables instead of placeholders.
-BODIES: dict[tuple[str, str], dict[str, str]] = {
-    ("post", LOGIN_PATH): {"username": "{{username}}", "password": "{{password}}"},
-    ("post", REFRESH_PATH): {"refresh": "{{refreshToken}}"},
-    ("post", LOGOUT_PATH): {"refresh": "{{refreshToken}}"},
-}
-# The first folder, in order, and the names its requests go by.
-START_HERE_NAMES = {
-    ("post", LOGIN_PATH): "Login",
-    ("get", ME_PATH): "Who am I",
-    ("post", REFRESH_PATH): "Refresh",
-    ("post", LOGOUT_PATH): "Logout",
-}
-START_HERE_ORDER = list(START_HERE_NAMES)
+FINISH = "Finish: sign out"
 
 
 def _id(*parts: str) -> str:
@@ -153,8 +110,6 @@ def _body(
     spec: dict[str, Any], method: str, path: str, operation: dict[str, Any]
 ) -> dict[str, Any] | None:
     content = operation.get("requestBody", {}).get("content", {})
-    if (method, path) in BODIES:
-        return _raw_json(BODIES[(method, path)])
     if "application/json" in content:
         media = content["application/json"]
         examples = media.get("examples") or {}
@@ -267,18 +222,6 @@ def _item(
         "request": request,
         "response": [],
     }
-    script = SCRIPTS.get((method, path))
-    if script:
-        item["event"] = [
-            {
-                "listen": "test",
-                "script": {
-                    "id": _id(operation["operationId"], "test"),
-                    "type": "text/javascript",
-                    "exec": script,
-                },
-            }
-        ]
     return item
 
 
@@ -305,57 +248,74 @@ def _graphql_item() -> dict[str, Any]:
     }
 
 
-def build_collection(spec: dict[str, Any]) -> dict[str, Any]:
-    """The Postman v2.1 collection for an OpenAPI 3 document (a dict)."""
-    tags = [tag["name"] for tag in spec.get("tags", [])]
-    folders: dict[str, list[dict[str, Any]]] = {tag: [] for tag in tags}
-    start_here: dict[tuple[str, str], dict[str, Any]] = {}
-    for path, path_item in spec["paths"].items():
-        for method in METHODS:
-            operation = path_item.get(method)
-            if operation is None:
-                continue
-            item = _item(spec, method, path, operation)
-            if (method, path) in START_HERE_NAMES:
-                item["name"] = START_HERE_NAMES[(method, path)]
-                start_here[(method, path)] = item
-                continue
-            tag = (operation.get("tags") or ["other"])[0]
-            folders.setdefault(tag, []).append(item)
-    missing = [key for key in START_HERE_ORDER if key not in start_here]
-    if missing:
-        raise ValueError(f"the schema has no operation for {missing}")
+def _operations(spec: dict[str, Any]) -> dict[tuple[str, str], dict[str, Any]]:
+    return {
+        (method, path): path_item[method]
+        for path, path_item in spec["paths"].items()
+        for method in METHODS
+        if method in path_item
+    }
+
+
+def _folders(spec: dict[str, Any], flow: dict[str, Any]) -> list[dict[str, Any]]:
+    """The flow's folders, in its order, each request made from its operation."""
+    operations = _operations(spec)
     tag_descriptions = {tag["name"]: tag.get("description", "") for tag in spec.get("tags", [])}
-    items: list[dict[str, Any]] = [
-        {
-            "id": _id("folder", START_HERE),
-            "name": START_HERE,
-            "description": "Run Login first: it stores `accessToken` and `refreshToken` in the "
-            "collection variables, and every other request sends `Bearer {{accessToken}}`. "
-            "When the access token expires (401 `token_expired`), run Refresh: the refresh "
-            "token rotates (the old one is blacklisted). Logout blacklists it.",
-            "item": [start_here[key] for key in START_HERE_ORDER],
-        }
-    ]
-    for tag, tag_items in folders.items():
-        if not tag_items:
-            continue
-        items.append(
+    seen: set[tuple[str, str]] = set()
+    folders = []
+    for folder in flow["folders"]:
+        items = []
+        for entry in folder["requests"]:
+            key = operation_key(entry)
+            if key == ("post", "/graphql/"):
+                item = _graphql_item()
+                operation: dict[str, Any] = {}
+            elif key in operations:
+                operation = operations[key]
+                item = _item(spec, *key, operation)
+            else:
+                raise ValueError(f"{FLOW}: {entry['op']} is not an operation of the schema")
+            if key in seen:  # the same operation again, under its own name
+                item["id"] = _id(operation.get("operationId", "graphql"), entry["name"])
+            seen.add(key)
+            apply_entry(item, entry, operation)
+            items.append(item)
+        folders.append(
             {
-                "id": _id("folder", tag),
-                "name": tag,
-                "description": tag_descriptions.get(tag, ""),
-                "item": tag_items,
+                "id": _id("folder", folder["name"]),
+                "name": folder["name"],
+                "description": folder.get("description")
+                or tag_descriptions.get(folder["name"], ""),
+                "item": items,
             }
         )
-    items.append(
-        {
-            "id": _id("folder", "graphql"),
-            "name": "graphql",
-            "description": "GraphQL (social domain) at /graphql/.",
-            "item": [_graphql_item()],
-        }
-    )
+    missing = sorted(f"{m.upper()} {p}" for m, p in set(operations) - seen)
+    if missing:
+        raise ValueError(f"{FLOW} has no entry for {missing}: say where each runs, as whom")
+    return folders
+
+
+def _saved_variables(folders: list[dict[str, Any]]) -> list[str]:
+    """The collection variables the requests' tests set, in order of first use."""
+    names: list[str] = []
+    for folder in folders:
+        for item in folder["item"]:
+            for event in item.get("event", []):
+                for line in event["script"]["exec"]:
+                    if line.startswith("pm.collectionVariables.set("):
+                        name = json.loads(line.split("(", 1)[1].split(",", 1)[0])
+                        if name not in names:
+                            names.append(name)
+    return names
+
+
+def build_collection(spec: dict[str, Any], flow: dict[str, Any] | None = None) -> dict[str, Any]:
+    """The Postman v2.1 collection for an OpenAPI 3 document (a dict), in the order of
+    the flow (``clients/postman/flow.json`` by default)."""
+    items = _folders(spec, flow if flow is not None else load_flow())
+    names = [folder["name"] for folder in items]
+    if names[0] != START_HERE or names[-1] != FINISH:
+        raise ValueError(f"{FLOW}: the first folder is {START_HERE!r}, the last {FINISH!r}")
     info = spec["info"]
     return {
         "info": {
@@ -373,15 +333,18 @@ def build_collection(spec: dict[str, Any]) -> dict[str, Any]:
             {"key": "baseUrl", "value": DEFAULT_BASE_URL, "type": "string"},
             {"key": "username", "value": DEMO.username, "type": "string"},
             {"key": "password", "value": DEMO.password, "type": "string"},
-            {"key": "accessToken", "value": "", "type": "string"},
-            {"key": "refreshToken", "value": "", "type": "string"},
+            *(
+                {"key": name, "value": "", "type": "string"}
+                for name in _saved_variables(items)
+                if name not in ("username", "password")
+            ),
         ],
         "item": items,
     }
 
 
-def render(spec: dict[str, Any]) -> str:
-    return json.dumps(build_collection(spec), indent=2, ensure_ascii=False) + "\n"
+def render(spec: dict[str, Any], flow: dict[str, Any] | None = None) -> str:
+    return json.dumps(build_collection(spec, flow), indent=2, ensure_ascii=False) + "\n"
 
 
 class Command(BaseCommand):
