@@ -100,11 +100,12 @@ class Server:
         body: bytes | Iterable[bytes] | None = None,
         headers: dict[str, str] | None = None,
         source: str = UNTRUSTED_PEER,
+        timeout: float = 10,
     ) -> Response:
         """One request on a new connection from ``source``; chunked if ``body`` is
         an iterable of chunks."""
         connection = http.client.HTTPConnection(
-            "127.0.0.1", self.port, timeout=10, source_address=(source, 0)
+            "127.0.0.1", self.port, timeout=timeout, source_address=(source, 0)
         )
         try:
             chunked = body is not None and not isinstance(body, bytes)
@@ -227,11 +228,16 @@ def start_servers(
             output.close()
 
 
-def start_embedded(tmp: Path, env: dict[str, str] | None = None) -> Iterator[Server]:
+def start_embedded(
+    tmp: Path, env: dict[str, str] | None = None, *, database: Path | None = None
+) -> Iterator[Server]:
     """`make run` as a newcomer runs it: a fresh SQLite file under ``tmp``, migrated and
     seeded (twice: the seed is idempotent), then `make run`'s uvicorn on it with the
     embedded default's settings and none of the suite's service URLs; yield it, stop it
-    (a generator for a session-scoped fixture). ``env`` adds to its environment."""
+    (a generator for a session-scoped fixture). ``env`` adds to its environment;
+    ``database`` serves that SQLite file instead, as it is (no migrate, no seed)."""
+    fresh = database is None
+    database = tmp / "nexus.sqlite3" if database is None else database
     env = {
         # Only what a newcomer's shell has: none of the suite's service URLs.
         "PATH": os.environ["PATH"],
@@ -239,11 +245,11 @@ def start_embedded(tmp: Path, env: dict[str, str] | None = None) -> Iterator[Ser
         "LANG": "C.UTF-8",
         "PYTHONPATH": str(ROOT / "src"),
         "DJANGO_SETTINGS_MODULE": "config.settings.local",
-        "DATABASE_URL": f"sqlite:///{tmp / 'nexus.sqlite3'}",
+        "DATABASE_URL": f"sqlite:///{database}",
         **(env or {}),
     }
     manage = [sys.executable, str(ROOT / "manage.py")]
-    for step in (["migrate", "--noinput"], ["seed_demo"], ["seed_demo"]):
+    for step in (["migrate", "--noinput"], ["seed_demo"], ["seed_demo"]) if fresh else ():
         result = subprocess.run(
             manage + step, cwd=ROOT, env=env, capture_output=True, text=True, timeout=180
         )
