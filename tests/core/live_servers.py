@@ -36,6 +36,8 @@ from urllib.parse import quote
 
 import pytest
 
+from tests.helpers.processes import stop, stop_all
+
 ROOT = Path(__file__).resolve().parents[2]
 UNTRUSTED_PEER = "127.0.0.1"
 TRUSTED_PROXY = "127.0.0.2"
@@ -225,14 +227,7 @@ def start_servers(
             _wait_until_up(server, deadline)
         yield servers
     finally:
-        for server in servers.values():
-            server.process.terminate()
-        for server in servers.values():
-            try:
-                server.process.wait(timeout=10)
-            except subprocess.TimeoutExpired:
-                server.process.kill()
-                server.process.wait()
+        stop_all(server.process for server in servers.values())
         for output in files:
             output.close()
 
@@ -278,12 +273,7 @@ def start_embedded(
             _wait_until_up(server, time.monotonic() + 30)
             yield server
         finally:
-            process.terminate()
-            try:
-                process.wait(timeout=10)
-            except subprocess.TimeoutExpired:
-                process.kill()
-                process.wait()
+            stop(process)
 
 
 def problem_shape_ok(body: dict, status: int, code: str) -> bool:
