@@ -2,7 +2,8 @@
 wire: forwarded headers, chunked bodies, early 413s. Django's test client sets
 REMOTE_ADDR itself and never frames a body, so it cannot show any of that.
 
-Three ways the app is served, each started as production or `make run` starts it:
+Three ways the app is served, each started as production or `make run` starts it
+(``start_servers``; ``start_embedded`` is `make run` itself, on a fresh SQLite file):
 
 - ``uvicorn``: the ``make run`` command line, flags read from the Makefile;
 - ``gunicorn-asgi``: infra/gunicorn.conf.py with its default uvicorn worker on
@@ -34,6 +35,8 @@ from pathlib import Path
 from urllib.parse import quote
 
 import pytest
+
+from tests.helpers.processes import stop, stop_all
 
 ROOT = Path(__file__).resolve().parents[2]
 UNTRUSTED_PEER = "127.0.0.1"
@@ -108,11 +111,12 @@ class Server:
         body: bytes | Iterable[bytes] | None = None,
         headers: dict[str, str] | None = None,
         source: str = UNTRUSTED_PEER,
+        timeout: float = 10,
     ) -> Response:
         """One request on a new connection from ``source``; chunked if ``body`` is
         an iterable of chunks."""
         connection = http.client.HTTPConnection(
-            "127.0.0.1", self.port, timeout=10, source_address=(source, 0)
+            "127.0.0.1", self.port, timeout=timeout, source_address=(source, 0)
         )
         try:
             chunked = body is not None and not isinstance(body, bytes)
@@ -223,16 +227,53 @@ def start_servers(
             _wait_until_up(server, deadline)
         yield servers
     finally:
-        for server in servers.values():
-            server.process.terminate()
-        for server in servers.values():
-            try:
-                server.process.wait(timeout=10)
-            except subprocess.TimeoutExpired:
-                server.process.kill()
-                server.process.wait()
+        stop_all(server.process for server in servers.values())
         for output in files:
             output.close()
+
+
+def start_embedded(
+    tmp: Path, env: dict[str, str] | None = None, *, database: Path | None = None
+) -> Iterator[Server]:
+    """`make run` as a newcomer runs it: a fresh SQLite file under ``tmp``, migrated and
+    seeded (twice: the seed is idempotent), then `make run`'s uvicorn on it with the
+    embedded default's settings and none of the suite's service URLs; yield it, stop it
+    (a generator for a session-scoped fixture). ``env`` adds to its environment;
+    ``database`` serves that SQLite file instead, as it is (no migrate, no seed)."""
+    fresh = database is None
+    database = tmp / "nexus.sqlite3" if database is None else database
+    env = {
+        # Only what a newcomer's shell has: none of the suite's service URLs.
+        "PATH": os.environ["PATH"],
+        "HOME": os.environ.get("HOME", str(tmp)),
+        "LANG": "C.UTF-8",
+        "PYTHONPATH": str(ROOT / "src"),
+        "DJANGO_SETTINGS_MODULE": "config.settings.local",
+        "DATABASE_URL": f"sqlite:///{database}",
+        **(env or {}),
+    }
+    manage = [sys.executable, str(ROOT / "manage.py")]
+    for step in (["migrate", "--noinput"], ["seed_demo"], ["seed_demo"]) if fresh else ():
+        result = subprocess.run(
+            manage + step, cwd=ROOT, env=env, capture_output=True, text=True, timeout=180
+        )
+        assert result.returncode == 0, result.stdout + result.stderr
+    port = free_port()
+    log = tmp / "server.log"  # the console email backend prints here
+    with log.open("w") as output:
+        process = subprocess.Popen(
+            [*make_run_command(port), "--log-level", "warning"],
+            cwd=ROOT,
+            env=env,
+            stdout=output,
+            stderr=subprocess.STDOUT,
+        )
+        server = Server("embedded", port, process, log)
+        try:
+            _wait_until_up(server, time.monotonic() + 30)
+            yield server
+        finally:
+            stop(process)
 
 
 def problem_shape_ok(body: dict, status: int, code: str) -> bool:

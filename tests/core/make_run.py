@@ -27,6 +27,7 @@ from pathlib import Path
 import pytest
 
 from tests.core.live_servers import ROOT, Server, _run_recipe, free_port, make_run_command
+from tests.helpers.processes import stop
 
 
 def newcomer_env(tmp: Path) -> dict[str, str]:
@@ -82,9 +83,4 @@ def start_make_run(tmp: Path) -> Iterator[Server]:
                     time.sleep(0.1)
             yield server
         finally:
-            process.terminate()
-            try:
-                process.wait(timeout=10)
-            except subprocess.TimeoutExpired:
-                process.kill()
-                process.wait()
+            stop(process)

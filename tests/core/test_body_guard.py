@@ -25,7 +25,6 @@ from tests.core.live_servers import (
     Response,
     Server,
     problem_shape_ok,
-    start_servers,
 )
 
 # The servers read the suite's test database, which exists only if tests ask for it.
@@ -38,14 +37,9 @@ APPLY = "/api/v1/jobs/jobs/1/apply/"
 UPLOAD_LIMIT = 10_485_760  # NEXUS_MAX_UPLOAD_BYTES' default, unchanged for the servers
 
 
-@pytest.fixture(scope="module")
-def servers(django_db_setup, tmp_path_factory):
-    yield from start_servers(tmp_path_factory.mktemp("body-guard"))
-
-
 @pytest.fixture(params=KINDS)
-def server(request, servers) -> Server:
-    return servers[request.param]
+def server(request, live_servers) -> Server:
+    return live_servers[request.param]
 
 
 def head(method: str, path: str, headers: dict[str, str]) -> bytes:

@@ -1,27 +1,12 @@
 """The embedded default behind `make run` must not rot: a fresh SQLite file,
-migrate, seed (twice: idempotent), then the real ASGI server answers."""
+migrate, seed (twice: idempotent), then the real ASGI server answers (the ``embedded``
+fixture, tests/core/conftest.py, shared with tests/core/test_embedded_races.py)."""
 
 from __future__ import annotations
 
 import json
-import os
-import socket
-import subprocess
-import sys
-import time
 import urllib.error
 import urllib.request
-from pathlib import Path
-
-import pytest
-
-ROOT = Path(__file__).resolve().parents[2]
-
-
-def _free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return sock.getsockname()[1]
 
 
 def _get(url: str, data: bytes | None = None, token: str = "") -> tuple[int, str, bytes]:
@@ -34,54 +19,6 @@ def _get(url: str, data: bytes | None = None, token: str = "") -> tuple[int, str
             return response.status, response.headers.get("Content-Type", ""), response.read()
     except urllib.error.HTTPError as error:
         return error.code, error.headers.get("Content-Type", ""), error.read()
-
-
-@pytest.fixture(scope="module")
-def embedded(tmp_path_factory):
-    tmp = tmp_path_factory.mktemp("embedded")
-    # Only what a newcomer's shell has: none of the suite's service URLs.
-    env = {
-        "PATH": os.environ["PATH"],
-        "HOME": os.environ.get("HOME", str(tmp)),
-        "LANG": "C.UTF-8",
-        "PYTHONPATH": str(ROOT / "src"),
-        "DJANGO_SETTINGS_MODULE": "config.settings.local",
-        "DATABASE_URL": f"sqlite:///{tmp / 'nexus.sqlite3'}",
-    }
-    manage = [sys.executable, str(ROOT / "manage.py")]
-    for command in (["migrate", "--noinput"], ["seed_demo"], ["seed_demo"]):
-        result = subprocess.run(
-            manage + command, cwd=ROOT, env=env, capture_output=True, text=True, timeout=180
-        )
-        assert result.returncode == 0, result.stdout + result.stderr
-    port = _free_port()
-    output = (tmp / "server.log").open("w")  # the console email backend prints here
-    server = subprocess.Popen(
-        [
-            *(sys.executable, "-m", "uvicorn", "config.asgi:application"),
-            *("--host", "127.0.0.1", "--port", str(port), "--log-level", "warning"),
-            *("--no-proxy-headers", "--no-server-header"),  # as `make run` serves
-        ],
-        cwd=ROOT,
-        env=env,
-        stdout=output,
-        stderr=subprocess.STDOUT,
-    )
-    base = f"http://127.0.0.1:{port}"
-    deadline = time.monotonic() + 30
-    while time.monotonic() < deadline:
-        try:
-            if _get(base + "/health/live/")[0] == 200:
-                break
-        except OSError:
-            time.sleep(0.2)
-    else:
-        server.kill()
-        pytest.fail("uvicorn did not start")
-    yield base, tmp / "nexus.sqlite3", tmp / "server.log"
-    server.terminate()
-    server.wait(timeout=10)
-    output.close()
 
 
 def test_landing_page_is_served(embedded):

@@ -18,7 +18,6 @@ from tests.core.live_servers import (
     TRUSTED_PROXY,
     UNTRUSTED_PEER,
     Server,
-    start_servers,
 )
 
 # The servers read the suite's test database, which exists only if tests ask for it.
@@ -29,14 +28,9 @@ WRONG_LOGIN = json.dumps({"username": "nobody", "password": "not-the-password"})
 JSON = {"Content-Type": "application/json"}
 
 
-@pytest.fixture(scope="module")
-def servers(django_db_setup, tmp_path_factory):
-    yield from start_servers(tmp_path_factory.mktemp("forwarded"))
-
-
 @pytest.fixture(params=KINDS)
-def server(request, servers) -> Server:
-    return servers[request.param]
+def server(request, live_servers) -> Server:
+    return live_servers[request.param]
 
 
 def login_statuses(server: Server, forwarded_for: list[str], source: str) -> list[int]:

@@ -219,6 +219,23 @@ def test_every_operation_documents_400_and_writes_413_and_415(openapi):
                 assert {"413", "415"} <= statuses, f"{method} {path}"
 
 
+def test_every_error_response_is_documented_as_problem_json(openapi):
+    """Every 4xx/5xx the API sends is a problem document (application/problem+json); a
+    view's own problem serializer (shop's OrderRefusalProblem) must not be documented as
+    application/json, or a client (and the fuzzer) reads the answer as undocumented. The
+    one exception: the readiness probe's 503 is its usual status body, for load balancers."""
+    wrong = [
+        f"{method.upper()} {path} {status}: {sorted(response['content'])}"
+        for path, operations in openapi["paths"].items()
+        for method, operation in operations.items()
+        for status, response in operation["responses"].items()
+        if status >= "400"
+        and set(response.get("content", {})) - {"application/problem+json"}
+        and (path, status) != ("/health/ready/", "503")
+    ]
+    assert wrong == []
+
+
 def test_a_malformed_page_number_is_a_400_and_past_the_end_a_404():
     from rest_framework.exceptions import NotFound, ValidationError
     from rest_framework.request import Request

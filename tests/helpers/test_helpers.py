@@ -168,3 +168,30 @@ def test_client_for_can_answer_a_server_error_with_its_500():
     with pytest.raises(RuntimeError):
         client_for().get(path)
     assert_problem(client_for(raise_request_exception=False).get(path), 500, "server_error")
+
+
+def test_stop_ends_a_process_that_ignores_sigterm_with_sigkill():
+    import subprocess
+    import sys
+
+    from tests.helpers.processes import stop
+
+    polite = subprocess.Popen([sys.executable, "-c", "import time; time.sleep(60)"])
+    stubborn = subprocess.Popen(
+        [
+            sys.executable,
+            "-c",
+            "import signal, sys, time; signal.signal(signal.SIGTERM, signal.SIG_IGN); "
+            "print('ready', flush=True); time.sleep(60)",
+        ],
+        stdout=subprocess.PIPE,
+        text=True,
+    )
+    assert stubborn.stdout is not None
+    assert stubborn.stdout.readline() == "ready\n"
+
+    stop(polite, stubborn, grace=1)
+
+    assert polite.returncode == -15  # SIGTERM sufficed
+    assert stubborn.returncode == -9  # it ignored SIGTERM: killed
+    stubborn.stdout.close()

@@ -27,6 +27,7 @@ from pathlib import Path
 
 import pytest
 
+from tests.helpers.processes import stop
 from tests.infra.test_infra_consistency import APP_PORT, NGINX_CONF, STREAM_SAMPLES, WSGI_SAMPLES
 
 SPOOFED = "6.6.6.6"
@@ -194,12 +195,7 @@ def proxy(tmp_path):
     finally:
         for backend in backends.values():
             backend.release.set()
-        process.terminate()
-        try:
-            process.wait(timeout=10)
-        except subprocess.TimeoutExpired:
-            process.kill()
-            process.wait()
+        stop(process)
         for backend in backends.values():
             backend.shutdown()
             backend.server_close()

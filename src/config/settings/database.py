@@ -12,6 +12,25 @@ DATABASES["default"]["ATOMIC_REQUESTS"] = False
 DATABASES["default"]["CONN_MAX_AGE"] = env.int("DATABASE_CONN_MAX_AGE", default=60)
 DATABASES["default"]["CONN_HEALTH_CHECKS"] = True
 
+
+def sqlite_options(timeout: float) -> dict[str, object]:
+    """SQLite (the embedded default) under concurrent requests: WAL lets reads go on
+    beside the one writer; IMMEDIATE takes the write lock as a transaction begins, so a
+    transaction that read first cannot fail to upgrade to a write ("database is locked"
+    at once, the busy timeout skipped); a writer waits up to ``timeout`` seconds for the
+    lock. A write that still cannot have it is a 503 ``database_busy`` with Retry-After
+    (core.http.problems)."""
+    return {
+        "transaction_mode": "IMMEDIATE",
+        "timeout": timeout,
+        "init_command": "PRAGMA journal_mode=WAL; PRAGMA synchronous=NORMAL;",
+    }
+
+
+SQLITE_BUSY_TIMEOUT = env.float("SQLITE_BUSY_TIMEOUT", default=10.0)
+if DATABASES["default"]["ENGINE"].endswith("sqlite3"):
+    DATABASES["default"].setdefault("OPTIONS", {}).update(sqlite_options(SQLITE_BUSY_TIMEOUT))
+
 # psycopg's pool (Django >= 5.1): the right choice under ASGI, where persistent
 # per-thread connections are not reused. Pooled connections need CONN_MAX_AGE=0.
 DATABASE_POOL = env.bool("DATABASE_POOL", default=False)

@@ -104,6 +104,13 @@ class ProblemCode(Enum):
         "An unexpected error; it has been logged with the request id.",
     )
     SERVICE_UNAVAILABLE = (503, "Service unavailable", "A dependency is down; try again later.")
+    DATABASE_BUSY = (
+        503,
+        "Database busy",
+        "The database was busy with other writes and could not take this one in time "
+        "(the embedded SQLite default has one writer at a time); retry after "
+        "`Retry-After` seconds.",
+    )
     HTTP_ERROR = (
         0,
         "HTTP error",

@@ -241,13 +241,12 @@ class AutoSchema(BaseAutoSchema):
         if direction != "response":
             return responses
         # Errors a view declares itself (409 insufficient_stock, 422, ...) are problem
-        # details too: document them with the content type they are sent with.
+        # details too, whichever ``...Problem`` serializer describes their extra members:
+        # document them with the content type they are sent with.
         for status_code, response in responses.items():
             content = response.get("content", {})
             schema = content.get("application/json", {}).get("schema", {})
-            if str(status_code) >= "400" and schema.get("$ref", "").endswith(
-                ("/Problem", "/ValidationProblem", "/IllegalTransitionProblem")
-            ):
+            if str(status_code) >= "400" and schema.get("$ref", "").endswith("Problem"):
                 content[PROBLEM_CONTENT_TYPE] = content.pop("application/json")
         for status_code, response in self._error_responses().items():
             if status_code in responses:

@@ -8,7 +8,9 @@ views wired in ``config.urls``. Bodies never carry a traceback.
 from __future__ import annotations
 
 import logging
-from typing import Any, TypeVar
+import sqlite3
+import sys
+from typing import Any, TypeGuard, TypeVar
 
 from django.conf import settings
 from django.core.exceptions import (
@@ -21,6 +23,7 @@ from django.core.exceptions import (
 )
 from django.core.exceptions import PermissionDenied as DjangoPermissionDenied
 from django.core.exceptions import ValidationError as DjangoValidationError
+from django.db import OperationalError
 from django.http import (
     Http404,
     HttpRequest,
@@ -45,6 +48,10 @@ logger = logging.getLogger(__name__)
 security_logger = logging.getLogger("django.security")
 
 PROBLEM_CONTENT_TYPE = "application/problem+json"
+
+# Seconds a client waits before retrying a write the database was too busy to take.
+DATABASE_BUSY_RETRY_AFTER = 1
+_LOCKED = ("database is locked", "database table is locked")
 
 _Response = TypeVar("_Response", bound=HttpResponseBase)
 
@@ -216,6 +223,23 @@ def refused_request(exc: BaseException) -> tuple[ProblemCode, str] | None:
     return None
 
 
+def database_busy(exc: BaseException | None) -> TypeGuard[BaseException]:
+    """Whether ``exc`` is SQLite's "database is locked": a write that waited its busy
+    timeout for the one write lock (config.settings.database) and did not get it. Not a
+    bug but load: a 503 ``database_busy`` with ``Retry-After``, never a 500."""
+    return isinstance(exc, OperationalError | sqlite3.OperationalError) and str(exc).startswith(
+        _LOCKED
+    )
+
+
+def database_busy_headers() -> dict[str, str]:
+    return {"Retry-After": str(DATABASE_BUSY_RETRY_AFTER)}
+
+
+def log_busy(exc: BaseException, path: str | None) -> None:
+    logger.warning("database busy, answered 503 at %s: %s", path, exc)
+
+
 def log_refusal(exc: BaseException, path: str | None) -> None:
     """Like Django, tell the security log about suspicious requests (not an error of ours)."""
     if isinstance(exc, SuspiciousOperation):
@@ -261,6 +285,15 @@ def problem_exception_handler(exc: Exception, context: dict[str, Any]) -> Respon
         log_refusal(exc, instance)
         problem, detail = refused
         return _drf_problem(problem.status, problem.code, detail, instance=instance)
+
+    if database_busy(exc):
+        log_busy(exc, instance)
+        busy = ProblemCode.DATABASE_BUSY
+        return mark_logged(
+            _drf_problem(
+                busy.status, busy.code, busy.description, database_busy_headers(), instance=instance
+            )
+        )
 
     api_exc = _as_api_exception(exc)
     if api_exc is None:
@@ -368,17 +401,37 @@ def wants_problem(request: HttpRequest) -> bool:
     return "json" in accept and "text/html" not in accept
 
 
-def _error_page(request: HttpRequest, problem: ProblemCode, detail: str) -> HttpResponse:
+def _error_page(
+    request: HttpRequest,
+    problem: ProblemCode,
+    detail: str,
+    headers: dict[str, str] | None = None,
+) -> HttpResponse:
     if wants_problem(request):
         return problem_response(
-            status=problem.status, code=problem.code, detail=detail, instance=request.path
+            status=problem.status,
+            code=problem.code,
+            detail=detail,
+            instance=request.path,
+            headers=headers,
         )
-    return render(
+    page = render(
         request,
         "core/error.html",
         {"problem": problem, "detail": detail},
         status=problem.status,
     )
+    for name, value in (headers or {}).items():
+        page[name] = value
+    return page
+
+
+def database_busy_response(request: HttpRequest, exc: BaseException) -> HttpResponse:
+    """The 503 for a write the database was too busy to take, outside DRF views (plain
+    views, GraphQL, middleware): problem details on API paths, the error page elsewhere."""
+    log_busy(exc, request.path)
+    busy = ProblemCode.DATABASE_BUSY
+    return mark_logged(_error_page(request, busy, busy.description, database_busy_headers()))
 
 
 def bad_request(request: HttpRequest, exception: Exception | None = None) -> HttpResponse:
@@ -418,6 +471,11 @@ def page_not_found(request: HttpRequest, exception: Exception | None = None) -> 
 
 
 def server_error(request: HttpRequest) -> HttpResponse:
+    # Django calls its handler500 while handling the exception (under WSGI, in the same
+    # thread): an exception raised by a middleware reaches only this handler.
+    exc = sys.exc_info()[1]
+    if database_busy(exc):
+        return database_busy_response(request, exc)
     return _error_page(request, ProblemCode.SERVER_ERROR, ProblemCode.SERVER_ERROR.description)
 
 

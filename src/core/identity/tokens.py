@@ -9,15 +9,22 @@ as an invalid token (a 401 everywhere: REST, refresh, logout and GraphQL).
 Only a genuine token of the class's own type that has outlived its lifetime raises
 ``ExpiredTokenError`` (``token_expired`` to clients, who refresh); everything else
 raises a plain ``TokenError`` (``token_not_valid``).
+
+A refresh token is spent (by a refresh or a logout) with ``RefreshToken.spend``: one
+INSERT into the blacklist that its unique constraint guards, so of any number of
+concurrent spends of one token exactly one succeeds.
 """
 
 from __future__ import annotations
 
 from typing import TYPE_CHECKING, Any
 
+from django.db import IntegrityError, transaction
 from rest_framework_simplejwt import tokens
 from rest_framework_simplejwt.exceptions import ExpiredTokenError, TokenError
 from rest_framework_simplejwt.settings import api_settings
+from rest_framework_simplejwt.token_blacklist.models import BlacklistedToken, OutstandingToken
+from rest_framework_simplejwt.utils import datetime_from_epoch
 
 MAX_ID = 2**63 - 1
 # Seconds since the epoch up to the year 9999: datetime can represent all of them.
@@ -94,3 +101,40 @@ class AccessToken(CheckedClaimsMixin, tokens.AccessToken):
 # Token.for_user returns the class it is called on.
 class RefreshToken(CheckedClaimsMixin, tokens.RefreshToken):  # type: ignore[misc]  # simplejwt's for_user clash
     access_token_class = AccessToken
+
+    def spend(self) -> None:
+        """Blacklist this token, or raise ``TokenError`` if it already is, however many
+        requests spend it at once.
+
+        simplejwt's ``blacklist()`` is a ``get_or_create``: a read, then an insert only if
+        nothing was found, so concurrent refreshes of one token all "blacklist" it and all
+        get a new pair. Here the INSERT itself decides: the blacklist has one row per
+        token (a unique constraint), so the first spend inserts it and every other one,
+        concurrent or later, fails on the constraint (PostgreSQL makes a concurrent insert
+        wait for the first one's transaction, and fail if it commits)."""
+        jti = self.payload[api_settings.JTI_CLAIM]
+        outstanding = OutstandingToken.objects.filter(jti=jti).first()
+        if outstanding is None:
+            # Issued before it was recorded (for_user records every token we issue).
+            outstanding, _ = OutstandingToken.objects.get_or_create(
+                jti=jti,
+                defaults={
+                    "user_id": self._existing_user_id(),
+                    "created_at": self.current_time,
+                    "token": str(self),
+                    "expires_at": datetime_from_epoch(self.payload["exp"]),
+                },
+            )
+        try:
+            with transaction.atomic():  # a savepoint: the caller's transaction goes on
+                BlacklistedToken.objects.create(token=outstanding)
+        except IntegrityError:
+            raise TokenError("Token is blacklisted") from None
+
+    def _existing_user_id(self) -> int | None:
+        from django.contrib.auth import get_user_model
+
+        user_id = parse_user_id(self.payload.get(api_settings.USER_ID_CLAIM))
+        if user_id is None or not get_user_model().objects.filter(pk=user_id).exists():
+            return None
+        return user_id

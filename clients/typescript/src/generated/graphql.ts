@@ -509,16 +509,16 @@ export type User = {
   followingCount: Scalars['Int']['output'];
   /** The user's id (the same as in REST). */
   id: Scalars['ID']['output'];
-  /** Operates the store and the site (catalog, orders, admin). */
-  isStaff: Scalars['Boolean']['output'];
+  /** Operates the store and the site (catalog, orders, admin). Private: shown to the account itself and to staff, null for anyone else. */
+  isStaff?: Maybe<Scalars['Boolean']['output']>;
   /** Family name; may be empty. */
   lastName: Scalars['String']['output'];
   /** This account's posts, newest first. */
   posts: PostConnection;
   /** URL of the profile picture (http or https); may be empty. */
   profilePicture: Scalars['String']['output'];
-  /** Role names: customer, candidate, employer, moderator. */
-  roles: Array<Scalars['String']['output']>;
+  /** Role names: customer, candidate, employer, moderator. Private: shown to the account itself and to staff, null for anyone else. */
+  roles?: Maybe<Array<Scalars['String']['output']>>;
   /** Unique, case-insensitive handle. */
   username: Scalars['String']['output'];
   /** Whether the signed-in viewer follows this account. */
@@ -553,7 +553,7 @@ export type UserEdge = {
 export type MeQueryVariables = Exact<{ [key: string]: never; }>;
 
 
-export type MeQuery = { me: { id: string, username: string, roles: Array<string> } | null };
+export type MeQuery = { me: { id: string, username: string, roles: Array<string> | null } | null };
 
 export type FeedQueryVariables = Exact<{
   first?: number | null | undefined;

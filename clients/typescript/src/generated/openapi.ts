@@ -8426,7 +8426,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["OrderRefusalProblem"];
+                    "application/problem+json": components["schemas"]["OrderRefusalProblem"];
                 };
             };
             /** @description Payload too large */
@@ -9275,7 +9275,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["OrderRefusalProblem"];
+                    "application/problem+json": components["schemas"]["OrderRefusalProblem"];
                 };
             };
             /** @description Payload too large */

@@ -8,6 +8,7 @@ from typing import Any
 from django.contrib.auth.password_validation import password_validators_help_texts
 from django.core.exceptions import ValidationError as DjangoValidationError
 from django.core.validators import MaxLengthValidator
+from django.db import transaction
 from django.db.models import CharField
 from rest_framework import serializers
 from rest_framework.exceptions import AuthenticationFailed
@@ -15,6 +16,7 @@ from rest_framework.fields import SkipField, empty
 from rest_framework.settings import api_settings
 from rest_framework_simplejwt import serializers as jwt_serializers
 from rest_framework_simplejwt.exceptions import ExpiredTokenError
+from rest_framework_simplejwt.settings import api_settings as jwt_settings
 
 from core.identity import services, tokens
 from core.identity.authentication import REFRESH_EXPIRED, TokenExpired
@@ -164,27 +166,42 @@ class LoggedOutSerializer(serializers.Serializer[dict[str, Any]]):
 
 # An expired refresh token is ``token_expired`` (sign in again), apart from the forged
 # and revoked ones (``token_not_valid``, which simplejwt's view makes of a TokenError).
+# Logging out spends the token as a refresh does (``RefreshToken.spend``): of a logout and
+# a refresh racing on one token, one wins and the other is a 401.
 class TokenBlacklistSerializer(jwt_serializers.TokenBlacklistSerializer):
     token_class = tokens.RefreshToken
 
     def validate(self, attrs: dict[str, Any]) -> dict[Any, Any]:
         try:
-            return super().validate(attrs)
+            refresh = tokens.RefreshToken(attrs["refresh"])
         except ExpiredTokenError as exc:
             raise TokenExpired(REFRESH_EXPIRED) from exc
+        refresh.spend()
+        return {}
 
 
-# The same, and a token whose user was deleted is a 401, not a 500 (simplejwt's ``.get()``
-# lets DoesNotExist escape).
+# Rotation: the token sent is spent and its successor recorded in one transaction, so of
+# concurrent refreshes of one token exactly one gets a new pair (the others a 401
+# ``token_not_valid``), and a failure after the spend issues nothing. The same 401 and
+# ``token_expired`` as logout; a token whose user was deleted is a 401 too, not a 500.
 class TokenRefreshSerializer(jwt_serializers.TokenRefreshSerializer):
     token_class = tokens.RefreshToken
 
     def validate(self, attrs: dict[str, Any]) -> dict[str, str]:
         try:
-            return super().validate(attrs)
+            refresh = tokens.RefreshToken(attrs["refresh"])
         except ExpiredTokenError as exc:
             raise TokenExpired(REFRESH_EXPIRED) from exc
-        except User.DoesNotExist as exc:
+        user_id = tokens.parse_user_id(refresh.payload.get(jwt_settings.USER_ID_CLAIM))
+        user = User.objects.filter(pk=user_id).first() if user_id is not None else None
+        if user is None or not jwt_settings.USER_AUTHENTICATION_RULE(user):
             raise AuthenticationFailed(
                 self.error_messages["no_active_account"], "no_active_account"
-            ) from exc
+            )
+        with transaction.atomic():
+            refresh.spend()
+            refresh.set_jti()
+            refresh.set_exp()
+            refresh.set_iat()
+            refresh.outstand()
+        return {"access": str(refresh.access_token), "refresh": str(refresh)}

@@ -18,7 +18,9 @@ request handling, so every request is answered in bounded time:
   document that passed is kept by hash, so the same text sent again skips parsing
   and validation (core.site.graphql.documents);
 - a resolver's unexpected exception is logged once with the request id and
-  answered as "Internal server error", never its message.
+  answered as "Internal server error", never its message;
+- a write the database is too busy to take (SQLite's "database is locked") is a 503
+  ``database_busy`` with Retry-After, the whole response, as in REST.
 
 Every error has ``extensions.code`` from core's problem catalogue.
 """
@@ -33,7 +35,7 @@ from typing import Any, cast
 from django.conf import settings
 from django.contrib.auth.models import AnonymousUser
 from django.core.exceptions import ObjectDoesNotExist, PermissionDenied, ValidationError
-from django.db import transaction
+from django.db import OperationalError, transaction
 from django.http import HttpRequest, HttpResponse
 from django.views.decorators.csrf import csrf_exempt
 from graphene_django.constants import MUTATION_ERRORS_FLAG
@@ -46,8 +48,14 @@ from rest_framework.settings import api_settings
 from rest_framework.throttling import BaseThrottle
 
 from core.http import parsers
-from core.http.catalogue import ProblemError, lookup_problem
-from core.http.problems import specific_code
+from core.http.catalogue import ProblemCode, ProblemError, lookup_problem
+from core.http.problems import (
+    DATABASE_BUSY_RETRY_AFTER,
+    database_busy,
+    database_busy_headers,
+    log_busy,
+    specific_code,
+)
 from core.http.query import unknown_parameter_message, unknown_parameters
 from core.identity.authentication import JWTAuthentication
 from core.identity.models import User
@@ -115,7 +123,7 @@ class NexusGraphQLView(OfflineGraphiQLMixin, GraphQLView):  # type: ignore[misc]
             status=status,
             content_type="application/json",
         )
-        if status == 429:
+        if status in (429, 503):
             response["Retry-After"] = str(_retry_after(result))
         return response
 
@@ -277,11 +285,21 @@ class NexusGraphQLView(OfflineGraphiQLMixin, GraphQLView):  # type: ignore[misc]
             "middleware": self.get_middleware(request),
         }
         if operation is not None and operation.operation == OperationType.MUTATION:
-            with transaction.atomic():
-                result = execute(schema, document, **options)
-                assert isinstance(result, ExecutionResult)  # no resolver is async
-                if result.errors or getattr(request, MUTATION_ERRORS_FLAG, False):
-                    transaction.set_rollback(True)
+            try:
+                with transaction.atomic():
+                    result = execute(schema, document, **options)
+                    assert isinstance(result, ExecutionResult)  # no resolver is async
+                    if result.errors or getattr(request, MUTATION_ERRORS_FLAG, False):
+                        transaction.set_rollback(True)
+            except OperationalError as exc:
+                # SQLite's write lock, taken as the transaction begins (or at its commit).
+                if not database_busy(exc):
+                    raise
+                log_busy(exc, request.path)
+                busy = ProblemCode.DATABASE_BUSY
+                raise GraphQLRequestError(
+                    busy.status, busy.description, busy.code, database_busy_headers()
+                ) from exc
         else:
             result = execute(schema, document, **options)
             assert isinstance(result, ExecutionResult)  # no resolver is async
@@ -297,8 +315,12 @@ class NexusGraphQLView(OfflineGraphiQLMixin, GraphQLView):  # type: ignore[misc]
                 item.setdefault("extensions", {}).setdefault("code", "bad_request")
             return {"errors": formatted}, 400
         body = {"errors": formatted, "data": result.data}
-        # A field refused by a rate limit (a throttled mutation) makes the response what
-        # REST answers: a 429 with Retry-After, so HTTP clients back off without parsing.
+        # A field the database was too busy to write, or refused by a rate limit (a
+        # throttled mutation), makes the response what REST answers: a 503 or a 429 with
+        # Retry-After, so HTTP clients back off without parsing.
+        codes = {item.get("extensions", {}).get("code") for item in formatted}
+        if ProblemCode.DATABASE_BUSY.code in codes:
+            return body, ProblemCode.DATABASE_BUSY.status
         return body, 429 if _retry_after(body) else 200
 
     def _errors(self, errors: list[GraphQLError], code: str) -> dict[str, Any]:
@@ -323,6 +345,15 @@ class NexusGraphQLView(OfflineGraphiQLMixin, GraphQLView):  # type: ignore[misc]
             if original.retry_after:
                 extensions["retryAfter"] = original.retry_after
             formatted["extensions"] = extensions
+            return formatted
+        if database_busy(original):
+            log_busy(original, ".".join(str(part) for part in error.path or []))
+            formatted = dict(error.formatted)
+            formatted["message"] = ProblemCode.DATABASE_BUSY.description
+            formatted["extensions"] = {
+                "code": ProblemCode.DATABASE_BUSY.code,
+                "retryAfter": DATABASE_BUSY_RETRY_AFTER,
+            }
             return formatted
         if isinstance(original, ObjectDoesNotExist):
             formatted = dict(error.formatted)

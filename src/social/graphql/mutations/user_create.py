@@ -4,6 +4,7 @@ from typing import Any
 
 import graphene
 
+from core.identity.graphql import own_account
 from social.graphql.dataloaders import see_users
 from social.graphql.mutations.base import SocialMutation, throttle_signup
 from social.graphql.types import UserType
@@ -45,4 +46,5 @@ class UserCreate(SocialMutation):
         throttle_signup(info.context)
         created, tokens = accounts.user_create(**kwargs)
         see_users(info.context, [created.pk])
+        own_account(info.context, created)  # the caller is the new account: its roles show
         return UserCreate(user=created, access=tokens.access, refresh=tokens.refresh)
