@@ -14,8 +14,19 @@ per-request tax work (issue 19), restored by patches that live in this script on
 authentication loading the whole user; the GraphQL view parsing and validating every
 document.
 
+A small seed takes about a minute, on a database of its own (production settings: set
+DJANGO_SECRET_KEY, DJANGO_ALLOWED_HOSTS and DJANGO_SECURE_SSL_REDIRECT=false as this
+script does)::
+
+    manage.py migrate && python bench/movies_seed.py --users 200 \\
+        && manage.py seed_social --users 5000 --posts 200000 --follows 100
+
+then::
+
     PYTHONPATH=src:bench DATABASE_URL=postgres://.../nexus_tax_bench \\
         python bench/tax_profile.py [--requests 400] [--rounds 5] [--compare] [--profile]
+
+Results: bench/RESULTS.md, "Per-request tax — in-process".
 """
 
 from __future__ import annotations
@@ -241,7 +252,48 @@ def _short(path: str) -> str:
     return path
 
 
-def profile(name: str, call: Callable[[], Any], requests: int, limit: int) -> None:
+# The per-request costs this script is about, found by function name in every profile
+# (the largest inclusive share among the functions whose name starts so).
+WATCHED = {
+    "JWT authentication": ("JWTAuthentication.authenticate ",),
+    "  of which the user (row, or cached columns)": (
+        "JWTAuthentication.get_user (core",
+        "JWTAuthentication._get_user_before",
+        "_get_user_before",
+    ),
+    "throttles": (
+        "RecommendationListView.check_throttles",
+        "MeView.check_throttles",
+        "NexusGraphQLView._throttle",
+    ),
+    "cached reads (core.cache.versioned; after: the user's columns too)": (
+        "cached (core/cache",
+        "_cached_before",
+    ),
+    "GraphQL parse": ("parse (graphql/language/parser.py",),
+    "GraphQL validate": ("validate (graphql/validation",),
+    "GraphQL execute": ("execute (graphql/execution/execute.py",),
+    "serializer fields built (DRF get_fields)": ("UserSerializer.get_fields",),
+    "JSON render": ("JSONRenderer.render", "dumps (json/__init__"),
+    "SQL (execute_sql)": ("SQLCompiler.execute_sql",),
+}
+
+
+def watched(inclusive: dict[str, float], per_request: float) -> dict[str, tuple[float, float]]:
+    """Each watched cost: (share of the request, microseconds per request)."""
+    found = {}
+    for label, prefixes in WATCHED.items():
+        share = max(
+            (share for name, share in inclusive.items() if name.startswith(prefixes)),
+            default=0.0,
+        )
+        found[label] = (share, share * per_request * 1e6)
+    return found
+
+
+def profile(
+    name: str, call: Callable[[], Any], requests: int, limit: int
+) -> dict[str, tuple[float, float]]:
     from pyinstrument import Profiler
 
     profiler = Profiler(interval=0.0002)
@@ -262,6 +314,7 @@ def profile(name: str, call: Callable[[], Any], requests: int, limit: int) -> No
     print("| --- | ---: |")
     for function, share in sorted(own.items(), key=lambda item: -item[1])[: limit // 2]:
         print(f"| `{function}` | {share:.1%} |")
+    return watched(inclusive, session.duration / requests)
 
 
 # --- main --------------------------------------------------------------------------------
@@ -313,10 +366,24 @@ def main() -> None:
                 f"{counts[name_of_mode][1]} |"
             )
     if args.profile:
+        shares: dict[tuple[str, str], dict[str, tuple[float, float]]] = {}
         for name, call in calls.items():
             for name_of_mode in modes:
                 with mode(name_of_mode):
-                    profile(f"{name} ({name_of_mode})", call, args.requests, args.top)
+                    shares[name, name_of_mode] = profile(
+                        f"{name} ({name_of_mode})", call, args.requests, args.top
+                    )
+        columns = list(shares)
+        print(
+            "\n#### The per-request costs: share of each request's time, and microseconds"
+            " per request under the profiler (which slows every request down)\n"
+        )
+        print("| cost | " + " | ".join(f"{name} ({each})" for name, each in columns) + " |")
+        print("| --- |" + " ---: |" * len(columns))
+        for label in WATCHED:
+            row = [shares[column][label] for column in columns]
+            cells = [f"{share:.0%} · {micros:,.0f} µs" for share, micros in row]
+            print(f"| {label} | " + " | ".join(cells) + " |")
 
 
 if __name__ == "__main__":
