@@ -3,9 +3,10 @@ measures next to the API in the same run.
 
 - ``/bench/movies/raw/recommendations/?user=<id>``: a minimal Django view (no DRF, no
   authentication, no throttle, no serializer) returning the same cached list the API
-  serves for that user (the same ``core.cache.versioned`` key), encoded with ``json.dumps``.
+  serves for that user (the same ``core.cache.versioned`` entry, read as the API reads
+  it: one round trip), encoded with ``json.dumps``.
 - ``/bench/movies/raw/movies/?search=...``: the same cached catalog page as the API
-  when it is cached, read with the API's key.
+  when it is cached, read as the API reads it.
 """
 
 from __future__ import annotations
@@ -17,7 +18,7 @@ from django.urls import path
 
 from config.urls import handler400, handler403, handler404, handler500  # noqa: F401
 from config.urls import urlpatterns as product_urlpatterns
-from core.cache.versioned import make_key, query_part
+from core.cache.versioned import peek, query_part
 from movies.cache_keys import (
     CATALOG_NAMESPACE,
     SHAPE,
@@ -30,24 +31,19 @@ PAGE_SIZE = 20  # the API's default page
 
 
 def raw_recommendations(request: HttpRequest) -> HttpResponse:
-    from django.core.cache import cache
-
     user_id = int(request.GET["user"])
     version = current_version()
     parts = recommendations_parts(version, None)
-    boxed = cache.get(make_key(recommendations_namespace(user_id), *parts))
-    items = boxed[0][:PAGE_SIZE] if boxed else []
+    items = peek(recommendations_namespace(user_id), parts, default=[])[:PAGE_SIZE]
     body = {"results": items, "next": None, "previous": None, "model_version": version}
     return HttpResponse(json.dumps(body), content_type="application/json")
 
 
 def raw_movies(request: HttpRequest) -> HttpResponse:
-    from django.core.cache import cache
-
     query = query_part(dict(request.GET.lists()))
     parts = ["list", SHAPE, request.build_absolute_uri("/"), query]  # as movies.selectors
-    boxed = cache.get(make_key(CATALOG_NAMESPACE, *parts))
-    return HttpResponse(json.dumps(boxed[0] if boxed else {}), content_type="application/json")
+    body = peek(CATALOG_NAMESPACE, parts, default={})
+    return HttpResponse(json.dumps(body), content_type="application/json")
 
 
 urlpatterns = [

@@ -20,12 +20,15 @@ class CoreConfig(AppConfig):
         # converters: registers <id:...>; the tasks modules: Celery's autodiscovery looks
         # for ``core.tasks`` only, and core's tasks live with their concerns.
         from core.http import converters  # noqa: F401
+        from core.identity import authentication
         from core.notifications import handlers
         from core.notifications import tasks as notification_tasks  # noqa: F401
         from core.tasking import outbox
         from core.tasking import tasks as tasking_tasks  # noqa: F401
 
         handlers.register()
+        # A user's save or delete drops the columns its tokens authenticate from.
+        authentication.register()
         # The outbox relay publishes tasks whose broker publish failed (broker outage).
         outbox.register_periodic("core.outbox-relay", "core.tasks.outbox_relay_task", 30.0)
         # Idempotency keys live a day.

@@ -1,13 +1,23 @@
-"""Cache-aside helpers on the real Redis, and degradation when Redis is gone."""
+"""Cache-aside helpers on the real Redis (one round trip for a warm read), on the
+in-process cache of ``make run``, and degradation when Redis is gone."""
 
 from __future__ import annotations
+
+import os
+import subprocess
+import sys
+from pathlib import Path
 
 import pytest
 from django.core.cache import cache
 from rest_framework.test import APIClient
 
-from core.cache.versioned import cached, invalidate, make_key
+from core.cache.versioned import _bump, cached, entry_key, invalidate, namespace_version, peek
 from tests.core.factories import PASSWORD, UserFactory
+from tests.core.redis_commands import redis_commands
+
+ROOT = Path(__file__).resolve().parents[2]
+LOCMEM = {"default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"}}
 
 DEAD_REDIS = {
     "default": {
@@ -55,13 +65,14 @@ def test_cached_keeps_a_cached_none_apart_from_a_miss():
 def test_invalidate_bumps_the_namespace_after_commit(django_capture_on_commit_callbacks):
     loader = Loader("v1")
     cached("catalog", ["page", 1], loader)
-    old_key = make_key("catalog", "page", 1)
+    old_version = namespace_version("catalog")
 
     with django_capture_on_commit_callbacks(execute=True):
         invalidate("catalog")
     loader.value = "v2"
 
-    assert make_key("catalog", "page", 1) != old_key
+    assert namespace_version("catalog") != old_version
+    assert peek("catalog", ["page", 1], default="miss") == "miss"  # the old entry is a miss
     assert cached("catalog", ["page", 1], loader) == "v2"
     assert loader.calls == 2
     assert cached("other", ["page", 1], Loader("x")) == "x"  # other namespaces untouched
@@ -71,17 +82,109 @@ def test_invalidate_bumps_the_namespace_after_commit(django_capture_on_commit_ca
 def test_invalidate_does_nothing_when_the_transaction_rolls_back(
     django_capture_on_commit_callbacks,
 ):
-    cached("catalog", ["page", 1], Loader("v1"))
-    key = make_key("catalog", "page", 1)
+    loader = Loader("v1")
+    cached("catalog", ["page", 1], loader)
+    version = namespace_version("catalog")
 
     with django_capture_on_commit_callbacks(execute=False):
         invalidate("catalog")  # callbacks captured but never run: a rollback
 
-    assert make_key("catalog", "page", 1) == key
+    assert namespace_version("catalog") == version
+    assert cached("catalog", ["page", 1], loader) == "v1"
+    assert loader.calls == 1
+
+
+def test_a_warm_read_is_one_round_trip_to_redis():
+    loader = Loader({"answer": 42})
+    with redis_commands() as first:
+        cached("rt", ["a"], loader)  # the namespace's first read: no version yet
+    _bump("rt")  # a version that moved on: the entry is a miss
+    with redis_commands() as miss:
+        cached("rt", ["a"], loader)
+    with redis_commands() as warm:
+        assert cached("rt", ["a"], loader) == {"answer": 42}
+
+    assert warm == ["MGET"]  # the namespace's version and the entry, together
+    assert miss == ["MGET", "SET"]
+    assert first == ["MGET", "SET", "SET"]  # start the version (SET NX), store the entry
+    assert loader.calls == 2
+
+
+def invalidate_elsewhere(namespace: str) -> None:
+    """Bump ``namespace`` from another process, as a writer on another host would."""
+    code = (
+        "import django; django.setup(); from core.cache.versioned import _bump; "
+        f"assert _bump({namespace!r})"
+    )
+    env = {**os.environ, "PYTHONPATH": f"{ROOT / 'src'}{os.pathsep}{ROOT}"}
+    env.setdefault("DJANGO_SETTINGS_MODULE", "config.settings.test")
+    subprocess.run([sys.executable, "-c", code], env=env, check=True, timeout=60)
+
+
+def test_a_bump_in_another_process_makes_every_entry_a_miss_at_once():
+    pages = {part: Loader(f"old {part}") for part in ("a", "b")}
+    for part, loader in pages.items():
+        cached("shared", [part], loader)
+
+    invalidate_elsewhere("shared")
+    for loader in pages.values():
+        loader.value = loader.value.replace("old", "new")
+
+    assert [cached("shared", [part], pages[part]) for part in pages] == ["new a", "new b"]
+    assert [loader.calls for loader in pages.values()] == [2, 2]
+    assert cached("shared", ["a"], pages["a"]) == "new a"  # and cached again
+    assert pages["a"].calls == 2
+
+
+def test_an_entry_loaded_before_a_bump_is_never_served_after_it():
+    """A read that loaded the old rows while a writer bumped stores them under the
+    version it read first: the next read misses."""
+    loader = Loader("stale")
+
+    def load_while_a_writer_commits():
+        _bump("racy")
+        return loader()
+
+    cached("racy", ["x"], Loader("first"))
+    assert cached("racy", ["x"], Loader("unused")) == "first"
+    _bump("racy")
+    assert cached("racy", ["x"], load_while_a_writer_commits) == "stale"
+    loader.value = "fresh"
+
+    assert cached("racy", ["x"], loader) == "fresh"
+
+
+def test_a_lost_version_starts_above_every_old_entry():
+    """Should Redis lose a namespace's version (evicted, flushed) but keep its entries,
+    the new version is none of theirs: they are misses."""
+    cached("evicted", ["x"], Loader("old"))
+    cache.delete("nsver:evicted")
+
+    assert cached("evicted", ["x"], Loader("new")) == "new"
+
+
+class TestInProcessCache:
+    """``make run``: the in-process cache, the same semantics."""
+
+    @pytest.fixture(autouse=True)
+    def _locmem(self, settings):
+        settings.CACHES = LOCMEM
+
+    @pytest.mark.django_db
+    def test_cached_then_invalidated(self, django_capture_on_commit_callbacks):
+        loader = Loader("v1")
+        assert cached("local", ["a"], loader) == "v1"
+        assert cached("local", ["a"], loader) == "v1"
+        with django_capture_on_commit_callbacks(execute=True):
+            invalidate("local")
+        loader.value = "v2"
+
+        assert cached("local", ["a"], loader) == "v2"
+        assert loader.calls == 2
 
 
 def test_long_key_parts_are_hashed():
-    key = make_key("search", "q" * 500)
+    key = entry_key("search", "q" * 500)
     assert len(key) < 100
     assert "qqqq" not in key
 
@@ -131,10 +234,8 @@ class TestRedisDown:
 
 
 def test_keys_with_user_input_are_hashed_to_plain_characters():
-    from core.cache.versioned import make_key
-
-    plain = make_key("ns", "list", "page_size=2")
-    odd = make_key("ns", "list", "search=cast iron\n'quoted'")
+    plain = entry_key("ns", "list", "page_size=2")
+    odd = entry_key("ns", "list", "search=cast iron\n'quoted'")
 
     assert plain.endswith(":list:page_size=2")
     assert odd.rsplit(":", 1)[1].isalnum()

@@ -8,7 +8,7 @@ from django.test.utils import CaptureQueriesContext
 
 from jobs.services.applications import application_transition
 from jobs.services.searches import saved_search_create
-from tests.helpers import client_for
+from tests.helpers import client_for, warm_token_user
 from tests.helpers.pages import walk
 from tests.jobs.factories import (
     APPLICATIONS,
@@ -36,6 +36,7 @@ def _count(client, url, params) -> tuple[int, int]:
 
 
 def _assert_fixed(client, url, params=None, *, small: int = 1, large: int = 30) -> int:
+    warm_token_user(client)
     queries_small, rows_small = _count(client, url, {**(params or {}), "page_size": small})
     queries_large, rows_large = _count(client, url, {**(params or {}), "page_size": large})
     assert (rows_small, rows_large) == (small, large)
@@ -152,7 +153,7 @@ def test_the_job_list_pages_back_with_previous_to_the_same_pages(board, params):
 def test_application_detail_does_not_grow_with_its_history(board):
     application = apply(board["jobs"][1])
     owner = owner_of(board["jobs"][1].company)
-    client = client_for(owner)
+    client = warm_token_user(client_for(owner))
     with CaptureQueriesContext(connection) as short:
         client.get(f"{APPLICATIONS}{application.pk}/")
     for status in ("in_review", "interview", "offer", "hired"):

@@ -143,3 +143,7 @@ GRAPHQL_MAX_COST = env.int("GRAPHQL_MAX_COST", default=20_000)
 # default to on; turning introspection off also leaves GraphiQL without its docs.
 GRAPHQL_INTROSPECTION = env.bool("GRAPHQL_INTROSPECTION", default=True)
 GRAPHQL_GRAPHIQL = env.bool("GRAPHQL_GRAPHIQL", default=True)
+# Documents that parsed and passed validation are kept by hash (per process, least
+# recently used first out), up to this many bytes of document text: a parsed document
+# takes about 150 bytes of memory per byte of text, so 64 KiB is about 10 MB. 0 keeps none.
+GRAPHQL_DOCUMENT_CACHE_BYTES = env.int("GRAPHQL_DOCUMENT_CACHE_BYTES", default=65_536)

@@ -5,20 +5,49 @@ a 401, never a 500 (the token classes, core.identity.tokens, check the claims' t
 this checks the user id before it reaches the database), and a genuine access token
 that has only expired is ``token_expired``, apart from the forged, malformed and
 misused ones (``token_not_valid``): the client refreshes rather than signs in again.
+
+The token's user is not read from the database on every request. Its columns, the
+password aside, are cached (``core.cache.versioned``, one namespace per user, one round
+trip on a warm read) and the request gets a ``User`` built from them, its password
+deferred (read from the database only if something asks for it). Every save and delete
+of a user bumps that user's namespace, at once and again after the commit
+(``forget_user``, connected to the model's signals in ``register``), so what is checked
+per request stays exactly what simplejwt checks on the row: the user exists
+(``user_not_found``), is active (``user_inactive``) and, when ``CHECK_REVOKE_TOKEN`` is
+on, still has the password the token was issued for (``password_changed``). A change
+that bypasses the model's signals (``QuerySet.update()``, raw SQL) calls
+``forget_user(pk)`` itself; otherwise it is seen within ``USER_CACHE_SECONDS``. With the
+cache down, each request reads the row, as before.
 """
 
 from __future__ import annotations
 
+import hashlib
+from functools import cache
 from typing import Any
 
-from django.utils.translation import gettext_lazy
+from django.db import router
+from django.db.models.signals import post_delete, post_save
+from django.utils.translation import gettext, gettext_lazy
 from rest_framework_simplejwt import authentication
-from rest_framework_simplejwt.exceptions import ExpiredTokenError, InvalidToken, TokenError
+from rest_framework_simplejwt.exceptions import (
+    AuthenticationFailed,
+    ExpiredTokenError,
+    InvalidToken,
+    TokenError,
+)
 from rest_framework_simplejwt.settings import api_settings
 from rest_framework_simplejwt.tokens import Token
+from rest_framework_simplejwt.utils import get_md5_hash_password
 
+from core.cache.versioned import cached, invalidate_now
 from core.identity.models import User
 from core.identity.tokens import parse_user_id
+
+# How long a user's cached columns may serve when no save or delete has bumped them: the
+# bound on a change made behind the model's back (QuerySet.update(), raw SQL) or a bump
+# lost to a cache outage.
+USER_CACHE_SECONDS = 60
 
 ACCESS_EXPIRED = "The access token has expired; refresh it."
 REFRESH_EXPIRED = "The refresh token has expired; sign in again."
@@ -60,6 +89,85 @@ class JWTAuthentication(authentication.JWTAuthentication):
         user_id = parse_user_id(validated_token.get(api_settings.USER_ID_CLAIM))
         if user_id is None:
             raise InvalidToken("Token contained no recognizable user identification")
-        user = super().get_user(validated_token)
-        assert isinstance(user, User)  # simplejwt loads get_user_model(): core.User
+        user = token_user(user_id)
+        if api_settings.CHECK_USER_IS_ACTIVE and not user.is_active:
+            raise AuthenticationFailed(gettext("User is inactive"), code="user_inactive")
+        if api_settings.CHECK_REVOKE_TOKEN and validated_token.get(
+            api_settings.REVOKE_TOKEN_CLAIM
+        ) != getattr(user, "_nexus_password_fingerprint", None):
+            raise AuthenticationFailed(
+                gettext("The user's password has been changed."), code="password_changed"
+            )
         return user
+
+
+# --- the token's user, from the cache --------------------------------------------------
+
+
+@cache
+def _cached_fields() -> tuple[str, ...]:
+    """The columns kept in the cache, in the model's order: all but the password."""
+    return tuple(
+        field.attname for field in User._meta.concrete_fields if field.attname != "password"
+    )
+
+
+def user_namespace(user_id: int) -> str:
+    return f"identity.user.{user_id}"
+
+
+@cache
+def _columns_tag() -> str:
+    """The columns' names, hashed: a migration that adds one changes the key."""
+    return hashlib.blake2b(",".join(_cached_fields()).encode(), digest_size=6).hexdigest()
+
+
+def _parts() -> list[object]:
+    # The columns, and whether the password's fingerprint is kept (CHECK_REVOKE_TOKEN).
+    return ["columns", _columns_tag(), "fp" if api_settings.CHECK_REVOKE_TOKEN else "-"]
+
+
+def token_user(user_id: int) -> User:
+    """The user ``user_id`` (``user_not_found`` if there is none): from its cached
+    columns, its password deferred; on a miss, the row (then cached)."""
+    loaded: list[User] = []
+
+    def load() -> tuple[object, ...]:
+        user = User.objects.filter(pk=user_id).first()
+        if user is None:  # not cached: a user created later would be found
+            raise AuthenticationFailed(gettext("User not found"), code="user_not_found")
+        loaded.append(user)
+        fingerprint = (
+            get_md5_hash_password(user.password) if api_settings.CHECK_REVOKE_TOKEN else None
+        )
+        return (*(getattr(user, name) for name in _cached_fields()), fingerprint)
+
+    row = cached(user_namespace(user_id), _parts(), load, timeout=USER_CACHE_SECONDS)
+    if loaded:
+        user = loaded[0]
+    else:
+        names = _cached_fields()
+        user = User.from_db(router.db_for_read(User), names, row[: len(names)])
+    fingerprint = row[-1]
+    user._nexus_password_fingerprint = fingerprint if isinstance(fingerprint, str) else None
+    return user
+
+
+def forget_user(user_id: int) -> None:
+    """Drop the user's cached columns, now and once the transaction commits: the next
+    request with one of its tokens reads the row."""
+    invalidate_now(user_namespace(user_id))
+
+
+def _user_changed(sender: type[User], instance: User, **kwargs: Any) -> None:
+    # A user just created has nothing cached (ids are never reused: a deleted user's
+    # namespace was bumped when it went).
+    if instance.pk is not None and not kwargs.get("created", False):
+        forget_user(instance.pk)
+
+
+def register() -> None:
+    """Forget a user's cached columns whenever the model saves or deletes it (called
+    from ``CoreConfig.ready``)."""
+    post_save.connect(_user_changed, sender=User, dispatch_uid="core.identity.user_saved")
+    post_delete.connect(_user_changed, sender=User, dispatch_uid="core.identity.user_deleted")

@@ -36,6 +36,9 @@ class User(AbstractUser):
 
     # core.identity.roles caches the role names on the instance (one query per object).
     _nexus_role_names: frozenset[str]
+    # core.identity.authentication: the password's fingerprint the token's user was
+    # cached with (CHECK_REVOKE_TOKEN), None otherwise.
+    _nexus_password_fingerprint: str | None
 
     REQUIRED_FIELDS = ["email"]
 

@@ -14,7 +14,9 @@ request handling, so every request is answered in bounded time:
 - bodies and ``variables`` through core's safe JSON (depth, NUL, 64-bit ints);
 - documents refused by size (bytes) before parsing and by token count while
   parsing, then validated by graphql-core's standard rules plus depth, alias
-  and field limits (core.site.graphql.validation), introspection included;
+  and field limits (core.site.graphql.validation), introspection included; a
+  document that passed is kept by hash, so the same text sent again skips parsing
+  and validation (core.site.graphql.documents);
 - a resolver's unexpected exception is logged once with the request id and
   answered as "Internal server error", never its message;
 - a write the database is too busy to take (SQLite's "database is locked") is a 503
@@ -57,6 +59,7 @@ from core.http.problems import (
 from core.http.query import unknown_parameter_message, unknown_parameters
 from core.identity.authentication import JWTAuthentication
 from core.identity.models import User
+from core.site.graphql.documents import cached_document, document_key, remember_document
 from core.site.graphql.graphiql import OfflineGraphiQLMixin
 from core.site.graphql.validation import TOO_COMPLEX, validation_rules
 
@@ -243,11 +246,18 @@ class NexusGraphQLView(OfflineGraphiQLMixin, GraphQLView):  # type: ignore[misc]
                 f"The query is {size} bytes; the limit is {settings.GRAPHQL_MAX_QUERY_BYTES}.",
                 TOO_COMPLEX["code"],
             )
-        try:
-            document = parse(query, max_tokens=settings.GRAPHQL_MAX_TOKENS)
-        except GraphQLError as error:
-            code = "query_too_complex" if "tokens" in error.message else "graphql_parse_failed"
-            return self._errors([error], code), 400
+        schema = self.schema.graphql_schema
+        rules = validation_rules()
+        key = document_key(schema, query, rules, settings.GRAPHQL_MAX_TOKENS)
+        # A text that parsed and passed these rules before skips both (documents.py).
+        document = cached_document(key)
+        valid = document is not None
+        if document is None:
+            try:
+                document = parse(query, max_tokens=settings.GRAPHQL_MAX_TOKENS)
+            except GraphQLError as error:
+                code = "query_too_complex" if "tokens" in error.message else "graphql_parse_failed"
+                return self._errors([error], code), 400
 
         operation = get_operation_ast(document, operation_name)
         if (
@@ -261,12 +271,11 @@ class NexusGraphQLView(OfflineGraphiQLMixin, GraphQLView):  # type: ignore[misc]
                 "method_not_allowed",
                 {"Allow": "POST"},
             )
-        schema = self.schema.graphql_schema
-        errors = validate(
-            schema, document, validation_rules(), graphene_settings.MAX_VALIDATION_ERRORS
-        )
-        if errors:
-            return self._errors(errors, "graphql_validation_failed"), 400
+        if not valid:
+            errors = validate(schema, document, rules, graphene_settings.MAX_VALIDATION_ERRORS)
+            if errors:
+                return self._errors(errors, "graphql_validation_failed"), 400
+            remember_document(key, document, size)
 
         options = {
             "root_value": self.get_root_value(request),

@@ -1,0 +1,390 @@
+"""The fixed per-request tax, in-process (Django test client: no server, no load
+generator, not the ``make bench`` ratios): three hot requests, each signed in with a JWT,
+on a database the bench seeds fill (bench/movies_seed.py and ``manage.py seed_social``):
+
+- ``me``: ``GET /api/v1/auth/me/``;
+- ``recommendations``: ``GET /api/v1/movies/recommendations/``, warm and cached;
+- ``graphql feed``: ``{ feed(first: 20) { ... } }``, the bench's document.
+
+For each: requests per second, SQL queries and Redis round trips per request, and with
+``--profile`` a pyinstrument profile (the top functions by share of time). ``--compare``
+alternates rounds of the code as it is with rounds of the code as it was before the
+per-request tax work (issue 19), restored by patches that live in this script only:
+``core.cache.versioned.cached`` reading the namespace version, then the value; JWT
+authentication loading the whole user; the GraphQL view parsing and validating every
+document.
+
+A small seed takes about a minute, on a database of its own (production settings: set
+DJANGO_SECRET_KEY, DJANGO_ALLOWED_HOSTS and DJANGO_SECURE_SSL_REDIRECT=false as this
+script does)::
+
+    manage.py migrate && python bench/movies_seed.py --users 200 \\
+        && manage.py seed_social --users 5000 --posts 200000 --follows 100
+
+then::
+
+    PYTHONPATH=src:bench DATABASE_URL=postgres://.../nexus_tax_bench \\
+        python bench/tax_profile.py [--requests 400] [--rounds 5] [--compare] [--profile]
+
+Results: bench/RESULTS.md, "Per-request tax — in-process".
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import statistics
+import sys
+import time
+from collections import defaultdict
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
+from pathlib import Path
+from typing import Any
+
+ROOT = Path(__file__).resolve().parents[1]
+sys.path[:0] = [str(ROOT / "src"), str(ROOT / "bench")]
+
+from common import RAISED, throttle_names  # noqa: E402
+
+os.environ.setdefault("DJANGO_SETTINGS_MODULE", "config.settings.production")
+os.environ.setdefault(
+    "DJANGO_SECRET_KEY", "bench-only-secret-key-0123456789abcdefghijklmnopqrstuvwxyz"
+)
+os.environ.setdefault("DJANGO_ALLOWED_HOSTS", "testserver")
+os.environ.setdefault("DJANGO_SECURE_SSL_REDIRECT", "false")
+os.environ.setdefault("LOG_LEVEL", "WARNING")
+os.environ.setdefault("JWT_ACCESS_MINUTES", "600")
+for _name in throttle_names():  # as the bench: no throttle refuses the loop
+    os.environ.setdefault(_name, RAISED)
+
+GRAPHQL_FEED = (  # bench/social_run.py's document
+    "{ feed(first: 20) { edges { cursor sharedBy { id username } sharedAt node { id content "
+    "mediaUrl author { id username } createdAt updatedAt likeCount commentCount shareCount "
+    "viewerHasLiked } } pageInfo { hasNextPage endCursor } } }"
+)
+
+
+# --- counting ----------------------------------------------------------------------------
+
+
+class Counters:
+    """SQL statements (a connection execute wrapper) and Redis round trips (each
+    ``send_packed_command`` is one: a command, or a whole pipeline)."""
+
+    def __init__(self) -> None:
+        self.sql = 0
+        self.redis = 0
+
+    def __call__(self, execute: Callable[..., Any], sql: str, params: Any, many: bool, ctx: Any):
+        self.sql += 1
+        return execute(sql, params, many, ctx)
+
+
+@contextmanager
+def counting() -> Iterator[Counters]:
+    from django.db import connection
+    from redis.connection import AbstractConnection
+
+    counters = Counters()
+    original = AbstractConnection.send_packed_command
+
+    def send(self: Any, command: Any, check_health: bool = True) -> None:
+        counters.redis += 1
+        original(self, command, check_health)
+
+    AbstractConnection.send_packed_command = send  # type: ignore[method-assign]
+    try:
+        with connection.execute_wrapper(counters):
+            yield counters
+    finally:
+        AbstractConnection.send_packed_command = original  # type: ignore[method-assign]
+
+
+# --- the scenarios -----------------------------------------------------------------------
+
+
+def scenarios() -> dict[str, Callable[[], Any]]:
+    from django.contrib.auth import get_user_model
+    from django.test import Client
+
+    from core.identity.tokens import AccessToken
+
+    users = get_user_model().objects
+    reader = users.filter(username__startswith="seed_user_").order_by("pk").first()
+    rater = users.filter(username__startswith="bench_movies_").order_by("pk").first()
+    if reader is None or rater is None:
+        sys.exit("seed first: bench/movies_seed.py and manage.py seed_social (see the docstring)")
+
+    def client_for(user: Any) -> Client:
+        return Client(HTTP_AUTHORIZATION=f"Bearer {AccessToken.for_user(user)}")
+
+    me, recs, feed = client_for(reader), client_for(rater), client_for(reader)
+    return {
+        "me": lambda: me.get("/api/v1/auth/me/"),
+        "recommendations": lambda: recs.get("/api/v1/movies/recommendations/"),
+        "graphql feed": lambda: feed.post(
+            "/graphql/", {"query": GRAPHQL_FEED}, content_type="application/json"
+        ),
+    }
+
+
+def check(response: Any) -> None:
+    assert response.status_code == 200, (response.status_code, response.content[:300])
+    if (
+        response["Content-Type"].startswith("application/json")
+        and b'"errors"' in (response.content[:20])
+    ):
+        raise AssertionError(response.content[:300])
+
+
+def rate(call: Callable[[], Any], requests: int) -> float:
+    started = time.perf_counter()
+    for _ in range(requests):
+        call()
+    return requests / (time.perf_counter() - started)
+
+
+# --- the code as it was (for --compare only) ---------------------------------------------
+
+
+def _cached_before(namespace: str, parts: Any, loader: Callable[[], Any], *, timeout: Any = 300):
+    """``core.cache.versioned.cached`` before issue 19: the namespace's version (a GET),
+    then the entry at a key that names it (another GET)."""
+    from django.core.cache import cache
+
+    from core.cache.versioned import entry_key
+
+    version_key = f"nsver:{namespace}"
+    version = cache.get(version_key)
+    if version is None:
+        cache.add(version_key, 1, timeout=None)
+        version = cache.get(version_key) or 1
+    raw = entry_key(namespace, *parts)[len(namespace) + 1 :]  # the parts, as they were
+    key = f"{namespace}:v{version}:{raw}"
+    boxed = cache.get(key)
+    if isinstance(boxed, tuple) and len(boxed) == 1:
+        return boxed[0]
+    value = loader()
+    cache.set(key, (value,), timeout=timeout)
+    return value
+
+
+def _get_user_before(self: Any, validated_token: Any) -> Any:
+    """JWT authentication before issue 19: simplejwt's, the whole row every request."""
+    from rest_framework_simplejwt.authentication import JWTAuthentication as SimpleJWT
+    from rest_framework_simplejwt.exceptions import InvalidToken
+    from rest_framework_simplejwt.settings import api_settings
+
+    from core.identity.tokens import parse_user_id
+
+    if parse_user_id(validated_token.get(api_settings.USER_ID_CLAIM)) is None:
+        raise InvalidToken("Token contained no recognizable user identification")
+    return SimpleJWT.get_user(self, validated_token)
+
+
+@contextmanager
+def as_before() -> Iterator[None]:
+    """The three changes undone, in this process, for the block."""
+    from core.cache import versioned
+    from core.identity import authentication
+    from core.site.graphql import view
+    from movies import selectors as movies_selectors
+
+    patches = [
+        (versioned, "cached", _cached_before),
+        (movies_selectors, "cached", _cached_before),
+        (authentication.JWTAuthentication, "get_user", _get_user_before),
+        (view, "cached_document", lambda key: None),
+        (view, "remember_document", lambda key, document, size: None),
+    ]
+    saved = [(target, name, getattr(target, name)) for target, name, _ in patches]
+    for target, name, replacement in patches:
+        setattr(target, name, replacement)
+    try:
+        yield
+    finally:
+        for target, name, original in saved:
+            setattr(target, name, original)
+
+
+@contextmanager
+def mode(name: str) -> Iterator[None]:
+    if name == "before":
+        with as_before():
+            yield
+    else:
+        yield
+
+
+# --- the profile -------------------------------------------------------------------------
+
+
+def top_functions(session: Any) -> tuple[dict[str, float], dict[str, float]]:
+    """Each function's share of the profiled time in it and below it (counted once per
+    stack, recursion aside) and in it alone."""
+    total = session.duration or 1e-9
+    inclusive: dict[str, float] = defaultdict(float)
+    own: dict[str, float] = defaultdict(float)
+
+    def walk(frame: Any, open_names: frozenset[str]) -> None:
+        if frame.is_synthetic:
+            return
+        where = f"{_short(frame.file_path or '')}:{frame.line_no}"
+        name = f"{frame.class_name}.{frame.function}" if frame.class_name else frame.function
+        name = f"{name} ({where})"
+        if name not in open_names:
+            inclusive[name] += frame.time / total
+        own[name] += frame.total_self_time / total
+        for child in frame.children:
+            walk(child, open_names | {name})
+
+    root = session.root_frame()
+    if root is not None:
+        walk(root, frozenset())
+    return inclusive, own
+
+
+def _short(path: str) -> str:
+    for marker in ("site-packages/", "/src/", "/lib/python3.11/"):
+        if marker in path:
+            return path.split(marker, 1)[1]
+    return path
+
+
+# The per-request costs this script is about, found by function name in every profile
+# (the largest inclusive share among the functions whose name starts so).
+WATCHED = {
+    "JWT authentication": ("JWTAuthentication.authenticate ",),
+    "  of which the user (row, or cached columns)": (
+        "JWTAuthentication.get_user (core",
+        "JWTAuthentication._get_user_before",
+        "_get_user_before",
+    ),
+    "throttles": (
+        "RecommendationListView.check_throttles",
+        "MeView.check_throttles",
+        "NexusGraphQLView._throttle",
+    ),
+    "cached reads (core.cache.versioned; after: the user's columns too)": (
+        "cached (core/cache",
+        "_cached_before",
+    ),
+    "GraphQL parse": ("parse (graphql/language/parser.py",),
+    "GraphQL validate": ("validate (graphql/validation",),
+    "GraphQL execute": ("execute (graphql/execution/execute.py",),
+    "serializer fields built (DRF get_fields)": ("UserSerializer.get_fields",),
+    "JSON render": ("JSONRenderer.render", "dumps (json/__init__"),
+    "SQL (execute_sql)": ("SQLCompiler.execute_sql",),
+}
+
+
+def watched(inclusive: dict[str, float], per_request: float) -> dict[str, tuple[float, float]]:
+    """Each watched cost: (share of the request, microseconds per request)."""
+    found = {}
+    for label, prefixes in WATCHED.items():
+        share = max(
+            (share for name, share in inclusive.items() if name.startswith(prefixes)),
+            default=0.0,
+        )
+        found[label] = (share, share * per_request * 1e6)
+    return found
+
+
+def profile(
+    name: str, call: Callable[[], Any], requests: int, limit: int
+) -> dict[str, tuple[float, float]]:
+    from pyinstrument import Profiler
+
+    profiler = Profiler(interval=0.0002)
+    profiler.start()
+    for _ in range(requests):
+        call()
+    session = profiler.stop()
+    inclusive, own = top_functions(session)
+    print(f"\n#### {name}: {requests} requests, {session.duration:.2f} s profiled\n")
+    print("Below the middleware (inclusive share under 75%), by time in and below:\n")
+    print("| function | share (inclusive) | share (own) |")
+    print("| --- | ---: | ---: |")
+    below = [item for item in inclusive.items() if item[1] < 0.75]
+    for function, share in sorted(below, key=lambda item: -item[1])[:limit]:
+        print(f"| `{function}` | {share:.1%} | {own[function]:.1%} |")
+    print("\nBy time in the function itself:\n")
+    print("| function | share (own) |")
+    print("| --- | ---: |")
+    for function, share in sorted(own.items(), key=lambda item: -item[1])[: limit // 2]:
+        print(f"| `{function}` | {share:.1%} |")
+    return watched(inclusive, session.duration / requests)
+
+
+# --- main --------------------------------------------------------------------------------
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser()
+    parser.add_argument("--requests", type=int, default=400, help="requests per round")
+    parser.add_argument("--rounds", type=int, default=5)
+    parser.add_argument("--profile", action="store_true")
+    parser.add_argument("--top", type=int, default=40, help="functions per profile table")
+    parser.add_argument("--only", default="", help="a scenario name")
+    parser.add_argument(
+        "--compare", action="store_true", help="alternate rounds with the code as it was"
+    )
+    args = parser.parse_args()
+
+    import django
+
+    django.setup()
+    calls = scenarios()
+    if args.only:
+        calls = {args.only: calls[args.only]}
+    modes = ["before", "after"] if args.compare else ["now"]
+
+    print("| request | mode | requests/s (median of rounds) | min-max | SQL | Redis |")
+    print("| --- | --- | ---: | ---: | ---: | ---: |")
+    for name, call in calls.items():
+        figures: dict[str, list[float]] = {each: [] for each in modes}
+        counts: dict[str, tuple[float, float]] = {}
+        for name_of_mode in modes:
+            with mode(name_of_mode):
+                for _ in range(20):  # warm: caches filled, connections open
+                    check(call())
+                with counting() as counters:
+                    check(call())
+            counts[name_of_mode] = (counters.sql, counters.redis)
+        for round_number in range(args.rounds):
+            # Alternate, and alternate which goes first.
+            order = modes if round_number % 2 == 0 else modes[::-1]
+            for name_of_mode in order:
+                with mode(name_of_mode):
+                    figures[name_of_mode].append(rate(call, args.requests))
+        for name_of_mode in modes:
+            runs = figures[name_of_mode]
+            print(
+                f"| {name} | {name_of_mode} | {statistics.median(runs):.0f} | "
+                f"{min(runs):.0f}-{max(runs):.0f} | {counts[name_of_mode][0]} | "
+                f"{counts[name_of_mode][1]} |"
+            )
+    if args.profile:
+        shares: dict[tuple[str, str], dict[str, tuple[float, float]]] = {}
+        for name, call in calls.items():
+            for name_of_mode in modes:
+                with mode(name_of_mode):
+                    shares[name, name_of_mode] = profile(
+                        f"{name} ({name_of_mode})", call, args.requests, args.top
+                    )
+        columns = list(shares)
+        print(
+            "\n#### The per-request costs: share of each request's time, and microseconds"
+            " per request under the profiler (which slows every request down)\n"
+        )
+        print("| cost | " + " | ".join(f"{name} ({each})" for name, each in columns) + " |")
+        print("| --- |" + " ---: |" * len(columns))
+        for label in WATCHED:
+            row = [shares[column][label] for column in columns]
+            cells = [f"{share:.0%} · {micros:,.0f} µs" for share, micros in row]
+            print(f"| {label} | " + " | ".join(cells) + " |")
+
+
+if __name__ == "__main__":
+    main()
