@@ -16,7 +16,7 @@ export UV_PROJECT_ENVIRONMENT := $(CURDIR)/.venv
 MANAGE := $(BIN)/python manage.py
 TEST_SETTINGS := DJANGO_SETTINGS_MODULE=config.settings.test
 
-.PHONY: help install run dev test check-services lint fmt checks pytest fuzz audit client worker beat bench bench-core bench-tools bench-shop bench-social bench-polls bench-jobs bench-movies clean
+.PHONY: help install client-deps run dev test check-services lint fmt checks pytest fuzz audit client worker beat bench bench-core bench-tools bench-shop bench-social bench-polls bench-jobs bench-movies clean
 
 help: ## list the targets
 	@grep -hE '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  make %-15s %s\n", $$1, $$2}'
@@ -40,7 +40,7 @@ dev: install ## like run, with DEBUG pages and auto-reload, for development only
 	DJANGO_DEBUG=true $(BIN)/uvicorn config.asgi:application --host $(HOST) --port $(PORT) \
 		--no-proxy-headers --no-server-header --reload --reload-dir src
 
-test: install check-services lint checks pytest ## everything CI runs, against real PostgreSQL, Redis, RabbitMQ
+test: install client-deps check-services lint checks pytest ## everything CI runs, against real PostgreSQL, Redis, RabbitMQ
 
 check-services: install ## stop early, naming the service, if PostgreSQL, Redis or RabbitMQ is down
 	$(TEST_SETTINGS) $(MANAGE) check_services
@@ -107,6 +107,12 @@ client: install $(CLIENT)/node_modules/.package-lock.json ## export openapi.json
 
 $(CLIENT)/node_modules/.package-lock.json: $(CLIENT)/package-lock.json
 	cd $(CLIENT) && npm ci --no-audit --no-fund
+
+# Before the test session, not inside it: tests/client runs the kit's TypeScript tools.
+# Without npm it says so and installs nothing; tests/client then skips (a failure under CI).
+client-deps: ## clients/typescript's locked Node packages (npm ci, only when package-lock.json changed)
+	@if command -v npm >/dev/null; then $(MAKE) --no-print-directory $(CLIENT)/node_modules/.package-lock.json; \
+		else echo "npm not found: tests/client will skip (install Node.js 20+ and npm)"; fi
 
 worker: install ## a real Celery worker on RabbitMQ (CELERY_BROKER_URL)
 	DJANGO_SETTINGS_MODULE=$${DJANGO_SETTINGS_MODULE:-config.settings.local} CELERY_TASK_ALWAYS_EAGER=false \

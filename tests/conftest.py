@@ -49,6 +49,66 @@ def _flush_outlasts_live_servers():
     flush.Command.handle = handle
 
 
+# --- under CI, a skipped test fails the run --------------------------------------------
+# CI (.ci/run, GitHub's runners) installs everything the suite needs, so a skip there is
+# a check that silently did not run. Node ids (a parametrized test's id without its
+# brackets covers all its cases) that may skip under CI anyway, each with its reason;
+# the run prints this list and which of its entries skipped.
+CI_SKIP_ALLOWLIST: dict[str, str] = {}
+
+
+def in_ci() -> bool:
+    return os.environ.get("CI", "").strip().lower() not in ("", "0", "false")
+
+
+def _allowed(nodeid: str) -> bool:
+    return nodeid.split("[", 1)[0] in CI_SKIP_ALLOWLIST
+
+
+def _skips(session_or_config) -> list[tuple[str, str]]:
+    """(node id, reason) of every skipped test and skipped module, xfails aside."""
+    config = getattr(session_or_config, "config", session_or_config)
+    reporter = config.pluginmanager.get_plugin("terminalreporter")
+    if reporter is None:
+        return []
+    skipped = []
+    for report in reporter.stats.get("skipped", []):
+        if hasattr(report, "wasxfail"):
+            continue
+        longrepr = report.longrepr
+        reason = longrepr[2] if isinstance(longrepr, tuple) else str(longrepr)
+        skipped.append((report.nodeid, reason.removeprefix("Skipped: ")))
+    return skipped
+
+
+def pytest_sessionfinish(session, exitstatus):
+    """Under CI, any skip not on CI_SKIP_ALLOWLIST fails the run (reported in the
+    terminal summary). xdist workers report to the controller, which decides."""
+    if not in_ci() or hasattr(session.config, "workerinput"):
+        return
+    if any(not _allowed(nodeid) for nodeid, _ in _skips(session)) and exitstatus == 0:
+        session.exitstatus = pytest.ExitCode.TESTS_FAILED
+
+
+def pytest_terminal_summary(terminalreporter, exitstatus, config):
+    if not in_ci() or hasattr(config, "workerinput"):
+        return
+    skipped = _skips(config)
+    write = terminalreporter.write_line
+    terminalreporter.section("CI: skipped tests")
+    write(f"allowlist (tests/conftest.py CI_SKIP_ALLOWLIST): {len(CI_SKIP_ALLOWLIST)} entries")
+    for nodeid, reason in CI_SKIP_ALLOWLIST.items():
+        hits = sum(1 for skipped_id, _ in skipped if skipped_id.split("[", 1)[0] == nodeid)
+        write(f"  {nodeid}: {reason} (skipped {hits} here)")
+    refused = [(nodeid, reason) for nodeid, reason in skipped if not _allowed(nodeid)]
+    if refused:
+        write(f"FAILED: {len(refused)} skipped under CI and not on the allowlist:", red=True)
+        for nodeid, reason in refused:
+            write(f"  {nodeid}: {reason}", red=True)
+    else:
+        write("no skip outside the allowlist")
+
+
 @pytest.fixture(scope="session")
 def make_run_server(tmp_path_factory):
     """What `make run` serves, started once for the session (tests/core/make_run.py):
@@ -84,7 +144,7 @@ def chromium_executable() -> str:
     to install it."""
     if not os.access(CHROMIUM, os.X_OK):
         message = f"Chromium is not installed at {CHROMIUM}; install it with: {CHROMIUM_INSTALL}"
-        if os.environ.get("CI", "").strip().lower() not in ("", "0", "false"):
+        if in_ci():
             pytest.fail(message)
         pytest.skip(message)
     return CHROMIUM

@@ -8,7 +8,9 @@ test_infra_consistency.py checks that it is off.)
 Needs an nginx binary on PATH; without one the test is skipped (the config is still
 checked statically by test_infra_consistency.py). Only what ties the config to
 compose is rewritten for the run: listen ports, upstream addresses (compose service
-names), the user, the mime.types include and the temporary paths.
+names), the user, the mime.types include and the temporary paths; on an nginx older
+than 1.27.3 (Debian 12's 1.22), the README's fallback too: no `resolve` on the
+upstream servers.
 """
 
 from __future__ import annotations
@@ -122,6 +124,26 @@ def nginx_binary() -> str:
     return binary
 
 
+def nginx_version(binary: str) -> tuple[int, int, int]:
+    version = subprocess.run([binary, "-v"], capture_output=True, text=True, check=True).stderr
+    found = re.search(r"nginx/(\d+)\.(\d+)\.(\d+)", version)
+    assert found, version
+    major, minor, patch = map(int, found.groups())
+    return major, minor, patch
+
+
+# `resolve` on an upstream server (re-resolve the name while running) is in open-source
+# nginx since 1.27.3; Debian 12 ships 1.22. The README's fallback for an older nginx:
+# drop the parameter from the upstream servers, nothing else.
+UPSTREAM_RESOLVE_SINCE = (1, 27, 3)
+
+
+def without_upstream_resolve(text: str) -> str:
+    """The README's fallback for an nginx before 1.27.3: each upstream `server` line
+    without its `resolve` parameter (the name is then resolved once, at start)."""
+    return re.sub(r"(?m)^([ \t]*server[ \t]+[^;\s{]+[^;\n]*?)[ \t]+resolve(?=[\s;])", r"\1", text)
+
+
 def runnable_config(
     binary: str, workdir: Path, edge_port: int, health_port: int, upstreams: dict[str, int]
 ) -> str:
@@ -138,12 +160,15 @@ def runnable_config(
     )
     assert count == 1
     for service, port in upstreams.items():
+        # The address only: the server's parameters (resolve) stay as written.
         text, count = re.subn(
-            rf"(?m)^(\s*)server\s+{service}:{APP_PORT}\b[^;]*;",
-            rf"\1server 127.0.0.1:{port};",
+            rf"(?m)^(\s*server\s+){service}:{APP_PORT}(?=[\s;])",
+            rf"\g<1>127.0.0.1:{port}",
             text,
         )
         assert count == 1, f"one upstream server {service}:{APP_PORT}"
+    if nginx_version(binary) < UPSTREAM_RESOLVE_SINCE:
+        text = without_upstream_resolve(text)
     text, count = re.subn(r"(?m)^\s*include\s+/etc/nginx/mime\.types;", "", text)
     assert count == 1
     # Temporary files under workdir: the build's defaults (/var/lib/nginx/...) may not
@@ -175,8 +200,7 @@ def proxy(tmp_path):
         )
     )
     command = [binary, "-p", str(tmp_path), "-c", str(config)]
-    version = subprocess.run([binary, "-v"], capture_output=True, text=True, check=True).stderr
-    if tuple(map(int, re.search(r"nginx/(\d+)\.(\d+)\.(\d+)", version).groups())) >= (1, 19, 5):
+    if nginx_version(binary) >= (1, 19, 5):
         command += ["-e", "stderr"]  # not the build's log path, before the config is read
     command += ["-g", f"daemon off; pid {tmp_path / 'nginx.pid'};"]
     checked = subprocess.run([*command, "-t"], capture_output=True, text=True)
