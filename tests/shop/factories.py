@@ -9,8 +9,11 @@ import hmac
 import itertools
 import json
 import time
+from datetime import timedelta
 from decimal import Decimal
 from typing import Any
+
+from django.utils import timezone
 
 from shop.models import Category, Order, Product
 from shop.services.catalog import category_create, product_create
@@ -118,3 +121,15 @@ def payment_event(order: Order, /, *, event_id: str = "evt_1", **data: Any) -> d
             **data,
         },
     }
+
+
+def buy(client: Any, *lines: tuple[Product, int], **extra: Any) -> Any:
+    """POST an order (buy-now) of ``(product, quantity)`` lines, with ``extra`` body fields."""
+    items = [{"product": product.pk, "quantity": quantity} for product, quantity in lines]
+    return client.post(ORDERS, {"items": items, **extra}, format="json")
+
+
+def past_due(*orders: Order) -> None:
+    """Move the orders' payment deadline a minute into the past."""
+    past = timezone.now() - timedelta(minutes=1)
+    Order.objects.filter(pk__in=[order.pk for order in orders]).update(payment_due_at=past)

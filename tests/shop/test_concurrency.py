@@ -7,11 +7,9 @@ units together, and an overdue order's units come back once, whoever records it.
 from __future__ import annotations
 
 from collections import Counter
-from datetime import timedelta
 
 import pytest
 from django.db.models import Sum
-from django.utils import timezone
 
 from core.notifications.models import Notification
 from shop.models import CartItem, Order, OrderLine, Payment, Product
@@ -28,6 +26,7 @@ from tests.shop.factories import (
     make_category,
     make_product,
     order_url,
+    past_due,
     payment_event,
     place_order,
     signed,
@@ -244,11 +243,6 @@ def test_an_order_paid_while_its_cancel_is_in_flight_leaves_no_popularity(monkey
 # --- no hoarding: the cap and the return of overdue units, raced ---------------------------
 
 
-def _overdue(*orders: Order) -> None:
-    past = timezone.now() - timedelta(minutes=1)
-    Order.objects.filter(pk__in=[order.pk for order in orders]).update(payment_due_at=past)
-
-
 @race_db
 def test_one_customers_concurrent_orders_cannot_pass_the_cap_on_a_product(eager):
     product = make_product(make_category(), stock=100)
@@ -300,7 +294,7 @@ def test_beat_and_the_next_orders_return_overdue_units_once(eager):
     category = make_category()
     a, b = make_product(category, stock=10), make_product(category, stock=10)
     held = [place_order(customer(), (a, 1), (b, 1)) for _ in range(10)]
-    _overdue(*held)
+    past_due(*held)
     assert (stock_of(a), stock_of(b)) == (0, 0)
     buyers = [(client_for(customer()), n) for n in range(12)]
 
@@ -334,7 +328,7 @@ def test_beat_and_the_next_orders_return_overdue_units_once(eager):
 def test_two_beat_runs_at_once_return_each_orders_units_once(eager):
     product = make_product(make_category(), stock=60)
     held = [place_order(customer(), (product, 3)) for _ in range(20)]
-    _overdue(*held)
+    past_due(*held)
     assert stock_of(product) == 0
 
     expired = race(lambda _: orders_expire_overdue(), range(4))

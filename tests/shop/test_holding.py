@@ -7,10 +7,7 @@ in test_concurrency.py."""
 
 from __future__ import annotations
 
-from datetime import timedelta
-
 import pytest
-from django.utils import timezone
 
 from core.notifications.models import Notification
 from shop.models import CartItem, Order, OrderLine, OrderStatus, PaymentMethod, Product
@@ -24,10 +21,12 @@ from tests.shop.factories import (
     CHECKOUT,
     ORDERS,
     PRODUCTS,
+    buy,
     customer,
     ids,
     make_category,
     make_product,
+    past_due,
     place_order,
     product_url,
     staff,
@@ -45,15 +44,6 @@ def pan():
 @pytest.fixture
 def buyer():
     return customer()
-
-
-def _buy(client, *lines, **extra):
-    items = [{"product": product.pk, "quantity": quantity} for product, quantity in lines]
-    return client.post(ORDERS, {"items": items, **extra}, format="json")
-
-
-def _overdue(order: Order) -> None:
-    Order.objects.filter(pk=order.pk).update(payment_due_at=timezone.now() - timedelta(minutes=1))
 
 
 def _state(*products: Product) -> tuple:
@@ -77,7 +67,7 @@ def test_one_customer_cannot_reserve_a_whole_stock_with_unpaid_orders(buyer):
     before = _state(crate)
 
     for _ in range(2):
-        body = assert_problem(_buy(client, (crate, 1000)), 409, "reservation_limit")
+        body = assert_problem(buy(client, (crate, 1000)), 409, "reservation_limit")
         assert (body["limit"], body["held"], body["requested"]) == (10, 0, 1000)
         assert body["product"] == crate.pk
 
@@ -87,11 +77,11 @@ def test_one_customer_cannot_reserve_a_whole_stock_with_unpaid_orders(buyer):
 
 def test_the_cap_per_product_names_the_limit_and_what_is_held(pan, buyer):
     client = client_for(buyer)
-    assert _buy(client, (pan, 6)).status_code == 201
-    assert _buy(client, (pan, 2)).status_code == 201
+    assert buy(client, (pan, 6)).status_code == 201
+    assert buy(client, (pan, 2)).status_code == 201
     before = _state(pan)
 
-    body = assert_problem(_buy(client, (pan, 3)), 409, "reservation_limit")
+    body = assert_problem(buy(client, (pan, 3)), 409, "reservation_limit")
 
     assert body["limit"] == 10
     assert body["held"] == 8
@@ -100,12 +90,12 @@ def test_the_cap_per_product_names_the_limit_and_what_is_held(pan, buyer):
     assert "at most 10" in body["detail"]
     assert "hold 8" in body["detail"]
     assert _state(pan) == before
-    assert _buy(client, (pan, 2)).status_code == 201  # exactly up to the cap
+    assert buy(client, (pan, 2)).status_code == 201  # exactly up to the cap
     assert stock_of(pan) == 90
 
 
 def test_the_cap_counts_the_same_product_across_lines(pan, buyer):
-    body = assert_problem(_buy(client_for(buyer), (pan, 6), (pan, 5)), 409, "reservation_limit")
+    body = assert_problem(buy(client_for(buyer), (pan, 6), (pan, 5)), 409, "reservation_limit")
 
     assert (body["held"], body["requested"], body["product"]) == (0, 11, pan.pk)
     assert stock_of(pan) == 100
@@ -116,10 +106,10 @@ def test_the_cap_on_all_products_together(buyer):
     products = [make_product(category, stock=20) for _ in range(6)]
     client = client_for(buyer)
     for product in products[:5]:
-        assert _buy(client, (product, 10)).status_code == 201
+        assert buy(client, (product, 10)).status_code == 201
     before = _state(*products)
 
-    body = assert_problem(_buy(client, (products[5], 1)), 409, "reservation_limit")
+    body = assert_problem(buy(client, (products[5], 1)), 409, "reservation_limit")
 
     assert (body["limit"], body["held"], body["requested"]) == (50, 50, 1)
     assert body["product"] is None
@@ -127,16 +117,16 @@ def test_the_cap_on_all_products_together(buyer):
 
 
 def test_other_customers_are_not_capped_by_what_one_holds(pan, buyer):
-    assert _buy(client_for(buyer), (pan, 10)).status_code == 201
+    assert buy(client_for(buyer), (pan, 10)).status_code == 201
 
-    assert _buy(client_for(customer()), (pan, 10)).status_code == 201
+    assert buy(client_for(customer()), (pan, 10)).status_code == 201
     assert stock_of(pan) == 80
 
 
 def test_cash_on_delivery_orders_hold_units_too(pan, buyer):
     place_order(buyer, (pan, 9), payment_method=PaymentMethod.CASH_ON_DELIVERY)
 
-    body = assert_problem(_buy(client_for(buyer), (pan, 2)), 409, "reservation_limit")
+    body = assert_problem(buy(client_for(buyer), (pan, 2)), 409, "reservation_limit")
 
     assert body["held"] == 9
 
@@ -144,16 +134,16 @@ def test_cash_on_delivery_orders_hold_units_too(pan, buyer):
 @pytest.mark.parametrize("release", ["paid", "cancelled", "overdue"])
 def test_paid_cancelled_and_overdue_orders_hold_nothing(pan, buyer, release):
     order = place_order(buyer, (pan, 10))
-    assert_problem(_buy(client_for(buyer), (pan, 1)), 409, "reservation_limit")
+    assert_problem(buy(client_for(buyer), (pan, 1)), 409, "reservation_limit")
 
     if release == "paid":
         order_transition(order_id=order.pk, status="paid", actor=staff())
     elif release == "cancelled":
         order_cancel(order=order, actor=buyer)
     else:
-        _overdue(order)
+        past_due(order)
 
-    response = _buy(client_for(buyer), (pan, 10))
+    response = buy(client_for(buyer), (pan, 10))
     assert response.status_code == 201, response.content
 
 
@@ -163,9 +153,9 @@ def test_the_caps_are_settings(pan, buyer, settings):
     lid = make_product(pan.category, stock=10)
     client = client_for(buyer)
 
-    per_product = assert_problem(_buy(client, (pan, 3)), 409, "reservation_limit")
-    assert _buy(client, (pan, 2)).status_code == 201
-    in_all = assert_problem(_buy(client, (lid, 2)), 409, "reservation_limit")
+    per_product = assert_problem(buy(client, (pan, 3)), 409, "reservation_limit")
+    assert buy(client, (pan, 2)).status_code == 201
+    in_all = assert_problem(buy(client, (lid, 2)), 409, "reservation_limit")
 
     assert (per_product["limit"], per_product["product"]) == (2, pan.pk)
     assert (in_all["limit"], in_all["held"], in_all["product"]) == (3, 2, None)
@@ -210,7 +200,7 @@ def test_overdue_units_read_as_stock_at_once_everywhere(buyer):
     assert client.get(product_url(crate.pk)).json()["stock"] == 0
     assert ids(client.get(PRODUCTS, {"in_stock": "true"})) == []
 
-    _overdue(order)
+    past_due(order)
 
     assert client.get(product_url(crate.pk)).json()["stock"] == 10
     assert {p["id"]: p["stock"] for p in client.get(PRODUCTS).json()["results"]} == {crate.pk: 10}
@@ -226,11 +216,11 @@ def test_the_next_order_takes_overdue_units_and_records_the_expiry_once(buyer):
     crate = make_product(make_category(), stock=10)
     overdue = place_order(buyer, (crate, 6))
     other = place_order(customer(), (crate, 4))
-    _overdue(overdue)
-    _overdue(other)
+    past_due(overdue)
+    past_due(other)
     newcomer = customer()
 
-    response = _buy(client_for(newcomer), (crate, 10))
+    response = buy(client_for(newcomer), (crate, 10))
 
     assert response.status_code == 201, response.content
     assert stock_of(crate) == 0
@@ -250,10 +240,10 @@ def test_an_order_refused_for_stock_records_no_expiry(buyer):
     crate = make_product(make_category(), stock=10)
     sold_out = make_product(crate.category, stock=0)
     overdue = place_order(buyer, (crate, 5))
-    _overdue(overdue)
+    past_due(overdue)
 
     body = assert_problem(
-        _buy(client_for(customer()), (crate, 10), (sold_out, 1)), 409, "insufficient_stock"
+        buy(client_for(customer()), (crate, 10), (sold_out, 1)), 409, "insufficient_stock"
     )
 
     assert body["product"] == sold_out.pk
@@ -267,19 +257,19 @@ def test_an_order_refused_for_stock_records_no_expiry(buyer):
 def test_beat_first_then_the_next_order_returns_the_units_once(buyer):
     crate = make_product(make_category(), stock=10)
     overdue = place_order(buyer, (crate, 10))
-    _overdue(overdue)
+    past_due(overdue)
 
     assert orders_expire_overdue() == 1
     assert stock_of(crate) == 10
-    assert _buy(client_for(customer()), (crate, 10)).status_code == 201
+    assert buy(client_for(customer()), (crate, 10)).status_code == 201
     assert stock_of(crate) == 0
-    assert _buy(client_for(customer()), (crate, 1)).status_code == 409
+    assert buy(client_for(customer()), (crate, 1)).status_code == 409
 
 
 def test_a_restock_counts_what_is_available_now(buyer):
     crate = make_product(make_category(), stock=10)
     overdue = place_order(buyer, (crate, 4))
-    _overdue(overdue)
+    past_due(overdue)
     client = client_for(staff())
 
     response = client.patch(product_url(crate.pk), {"stock": 25}, format="json")
@@ -304,7 +294,7 @@ def test_a_staff_edit_does_not_write_back_a_stale_stock(buyer):
 
 def test_an_edit_answers_the_stock_readers_see(buyer):
     crate = make_product(make_category(), stock=10)
-    _overdue(place_order(buyer, (crate, 4)))
+    past_due(place_order(buyer, (crate, 4)))
 
     response = client_for(staff()).patch(product_url(crate.pk), {"name": "Crate"}, format="json")
 

@@ -19,11 +19,13 @@ from tests.helpers.pages import ids as page_ids
 from tests.helpers.pages import walk
 from tests.shop.factories import (
     ORDERS,
+    buy,
     customer,
     ids,
     make_category,
     make_product,
     order_url,
+    past_due,
     place_order,
     product_url,
     staff,
@@ -48,15 +50,6 @@ def buyer():
     return customer()
 
 
-def _buy(client, *lines, **extra):
-    items = [{"product": product.pk, "quantity": quantity} for product, quantity in lines]
-    return client.post(ORDERS, {"items": items, **extra}, format="json")
-
-
-def _overdue(order: Order) -> None:
-    Order.objects.filter(pk=order.pk).update(payment_due_at=timezone.now() - timedelta(minutes=1))
-
-
 def _state(*products: Product) -> tuple:
     """What a refused action must leave alone: orders, their lines, stock, popularity."""
     return (
@@ -75,7 +68,7 @@ def _state(*products: Product) -> tuple:
 def test_buy_now_reserves_stock_and_snapshots_the_lines(pan, lid, buyer):
     before = timezone.now()
 
-    response = _buy(client_for(buyer), (pan, 2), (lid, 1), shipping_address="  1 Main St  ")
+    response = buy(client_for(buyer), (pan, 2), (lid, 1), shipping_address="  1 Main St  ")
 
     assert response.status_code == 201, response.content
     body = response.json()
@@ -111,7 +104,7 @@ def test_buy_now_reserves_stock_and_snapshots_the_lines(pan, lid, buyer):
 
 
 def test_the_same_product_twice_is_one_line(pan, buyer):
-    response = _buy(client_for(buyer), (pan, 2), (pan, 3))
+    response = buy(client_for(buyer), (pan, 2), (pan, 3))
 
     assert response.status_code == 201
     assert [(line["product"], line["quantity"]) for line in response.json()["lines"]] == [
@@ -121,7 +114,7 @@ def test_the_same_product_twice_is_one_line(pan, buyer):
 
 
 def test_the_snapshot_survives_price_changes_and_deletion(pan, buyer):
-    order_id = _buy(client_for(buyer), (pan, 1)).json()["id"]
+    order_id = buy(client_for(buyer), (pan, 1)).json()["id"]
 
     product_update(product=pan, data={"price": Decimal("50.00"), "name": "New name"})
     line = client_for(buyer).get(order_url(order_id)).json()["lines"][0]
@@ -136,7 +129,7 @@ def test_the_snapshot_survives_price_changes_and_deletion(pan, buyer):
 
 
 def test_cash_on_delivery_has_no_payment_deadline(pan, buyer):
-    response = _buy(client_for(buyer), (pan, 1), payment_method="cash_on_delivery")
+    response = buy(client_for(buyer), (pan, 1), payment_method="cash_on_delivery")
 
     assert response.status_code == 201
     assert response.json()["payment_method"] == "cash_on_delivery"
@@ -147,7 +140,7 @@ def test_short_stock_is_409_naming_the_product_and_nothing_is_kept(pan, lid, buy
     before = _state(pan, lid)
 
     # the pan (lower id) is reserved first, then the lid is short: all rolls back
-    response = _buy(client_for(buyer), (pan, 2), (lid, 5))
+    response = buy(client_for(buyer), (pan, 2), (lid, 5))
 
     body = assert_problem(response, 409, "insufficient_stock")
     assert body["product"] == lid.pk
@@ -214,7 +207,7 @@ def test_bad_order_input_is_400_and_nothing_is_kept(pan, buyer, items, field):
     ],
 )
 def test_bad_order_options_are_400(pan, buyer, extra, field):
-    response = _buy(client_for(buyer), (pan, 1), **extra)
+    response = buy(client_for(buyer), (pan, 1), **extra)
 
     assert_invalid(response, field)
     assert Order.objects.count() == 0
@@ -224,7 +217,7 @@ def test_bad_order_options_are_400(pan, buyer, extra, field):
 def test_an_order_cannot_mix_currencies(pan, buyer):
     dollars = make_product(pan.category, currency="USD", stock=5)
 
-    response = _buy(client_for(buyer), (pan, 1), (dollars, 1))
+    response = buy(client_for(buyer), (pan, 1), (dollars, 1))
 
     assert_invalid(response, "items")
     assert (stock_of(pan), stock_of(dollars)) == (10, 5)
@@ -232,7 +225,7 @@ def test_an_order_cannot_mix_currencies(pan, buyer):
 
 
 def test_ordering_needs_a_login(pan):
-    assert_problem(_buy(client_for(), (pan, 1)), 401, "not_authenticated")
+    assert_problem(buy(client_for(), (pan, 1)), 401, "not_authenticated")
     assert stock_of(pan) == 10
 
 
@@ -511,7 +504,7 @@ def test_staff_cancel_through_the_transition_endpoint(pan, buyer):
 def test_an_overdue_order_reads_expired_in_detail_and_list_before_beat_runs(pan, buyer):
     overdue = place_order(buyer, (pan, 2))
     fresh = place_order(buyer, (pan, 1))
-    _overdue(overdue)
+    past_due(overdue)
     client = client_for(buyer)
 
     assert client.get(order_url(overdue.pk)).json()["status"] == "expired"
@@ -526,7 +519,7 @@ def test_an_overdue_order_reads_expired_in_detail_and_list_before_beat_runs(pan,
 
 def test_an_overdue_order_cannot_be_paid(pan, buyer):
     order = place_order(buyer, (pan, 2))
-    _overdue(order)
+    past_due(order)
     client = client_for(staff())
 
     for _ in range(2):
@@ -541,7 +534,7 @@ def test_an_overdue_order_cannot_be_paid(pan, buyer):
 
 def test_refusing_to_pay_an_overdue_order_records_the_expiry_and_returns_stock_once(pan, buyer):
     order = place_order(buyer, (pan, 2))
-    _overdue(order)
+    past_due(order)
     client = client_for(staff())
 
     for _ in range(2):
@@ -556,7 +549,7 @@ def test_refusing_to_pay_an_overdue_order_records_the_expiry_and_returns_stock_o
 
 def test_an_overdue_order_cannot_be_cancelled(pan, buyer):
     order = place_order(buyer, (pan, 2))
-    _overdue(order)
+    past_due(order)
 
     body = assert_problem(
         client_for(buyer).post(order_url(order.pk, "cancel")), 409, "illegal_transition"
@@ -574,7 +567,7 @@ def test_beat_records_expiry_returns_stock_once_and_notifies_the_owner(pan, lid,
     paid = place_order(buyer, (lid, 1))
     order_transition(order_id=paid.pk, status="paid", actor=staff())
     for order in (overdue, paid):
-        _overdue(order)
+        past_due(order)
 
     assert orders_expire_overdue() == 1
     assert orders_expire_overdue() == 0
@@ -595,7 +588,7 @@ def test_beat_records_expiry_returns_stock_once_and_notifies_the_owner(pan, lid,
 
 def test_beat_after_a_refused_cancel_recorded_the_expiry_changes_nothing(pan, buyer):
     order = place_order(buyer, (pan, 2))
-    _overdue(order)
+    past_due(order)
     client_for(buyer).post(order_url(order.pk, "cancel"))
     assert stock_of(pan) == 10
 
@@ -607,7 +600,7 @@ def test_beat_after_a_refused_cancel_recorded_the_expiry_changes_nothing(pan, bu
 def test_a_paid_order_past_the_deadline_is_still_paid(pan, buyer):
     order = place_order(buyer, (pan, 2))
     order_transition(order_id=order.pk, status="paid", actor=staff())
-    _overdue(order)
+    past_due(order)
 
     assert client_for(buyer).get(order_url(order.pk)).json()["status"] == "paid"
     assert ids(client_for(buyer).get(ORDERS, {"status": "expired"})) == []
