@@ -15,7 +15,7 @@ from drf_spectacular.views import (
 )
 
 from core.http.domain import ApiIndexView
-from core.site import health
+from core.site import console, health
 from core.site import views as core_views
 from core.site.graphql.view import graphql_view
 
@@ -40,6 +40,7 @@ urlpatterns = [
     path("", include("polls.urls")),
     # Browsers ask for /favicon.ico on pages that name no icon (the admin's).
     path("favicon.ico", RedirectView.as_view(url=lazy(static, str)("core/favicon.svg"))),
+    path("demo/<slug:label>/", console.console_page, name="console"),
     path("problems/", core_views.problem_index, name="problems"),
     path("problems/<slug:code>/", core_views.problem_detail, name="problem"),
     path("api/v1/", include(api_v1)),

@@ -24,6 +24,13 @@ class DomainManifest:
     links: str | None = None
     """Dotted path to a function returning live demo links, ``[{"label", "url"}]``
     (an open demo poll's page, say), called when the landing page renders."""
+    console: str | None = None
+    """The template of the domain's browser console, served by core at ``/demo/<label>/``
+    inside core's console shell (``core/console.html``: account switcher, request log,
+    ``core/console.js``)."""
+    console_account: str = "demo_customer"
+    """The demo account a console opens as in demo mode (the reviewer switches with one
+    click)."""
 
 
 def domain_manifest(config: _DescribedApp) -> DomainManifest | None:

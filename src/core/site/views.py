@@ -10,6 +10,7 @@ from django.apps import apps
 from django.conf import settings
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import render
+from django.urls import reverse
 from django.utils.module_loading import import_string
 from django.views.decorators.http import require_safe
 
@@ -43,6 +44,9 @@ def _domains() -> list[dict[str, Any]]:
                 "name": config.verbose_name,
                 "summary": manifest.summary,
                 "graphql": manifest.graphql,
+                "console": (
+                    reverse("console", kwargs={"label": config.label}) if manifest.console else None
+                ),
                 "links": links,
             }
         )
