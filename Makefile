@@ -16,7 +16,7 @@ export UV_PROJECT_ENVIRONMENT := $(CURDIR)/.venv
 MANAGE := $(BIN)/python manage.py
 TEST_SETTINGS := DJANGO_SETTINGS_MODULE=config.settings.test
 
-.PHONY: help install client-deps run dev test check-services lint fmt checks pytest fuzz audit client worker beat bench bench-core bench-tools bench-shop bench-social bench-polls bench-jobs bench-movies clean
+.PHONY: help install client-deps run dev test check-services lint fmt checks pytest screenshots fuzz audit client worker beat bench bench-core bench-tools bench-shop bench-social bench-polls bench-jobs bench-movies clean
 
 help: ## list the targets
 	@grep -hE '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  make %-15s %s\n", $$1, $$2}'
@@ -73,6 +73,13 @@ checks: install ## Django system checks, migrations up to date, OpenAPI schema v
 
 pytest: install ## the whole suite (needs the services; see check-services)
 	$(BIN)/pytest $(PYTEST_ARGS)
+
+# The README's "See it" pictures: the consoles' and the proofs' browser tests take them as
+# they run (tests/helpers/consoles.py writes into NEXUS_SCREENSHOTS_DIR), against the
+# server `make run` starts, with its demo data.
+screenshots: install client-deps check-services ## re-take docs/screenshots/ (the README's "See it") from the browser tests
+	NEXUS_SCREENSHOTS_DIR=$(CURDIR)/docs/screenshots $(BIN)/pytest -q -p no:cacheprovider -m browser \
+		$(wildcard tests/*/test_console.py) tests/core/test_proofs_page.py
 
 # The suite runs a one-minute slice of the fuzzing (NEXUS_FUZZ_SECONDS, shared by every
 # operation and sequence); this is the long run: NEXUS_FUZZ_EXAMPLES generated cases per

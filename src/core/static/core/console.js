@@ -223,7 +223,12 @@
 
   async function signIn(username, password) {
     const reply = await send("POST", "auth/token/", { json: { username, password }, auth: false });
-    if (!reply.ok) return signedOut(reply);
+    if (!reply.ok) {
+      // A refused sign-in leaves whoever was signed in signed in.
+      say($("session-message"), reply, "error");
+      if (!settled) notify();
+      return false;
+    }
     tokens.set(username, { access: reply.body.access, refresh: reply.body.refresh });
     return becomeSignedIn(username);
   }
