@@ -98,7 +98,8 @@
     item.replaceWith(closed);
     N.say(closed.querySelector(".message"), "Closed: no more votes; live pages got the final result.", "ok");
     closed.showResults();
-    loadOpen();
+    // The other list shows it too: ask for it again (this one keeps the message).
+    if ($("mine-list").contains(closed)) loadOpen(); else loadMine();
   }
 
   // ---- lists -------------------------------------------------------------------------
