@@ -19,6 +19,8 @@ class MoviesConfig(AppConfig):
             "enrichment, search and trending."
         ),
         links="movies.demo.landing_links",
+        console="movies/console.html",
+        console_account="demo_customer",
     )
 
     def ready(self) -> None:

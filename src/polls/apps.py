@@ -18,6 +18,8 @@ class PollsConfig(AppConfig):
             "page with a bar chart."
         ),
         links="polls.demo.landing_links",
+        console="polls/console.html",
+        console_account="demo_customer",
     )
 
     def ready(self) -> None:
