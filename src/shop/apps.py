@@ -16,6 +16,8 @@ class ShopConfig(AppConfig):
             "carts, and an idempotent checkout that never oversells; orders with a "
             "lifecycle, offline payments and signed card webhooks."
         ),
+        console="shop/console.html",
+        console_account="demo_customer",
     )
 
     def ready(self) -> None:

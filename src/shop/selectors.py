@@ -181,11 +181,13 @@ def product_list(
     min_price: Decimal | None = None,
     max_price: Decimal | None = None,
     in_stock: bool | None = None,
+    low_stock: bool | None = None,
     search: str | None = None,
 ) -> QuerySet[Product]:
     """The catalog a viewer browses (staff also see inactive products), filtered;
     ``category`` takes its subcategories along. An unknown category slug is a
-    ValidationError on ``category``."""
+    ValidationError on ``category``. ``low_stock`` is a staff filter: the entrypoint
+    refuses it to anyone else."""
     category_ids = None
     if category is not None:
         category_ids = category_subtree_ids(category)
@@ -199,8 +201,13 @@ def product_list(
         min_price=min_price,
         max_price=max_price,
         in_stock=in_stock,
+        low_stock=low_stock,
         search=search,
     )
+
+
+# Filters on the stock, which every sale changes: a list filtered on them is not cached.
+STOCK_FILTERS = frozenset({"in_stock", "low_stock"})
 
 
 def product_page(
@@ -213,6 +220,7 @@ def product_page(
     min_price: Decimal | None = None,
     max_price: Decimal | None = None,
     in_stock: bool | None = None,
+    low_stock: bool | None = None,
     search: str | None = None,
 ) -> dict[str, Any]:
     """A page of ``product_list`` (the list envelope ``page`` makes), cached, with live
@@ -223,8 +231,8 @@ def product_page(
     The key is the origin, scheme and host (``next`` is an absolute URL), whether the
     viewer is staff (they also see inactive products) and every query parameter as
     sent, each with all its values in order (``next`` repeats them). A list filtered
-    on stock (``in_stock`` in the query) is never cached: every sale changes it. On a
-    hit, one query: the live fields."""
+    on stock (``in_stock`` or ``low_stock`` in the query) is never cached: every sale
+    changes it. On a hit, one query: the live fields."""
 
     def load() -> dict[str, Any]:
         return page(
@@ -234,11 +242,12 @@ def product_page(
                 min_price=min_price,
                 max_price=max_price,
                 in_stock=in_stock,
+                low_stock=low_stock,
                 search=search,
             )
         )
 
-    if "in_stock" in query:
+    if STOCK_FILTERS.intersection(query):
         body = load()
     else:
         # "page2": pages carry ``previous`` since the list envelope (keys of older
@@ -267,18 +276,26 @@ def product_filter(
     min_price: Decimal | None = None,
     max_price: Decimal | None = None,
     in_stock: bool | None = None,
+    low_stock: bool | None = None,
     search: str | None = None,
 ) -> QuerySet[Product]:
+    """The list's filters. The stock filters read the stock available now
+    (``available_stock``), as the list shows it."""
     if category_ids is not None:
         products = products.filter(category_id__in=category_ids)
     if min_price is not None:
         products = products.filter(price__gte=min_price)
     if max_price is not None:
         products = products.filter(price__lte=max_price)
-    if in_stock is True:
-        products = products.alias(available_stock=available_stock()).filter(available_stock__gt=0)
-    elif in_stock is False:
-        products = products.alias(available_stock=available_stock()).filter(available_stock=0)
+    on_stock: list[Q] = []
+    if in_stock is not None:
+        on_stock.append(Q(available_stock__gt=0) if in_stock else Q(available_stock=0))
+    if low_stock is True:
+        on_stock.append(Q(available_stock__lt=F("low_stock_threshold")))
+    elif low_stock is False:
+        on_stock.append(Q(available_stock__gte=F("low_stock_threshold")))
+    if on_stock:
+        products = products.alias(available_stock=available_stock()).filter(*on_stock)
     if search:
         products = product_search(products, search)
     return products

@@ -151,6 +151,14 @@ class ProductFilterSerializer(serializers.Serializer):
         required=False, allow_null=True, default=None, help_text="true or false."
     )
     search = serializers.CharField(required=False, max_length=200, help_text="Words to find.")
+    low_stock = serializers.BooleanField(
+        required=False,
+        allow_null=True,
+        default=None,
+        help_text="Staff only (anyone else gets a 401 or 403): true for the products whose stock "
+        "available now is below their `low_stock_threshold` (out of stock included), false "
+        "for the others. Never cached.",
+    )
 
     def validate(self, attrs: dict[str, Any]) -> dict[str, Any]:
         low, high = attrs.get("min_price"), attrs.get("max_price")

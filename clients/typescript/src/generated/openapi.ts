@@ -1292,7 +1292,7 @@ export interface paths {
         };
         /**
          * Browse the catalog
-         * @description Active products (staff also see inactive ones), keyset-paginated: follow `next` (and `previous` back). Filters combine; `category` includes its subcategories; `search` is full-text (name weighs more than description) and allows `ordering=relevance`. An unknown parameter or a malformed value is a 400 naming it. Cached: send `If-None-Match` with the last `ETag` for a 304; stock is always live.
+         * @description Active products (staff also see inactive ones), keyset-paginated: follow `next` (and `previous` back). Filters combine; `category` includes its subcategories; `search` is full-text (name weighs more than description) and allows `ordering=relevance`. An unknown parameter or a malformed value is a 400 naming it. Cached: send `If-None-Match` with the last `ETag` for a 304; stock is always live. Staff find what to restock with `low_stock=true`, which anyone else is refused.
          */
         get: operations["shop_products_list"];
         put?: never;
@@ -9663,6 +9663,8 @@ export interface operations {
                 cursor?: string;
                 /** @description true or false. */
                 in_stock?: boolean | null;
+                /** @description Staff only (anyone else gets a 401 or 403): true for the products whose stock available now is below their `low_stock_threshold` (out of stock included), false for the others. Never cached. */
+                low_stock?: boolean | null;
                 max_price?: string;
                 min_price?: string;
                 /** @description Sort order (default `-created`; `relevance` with `search`). */
@@ -9706,7 +9708,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description Permission denied */
+            /** @description `permission_denied`: `low_stock` is for staff only */
             403: {
                 headers: {
                     [name: string]: unknown;

@@ -6,13 +6,14 @@ from __future__ import annotations
 from typing import Any
 
 from django.db.models import QuerySet
-from drf_spectacular.utils import OpenApiParameter, extend_schema
+from drf_spectacular.utils import OpenApiParameter, OpenApiResponse, extend_schema
 from rest_framework import status
 from rest_framework.exceptions import NotFound, ValidationError
 from rest_framework.request import Request
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
+from core.http.openapi import ProblemSerializer
 from core.http.pagination import KeysetPagination
 from core.identity import roles
 from core.identity.permissions import IsSiteStaffOrReadOnly
@@ -53,7 +54,8 @@ class ProductListView(APIView):
         "subcategories; `search` is full-text (name weighs more than description) and "
         "allows `ordering=relevance`. "
         "An unknown parameter or a malformed value is a 400 naming it. Cached: send "
-        "`If-None-Match` with the last `ETag` for a 304; stock is always live.",
+        "`If-None-Match` with the last `ETag` for a 304; stock is always live. Staff "
+        "find what to restock with `low_stock=true`, which anyone else is refused.",
         operation_id="shop_products_list",
         parameters=[
             s.ProductFilterSerializer,
@@ -65,11 +67,19 @@ class ProductListView(APIView):
             ),
             *PAGE_PARAMETERS,
         ],
-        responses={200: s.ProductPageSerializer},
+        responses={
+            200: s.ProductPageSerializer,
+            403: OpenApiResponse(
+                ProblemSerializer, "`permission_denied`: `low_stock` is for staff only"
+            ),
+        },
     )
     def get(self, request: Request) -> Response:
         filters = s.ProductFilterSerializer(data=request.query_params)
         filters.is_valid(raise_exception=True)
+        if filters.validated_data.get("low_stock") is not None and not _staff(request):
+            # 401 without a token, 403 with a customer's
+            self.permission_denied(request, "Only staff may filter the catalog on `low_stock`.")
         paginator = self.pagination_class()
         ordering = paginator.ordering_name(request)
         if ordering == "relevance" and not filters.validated_data.get("search"):
