@@ -58,38 +58,29 @@ def _history(application) -> list[tuple[str, str]]:
 
 @race_db
 def test_racing_transitions_move_an_application_once(eager):
-    """Eight reviewers press "in review" at once: the row lock lets the first through,
-    and the rest find it in review already (in_review -> in_review is no move)."""
+    """The row lock serialises the moves. Eight "in review" at once: the first goes
+    through and the rest find it in review already (in_review -> in_review is no move).
+    Four "in review" and four "reject" at once on another application: whoever locks
+    first decides. A rejection first is final (one winner); a review first lets exactly
+    one rejection follow it (two winners). Either way it ends rejected, with one history
+    row per winner. (One test: each transactional test costs a flush.)"""
     job = make_job()
     owner = owner_of(job.company)
-    application = apply(job)
+    reviewed, contested = apply(job), apply(job)
 
-    outcomes = _race_transitions(application, owner, ["in_review"] * 8)
+    same = _race_transitions(reviewed, owner, ["in_review"] * 8)
+    mixed = _race_transitions(contested, owner, ["in_review", "rejected"] * 4)
 
-    assert outcomes == Counter(
+    assert same == Counter(
         {("in_review", 200, None): 1, ("in_review", 409, "illegal_transition"): 7}
     )
-    assert Application.objects.get(pk=application.pk).status == "in_review"
-    assert _history(application) == [("", "submitted"), ("submitted", "in_review")]
-
-
-@race_db
-def test_racing_review_and_rejection_end_rejected_through_legal_steps(eager):
-    """Four "in review" and four "reject" at once. Whoever takes the lock first decides:
-    a rejection first is final (one winner); a review first lets exactly one rejection
-    follow it (two winners). Either way the application ends rejected, with one
-    history row per winner."""
-    job = make_job()
-    owner = owner_of(job.company)
-    application = apply(job)
-
-    outcomes = _race_transitions(application, owner, ["in_review", "rejected"] * 4)
-
-    stored = Application.objects.get(pk=application.pk)
+    assert Application.objects.get(pk=reviewed.pk).status == "in_review"
+    assert _history(reviewed) == [("", "submitted"), ("submitted", "in_review")]
+    stored = Application.objects.get(pk=contested.pk)
     assert (stored.status, stored.rejection_reason) == ("rejected", "Not this time.")
-    history = _history(application)
+    history = _history(contested)
     if history == [("", "submitted"), ("submitted", "rejected")]:
-        assert outcomes == Counter(
+        assert mixed == Counter(
             {
                 ("rejected", 200, None): 1,
                 ("rejected", 409, "illegal_transition"): 3,
@@ -98,7 +89,7 @@ def test_racing_review_and_rejection_end_rejected_through_legal_steps(eager):
         )
     else:
         assert history == [("", "submitted"), ("submitted", "in_review"), ("in_review", "rejected")]
-        assert outcomes == Counter(
+        assert mixed == Counter(
             {
                 ("in_review", 200, None): 1,
                 ("rejected", 200, None): 1,
