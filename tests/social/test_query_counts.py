@@ -116,8 +116,11 @@ def _rest_count(api, url: str) -> tuple[int, list]:
     return len(queries), response.json()["results"]
 
 
-@pytest.mark.parametrize("signed_in", [True, False], ids=["viewer", "anonymous"])
-@pytest.mark.parametrize("author", ["", "&author=author3"], ids=["all", "by-author"])
+@pytest.mark.parametrize(
+    ("signed_in", "author"),
+    [(True, ""), (False, "&author=author3")],
+    ids=["viewer-all", "anonymous-by-author"],
+)
 def test_the_rest_post_list_costs_the_same_at_1_and_50(world, signed_in, author):
     """Sixty posts by ten authors, a third liked by the viewer: the page, the viewer's
     likes among it (signed in), the author's id (filtered): never a query per post."""
