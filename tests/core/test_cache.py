@@ -13,6 +13,7 @@ from django.core.cache import cache
 from rest_framework.test import APIClient
 
 from core.cache.versioned import _bump, cached, entry_key, invalidate, namespace_version, peek
+from core.identity.models import User
 from tests.core.factories import PASSWORD, UserFactory
 from tests.core.redis_commands import redis_commands
 
@@ -211,14 +212,19 @@ class TestRedisDown:
             {"username": "offline", "email": "offline@example.test", "password": PASSWORD},
             format="json",
         )
-        assert register.status_code == 201
+        assert register.status_code == 201, register.content
+        assert register.json()["user"]["username"] == "offline"
+        assert User.objects.filter(username="offline").exists()
         token = client.post(
             "/api/v1/auth/token/", {"username": "offline", "password": PASSWORD}, format="json"
         )
-        assert token.status_code == 200
+        assert token.status_code == 200, token.content
         client.credentials(HTTP_AUTHORIZATION=f"Bearer {token.json()['access']}")
-        assert client.get("/api/v1/auth/me/").status_code == 200
-        assert client.get("/api/v1/shop/").status_code == 200
+        me = client.get("/api/v1/auth/me/")
+        assert (me.status_code, me.json()["username"]) == (200, "offline")
+        shop = client.get("/api/v1/shop/")
+        assert shop.status_code == 200
+        assert shop.json()["domain"] == "shop"
         assert client.get("/").status_code == 200
 
     @pytest.mark.django_db

@@ -112,3 +112,54 @@ def test_the_readme_product_search_is_full_text_on_sqlite(embedded):
     assert names["frying+pan"]
     assert all("frying pan" in name.lower() for name in names["frying+pan"])
     assert names["frying+pans"] == names["frying+pan"]
+
+
+def _demo_customer_token(base: str) -> str:
+    status, _, body = _get(
+        base + "/api/v1/auth/token/",
+        json.dumps({"username": "demo_customer", "password": "nexus-customer-demo"}).encode(),
+    )
+    assert status == 200, body
+    return json.loads(body)["access"]
+
+
+def test_the_seeded_catalog_serves_a_movie(embedded):
+    """The seed loaded MovieLens: a search finds The Matrix and its detail serves it."""
+    base, *_ = embedded
+    status, _, body = _get(base + "/api/v1/movies/movies/?search=matrix&ordering=year")
+    assert status == 200, body
+    found = [m for m in json.loads(body)["results"] if m["title"] == "The Matrix"]
+    assert [m["year"] for m in found] == [1999]
+
+    status, _, body = _get(f"{base}/api/v1/movies/movies/{found[0]['id']}/")
+
+    assert status == 200, body
+    movie = json.loads(body)
+    assert (movie["id"], movie["title"], movie["year"]) == (found[0]["id"], "The Matrix", 1999)
+    assert "sci-fi" in [genre["slug"] for genre in movie["genres"]]
+    assert movie["rating_count"] > 0  # MovieLens' raters rated it
+
+
+def test_the_demo_customer_gets_personal_recommendations_of_real_movies(embedded):
+    """The seed rated a few films for demo_customer and trained the model: their list
+    is the model's, personal, and every entry is a movie the catalog serves."""
+    base, *_ = embedded
+    token = _demo_customer_token(base)
+    status, _, body = _get(base + "/api/v1/movies/ratings/", token=token)
+    assert status == 200, body
+    rated = {rating["movie"]["id"] for rating in json.loads(body)["results"]}
+    assert len(rated) == 4  # movies.demo.DEMO_TASTE's scored titles
+
+    status, _, body = _get(base + "/api/v1/movies/recommendations/?page_size=10", token=token)
+
+    assert status == 200, body
+    listing = json.loads(body)
+    results = listing["results"]
+    assert len(results) == 10
+    assert isinstance(listing["model_version"], int)  # trained by the seed
+    assert {r["movie"]["id"] for r in results}.isdisjoint(rated)
+    assert "rated" in {r["reason_type"] for r in results}, results
+    first = results[0]["movie"]
+    status, _, body = _get(f"{base}/api/v1/movies/movies/{first['id']}/", token=token)
+    assert status == 200, body
+    assert (json.loads(body)["title"], json.loads(body)["year"]) == (first["title"], first["year"])

@@ -7,9 +7,11 @@ from __future__ import annotations
 
 import pytest
 from graphql import parse, validate
+from rest_framework_simplejwt.tokens import AccessToken
 
 from core.site.graphql import documents as document_cache
 from core.site.graphql import view
+from tests.core.factories import UserFactory
 
 pytestmark = pytest.mark.django_db
 
@@ -90,10 +92,20 @@ def test_a_kept_document_is_checked_again_under_lower_limits(client, settings, c
 def test_a_kept_mutation_is_still_refused_over_get(client):
     mutation = 'mutation { createPost(content: "hi") { post { id } } }'
     post(client, mutation)  # anonymous: kept, refused by the resolver
+    bearer = f"Bearer {AccessToken.for_user(UserFactory())}"
 
-    response = client.get("/graphql/", {"query": mutation}, HTTP_ACCEPT="application/json")
+    response = client.get(
+        "/graphql/",
+        {"query": mutation},
+        HTTP_ACCEPT="application/json",
+        HTTP_AUTHORIZATION=bearer,  # a user the mutation would post for
+    )
 
     assert response.status_code == 405
+    assert response["Allow"] == "POST"
+    assert response.json()["errors"][0]["extensions"]["code"] == "method_not_allowed"
+    posts = post(client, "{ posts(first: 5) { edges { node { id } } } }").json()
+    assert posts == {"data": {"posts": {"edges": []}}}  # nothing was posted
 
 
 def test_the_cache_is_bounded_by_the_documents_length(client, settings, calls):

@@ -45,14 +45,19 @@ def test_deeply_nested_json_is_a_400_on_rest(api_client):
     assert User.objects.count() == 0
 
 
-def test_json_within_the_depth_limit_is_parsed(auth_client):
-    nested = {"ids": [1]}
+def test_json_within_the_depth_limit_is_parsed(auth_client, user):
+    mine, _unread = NotificationFactory.create_batch(2, user=user)
+    nested = {"ids": [mine.pk]}
     for _ in range(settings.NEXUS_MAX_JSON_DEPTH - 3):
         nested = {"wrap": nested}
 
-    response = auth_client.post(READ, {**nested, "ids": [1]}, format="json")
+    response = auth_client.post(READ, {**nested, "ids": [mine.pk]}, format="json")
 
-    assert response.status_code == 200
+    assert response.status_code == 200, response.content
+    assert response.json() == {"marked": 1, "unread": 1}
+    assert list(
+        Notification.objects.filter(user=user, read_at__isnull=False).values_list("pk", flat=True)
+    ) == [mine.pk]
 
 
 def test_deeply_nested_json_is_a_400_on_graphql_body_and_variables(client):
@@ -367,6 +372,8 @@ def test_usernames_in_one_writing_system_are_accepted(api_client, name):
     )
 
     assert response.status_code == 201, response.content
+    assert response.json()["user"]["username"] == name
+    assert list(User.objects.values_list("username", "email")) == [(name, "one@example.test")]
 
 
 def test_the_admin_applies_the_same_username_rule(client):

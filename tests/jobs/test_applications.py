@@ -83,9 +83,17 @@ def test_a_rejected_candidate_cannot_apply_to_the_same_job_again():
         application=application, actor=owner_of(job.company), status="rejected", reason="No."
     )
 
+    history = list(application.events.order_by("id").values_list("from_status", "to_status"))
+
     response = client_for(user).post(job_url(job.pk, "apply"), {}, format="json")
 
     assert_problem(response, 409, "already_applied")
+    assert list(Application.objects.filter(job=job).values_list("pk", "status")) == [
+        (application.pk, "rejected")
+    ]
+    assert (
+        list(application.events.order_by("id").values_list("from_status", "to_status")) == history
+    )
 
 
 @pytest.mark.parametrize("state", ["closed", "expired", "draft"])

@@ -29,6 +29,11 @@ from tests.jobs.factories import (
 pytestmark = pytest.mark.django_db
 
 
+def _row(job: Job) -> dict:
+    """The job's stored columns: what a refused write must leave as it was."""
+    return Job.objects.filter(pk=job.pk).values().get()
+
+
 def test_an_employer_creates_a_company_and_owns_it():
     user = employer()
 
@@ -142,20 +147,25 @@ def test_with_moderation_a_job_waits_then_is_approved_or_rejected(moderation):
 def test_approving_twice_is_an_illegal_transition(moderation):
     job = make_job()
     mod = client_for(moderator())
-    mod.post(job_url(job.pk, "approve"))
+    assert mod.post(job_url(job.pk, "approve")).json()["status"] == "published"
+    before = _row(job)
 
     response = mod.post(job_url(job.pk, "approve"))
 
     body = assert_problem(response, 409, "illegal_transition")
     assert body["current_status"] == "published"
+    assert _row(job) == before
 
 
 def test_submitting_a_published_job_again_is_a_409():
     job = make_job()
+    before = _row(job)
 
     response = client_for(owner_of(job.company)).post(job_url(job.pk, "submit"))
 
-    assert_problem(response, 409, "illegal_transition")
+    body = assert_problem(response, 409, "illegal_transition")
+    assert (body["current_status"], body["allowed"]) == ("published", ["closed"])
+    assert _row(job) == before
 
 
 def test_a_closed_job_cannot_be_edited_or_closed_again():
@@ -175,10 +185,14 @@ def test_a_closed_job_cannot_be_edited_or_closed_again():
 def test_with_moderation_a_published_job_is_not_editable(moderation):
     job = make_job()
     client_for(moderator()).post(job_url(job.pk, "approve"))
+    before = _row(job)
 
     response = client_for(owner_of(job.company)).patch(job_url(job.pk), {"title": "Sneaky"})
 
     assert_problem(response, 409, "job_not_editable")
+    assert _row(job) == before
+    assert before["status"] == "published"
+    assert before["title"] != "Sneaky"
 
 
 def test_a_job_with_applications_cannot_be_deleted():

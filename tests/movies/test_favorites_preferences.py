@@ -6,7 +6,7 @@ from __future__ import annotations
 import pytest
 
 from movies.models import Favorite, Movie, Preference
-from tests.helpers import client_for
+from tests.helpers import assert_problem, client_for
 from tests.movies.factories import (
     FAVORITES,
     PREFERENCES,
@@ -52,13 +52,23 @@ def test_favorites_are_private_and_only_the_owner_removes_them():
 
 
 def test_anonymous_cannot_touch_favorites_or_preferences():
+    movie = make_movie("Amelie", 2001, ("Comedy",))
+    favorite = client_for(customer()).post(FAVORITES, {"movie": movie.pk}, format="json").json()
     client = client_for()
 
-    assert client.get(FAVORITES).status_code == 401
-    assert client.post(FAVORITES, {"movie": 1}, format="json").status_code == 401
-    assert client.delete(f"{FAVORITES}1/").status_code == 401
-    assert client.get(PREFERENCES).status_code == 401
-    assert client.put(PREFERENCES, {}, format="json").status_code == 401
+    answers = [
+        client.get(FAVORITES),
+        client.post(FAVORITES, {"movie": movie.pk}, format="json"),
+        client.delete(f"{FAVORITES}{favorite['id']}/"),
+        client.get(PREFERENCES),
+        client.put(PREFERENCES, {"favorite_genres": ["comedy"]}, format="json"),
+    ]
+
+    for answer in answers:
+        assert_problem(answer, 401, "not_authenticated")
+    assert list(Favorite.objects.values_list("pk", flat=True)) == [favorite["id"]]
+    assert Movie.objects.get(pk=movie.pk).favorite_count == 1
+    assert not Preference.objects.exists()
 
 
 def test_preferences_are_set_and_read_back():

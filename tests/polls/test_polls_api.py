@@ -387,6 +387,7 @@ def test_switching_back_to_single_choice_drops_max_choices():
 
     assert response.status_code == 200, response.content
     assert (response.json()["kind"], response.json()["max_choices"]) == ("single", None)
+    assert Poll.objects.values_list("kind", "max_choices").get(pk=poll.pk) == ("single", None)
 
 
 @pytest.mark.parametrize(

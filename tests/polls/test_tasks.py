@@ -15,7 +15,7 @@ from core.notifications.models import Notification
 from core.tasking.models import TaskOutbox
 from polls import services, tasks
 from polls.models import Option, Poll
-from tests.helpers import client_for
+from tests.helpers import assert_problem, client_for
 from tests.polls.factories import (
     cast,
     close_by_clock,
@@ -105,12 +105,15 @@ def test_the_owner_closing_enqueues_the_notification_through_the_outbox(
 
 def test_a_refused_close_enqueues_nothing(django_capture_on_commit_callbacks):
     poll = make_poll()
+    before = poll_state(poll)
 
     with django_capture_on_commit_callbacks(execute=False):
         response = client_for(user()).post(poll_url(poll.pk, "close"))
 
-    assert response.status_code == 403
+    assert_problem(response, 403, "permission_denied")
     assert _outbox() == []
+    assert poll_state(poll) == before
+    assert before["poll"]["status"] == "open"
 
 
 def test_the_owner_is_notified_once_even_if_the_task_runs_twice(django_capture_on_commit_callbacks):

@@ -17,6 +17,7 @@ from tests.polls.factories import (
     make_poll,
     option_ids,
     poll_url,
+    tallies,
     user,
 )
 
@@ -150,23 +151,37 @@ def test_a_closed_after_vote_poll_shows_everyone(after_vote):
 
 
 def test_hidden_results_do_not_leak_the_pace_of_voting(
-    after_close, django_capture_on_commit_callbacks
+    after_close, owner, django_capture_on_commit_callbacks
 ):
-    """Neither the counts nor the version (nor so the ETag) move while hidden."""
+    """Neither the counts nor the version (nor so the ETag) move while hidden, though
+    each of the three votes is counted."""
     reader = client_for()
     first = reader.get(poll_url(after_close.pk, "results"))
+    blue = option_ids(after_close)[2]
+    voters = [user() for _ in range(3)]
 
     with django_capture_on_commit_callbacks(execute=True):
-        for _ in range(3):
-            voter = client_for(user())
-            voter.post(
-                poll_url(after_close.pk, "vote"),
-                {"option": option_ids(after_close)[2]},
-                format="json",
+        answers = [
+            client_for(voter).post(
+                poll_url(after_close.pk, "vote"), {"option": blue}, format="json"
             )
+            for voter in voters
+        ]
     again = reader.get(poll_url(after_close.pk, "results"), HTTP_IF_NONE_MATCH=first["ETag"])
 
+    for answer in answers:
+        assert answer.status_code == 201, answer.content
+        assert (answer.json()["poll"], answer.json()["options"]) == (after_close.pk, [blue])
+    assert tallies(after_close) == [0, 1, 3]
+    assert list(
+        Ballot.objects.filter(poll=after_close, user__in=voters)
+        .order_by("user_id")
+        .values_list("user_id", "votes__option_id")
+    ) == [(voter.pk, blue) for voter in sorted(voters, key=lambda voter: voter.pk)]
     assert again.status_code == 304
+    assert again["ETag"] == first["ETag"]
+    assert_hidden(results(reader, after_close))
+    assert_visible(results(client_for(owner), after_close), [0, 1, 3])
 
 
 # --- voters stay private ---------------------------------------------------------------

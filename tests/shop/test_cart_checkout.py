@@ -123,6 +123,7 @@ def test_a_bad_product_reference_is_400(shopper, product):
     )
 
     assert_invalid(response, "product")
+    assert _lines(shopper) == []
 
 
 @pytest.mark.parametrize("problem", ["inactive", "unknown"])
@@ -325,5 +326,12 @@ def test_checkout_leaves_other_carts_alone(pan, shopper):
     client = client_for(shopper)
     _add(client, pan, 2)
 
-    assert client.post(CHECKOUT, {}, format="json").status_code == 201
-    assert _lines(other) == [(pan.pk, 1)]
+    response = client.post(CHECKOUT, {}, format="json")
+
+    assert response.status_code == 201, response.content
+    assert [(line["product"], line["quantity"]) for line in response.json()["lines"]] == [
+        (pan.pk, 2)
+    ]
+    assert (_lines(shopper), _lines(other)) == ([], [(pan.pk, 1)])
+    assert list(Order.objects.values_list("user", flat=True)) == [shopper.pk]
+    assert stock_of(pan) == 8  # the other cart reserved nothing

@@ -166,7 +166,18 @@ def test_a_malformed_key_is_400_and_nothing_is_ordered(pan, buyer, key):
 
 
 def test_a_key_of_255_characters_is_fine(pan, buyer):
-    assert _post(client_for(buyer), _order_body((pan, 1)), key="k" * 255).status_code == 201
+    client = client_for(buyer)
+
+    first = _post(client, _order_body((pan, 1)), key="k" * 255)
+    again = _post(client, _order_body((pan, 1)), key="k" * 255)
+
+    assert first.status_code == 201, first.content
+    assert [(line["product"], line["quantity"]) for line in first.json()["lines"]] == [(pan.pk, 1)]
+    assert list(IdempotencyKey.objects.values_list("user", "key")) == [(buyer.pk, "k" * 255)]
+    assert (again.status_code, again["Idempotent-Replayed"]) == (201, "true")
+    assert again.json() == first.json()  # the whole key is kept, so the retry is a replay
+    assert list(Order.objects.values_list("pk", flat=True)) == [first.json()["id"]]
+    assert stock_of(pan) == 9
 
 
 def test_a_key_still_in_progress_is_409_with_retry_after(pan, buyer):

@@ -608,9 +608,18 @@ def test_a_paid_order_past_the_deadline_is_still_paid(pan, buyer):
 
 def test_deleting_a_product_keeps_orders_readable_and_cancellable(pan, buyer):
     order = place_order(buyer, (pan, 2))
-    client_for(staff()).delete(product_url(pan.pk))
+    deleted = client_for(staff()).delete(product_url(pan.pk))
 
     response = client_for(buyer).post(order_url(order.pk, "cancel"))
 
-    assert response.status_code == 200
-    assert response.json()["status"] == "cancelled"
+    assert deleted.status_code == 204
+    assert not Product.objects.filter(pk=pan.pk).exists()
+    assert response.status_code == 200, response.content
+    body = response.json()
+    assert body["status"] == "cancelled"
+    assert [(line["product"], line["name"], line["quantity"]) for line in body["lines"]] == [
+        (None, "Skillet", 2)
+    ]
+    assert client_for(buyer).get(order_url(order.pk)).json() == body
+    stored = Order.objects.get(pk=order.pk)
+    assert (stored.status, stored.closed_at is not None) == ("cancelled", True)

@@ -1,5 +1,6 @@
 """A page costs the same number of SQL queries whatever its size and nesting:
-``feed``, ``posts``, ``comments`` over GraphQL and the REST feed, at 1 and 50."""
+``feed``, ``posts``, ``comments`` over GraphQL, and the REST feed, posts and a post's
+comments, at 1 and 50."""
 
 from __future__ import annotations
 
@@ -7,8 +8,9 @@ import pytest
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
 
+from core.identity.models import User
 from social.services import posts as post_services
-from tests.helpers import client_for
+from tests.helpers import client_for, warm_token_user
 from tests.social import factories as f
 
 pytestmark = pytest.mark.django_db
@@ -105,3 +107,49 @@ def test_the_rest_feed_costs_the_same_at_1_and_50(world):
 
     assert small == large <= 8
     assert len(api.get("/api/v1/social/feed/?page_size=50").json()["results"]) == 50
+
+
+def _rest_count(api, url: str) -> tuple[int, list]:
+    with CaptureQueriesContext(connection) as queries:
+        response = api.get(url)
+    assert response.status_code == 200, response.content
+    return len(queries), response.json()["results"]
+
+
+@pytest.mark.parametrize(
+    ("signed_in", "author"),
+    [(True, ""), (False, "&author=author3")],
+    ids=["viewer-all", "anonymous-by-author"],
+)
+def test_the_rest_post_list_costs_the_same_at_1_and_50(world, signed_in, author):
+    """Sixty posts by ten authors, a third liked by the viewer: the page, the viewer's
+    likes among it (signed in), the author's id (filtered): never a query per post."""
+    viewer, _ = world
+    for i in range(10):  # author3 has 6 posts: add some, so both pages differ
+        f.post(User.objects.get(username="author3"), f"more {i}")
+    api = warm_token_user(client_for(viewer if signed_in else None))
+    url = f"/api/v1/social/posts/?page_size={{}}{author}"
+
+    small, one = _rest_count(api, url.format(1))
+    large, many = _rest_count(api, url.format(50))
+
+    assert (len(one), len(many)) == (1, 16 if author else 50)
+    assert len({post["author"]["username"] for post in many}) == (1 if author else 10)
+    assert small == large <= 4, (small, large)  # 1 to 3 today
+
+
+def test_the_rest_comment_list_costs_the_same_at_1_and_50(world):
+    viewer, posts = world
+    post = posts[0]
+    commenters = [f.user(f"commenter{i}") for i in range(10)]
+    for i in range(55):
+        post_services.comment_create(user=commenters[i % 10], post_id=post.pk, text=f"c{i}")
+    url = f"/api/v1/social/posts/{post.pk}/comments/?page_size={{}}"
+
+    for api in (warm_token_user(client_for(viewer)), client_for()):
+        small, one = _rest_count(api, url.format(1))
+        large, many = _rest_count(api, url.format(50))
+
+        assert (len(one), len(many)) == (1, 50)
+        assert len({comment["author"]["username"] for comment in many}) == 11
+        assert small == large <= 4, (small, large)  # the post, the page

@@ -5,7 +5,7 @@ from __future__ import annotations
 import pytest
 
 from social.models import Follow, Like, Post
-from tests.helpers import client_for
+from tests.helpers import assert_invalid, assert_problem, client_for
 from tests.social import factories as f
 
 pytestmark = pytest.mark.django_db
@@ -52,17 +52,22 @@ def test_post_crud_and_authorization(author, reader, django_capture_on_commit_ca
     post_id = created.json()["id"]
     listed = client_for().get("/api/v1/social/posts/?author=author").json()
     forbidden = other.patch(f"/api/v1/social/posts/{post_id}/", {"content": "x"}, format="json")
+    after_forbidden = Post.objects.get(pk=post_id).content
     edited = api.patch(f"/api/v1/social/posts/{post_id}/", {"content": "edited"}, format="json")
     anonymous = client_for().post("/api/v1/social/posts/", {"content": "x"}, format="json")
     invalid = api.post("/api/v1/social/posts/", {"content": ""}, format="json")
+    stored = list(Post.objects.values_list("pk", "content"))
     deleted = api.delete(f"/api/v1/social/posts/{post_id}/")
 
     assert created.status_code == 201
+    assert created.json()["content"] == "via REST"
     assert [p["id"] for p in listed["results"]] == [post_id]
-    assert forbidden.status_code == 403
+    assert_problem(forbidden, 403, "permission_denied")
+    assert after_forbidden == "via REST"
     assert edited.json()["content"] == "edited"
-    assert anonymous.status_code == 401
-    assert invalid.status_code == 400
+    assert_problem(anonymous, 401, "not_authenticated")
+    assert_invalid(invalid, "content")
+    assert stored == [(post_id, "edited")]  # neither refused write posted
     assert deleted.status_code == 204
     assert client_for().get(f"/api/v1/social/posts/{post_id}/").status_code == 404
     assert Post.objects.count() == 0
@@ -128,11 +133,13 @@ def test_rest_writes_share_the_per_user_limit(author, write_rate):
     write_rate("1/min")
     api = client_for(author)
 
-    assert api.post("/api/v1/social/posts/", {"content": "one"}, format="json").status_code == 201
+    first = api.post("/api/v1/social/posts/", {"content": "one"}, format="json")
     throttled = api.post("/api/v1/social/posts/", {"content": "two"}, format="json")
 
-    assert throttled.status_code == 429
-    assert "Retry-After" in throttled
+    assert (first.status_code, first.json()["content"]) == (201, "one")
+    assert_problem(throttled, 429, "throttled")
+    assert int(throttled["Retry-After"]) >= 1
+    assert list(Post.objects.values_list("author__username", "content")) == [("author", "one")]
 
 
 def test_the_operations_are_in_the_openapi_schema(client):

