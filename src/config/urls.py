@@ -32,6 +32,7 @@ api_v1 = [
     path("movies/", include("movies.api.urls", namespace="movies")),
     path("jobs/", include("jobs.api.urls", namespace="jobs")),
     path("polls/", include("polls.api.urls", namespace="polls")),
+    path("proofs/", include("core.site.proofs.urls", namespace="proofs")),
 ]
 
 urlpatterns = [
