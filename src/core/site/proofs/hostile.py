@@ -49,7 +49,7 @@ _BENCHMARKING = ipaddress.IPv4Network("198.18.0.0/15")
 _ID_PARAMETER = re.compile(r"<id:\w+>")
 # Ids the ``id`` converter refuses: one past the largest 64-bit id, and one of 31 digits.
 _HUGE_IDS = (2**63, 10**30)
-_SHOWN_PATH = 120  # characters of a path kept in the result
+_SHOWN_URL = 160  # characters of a URL kept in the result
 
 
 @dataclass(frozen=True)
@@ -66,6 +66,7 @@ class Hostile:
 @dataclass(frozen=True)
 class Answer:
     request: Hostile
+    url: str  # as it was requested (scheme and host included)
     status: int
     code: str | None  # the problem's code (or the GraphQL error's) of a 4xx refusal
     ms: float
@@ -78,7 +79,7 @@ class Answer:
         return {
             "label": self.request.label,
             "method": self.request.method,
-            "path": self.request.path[:_SHOWN_PATH],
+            "url": self.url[:_SHOWN_URL],
             "status": self.status,
             "code": self.code,
             "ms": round(self.ms, 1),
@@ -301,33 +302,19 @@ def _send(client: Client, request: Hostile, address: str, host: str) -> Answer:
         HTTP_HOST=host,
     )
     elapsed = (time.perf_counter() - started) * 1000
-    return Answer(
-        request, response.status_code, refusal_code(response, graphql=request.graphql), elapsed
-    )
+    code = refusal_code(response, graphql=request.graphql)
+    return Answer(request, f"https://{host}{request.path}", response.status_code, code, elapsed)
 
 
 def burst(run: ProofRun) -> tuple[Answer, list[Answer]]:
     """The control request, then every hostile request, each answered in full."""
-    user = run.user("hostile")
-    token = str(AccessToken.for_user(user))
+    token = str(AccessToken.for_user(run.user("hostile")))
     client = Client(raise_request_exception=False)
     host, addresses = _host(), _addresses()
-    started = time.perf_counter()
-    control = client.get(
-        reverse("api-index"),
-        secure=True,
-        headers={"Accept": JSON},
-        REMOTE_ADDR=next(addresses),
-        HTTP_HOST=host,
-    )
-    control_answer = Answer(
-        Hostile("the control: the API index", "GET", reverse("api-index")),
-        control.status_code,
-        None,
-        (time.perf_counter() - started) * 1000,
-    )
-    answers = [_send(client, request, next(addresses), host) for request in hostile_requests(token)]
-    return control_answer, answers
+    control = Hostile("the control: the API index", "GET", reverse("api-index"))
+    return _send(client, control, next(addresses), host), [
+        _send(client, request, next(addresses), host) for request in hostile_requests(token)
+    ]
 
 
 @proof(
