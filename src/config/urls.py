@@ -18,6 +18,7 @@ from core.http.domain import ApiIndexView
 from core.site import console, health
 from core.site import views as core_views
 from core.site.graphql.view import graphql_view
+from core.site.proofs.page import proofs_page
 
 handler400 = "core.http.problems.bad_request"
 handler403 = "core.http.problems.permission_denied"
@@ -32,6 +33,7 @@ api_v1 = [
     path("movies/", include("movies.api.urls", namespace="movies")),
     path("jobs/", include("jobs.api.urls", namespace="jobs")),
     path("polls/", include("polls.api.urls", namespace="polls")),
+    path("proofs/", include("core.site.proofs.urls", namespace="proofs")),
 ]
 
 urlpatterns = [
@@ -41,6 +43,7 @@ urlpatterns = [
     # Browsers ask for /favicon.ico on pages that name no icon (the admin's).
     path("favicon.ico", RedirectView.as_view(url=lazy(static, str)("core/favicon.svg"))),
     path("demo/<slug:label>/", console.console_page, name="console"),
+    path("proofs/", proofs_page, name="proofs"),
     path("problems/", core_views.problem_index, name="problems"),
     path("problems/<slug:code>/", core_views.problem_detail, name="problem"),
     path("api/v1/", include(api_v1)),

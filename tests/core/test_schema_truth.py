@@ -207,6 +207,7 @@ def test_every_operation_is_tagged_with_its_context(openapi):
         "movies",
         "jobs",
         "polls",
+        "proofs",
     }
 
 

@@ -174,6 +174,15 @@ row(
     why="the refresh token is the credential",
 )
 
+# --- core: live proofs ---------------------------------------------------------------------
+
+row(
+    "POST /api/v1/proofs/{name}/run/",
+    each(ok(200)),
+    setup=lambda w: {"name": "never-a-500"},
+    why="anyone may run a proof in demo mode: it acts as nobody (a bearer token is not read)",
+)
+
 # --- shop ---------------------------------------------------------------------------------
 
 SHOP = "/api/v1/shop"

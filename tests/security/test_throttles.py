@@ -1,5 +1,6 @@
 """Rate limits on the writes worth abusing: login, registration (REST and GraphQL),
-voting (per user and per address), applying, posting (REST and GraphQL).
+voting (per user and per address), applying, posting (REST and GraphQL), running a live
+proof (per address).
 
 Each case lowers one throttle scope to 2 requests a minute and lifts every other
 scope out of reach, so the 429 on the third request proves which scope guards the
@@ -132,6 +133,11 @@ def _post_graphql():
     )
 
 
+def _run_proof():
+    client = client_for()
+    return lambda n: client.post("/api/v1/proofs/never-a-500/run/")
+
+
 CASES = {
     "login": Case("auth", _login, 401),
     "registration": Case("auth", _register, 201),
@@ -141,6 +147,7 @@ CASES = {
     "applying": Case("jobs_apply", _apply, 201),
     "posting": Case("social_write", _post, 201),
     "posting (GraphQL createPost)": Case("social_write", _post_graphql, 200, graphql=True),
+    "running a live proof": Case("proof_run_ip", _run_proof, 200),
 }
 
 

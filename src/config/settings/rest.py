@@ -39,6 +39,9 @@ REST_FRAMEWORK = {
         "poll_vote_ip": env("THROTTLE_POLL_VOTE_IP", default="300/min"),
         # social writes (posts, comments, likes, follows...), per user, REST and GraphQL
         "social_write": env("THROTTLE_SOCIAL_WRITE", default="120/min"),
+        # running a live proof (demo mode), per client IP: each run takes the whole site's
+        # one proof slot for up to a few seconds
+        "proof_run_ip": env("THROTTLE_PROOF_RUN_IP", default="20/min"),
     },
     "EXCEPTION_HANDLER": "core.http.problems.problem_exception_handler",
     "DEFAULT_SCHEMA_CLASS": "core.http.openapi.AutoSchema",
@@ -101,6 +104,11 @@ SPECTACULAR_SETTINGS = {
         {"name": "jobs", "description": "Job board: postings, applications, employers."},
         {"name": "polls", "description": "Live polls: questions, votes, streamed results."},
         {"name": "health", "description": "Liveness and readiness probes."},
+        {
+            "name": "proofs",
+            "description": "Live proofs (demo mode only): the invariants the suite proves, "
+            "run on demand against the real database.",
+        },
     ],
     # Swagger UI and ReDoc assets are served from our own static files (no CDN).
     "SWAGGER_UI_DIST": "SIDECAR",

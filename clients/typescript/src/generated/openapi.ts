@@ -1030,6 +1030,46 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/api/v1/proofs/": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * The live proofs
+         * @description Each invariant the site can prove on demand, with the test of the suite that proves it and the link that runs it. Demo mode only (a 404 otherwise).
+         */
+        get: operations["proofs_list"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/proofs/{name}/run/": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Run a proof
+         * @description Runs the proof now, for real: real threads against the real database, on sandbox objects it creates and removes whatever happens, and answers what it found. One proof runs at a time across the site: meanwhile another run is a 409 `proof_running` with `Retry-After`, and nothing ran. Demo mode only (a 404 otherwise); throttled per address (`proof_run_ip`).
+         */
+        post: operations["proofs_run_create"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/api/v1/shop/": {
         parameters: {
             query?: never;
@@ -2640,6 +2680,84 @@ export interface components {
             low_stock_threshold?: number;
             is_active?: boolean;
             image_urls?: string[];
+        };
+        Proof: {
+            /** @description Its slug: `POST /api/v1/proofs/{name}/run/`. */
+            name: string;
+            title: string;
+            /** @description One line: what runs and what must come out. */
+            description: string;
+            /** @description The test of the suite that proves the same invariant (a pytest node id). */
+            test: string;
+            /**
+             * Format: uri
+             * @description Where to POST to run it (an absolute URL).
+             */
+            run: string;
+        };
+        ProofList: {
+            results: components["schemas"]["Proof"][];
+            /**
+             * Format: uri
+             * @description The next page (an absolute URL); null on the last.
+             */
+            next: string | null;
+            /**
+             * Format: uri
+             * @description The page before (an absolute URL); null on the first.
+             */
+            previous: string | null;
+        };
+        ProofResult: {
+            name: string;
+            title: string;
+            /** @description Whether the invariant held; null where the database it ran on cannot show it honestly (`caveat` says why). */
+            held: boolean | null;
+            /** @description Why `held` is null, else null. */
+            caveat: string | null;
+            /** @description The invariant, concretely. */
+            expected: string;
+            /** @description What was read back after the run. */
+            happened: string;
+            /** @description The numbers read back from the database. */
+            counts: {
+                [key: string]: number;
+            };
+            /** @description The constraint, lock or check that held. */
+            guard: string;
+            /** @description Wall time of the run. */
+            wall_ms: number;
+            /** @description SQL queries, on every thread. */
+            queries: number;
+            /** @description The database it ran on: `postgresql`, `sqlite`. */
+            database: string;
+            /** @description The test of the suite that proves the same. */
+            test: string;
+            /** Format: date-time */
+            ran_at: string;
+            /** @description Whatever else the proof reports (JSON). */
+            details: {
+                [key: string]: unknown;
+            };
+        };
+        /** @description RFC 9457 problem details. */
+        ProofRunningProblem: {
+            /** @description URI of the problem type; its page explains it. */
+            type: string;
+            /** @description Short, human-readable summary of the problem type. */
+            title: string;
+            /** @description The HTTP status code. */
+            status: number;
+            /** @description What went wrong in this request. */
+            detail: string;
+            /** @description Stable machine-readable code to switch on. */
+            code: string;
+            /** @description The request path. */
+            instance?: string;
+            /** @description Echo of X-Request-ID, also in the server logs. */
+            request_id?: string;
+            /** @description With `proof_running`: the proof that is running. */
+            running: string;
         };
         Queued: {
             /** @description `queued`. */
@@ -8233,6 +8351,142 @@ export interface operations {
             };
             /** @description `not_voted`, `poll_closed` or `poll_not_open` */
             409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Too many requests */
+            429: {
+                headers: {
+                    "RateLimit-Policy": components["headers"]["RateLimit-Policy"];
+                    RateLimit: components["headers"]["RateLimit"];
+                    "Retry-After": components["headers"]["Retry-After"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    proofs_list: {
+        parameters: {
+            query?: {
+                /** @description Opaque position from a `next` or `previous` link. */
+                cursor?: string;
+                /** @description Items per page, 1 to 100 (default 20). */
+                page_size?: number;
+            };
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            200: {
+                headers: {
+                    "RateLimit-Policy": components["headers"]["RateLimit-Policy"];
+                    RateLimit: components["headers"]["RateLimit"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ProofList"];
+                };
+            };
+            /** @description Invalid input (`validation_error`: a field, a filter or an unknown query parameter, named in `errors`) or a malformed request (`bad_request`, `parse_error`) */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ValidationProblem"];
+                };
+            };
+            /** @description Not found */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Too many requests */
+            429: {
+                headers: {
+                    "RateLimit-Policy": components["headers"]["RateLimit-Policy"];
+                    RateLimit: components["headers"]["RateLimit"];
+                    "Retry-After": components["headers"]["Retry-After"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    proofs_run_create: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                name: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            200: {
+                headers: {
+                    "RateLimit-Policy": components["headers"]["RateLimit-Policy"];
+                    RateLimit: components["headers"]["RateLimit"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ProofResult"];
+                };
+            };
+            /** @description Invalid input (`validation_error`: a field, a filter or an unknown query parameter, named in `errors`) or a malformed request (`bad_request`, `parse_error`) */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ValidationProblem"];
+                };
+            };
+            /** @description Not found */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description `proof_running`: another proof is running; nothing ran. Retry after `Retry-After` seconds. */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProofRunningProblem"];
+                };
+            };
+            /** @description Payload too large */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Unsupported media type */
+            415: {
                 headers: {
                     [name: string]: unknown;
                 };

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from dataclasses import dataclass, field
+from importlib import import_module
 from typing import TYPE_CHECKING, Any
 
 from django.utils.module_loading import autodiscover_modules
@@ -59,13 +60,19 @@ def proof(
     return register
 
 
+# Core's own proofs ("never a 500"): always registered, listed after the domains'.
+CORE_PROOFS = "core.site.proofs.hostile"
+
+
 def proofs() -> list[Proof]:
-    """Every registered proof, in registration order (the apps' order)."""
+    """Every registered proof: the domains' in the apps' order, then core's."""
     global _discovered
     if not _discovered:
         autodiscover_modules("proofs")
+        import_module(CORE_PROOFS)
         _discovered = True
-    return list(_registry.values())
+    # Core's last, whether or not its module was imported before the domains' were.
+    return sorted(_registry.values(), key=lambda found: found.check.__module__.startswith("core."))
 
 
 def find(name: str) -> Proof | None:

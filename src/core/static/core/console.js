@@ -1,6 +1,7 @@
 // The consoles' shell (core/console.html): the session, the fetch helper and the
-// request log that every domain console shares. A domain's own script runs after this
-// one and uses `window.Nexus`:
+// request log that every domain console shares (the proofs page uses the fetch helper and
+// the log without the account panel). A domain's own script runs after this one and uses
+// `window.Nexus`:
 //
 //   Nexus.onSession(fn)            fn(session) now and whenever the account changes
 //   Nexus.api(method, path, opts)  a call to the public API, logged in the side panel;
@@ -185,10 +186,12 @@
   // ---- the session --------------------------------------------------------------------
   function notify() {
     settled = true;
-    $("session-user").textContent = session.signedIn ? session.username : "nobody";
-    const roles = session.roles.concat(session.isStaff ? ["staff"] : []);
-    $("session-roles").textContent = roles.length ? "(" + roles.join(", ") + ")" : "";
-    $("sign-out").hidden = !session.signedIn;
+    if ($("session-user")) { // a page without the account panel (/proofs/) has none of these
+      $("session-user").textContent = session.signedIn ? session.username : "nobody";
+      const roles = session.roles.concat(session.isStaff ? ["staff"] : []);
+      $("session-roles").textContent = roles.length ? "(" + roles.join(", ") + ")" : "";
+      $("sign-out").hidden = !session.signedIn;
+    }
     document.querySelectorAll("#account-switch .account").forEach((button) => {
       button.setAttribute("aria-pressed", String(button.dataset.username === session.username));
     });
@@ -342,13 +345,13 @@
   document.querySelectorAll("#account-switch .account").forEach((button) => {
     button.addEventListener("click", () => useAccount(button.dataset.username));
   });
-  $("sign-in-form").addEventListener("submit", (event) => {
+  $("sign-in-form")?.addEventListener("submit", (event) => {
     event.preventDefault();
     const data = formData(event.target);
     signIn(data.username || "", data.password || "").then((ok) => { if (ok) event.target.reset(); });
   });
-  $("sign-out").addEventListener("click", signOut);
-  $("log-clear").addEventListener("click", () => $("request-log").replaceChildren());
+  $("sign-out")?.addEventListener("click", signOut);
+  $("log-clear")?.addEventListener("click", () => $("request-log").replaceChildren());
 
   const first = config.default_account;
   if (first) {
