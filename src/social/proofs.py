@@ -155,11 +155,15 @@ def _race(run: ProofRun, box: _Sandbox) -> _Race:
 
 
 def _holding(user_ids: list[int], post: Post) -> int:
-    """How many of these users' feeds hold the post, read from the feed store."""
+    """How many of these users' feeds hold the post, read from the feed store; -1 when
+    it did not answer (no count the proof expects)."""
     store = feed.client()
     assert store is not None  # asked only with a feed store
     names = [feed.key(user_id) for user_id in user_ids]
-    return int(store.eval(HOLDING_LUA, len(names), *names, str(post.pk)))
+    try:
+        return int(store.eval(HOLDING_LUA, len(names), *names, str(post.pk)))
+    except feed.REDIS_ERRORS:
+        return -1
 
 
 def _counts(box: _Sandbox, race: _Race) -> dict[str, int]:

@@ -64,3 +64,13 @@ def test_the_domains_proofs_hold_on_make_runs_sqlite_within_fifteen_seconds(make
     assert results["fan-out"]["details"]["feed_store"].startswith("none")
     assert report["sandbox_users_left"] == 0
     assert report["users"][0] == report["users"][1]
+
+
+def test_each_domain_proof_names_a_test_of_the_suite():
+    from core.site.proofs import find
+
+    for name in PROOFS:
+        found = find(name)
+        assert found is not None, name
+        path, test = found.test.split("::")
+        assert f"\ndef {test}(" in (ROOT / path).read_text(), found.test
