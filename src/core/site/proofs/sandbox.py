@@ -93,6 +93,10 @@ class ProofRun:
                 errors.append(f"{type(error).__name__}: {error}")
         try:
             left = self._user_ids + self._remove_bare()
+        except Exception as error:  # the ORM's way for all of them, then
+            errors.append(f"{type(error).__name__}: {error}")
+            left = self._user_ids + self._bare_ids
+        try:
             for start in range(0, len(left), 500):
                 User.objects.filter(pk__in=left[start : start + 500]).delete()
         except Exception as error:
