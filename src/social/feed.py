@@ -16,7 +16,7 @@ ignored for writes), and readers then use the database (``entries_from_db``).
 from __future__ import annotations
 
 import logging
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import datetime
 from functools import lru_cache
@@ -142,21 +142,34 @@ def read_newer(user_id: int, *, after: Entry, count: int) -> tuple[list[Entry], 
 
 def store(user_id: int, entries: Sequence[Entry]) -> None:
     """Replace the feed with ``entries`` (a rebuild), marked built and capped."""
+    store_many({user_id: entries})
+
+
+def store_many(feeds: Mapping[int, Sequence[Entry]], *, batch: int = 1000) -> None:
+    """``store`` for each feed of ``feeds`` (user id: entries), ``batch`` feeds a round
+    trip, each replaced atomically."""
     client_ = client()
     if client_ is None:
         return
-    name = key(user_id)
-    try:
-        pipe = client_.pipeline(transaction=True)
-        pipe.delete(name)
-        mapping: dict[str, float] = {SENTINEL: 0}
-        mapping.update({str(entry.post_id): entry.score for entry in entries})
-        pipe.zadd(name, mapping)
-        pipe.zremrangebyrank(name, 1, -(settings.SOCIAL_FEED_MAX_ITEMS + 1))
-        pipe.expire(name, ttl_seconds())
-        pipe.execute()
-    except REDIS_ERRORS as exc:
-        logger.warning("feed store unavailable rebuilding %s: %s", name, exc)
+    rows = list(feeds.items())
+    for start in range(0, len(rows), batch):
+        names = []
+        try:
+            pipe = client_.pipeline(transaction=True)
+            for user_id, entries in rows[start : start + batch]:
+                names.append(name := key(user_id))
+                pipe.delete(name)
+                mapping: dict[str, float] = {SENTINEL: 0}
+                mapping.update({str(entry.post_id): entry.score for entry in entries})
+                pipe.zadd(name, mapping)
+                if len(entries) > settings.SOCIAL_FEED_MAX_ITEMS:
+                    pipe.zremrangebyrank(name, 1, -(settings.SOCIAL_FEED_MAX_ITEMS + 1))
+                pipe.expire(name, ttl_seconds())
+            pipe.execute()
+        except REDIS_ERRORS as exc:
+            shown = names[0] if len(names) == 1 else f"{len(names)} feeds"
+            logger.warning("feed store unavailable rebuilding %s: %s", shown, exc)
+            return
 
 
 def push(user_ids: Iterable[int], post_id: int, score: int) -> int:

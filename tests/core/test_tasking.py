@@ -50,3 +50,55 @@ def test_a_failing_task_after_commit_is_logged_not_a_500(
     welcome = Notification.objects.get(user__username="unlucky")
     assert welcome.emailed_at is None
     assert "on_commit" in caplog.text
+
+
+FIRST_TASKS_AT_ONCE = """
+import threading
+import django
+
+django.setup()
+from celery import current_app
+from core.tasking.outbox import registered_task
+
+names = ["social.tasks.feed_fan_out_task", "shop.tasks.order_confirmation_task"] * 4
+assert not set(names) & set(current_app.tasks), "a tasks module was imported already"
+barrier, found = threading.Barrier(len(names)), []
+
+def need(name):
+    barrier.wait()
+    try:
+        found.append(registered_task(name).name)
+    except Exception as error:
+        found.append(repr(error))
+
+threads = [threading.Thread(target=need, args=(name,)) for name in names]
+for thread in threads:
+    thread.start()
+for thread in threads:
+    thread.join()
+print(sorted(found))
+"""
+
+
+def test_threads_needing_their_first_task_at_once_all_find_it():
+    """A web process imports its tasks modules when it first needs a task; threads that
+    need one at the same moment all wait for that import (before, all but one met
+    Celery's NotRegistered, and the on-commit work of their writes was lost)."""
+    import os
+    import subprocess
+    import sys
+
+    env = {**os.environ, "DJANGO_SETTINGS_MODULE": "config.settings.test"}
+    result = subprocess.run(
+        [sys.executable, "-c", FIRST_TASKS_AT_ONCE],
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=60,
+        check=False,
+    )
+
+    assert result.returncode == 0, result.stderr[-2000:]
+    assert result.stdout.split("\n")[-2] == str(
+        sorted(["social.tasks.feed_fan_out_task", "shop.tasks.order_confirmation_task"] * 4)
+    )

@@ -22,6 +22,7 @@ written in the same transaction (``Notification.emailed_at``).
 from __future__ import annotations
 
 import logging
+import threading
 from typing import TYPE_CHECKING, Any
 
 from celery import Task, current_app
@@ -129,13 +130,25 @@ def _publish(
     )
 
 
-def _run_eagerly(task_name: str, args: list[Any], kwargs: dict[str, Any]) -> None:
+# Held while a process imports its tasks modules (``registered_task``).
+_discovering = threading.Lock()
+
+
+def registered_task(task_name: str) -> Task[..., Any]:
+    """The task called ``task_name``. A web process never starts a worker, so the first
+    time it needs a task, autodiscovery has not run yet: it imports every app's tasks
+    module (once) the way a worker would, under a lock. Without it, of two threads
+    needing their first task at once, the second would find nothing: Celery's
+    autodiscovery returns at once to a caller that arrives while another is importing."""
     if task_name not in current_app.tasks:
-        # A web process never starts a worker, so autodiscovery has not run yet:
-        # import every app's tasks module (once) the way a worker would.
-        current_app.loader.import_default_modules()
-    task = current_app.tasks[task_name]
-    task.apply(args=tuple(args), kwargs=kwargs, throw=True)
+        with _discovering:
+            if task_name not in current_app.tasks:
+                current_app.loader.import_default_modules()
+    return current_app.tasks[task_name]
+
+
+def _run_eagerly(task_name: str, args: list[Any], kwargs: dict[str, Any]) -> None:
+    registered_task(task_name).apply(args=tuple(args), kwargs=kwargs, throw=True)
 
 
 def enqueue_on_commit(

@@ -10,7 +10,7 @@ from contextlib import contextmanager
 from typing import Any, TypeVar
 
 from django.contrib.auth.hashers import make_password
-from django.db import connection, connections
+from django.db import IntegrityError, connection, connections, transaction
 
 from core.http.catalogue import ProblemError
 from core.identity.models import User
@@ -34,6 +34,7 @@ class ProofRun:
         self._lock = threading.Lock()
         self._cleanups: list[Callable[[], object]] = []
         self._user_ids: list[int] = []
+        self._bare_ids: list[int] = []
 
     # ---- sizes -------------------------------------------------------------------------
     def threads(self, wanted: int, *, embedded: int | None = None) -> int:
@@ -45,9 +46,16 @@ class ProofRun:
     def name(self, label: str) -> str:
         return f"{SANDBOX_PREFIX}{self.token}-{label}"
 
-    def users(self, label: str, count: int) -> list[User]:
+    def users(self, label: str, count: int, *, bare: bool = False) -> list[User]:
         """``count`` active accounts that cannot sign in (no password hashing: one
-        unusable password for all), removed after the run."""
+        unusable password for all), removed after the run.
+
+        ``bare`` accounts are the proof's promise that nothing refers to them once its
+        clean-ups have run (thousands of followers, say): they go in one statement per
+        5,000, without the ORM's cascade and per-row signals (identity's "forget the
+        cached user" among them: a sandbox user never signed in, so nothing of theirs is
+        cached). Should anything still refer to them, the database refuses the statement
+        and they go the ORM's way after all."""
         unusable = make_password(None)
         made = User.objects.bulk_create(
             [
@@ -64,7 +72,7 @@ class ProofRun:
             made = list(
                 User.objects.filter(username__startswith=self.name(f"{label}-")).order_by("pk")
             )
-        self._user_ids += [user.pk for user in made]
+        (self._bare_ids if bare else self._user_ids).extend(user.pk for user in made)
         return made
 
     def user(self, label: str) -> User:
@@ -84,11 +92,32 @@ class ProofRun:
             except Exception as error:  # one failed clean-up must not skip the rest
                 errors.append(f"{type(error).__name__}: {error}")
         try:
-            for start in range(0, len(self._user_ids), 500):
-                User.objects.filter(pk__in=self._user_ids[start : start + 500]).delete()
+            left = self._user_ids + self._remove_bare()
+        except Exception as error:  # the ORM's way for all of them, then
+            errors.append(f"{type(error).__name__}: {error}")
+            left = self._user_ids + self._bare_ids
+        try:
+            for start in range(0, len(left), 500):
+                User.objects.filter(pk__in=left[start : start + 500]).delete()
         except Exception as error:
             errors.append(f"{type(error).__name__}: {error}")
         return errors
+
+    def _remove_bare(self) -> list[int]:
+        """Delete the bare users, one statement per 5,000; returns those still referred
+        to (their statement was refused). Inside a caller's transaction the foreign keys
+        are checked only at its commit, too late to fall back: all go the ORM's way."""
+        if connection.in_atomic_block:
+            return self._bare_ids
+        left: list[int] = []
+        for start in range(0, len(self._bare_ids), 5000):
+            chunk = self._bare_ids[start : start + 5000]
+            try:
+                with transaction.atomic():  # the deferred foreign keys are checked here
+                    User.objects.filter(pk__in=chunk)._raw_delete(User.objects.db)
+            except IntegrityError:
+                left += chunk
+        return left
 
     # ---- threads -------------------------------------------------------------------------
     def _count(
