@@ -8,7 +8,9 @@ proofs are covered as soon as they are registered."""
 
 from __future__ import annotations
 
+import json
 import re
+import sqlite3
 from collections.abc import Iterator
 
 import pytest
@@ -58,7 +60,22 @@ def phone(browser: Browser, make_run_server: Server, shots) -> Iterator[ConsoleV
         visit.close()
 
 
-def test_run_all_at_1280_shows_every_proof_held(wide: ConsoleVisit, listed):
+def sandbox_users_left(server: Server) -> int:
+    """Sandbox accounts in the `make run` server's own SQLite file (read-only)."""
+    database = server.log.parent / "nexus.sqlite3"
+    with sqlite3.connect(f"file:{database}?mode=ro", uri=True) as connection:
+        (count,) = connection.execute(
+            "SELECT COUNT(*) FROM core_user WHERE username LIKE 'proof-%'"
+        ).fetchone()
+    return int(count)
+
+
+def test_run_all_at_1280_shows_every_proof_held(wide: ConsoleVisit, listed, make_run_server):
+    answers = []
+    wide.page.on(
+        "response",
+        lambda response: answers.append(response) if response.url.endswith("/run/") else None,
+    )
     page = wide.open("/proofs/")
     cards = page.locator(".proof[data-proof]")
     names = [proof["name"] for proof in listed]
@@ -94,6 +111,15 @@ def test_run_all_at_1280_shows_every_proof_held(wide: ConsoleVisit, listed):
     for name in names:
         wide.expect_logged("POST", f"/api/v1/proofs/{name}/run/", 200)
     expect(page.locator("#run-all")).to_be_enabled()
+    # What the page showed, from the answers themselves: every proof ran on the embedded
+    # default within the issue's 15 s, and removed its sandbox without an error.
+    results = {body["name"]: body for body in (json.loads(answer.text()) for answer in answers)}
+    assert list(results) == names
+    for result in results.values():
+        assert result["database"] == "sqlite", result
+        assert result["wall_ms"] < RUN_TIMEOUT_MS, result
+        assert "cleanup_errors" not in result["details"], result
+    assert sandbox_users_left(make_run_server) == 0
     wide.assert_clean()
     wide.shot("proofs-1280")
 
