@@ -329,18 +329,22 @@
     }
   }
 
+  // Withdrawing takes two steps (open, then confirm), with an optional reason the company reads.
   function candidateControls(item, application) {
     if (!application.allowed_transitions.includes("withdrawn")) return null;
     const message = el("p", { class: "message", role: "status" });
-    const button = el("button", { type: "button", class: "button secondary" }, "Withdraw");
+    const reason = el("input", { name: "reason", maxlength: "2000", placeholder: "Optional, for the company" });
+    const button = el("button", { type: "button", class: "button secondary reject" }, "Withdraw my application");
     button.addEventListener("click", async () => {
       button.disabled = true;
-      const reply = await N.post(`jobs/applications/${application.id}/withdraw/`, {});
+      const body = reason.value.trim() ? { reason: reason.value.trim() } : {};
+      const reply = await N.post(`jobs/applications/${application.id}/withdraw/`, body);
       if (!reply.ok) { button.disabled = false; say(message, reply); return; }
       fillApplication(item, reply.body, "candidate", true);
       remember([reply.body], false);
     });
-    return el("div", { class: "controls" }, button, message);
+    return el("details", { class: "withdraw" }, el("summary", {}, "Withdraw…"),
+      el("div", { class: "controls" }, el("label", {}, "Reason", reason), button, message));
   }
 
   function pipelineControls(item, application) {
