@@ -17,6 +17,8 @@ class JobsConfig(AppConfig):
             "filters; candidates apply once, with a PDF or DOCX résumé, and both sides "
             "follow each application's history; saved searches send alerts."
         ),
+        console="jobs/console.html",
+        console_account="demo_candidate",
     )
 
     def ready(self) -> None:

@@ -123,8 +123,9 @@ def test_with_moderation_a_job_waits_then_is_approved_or_rejected(moderation):
     assert first.status == second.status == "pending_review"
     mod = client_for(moderator())
 
-    queue = mod.get(QUEUE).json()["results"]
-    assert [item["id"] for item in queue] == [first.pk, second.pk]
+    queue = mod.get(QUEUE).json()
+    assert queue["moderation"] is True
+    assert [item["id"] for item in queue["results"]] == [first.pk, second.pk]
     assert client_for().get(JOBS).json()["results"] == []
 
     approved = mod.post(job_url(first.pk, "approve"))
@@ -142,6 +143,15 @@ def test_with_moderation_a_job_waits_then_is_approved_or_rejected(moderation):
     again = client_for(owner).post(job_url(second.pk, "submit")).json()
     assert again["status"] == "pending_review"
     assert [item["id"] for item in mod.get(QUEUE).json()["results"]] == [second.pk]
+
+
+def test_without_moderation_the_queue_says_so_and_stays_empty():
+    job = make_job(title="Published at once")
+
+    queue = client_for(moderator()).get(QUEUE).json()
+
+    assert job.status == "published"
+    assert queue == {"results": [], "next": None, "previous": None, "moderation": False}
 
 
 def test_approving_twice_is_an_illegal_transition(moderation):

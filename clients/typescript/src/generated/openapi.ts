@@ -548,7 +548,7 @@ export interface paths {
         };
         /**
          * Jobs waiting for review (moderators)
-         * @description Oldest submission first.
+         * @description Oldest submission first. `moderation` says whether moderation is on (`JOBS_MODERATION`): off, a submitted job publishes at once and nothing waits here.
          */
         get: operations["jobs_moderation_queue_list"];
         put?: never;
@@ -2178,6 +2178,8 @@ export interface components {
              * @description The page before (an absolute URL); null on the first.
              */
             previous: string | null;
+            /** @description Whether moderation is on (`JOBS_MODERATION`). Off (the demo's default), a submitted job publishes at once and this queue stays empty. */
+            moderation: boolean;
         };
         MovieDetail: {
             id: number;

@@ -184,4 +184,13 @@ class JobApplicationFilterSerializer(serializers.Serializer):
 
 
 ApplicationPageSerializer = envelope_serializer("ApplicationPage", ApplicationSerializer(many=True))
-ModerationPageSerializer = envelope_serializer("ModerationPage", JobSerializer(many=True))
+ModerationPageSerializer = envelope_serializer(
+    "ModerationPage",
+    JobSerializer(many=True),
+    extras={
+        "moderation": serializers.BooleanField(
+            help_text="Whether moderation is on (`JOBS_MODERATION`). Off (the demo's "
+            "default), a submitted job publishes at once and this queue stays empty."
+        )
+    },
+)

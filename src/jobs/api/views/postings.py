@@ -7,6 +7,7 @@ from __future__ import annotations
 
 from typing import Any
 
+from django.conf import settings
 from drf_spectacular.utils import OpenApiParameter, extend_schema
 from rest_framework import permissions, status
 from rest_framework.exceptions import ValidationError
@@ -268,7 +269,8 @@ class ModerationQueueView(APIView):
 
     @extend_schema(
         summary="Jobs waiting for review (moderators)",
-        description="Oldest submission first.",
+        description="Oldest submission first. `moderation` says whether moderation is on "
+        "(`JOBS_MODERATION`): off, a submitted job publishes at once and nothing waits here.",
         operation_id="jobs_moderation_queue_list",
         parameters=PAGE_PARAMETERS,
         responses={200: ModerationPageSerializer},
@@ -278,4 +280,4 @@ class ModerationQueueView(APIView):
         page = paginator.paginate_queryset(selectors.moderation_queue(), request, self)
         viewer = job_viewer(user=authenticated_user(request))
         body = [job_payload(job, private=True, allowed=viewer.allowed(job)) for job in page]
-        return paginator.get_paginated_response(body)
+        return paginator.get_paginated_response(body, moderation=settings.JOBS_MODERATION)
