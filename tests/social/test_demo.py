@@ -11,7 +11,7 @@ from django.apps import apps
 from django.core.management import call_command
 
 from core.site.demo import DEMO_ACCOUNTS, seed_accounts
-from social import demo, selectors
+from social import demo, home_feed
 from social.models import Follow, Post, Profile
 
 pytestmark = pytest.mark.django_db
@@ -33,7 +33,7 @@ def test_every_demo_account_sees_a_populated_feed_and_reseeding_adds_nothing(
 
     for account in DEMO_ACCOUNTS:
         user = get_user_model().objects.get(username=account.username)
-        page = selectors.feed_page(viewer_id=user.pk, first=20, after=None)
+        page = home_feed.feed_page(viewer_id=user.pk, first=20, after=None)
         assert len(page.items) == 20, account.username
     sample = Post.objects.filter(like_count__gt=0).first()
     assert sample.like_count == sample.likes.count()
