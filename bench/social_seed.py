@@ -60,7 +60,7 @@ def fanout(threshold: int) -> dict:
     from django.conf import settings
     from django.contrib.auth import get_user_model
 
-    from social import feed, selectors
+    from social import feed, home_feed
     from social.models import Follow
     from social.services import fanout as fanout_services
     from social.services import posts
@@ -92,11 +92,11 @@ def fanout(threshold: int) -> dict:
 
     reader = ids[0]
     feed.invalidate([reader])
-    selectors.feed_page(viewer_id=reader, first=20, after=None)  # rebuild, warm
+    home_feed.feed_page(viewer_id=reader, first=20, after=None)  # rebuild, warm
 
     def timed() -> float:
         started = time.perf_counter()
-        selectors.feed_page(viewer_id=reader, first=20, after=None)
+        home_feed.feed_page(viewer_id=reader, first=20, after=None)
         return (time.perf_counter() - started) * 1000
 
     with_merge = sorted(timed() for _ in range(50))

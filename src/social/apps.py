@@ -18,6 +18,10 @@ class SocialConfig(AppConfig):
             "and rebuilt from PostgreSQL when cold or when Redis is down; exact counts."
         ),
         graphql="/graphql/",
+        # /demo/social/: compose, the home feed with each entry's origin, who to follow
+        # and profiles, over GraphQL (core's console shell around it).
+        console="social/console.html",
+        console_account="demo_customer",
         # GraphiQL opens with this document (core.site.views.graphql_example_query).
         graphql_example=(
             "# Sign in first: POST /api/v1/auth/token/ (a demo account from the landing\n"

@@ -2,8 +2,11 @@
 
 - ``demo_seed`` (the ``seed_demo`` hook): three dozen people who follow each other,
   a few hundred posts over the last two weeks with likes, comments and shares; every
-  demo account follows a dozen of them, so each logs in to a populated feed. Safe to
-  run twice (it tops up; nothing is duplicated).
+  demo account follows a dozen of them, so each logs in to a populated feed, and the
+  other demo accounts, so what one posts the others read. Everyone follows ``ada``
+  (``CELEBRITY``): over ``make run``'s fan-out threshold, her posts are merged into
+  feeds at read time while everyone else's are fanned out. Safe to run twice (it tops
+  up; nothing is duplicated).
 - ``bulk_seed`` (``manage.py seed_social``): N users, M posts, K follows per user, in
   bulk (PostgreSQL COPY; ``bulk_create`` elsewhere), for benchmarks.
 """
@@ -70,6 +73,9 @@ PEOPLE = [
     "rosalind",
 ]
 SEED_PREFIX = "seed_user_"
+# Followed by every other demo person and account (about forty): `make run` sets
+# SOCIAL_FANOUT_MAX_FOLLOWERS below that, so the social console shows both origins.
+CELEBRITY = "ada"
 
 OPENERS = (
     "Just shipped",
@@ -180,6 +186,13 @@ def _demo_follows(
     for user in demo_users:
         for other in rng.sample(people, 12):
             follows.append(Follow(follower=user, followee=other, created_at=now))
+        for other in demo_users:
+            if other.pk != user.pk:
+                follows.append(Follow(follower=user, followee=other, created_at=now))
+    celebrity = next(user for user in people if user.username == CELEBRITY)
+    for user in people + demo_users:
+        if user.pk != celebrity.pk:
+            follows.append(Follow(follower=user, followee=celebrity, created_at=now))
     Follow.objects.bulk_create(follows, ignore_conflicts=True)
 
 

@@ -1,13 +1,11 @@
-"""Every social read. Nothing here writes to the database: a missing profile reads
-as an empty one, and a cold feed is computed from the tables (the only write is
-the rebuilt Redis feed, a cache)."""
+"""Every social read but the home feed's (``social.home_feed``). Nothing here writes to
+the database: a missing profile reads as an empty one."""
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Mapping, Sequence
-from dataclasses import dataclass
-from datetime import datetime, timedelta
-from typing import TYPE_CHECKING, TypeVar
+from collections.abc import Iterable, Sequence
+from datetime import timedelta
+from typing import TypeVar
 
 from django.conf import settings
 from django.db.models import (
@@ -30,21 +28,15 @@ from django.utils import timezone
 
 from core.cache import versioned as core_cache
 from core.http.catalogue import ProblemError
-from core.identity import roles
 from core.identity.models import User
-from social import error_codes, feed
-from social.feed import Entry
+from social import error_codes
 from social.models import Block, Comment, Follow, Like, Mute, Post, Profile, Share
-from social.paging import backward, feed_cursor, feed_cursor_decode, time_cursor_decode
-
-if TYPE_CHECKING:
-    from django.contrib.auth.models import AnonymousUser
+from social.paging import time_cursor_decode
 
 # The rows of a page: posts, comments, ...
 _Row = TypeVar("_Row", bound=Model)
 
 DEFAULT_PAGE_SIZE = 20
-BACK_FEED = backward("feed")  # the kind of the feed's ``previous`` cursors
 TRENDING_NAMESPACE = "social.trending"
 
 
@@ -146,6 +138,60 @@ def followed_ids(*, viewer_id: int, among: Iterable[int]) -> set[int]:
             "followee_id", flat=True
         )
     )
+
+
+def blocked_ids(*, viewer_id: int, among: Iterable[int]) -> set[int]:
+    """Those of ``among`` the viewer blocks (not those who block the viewer)."""
+    return set(
+        Block.objects.filter(blocker_id=viewer_id, blocked_id__in=list(among)).values_list(
+            "blocked_id", flat=True
+        )
+    )
+
+
+def muted_ids(*, viewer_id: int, among: Iterable[int]) -> set[int]:
+    return set(
+        Mute.objects.filter(muter_id=viewer_id, muted_id__in=list(among)).values_list(
+            "muted_id", flat=True
+        )
+    )
+
+
+def post_counts(*, author_ids: Iterable[int], viewer_id: int | None) -> dict[int, int]:
+    """How many posts each author has that the viewer may see (none across a block, as
+    their listing), in one query; authors without any are left out."""
+    posts = Post.objects.filter(author_id__in=list(author_ids))
+    if viewer_id is not None:
+        posts = posts.filter(~Exists(Block.objects.between(viewer_id, OuterRef("author_id"))))
+    rows = posts.order_by().values("author_id").annotate(n=Count("pk"))
+    return {row["author_id"]: row["n"] for row in rows}
+
+
+def who_to_follow(*, viewer_id: int, first: int) -> list[User]:
+    """Up to ``first`` accounts to suggest: not the viewer, not followed, muted or
+    blocked either way. Those most followed by the accounts the viewer follows come
+    first (friends of friends), then the most followed overall. Two queries at most."""
+    followed = Follow.objects.filter(follower_id=viewer_id).values("followee_id")
+    candidates = (
+        User.objects.filter(is_active=True)
+        .exclude(pk=viewer_id)
+        .exclude(pk__in=followed)
+        .filter(~Exists(Block.objects.between(viewer_id, OuterRef("pk"))))
+        .filter(~Exists(Mute.objects.filter(muter_id=viewer_id, muted_id=OuterRef("pk"))))
+    )
+    # Filtered before the count, the count is of the follows by followed accounts only.
+    suggested: list[User] = list(
+        candidates.filter(social_followers__follower_id__in=followed)
+        .annotate(mutual=Count("social_followers"))
+        .order_by("-mutual", "username", "pk")[:first]
+    )
+    if len(suggested) < first:
+        suggested += list(
+            candidates.exclude(pk__in=[user.pk for user in suggested]).order_by(
+                F("social_profile__follower_count").desc(nulls_last=True), "username", "pk"
+            )[: first - len(suggested)]
+        )
+    return suggested
 
 
 def share_get(*, user_id: int, post_id: int) -> Share | None:
@@ -263,228 +309,3 @@ def trending_post_list(*, viewer_id: int | None, first: int) -> list[Post]:
     ids = trending_post_ids(first=first)
     found = {post.pk: post for post in visible_posts(viewer_id=viewer_id).filter(pk__in=ids)}
     return [found[pk] for pk in ids if pk in found]
-
-
-# --- the home feed -----------------------------------------------------------------------
-
-
-@dataclass(frozen=True)
-class FeedItem:
-    entry: Entry
-    post: Post
-    shared_by: User | None = None
-    shared_at: datetime | None = None
-
-    @property
-    def cursor(self) -> str:
-        return feed_cursor(self.entry)
-
-
-@dataclass(frozen=True)
-class FeedPage:
-    items: list[FeedItem]
-    has_next: bool
-    source: str  # "redis", "rebuilt" or "database": for tests and logs
-    next_cursor: str | None = None
-    previous_cursor: str | None = None  # a ``feed:back`` cursor: the page before
-
-
-def followed_celebrity_ids(*, viewer_id: int) -> list[int]:
-    """Accounts the viewer follows that are too big to fan out (merged at read time)."""
-    muted = Mute.objects.filter(muter_id=viewer_id, muted_id=OuterRef("followee_id"))
-    return list(
-        Follow.objects.filter(
-            follower_id=viewer_id,
-            followee__social_profile__follower_count__gte=settings.SOCIAL_FANOUT_MAX_FOLLOWERS,
-        )
-        .filter(~Exists(muted))
-        .values_list("followee_id", flat=True)
-    )
-
-
-def feed_rebuild_entries(*, viewer_id: int) -> list[Entry]:
-    return feed.entries_from_db(
-        viewer_id,
-        limit=settings.SOCIAL_FEED_MAX_ITEMS,
-        exclude_sources_over=settings.SOCIAL_FANOUT_MAX_FOLLOWERS,
-    )
-
-
-def feed_entries(*, viewer_id: int, first: int, before: Entry | None) -> tuple[list[Entry], str]:
-    """``first`` (or more) entries of the viewer's home feed older than ``before``.
-
-    Redis first; a cold feed is rebuilt from PostgreSQL and served from that result;
-    with Redis down, PostgreSQL answers alone. Posts of followed accounts above the
-    fan-out threshold are merged in (they are never pushed)."""
-    want = first + 10  # slack for posts deleted since they were pushed
-    try:
-        got = feed.read(viewer_id, before=before, count=want)
-    except feed.Unavailable:
-        return feed.entries_from_db(viewer_id, limit=want, before=before), "database"
-    if got is None:
-        rebuilt = feed_rebuild_entries(viewer_id=viewer_id)
-        feed.store(viewer_id, rebuilt)
-        entries = [e for e in rebuilt if before is None or e < before][:want]
-        source = "rebuilt"
-        if len(entries) < want and len(rebuilt) >= settings.SOCIAL_FEED_MAX_ITEMS:
-            entries = feed.entries_from_db(
-                viewer_id,
-                limit=want,
-                before=before,
-                exclude_sources_over=settings.SOCIAL_FANOUT_MAX_FOLLOWERS,
-            )
-    else:
-        entries, size = got
-        source = "redis"
-        if len(entries) < want and size >= settings.SOCIAL_FEED_MAX_ITEMS:
-            # Past the cached window: older entries come from the database.
-            tail_from = entries[-1] if entries else before
-            entries = entries + feed.entries_from_db(
-                viewer_id,
-                limit=want - len(entries),
-                before=tail_from,
-                exclude_sources_over=settings.SOCIAL_FANOUT_MAX_FOLLOWERS,
-            )
-    celebrities = followed_celebrity_ids(viewer_id=viewer_id)
-    if celebrities:
-        merged = {entry.post_id: entry for entry in entries}
-        for entry in feed.entries_from_authors(celebrities, limit=want, before=before):
-            if entry.post_id not in merged or merged[entry.post_id] < entry:
-                merged[entry.post_id] = entry
-        entries = sorted(merged.values(), reverse=True)[:want]
-    return entries, source
-
-
-def feed_owner_id(*, viewer: User | AnonymousUser, owner_id: int | None = None) -> int:
-    """Whose home feed ``viewer`` reads (``feed_page``'s ``viewer_id``): the one rule of
-    the REST feed and GraphQL's ``feed``. A user reads their own feed (``owner_id``
-    None or their id); only a moderator reads another's. An anonymous viewer is a
-    ``not_authenticated`` problem, another's feed a ``permission_denied`` one."""
-    if not viewer.is_authenticated:
-        raise ProblemError(
-            error_codes.NOT_AUTHENTICATED,
-            "Sign in first: send `Authorization: Bearer <access token>`.",
-        )
-    if owner_id is None:
-        return viewer.pk
-    if owner_id != viewer.pk and not roles.is_moderator(viewer):
-        raise ProblemError(
-            error_codes.PERMISSION_DENIED,
-            "You may only read your own feed.",
-        )
-    return owner_id
-
-
-def feed_entries_newer(*, viewer_id: int, first: int, after: Entry) -> tuple[list[Entry], str]:
-    """``first`` (or more) entries of the viewer's home feed newer than ``after``,
-    closest first: the page before a position. From Redis when its window reaches back
-    to ``after`` (celebrities merged in, as ``feed_entries`` does); from PostgreSQL
-    otherwise (no store, a cold feed, or a position past the window)."""
-    want = first + 10  # slack for posts deleted since they were pushed
-    try:
-        got = feed.read_newer(viewer_id, after=after, count=want)
-    except feed.Unavailable:
-        got = None
-    if got is None or not got[1]:
-        return feed.entries_from_db(viewer_id, limit=want, after=after), "database"
-    entries = got[0]
-    celebrities = followed_celebrity_ids(viewer_id=viewer_id)
-    if celebrities:
-        merged = {entry.post_id: entry for entry in entries}
-        for entry in feed.entries_from_authors(celebrities, limit=want, after=after):
-            if entry.post_id not in merged or merged[entry.post_id] < entry:
-                merged[entry.post_id] = entry
-        entries = sorted(merged.values())[:want]
-    return entries, "redis"
-
-
-def _at_newest_share(entry: Entry, posts: Mapping[int, Post]) -> Entry | None:
-    """The entry at its post's newest share (``newest_share``, annotated), if later; None
-    when the post is not shown (gone, hidden or muted)."""
-    post = posts.get(entry.post_id)
-    if post is None:
-        return None
-    shared: datetime | None = getattr(post, "newest_share", None)
-    if shared is not None and feed.to_ms(shared) > entry.score:
-        return Entry(feed.to_ms(shared), entry.post_id)
-    return entry
-
-
-def feed_page(
-    *, viewer_id: int, first: int, after: str | None, before: str | None = None
-) -> FeedPage:
-    """A page of the viewer's home feed, newest first: after the ``next`` cursor
-    ``after`` (GraphQL's and REST's), or before the ``previous`` cursor ``before``
-    (REST's ``feed:back``). A malformed cursor is a ValueError."""
-    back = before is not None
-    if back:
-        position = feed_cursor_decode(before, kind=BACK_FEED)
-        assert position is not None
-        entries, source = feed_entries_newer(viewer_id=viewer_id, first=first, after=position)
-    else:
-        position = feed_cursor_decode(after)
-        entries, source = feed_entries(viewer_id=viewer_id, first=first, before=position)
-    # With each post, its newest share by the accounts the feed follows: a post sits at
-    # that share's time, on one page only, however its entry was read (the database and
-    # the merged large accounts also read its creation, past the page that showed it).
-    sources = Follow.objects.filter(follower_id=viewer_id).values("followee_id")
-    newest_share = (
-        Share.objects.filter(post_id=OuterRef("pk"))
-        .filter(Q(user_id__in=sources) | Q(user_id=viewer_id))
-        .order_by("-created_at")
-        .values("created_at")[:1]
-    )
-    posts = {
-        post.pk: post
-        for post in visible_posts(viewer_id=viewer_id)
-        .filter(pk__in=[entry.post_id for entry in entries])
-        .exclude(author_id__in=Mute.objects.filter(muter_id=viewer_id).values("muted_id"))
-        .annotate(newest_share=Subquery(newest_share))
-    }
-    timed: dict[int, Entry] = {}  # one entry a post, at its newest time
-    for entry in entries:
-        at = _at_newest_share(entry, posts)
-        if at is not None and (at.post_id not in timed or timed[at.post_id] < at):
-            timed[at.post_id] = at
-    kept = sorted(
-        (e for e in timed.values() if position is None or (e > position if back else e < position)),
-        reverse=not back,
-    )
-    page, more = kept[:first], len(kept) > first
-    if back:
-        page.reverse()
-    has_next, has_previous = (True, more) if back else (more, position is not None)
-    # Entries newer than their post came from a share: who shared it, and when.
-    shared = [e.post_id for e in page if e.score > feed.to_ms(posts[e.post_id].created_at)]
-    sharers: dict[int, Share] = {}
-    if shared:
-        sources = Follow.objects.filter(follower_id=viewer_id).values("followee_id")
-        for share in (
-            Share.objects.filter(post_id__in=shared)
-            .filter(Q(user_id__in=sources) | Q(user_id=viewer_id))
-            .select_related("user")
-            .order_by("-created_at", "-id")
-        ):
-            sharers.setdefault(share.post_id, share)
-    items = []
-    for entry in page:
-        sharer = sharers.get(entry.post_id)
-        items.append(
-            FeedItem(
-                entry=entry,
-                post=posts[entry.post_id],
-                shared_by=sharer.user if sharer else None,
-                shared_at=sharer.created_at if sharer else None,
-            )
-        )
-    # On an empty page (its rows gone since), the links start from the cursor itself.
-    last, first_entry = (page[-1], page[0]) if page else (position, position)
-    return FeedPage(
-        items=items,
-        has_next=has_next,
-        source=source,
-        next_cursor=feed_cursor(last) if has_next and last else None,
-        previous_cursor=(
-            feed_cursor(first_entry, kind=BACK_FEED) if has_previous and first_entry else None
-        ),
-    )

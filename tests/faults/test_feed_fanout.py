@@ -10,7 +10,7 @@ from collections.abc import Iterator
 
 import pytest
 
-from social import feed, selectors
+from social import feed, home_feed
 from social.services import fanout
 from social.tasks import feed_fan_out_task
 from tests.faults.figures import record
@@ -44,7 +44,7 @@ def in_feed(user_id: int) -> list[int]:
 def test_a_fan_out_during_a_redis_hang_is_retried_not_lost(feed_store):
     alice, bob = f.user(), f.user()
     f.follow(alice, bob)
-    assert selectors.feed_page(viewer_id=alice.pk, first=10, after=None).source == "rebuilt"
+    assert home_feed.feed_page(viewer_id=alice.pk, first=10, after=None).source == "rebuilt"
     post = f.post(bob, "Posted while Redis hangs.")
     score = feed.to_ms(post.created_at)
 

@@ -10,8 +10,9 @@ import pytest
 from django.apps import apps
 from django.core.management import call_command
 
+from core.identity.models import User
 from core.site.demo import DEMO_ACCOUNTS, seed_accounts
-from social import demo, selectors
+from social import demo, home_feed
 from social.models import Follow, Post, Profile
 
 pytestmark = pytest.mark.django_db
@@ -33,10 +34,34 @@ def test_every_demo_account_sees_a_populated_feed_and_reseeding_adds_nothing(
 
     for account in DEMO_ACCOUNTS:
         user = get_user_model().objects.get(username=account.username)
-        page = selectors.feed_page(viewer_id=user.pk, first=20, after=None)
+        page = home_feed.feed_page(viewer_id=user.pk, first=20, after=None)
         assert len(page.items) == 20, account.username
     sample = Post.objects.filter(like_count__gt=0).first()
     assert sample.like_count == sample.likes.count()
+
+
+def test_the_demo_feeds_show_both_origins_at_make_runs_threshold(
+    settings, django_capture_on_commit_callbacks
+):
+    settings.SOCIAL_FANOUT_MAX_FOLLOWERS = 30  # config/settings/local.py's, for `make run`
+    seed_accounts()
+    with django_capture_on_commit_callbacks(execute=True):
+        demo.demo_seed()
+    customer = User.objects.get(username="demo_customer")
+
+    over = Profile.objects.filter(follower_count__gte=30).values_list("user__username", flat=True)
+    page = home_feed.feed_page(viewer_id=customer.pk, first=100, after=None)
+    merged = {
+        (item.shared_by or item.post.author).username
+        for item in page.items
+        if item.origin == "merged_at_read"
+    }
+
+    assert list(over) == [demo.CELEBRITY]
+    assert merged == {demo.CELEBRITY}
+    assert any(item.origin == "fanned_out" for item in page.items)
+    # The demo accounts follow one another: what one posts, the others read.
+    assert Follow.objects.filter(follower__username="demo_candidate", followee=customer).exists()
 
 
 def test_seed_social_creates_users_posts_and_follows_with_progress():

@@ -6,7 +6,7 @@ from __future__ import annotations
 import pytest
 
 from core.http.timestamps import iso_utc
-from social import feed, selectors
+from social import feed, home_feed
 from tests.social import factories as f
 from tests.social.factories import FEED, codes, feed_ids
 
@@ -190,15 +190,15 @@ def test_redis_down_falls_back_to_the_database(gql, alice, bob, settings, caplog
     assert [int(e["node"]["id"]) for e in body["data"]["feed"]["edges"]] == [
         p.pk for p in reversed(posts)
     ]
-    assert selectors.feed_page(viewer_id=alice.pk, first=10, after=None).source == "database"
+    assert home_feed.feed_page(viewer_id=alice.pk, first=10, after=None).source == "database"
 
 
 def test_a_cold_feed_is_rebuilt_and_then_served_from_redis(alice, bob):
     f.follow(alice, bob)
     f.post(bob)
 
-    first = selectors.feed_page(viewer_id=alice.pk, first=10, after=None)
-    second = selectors.feed_page(viewer_id=alice.pk, first=10, after=None)
+    first = home_feed.feed_page(viewer_id=alice.pk, first=10, after=None)
+    second = home_feed.feed_page(viewer_id=alice.pk, first=10, after=None)
 
     assert (first.source, second.source) == ("rebuilt", "redis")
     assert [i.post.pk for i in first.items] == [i.post.pk for i in second.items]
@@ -211,7 +211,7 @@ def test_a_feed_past_its_cap_continues_from_the_database(gql, alice, bob, settin
 
     seen, after = [], None
     while True:
-        page = selectors.feed_page(viewer_id=alice.pk, first=3, after=after)
+        page = home_feed.feed_page(viewer_id=alice.pk, first=3, after=after)
         seen += [item.post.pk for item in page.items]
         if not page.has_next:
             break

@@ -1,6 +1,6 @@
 """A page costs the same number of SQL queries whatever its size and nesting:
-``feed``, ``posts``, ``comments`` over GraphQL, and the REST feed, posts and a post's
-comments, at 1 and 50."""
+``feed``, ``posts``, ``users``, ``whoToFollow``, ``comments`` over GraphQL, and the REST
+feed, posts and a post's comments, at 1 and 50."""
 
 from __future__ import annotations
 
@@ -19,7 +19,7 @@ FEED = """
 query ($first: Int) {
   feed(first: $first) {
     edges {
-      cursor sharedBy { username bio } sharedAt
+      cursor sharedBy { username bio } sharedAt origin
       node {
         id content likeCount viewerHasLiked
         author { username bio followerCount viewerFollows }
@@ -39,6 +39,18 @@ query ($first: Int) {
       comments(first: 2) { edges { node { text } } }
     } }
   }
+}
+"""
+PEOPLE = """
+query ($first: Int) {
+  users(first: $first) {
+    edges { node { username postCount followerCount viewerFollows viewerBlocks viewerMutes } }
+  }
+}
+"""
+WHO_TO_FOLLOW = """
+query ($first: Int) {
+  whoToFollow(first: $first) { username postCount viewerFollows viewerBlocks viewerMutes }
 }
 """
 COMMENTS = """
@@ -63,6 +75,10 @@ def world():
         post_services.comment_create(user=authors[0], post_id=post.pk, text="hi")
     for post in posts[::7]:
         f.share(authors[1], post)
+    for i in range(5):  # suggestions: followed by the authors, not by the viewer
+        suggested = f.user(f"suggested{i}")
+        f.post(suggested, "hi")
+        f.follow(authors[i], suggested)
     return viewer, posts
 
 
@@ -72,7 +88,7 @@ def _count(run) -> int:
     return len(queries)
 
 
-@pytest.mark.parametrize("query", [FEED, POSTS], ids=["feed", "posts"])
+@pytest.mark.parametrize("query", [FEED, POSTS, PEOPLE], ids=["feed", "posts", "people"])
 def test_graphql_lists_cost_the_same_at_1_and_50(gql, world, query):
     viewer, _ = world
     gql(query, user=viewer, first=1)  # warm the feed (first read rebuilds it)
@@ -82,6 +98,19 @@ def test_graphql_lists_cost_the_same_at_1_and_50(gql, world, query):
 
     assert small == large
     assert large <= 12
+
+
+def test_who_to_follow_costs_the_same_at_6_and_50(gql, world):
+    viewer, _ = world
+    f.user("loner1"), f.user("loner2")  # followed by nobody: the fill-up
+    gql(WHO_TO_FOLLOW, user=viewer, first=1)  # the token's user, cached
+
+    # Both sizes take the five friends of friends, then fill up with the loners.
+    small = _count(lambda: gql(WHO_TO_FOLLOW, user=viewer, first=6))
+    large = _count(lambda: gql(WHO_TO_FOLLOW, user=viewer, first=50))
+
+    assert len(gql(WHO_TO_FOLLOW, user=viewer, first=50)["data"]["whoToFollow"]) == 5 + 2
+    assert small == large <= 8
 
 
 def test_graphql_comments_cost_the_same_at_1_and_50(gql, world):

@@ -48,6 +48,10 @@ os.environ.setdefault("CELERY_TASK_ALWAYS_EAGER", "true")
 # none to guard, while a developer going through docs/frontend.md, the README and the
 # Postman collection signs in (register, refresh, logout...) some 30 times in a minute.
 os.environ.setdefault("THROTTLE_AUTH", "60/min")
+# No demo account has the 10,000 followers that stop the social fan-out. From 30, the
+# demo's `ada` (followed by every demo person and account, some forty) is merged into
+# feeds at read time while everyone else is fanned out: the social console shows both.
+os.environ.setdefault("SOCIAL_FANOUT_MAX_FOLLOWERS", "30")
 
 from .base import *  # noqa: E402,F403
 from .base import VAR_DIR  # noqa: E402

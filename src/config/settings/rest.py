@@ -91,6 +91,7 @@ SPECTACULAR_SETTINGS = {
         "OrderStatusEnum": "shop.models.OrderStatus",
         "JobStatusEnum": "jobs.models.JobStatus",
         "StateEnum": "polls.models.POLL_STATES",  # a poll's state, as before
+        "FeedOriginEnum": "social.home_feed.ORIGINS",  # a social feed entry's origin
     },
     "TAGS": [
         {

@@ -6,7 +6,7 @@ from typing import Any
 
 from rest_framework import serializers
 
-from social import selectors
+from social import home_feed, selectors
 
 
 class AuthorSerializer(serializers.Serializer):
@@ -40,6 +40,13 @@ class FeedEntrySerializer(serializers.Serializer):
     post = PostSerializer(read_only=True)
     shared_by = AuthorSerializer(read_only=True, allow_null=True)
     shared_at = serializers.DateTimeField(read_only=True, allow_null=True)
+    origin = serializers.ChoiceField(
+        choices=home_feed.ORIGINS,
+        read_only=True,
+        help_text="How the entry reached the feed: `fanned_out`, pushed into it when "
+        "posted or shared; `merged_at_read`, from a followed account with at least "
+        "SOCIAL_FANOUT_MAX_FOLLOWERS followers, merged in as the feed is read.",
+    )
 
 
 class PostWriteSerializer(serializers.Serializer):

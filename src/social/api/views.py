@@ -18,7 +18,7 @@ from core.http.pagination import StrictPageSize, envelope, envelope_serializer
 from core.http.throttling import ScopedUserThrottle
 from core.http.timestamps import iso_utc
 from core.identity.models import User
-from social import paging, selectors
+from social import home_feed, paging, selectors
 from social.api import serializers as s
 from social.services import posts, relationships
 
@@ -105,17 +105,19 @@ class FeedView(SocialView):
         summary="Your home feed",
         description="Posts and shares by the accounts you follow, and your own, newest first. "
         "A post appears once; if it is there because someone shared it, `shared_by` and "
-        "`shared_at` say who and when. Follow `next`, and `previous` back.",
+        "`shared_at` say who and when. `origin` says how it reached the feed: `fanned_out` "
+        "(pushed when written) or `merged_at_read` (from an account too followed to fan "
+        "out). Follow `next`, and `previous` back.",
         parameters=[CURSOR, PAGE_SIZE],
         responses={200: FEED_PAGE, 401: ERRORS[401]},
     )
     def get(self, request: Request) -> Response:
         size = self.page_size()
-        owner_id = selectors.feed_owner_id(viewer=request.user)
+        owner_id = home_feed.feed_owner_id(viewer=request.user)
         cursor = self.cursor()
         try:
             back = paging.is_backward("feed", cursor)
-            page = selectors.feed_page(
+            page = home_feed.feed_page(
                 viewer_id=owner_id,
                 first=size,
                 after=None if back else cursor,
@@ -133,6 +135,7 @@ class FeedView(SocialView):
                     else None
                 ),
                 "shared_at": iso_utc(item.shared_at),
+                "origin": item.origin,
             }
             for item, post in zip(page.items, posts, strict=True)
         ]

@@ -131,3 +131,28 @@ class PostsByAuthorIdLoader(Loader):
         )
         see_posts(self.context, (post for page, _ in pages.values() for post in page))
         return pages
+
+
+class ViewerBlocksByUserIdLoader(Loader):
+    default = False
+
+    def batch(self, keys: list[int]) -> dict[int, Any]:
+        if self.viewer_id is None:
+            return {}
+        return dict.fromkeys(selectors.blocked_ids(viewer_id=self.viewer_id, among=keys), True)
+
+
+class ViewerMutesByUserIdLoader(Loader):
+    default = False
+
+    def batch(self, keys: list[int]) -> dict[int, Any]:
+        if self.viewer_id is None:
+            return {}
+        return dict.fromkeys(selectors.muted_ids(viewer_id=self.viewer_id, among=keys), True)
+
+
+class PostCountByUserIdLoader(Loader):
+    default = 0
+
+    def batch(self, keys: list[int]) -> dict[int, Any]:
+        return selectors.post_counts(author_ids=keys, viewer_id=self.viewer_id)

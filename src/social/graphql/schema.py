@@ -8,7 +8,7 @@ from typing import Any
 import graphene
 
 from core.http.catalogue import ProblemError
-from social import paging, selectors
+from social import home_feed, paging, selectors
 from social.graphql import errors
 from social.graphql.dataloaders import see_posts, see_users
 from social.graphql.mutations.comment_create import CommentCreate
@@ -113,6 +113,14 @@ class SocialQueries(graphene.ObjectType):
         after=after_arg(),
         description="A post's comments, oldest first.",
     )
+    who_to_follow = graphene.List(
+        graphene.NonNull(UserType),
+        required=True,
+        first=graphene.Int(description="How many accounts (1 to 100, default 20)."),
+        description="Accounts to suggest to the viewer: none they follow, mute or block "
+        "(either way); the most followed by the accounts they follow first, then the most "
+        "followed overall. Requires authentication.",
+    )
     trending = graphene.List(
         graphene.NonNull(PostType),
         required=True,
@@ -198,11 +206,11 @@ class SocialQueries(graphene.ObjectType):
             raise errors.unauthenticated()
         requested = None if user_id is None else _id(user_id, "userId")
         owner_id = errors.guarded(
-            lambda: selectors.feed_owner_id(viewer=viewer, owner_id=requested)
+            lambda: home_feed.feed_owner_id(viewer=viewer, owner_id=requested)
         )
         size = page_size(first)
         page = cursor_guard(
-            lambda: selectors.feed_page(viewer_id=owner_id, first=size, after=after)
+            lambda: home_feed.feed_page(viewer_id=owner_id, first=size, after=after)
         )
         see_posts(info.context, [item.post for item in page.items])
         see_users(info.context, [item.shared_by.pk for item in page.items if item.shared_by])
@@ -227,6 +235,17 @@ class SocialQueries(graphene.ObjectType):
         )
         see_users(info.context, [c.author_id for c in comments])
         return comment_connection(comments, has_next)
+
+    @staticmethod
+    def resolve_who_to_follow(
+        root: Any, info: graphene.ResolveInfo, first: int | None = None
+    ) -> Any:
+        viewer = info.context.user
+        if not viewer.is_authenticated:
+            raise errors.unauthenticated()
+        users = selectors.who_to_follow(viewer_id=viewer.pk, first=page_size(first))
+        see_users(info.context, [user.pk for user in users])
+        return users
 
     @staticmethod
     def resolve_trending(root: Any, info: graphene.ResolveInfo, first: int | None = None) -> Any:

@@ -14,14 +14,17 @@ from graphene import relay
 from core.http.graphql import DateTime
 from core.identity.graphql import UserType as CoreUserType
 from core.identity.models import User
-from social import paging, selectors
+from social import home_feed, paging, selectors
 from social.graphql import errors
 from social.graphql.dataloaders import (
     CommentsByPostIdLoader,
+    PostCountByUserIdLoader,
     PostsByAuthorIdLoader,
     ProfileByUserIdLoader,
+    ViewerBlocksByUserIdLoader,
     ViewerFollowsByUserIdLoader,
     ViewerLikedByPostIdLoader,
+    ViewerMutesByUserIdLoader,
 )
 
 
@@ -63,8 +66,19 @@ class UserType(CoreUserType):
     )
     follower_count = graphene.Int(required=True, description="How many accounts follow this one.")
     following_count = graphene.Int(required=True, description="How many accounts this one follows.")
+    post_count = graphene.Int(
+        required=True,
+        description="How many posts this account has that the viewer may see (exact; none "
+        "across a block).",
+    )
     viewer_follows = graphene.Boolean(
         required=True, description="Whether the signed-in viewer follows this account."
+    )
+    viewer_blocks = graphene.Boolean(
+        required=True, description="Whether the signed-in viewer blocks this account."
+    )
+    viewer_mutes = graphene.Boolean(
+        required=True, description="Whether the signed-in viewer mutes this account."
     )
     posts = graphene.Field(
         lambda: PostConnection,
@@ -103,8 +117,20 @@ class UserType(CoreUserType):
         return UserType._profile(user, info).following_count
 
     @staticmethod
+    def resolve_post_count(user: User, info: graphene.ResolveInfo) -> int:
+        return int(PostCountByUserIdLoader.for_context(info.context).load(user.pk))
+
+    @staticmethod
     def resolve_viewer_follows(user: User, info: graphene.ResolveInfo) -> bool:
         return bool(ViewerFollowsByUserIdLoader.for_context(info.context).load(user.pk))
+
+    @staticmethod
+    def resolve_viewer_blocks(user: User, info: graphene.ResolveInfo) -> bool:
+        return bool(ViewerBlocksByUserIdLoader.for_context(info.context).load(user.pk))
+
+    @staticmethod
+    def resolve_viewer_mutes(user: User, info: graphene.ResolveInfo) -> bool:
+        return bool(ViewerMutesByUserIdLoader.for_context(info.context).load(user.pk))
 
     @staticmethod
     def resolve_posts(
@@ -227,6 +253,27 @@ class UserConnection(relay.Connection):
         description = "An account and its cursor."
 
 
+class FeedOrigin(graphene.Enum):
+    """How an entry reached the home feed: the hybrid fan-out's two halves."""
+
+    FANNED_OUT = home_feed.FANNED_OUT
+    MERGED_AT_READ = home_feed.MERGED_AT_READ
+
+    @property
+    def description(self) -> str:
+        if self.value == home_feed.MERGED_AT_READ:
+            return (
+                "Posted or shared by a followed account with at least "
+                "SOCIAL_FANOUT_MAX_FOLLOWERS followers (a celebrity): never pushed into "
+                "followers' feeds, merged in as the feed is read."
+            )
+        return (
+            "Pushed into the feed when it was posted or shared (by the viewer, or an "
+            "account below the fan-out threshold); read from the feed store, or recomputed "
+            "from the tables as the fan-out writes it when that is cold or absent."
+        )
+
+
 class FeedConnection(relay.Connection):
     class Meta:
         node = PostType
@@ -241,6 +288,12 @@ class FeedConnection(relay.Connection):
             UserType, description="Who shared the post into the feed (the newest share), or null."
         )
         shared_at = DateTime(description="When it was shared, or null.")
+        origin = graphene.Field(
+            FeedOrigin,
+            required=True,
+            description="How the entry reached the feed: fanned out when written, or merged "
+            "at read time from a much-followed account.",
+        )
 
 
 def _page_info(cursors: list[str], has_next: bool, has_previous: bool = False) -> relay.PageInfo:
@@ -272,11 +325,15 @@ def user_connection(users: list[Any], has_next: bool) -> UserConnection:
     return UserConnection(edges=edges, page_info=_page_info(cursors, has_next))
 
 
-def feed_connection(page: selectors.FeedPage) -> FeedConnection:
+def feed_connection(page: home_feed.FeedPage) -> FeedConnection:
     cursors = [item.cursor for item in page.items]
     edges = [
         FeedConnection.Edge(
-            node=item.post, cursor=item.cursor, shared_by=item.shared_by, shared_at=item.shared_at
+            node=item.post,
+            cursor=item.cursor,
+            shared_by=item.shared_by,
+            shared_at=item.shared_at,
+            origin=item.origin,
         )
         for item in page.items
     ]

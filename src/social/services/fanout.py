@@ -12,7 +12,7 @@ from django.utils import timezone
 
 from core.identity.models import User
 from core.notifications.services import notification_create
-from social import feed, selectors
+from social import feed, home_feed, selectors
 from social.models import Block, Follow, Mute, Notice, Post
 
 # --- fan-out (called by tasks) ------------------------------------------------------------
@@ -66,7 +66,7 @@ def feeds_rebuild_returning(*, since_minutes: int = 60, limit: int = 1000) -> in
     for user_id in User.objects.filter(last_login__gte=since).values_list("pk", flat=True)[:limit]:
         try:
             if feed.read(user_id, before=None, count=1) is None:
-                feed.store(user_id, selectors.feed_rebuild_entries(viewer_id=user_id))
+                feed.store(user_id, home_feed.feed_rebuild_entries(viewer_id=user_id))
                 rebuilt += 1
         except feed.Unavailable:
             break

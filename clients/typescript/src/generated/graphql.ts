@@ -115,11 +115,20 @@ export type FeedEdge = {
   cursor: Scalars['String']['output'];
   /** The item at the end of the edge */
   node?: Maybe<Post>;
+  /** How the entry reached the feed: fanned out when written, or merged at read time from a much-followed account. */
+  origin: FeedOrigin;
   /** When it was shared, or null. */
   sharedAt?: Maybe<Scalars['DateTime']['output']>;
   /** Who shared the post into the feed (the newest share), or null. */
   sharedBy?: Maybe<User>;
 };
+
+/** How an entry reached the home feed: the hybrid fan-out's two halves. */
+export type FeedOrigin =
+  /** Pushed into the feed when it was posted or shared (by the viewer, or an account below the fan-out threshold); read from the feed store, or recomputed from the tables as the fan-out writes it when that is cold or absent. */
+  | 'FANNED_OUT'
+  /** Posted or shared by a followed account with at least SOCIAL_FANOUT_MAX_FOLLOWERS followers (a celebrity): never pushed into followers' feeds, merged in as the feed is read. */
+  | 'MERGED_AT_READ';
 
 /** Follow an account: its recent posts join the viewer's feed. */
 export type FollowUserPayload = {
@@ -370,6 +379,8 @@ export type Query = {
   user?: Maybe<User>;
   /** Accounts by username, optionally filtered by `search`. */
   users: UserConnection;
+  /** Accounts to suggest to the viewer: none they follow, mute or block (either way); the most followed by the accounts they follow first, then the most followed overall. Requires authentication. */
+  whoToFollow: Array<User>;
 };
 
 
@@ -420,6 +431,12 @@ export type QueryUsersArgs = {
   after?: InputMaybe<Scalars['String']['input']>;
   first?: InputMaybe<Scalars['Int']['input']>;
   search?: InputMaybe<Scalars['String']['input']>;
+};
+
+
+/** Entry points for reading the Nexus graph. */
+export type QueryWhoToFollowArgs = {
+  first?: InputMaybe<Scalars['Int']['input']>;
 };
 
 /** A repost of a post by another account, optionally with a comment. */
@@ -513,6 +530,8 @@ export type User = {
   isStaff?: Maybe<Scalars['Boolean']['output']>;
   /** Family name; may be empty. */
   lastName: Scalars['String']['output'];
+  /** How many posts this account has that the viewer may see (exact; none across a block). */
+  postCount: Scalars['Int']['output'];
   /** This account's posts, newest first. */
   posts: PostConnection;
   /** URL of the profile picture (http or https); may be empty. */
@@ -521,8 +540,12 @@ export type User = {
   roles?: Maybe<Array<Scalars['String']['output']>>;
   /** Unique, case-insensitive handle. */
   username: Scalars['String']['output'];
+  /** Whether the signed-in viewer blocks this account. */
+  viewerBlocks: Scalars['Boolean']['output'];
   /** Whether the signed-in viewer follows this account. */
   viewerFollows: Scalars['Boolean']['output'];
+  /** Whether the signed-in viewer mutes this account. */
+  viewerMutes: Scalars['Boolean']['output'];
 };
 
 

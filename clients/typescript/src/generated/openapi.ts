@@ -1398,7 +1398,7 @@ export interface paths {
         };
         /**
          * Your home feed
-         * @description Posts and shares by the accounts you follow, and your own, newest first. A post appears once; if it is there because someone shared it, `shared_by` and `shared_at` say who and when. Follow `next`, and `previous` back.
+         * @description Posts and shares by the accounts you follow, and your own, newest first. A post appears once; if it is there because someone shared it, `shared_by` and `shared_at` say who and when. `origin` says how it reached the feed: `fanned_out` (pushed when written) or `merged_at_read` (from an account too followed to fan out). Follow `next`, and `previous` back.
          */
         get: operations["social_feed_list"];
         put?: never;
@@ -1886,7 +1886,20 @@ export interface components {
             readonly shared_by: components["schemas"]["Author"] | null;
             /** Format: date-time */
             readonly shared_at: string | null;
+            /**
+             * @description How the entry reached the feed: `fanned_out`, pushed into it when posted or shared; `merged_at_read`, from a followed account with at least SOCIAL_FANOUT_MAX_FOLLOWERS followers, merged in as the feed is read.
+             *
+             *     * `fanned_out` - Pushed into the feed when posted or shared
+             *     * `merged_at_read` - Merged in at read time from a much-followed account
+             */
+            readonly origin: components["schemas"]["FeedOriginEnum"];
         };
+        /**
+         * @description * `fanned_out` - Pushed into the feed when posted or shared
+         *     * `merged_at_read` - Merged in at read time from a much-followed account
+         * @enum {string}
+         */
+        FeedOriginEnum: "fanned_out" | "merged_at_read";
         FieldError: {
             message: string;
             /** @description Stable code, e.g. `required`. */
