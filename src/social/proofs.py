@@ -8,9 +8,10 @@ there: the time it took is each post's creation to the first read that showed it
 
 ``SOCIAL_FANOUT_MAX_FOLLOWERS`` (10,000 by default) is where fan-out stops: an account
 with that many followers reaches only its own feed, and its followers merge its posts
-in when they read. So the star, followed by all 10,000 sandbox followers, is at the
-threshold, and the author, followed by one fewer, is the largest account still fanned
-out. Every follower's feed is built before the posts (the watchers' by reading it, the
+in when they read. So the star, followed by all 10,000 sandbox followers, is at or
+above the threshold, and the author, followed by one fewer than the threshold (9,999 by
+default; 29 under `make run`, whose demo shows both origins from 30), is the largest
+account still fanned out. Every follower's feed is built before the posts (the watchers' by reading it, the
 others' stored as their rebuild would make them: empty, as they follow only accounts
 with no post yet), so the fan-out writes into each of the author's followers' feeds,
 and none of them gets the star's post. Without a feed store (``make run``: no Redis)
@@ -241,9 +242,10 @@ def _story(box: _Sandbox, race: _Race, counts: dict[str, int], *, stored: bool) 
 @proof(
     "fan-out",
     title="Fan-out, and the star merged at read",
-    description=f"A post by an account with {FOLLOWERS - 1:,} followers is in their feeds at "
-    f"once, timed; one by an account at the fan-out threshold ({FOLLOWERS:,} followers) is "
-    "written into no feed, and its followers still see it, merged at read.",
+    description=f"A post by an account with {FOLLOWERS:,} followers, at or above the fan-out "
+    "threshold, is written into no follower's feed, yet its followers see it, merged at "
+    "read, timed; one by an account just below the threshold is in every follower's feed "
+    "at once.",
     test="tests/social/test_feed.py::test_a_high_follower_author_is_merged_in_at_read_time",
 )
 def fan_out(run: ProofRun) -> Outcome:
