@@ -11,12 +11,12 @@ with that many followers reaches only its own feed, and its followers merge its 
 in when they read. So the star, followed by all 10,000 sandbox followers, is at or
 above the threshold, and the author, followed by one fewer than the threshold (9,999 by
 default; 29 under `make run`, whose demo shows both origins from 30), is the largest
-account still fanned out. Every follower's feed is built before the posts (the watchers' by reading it, the
-others' stored as their rebuild would make them: empty, as they follow only accounts
-with no post yet), so the fan-out writes into each of the author's followers' feeds,
-and none of them gets the star's post. Without a feed store (``make run``: no Redis)
-every feed is read from the database and there is nothing to fan out into: the posts
-are in the followers' feeds the moment they commit."""
+account still fanned out. Every follower's feed is built before the posts (the
+watchers' by reading it, the others' stored as their rebuild would make them: empty,
+as they follow only accounts with no post yet), so the fan-out writes into each of the
+author's followers' feeds, and none of them gets the star's post. Without a feed store
+(``make run``: no Redis) every feed is read from the database and there is nothing to
+fan out into: the posts are in the followers' feeds the moment they commit."""
 
 from __future__ import annotations
 
@@ -29,7 +29,7 @@ from django.utils import timezone
 
 from core.identity.models import User
 from core.site.proofs import Outcome, ProofRun, proof
-from social import feed, selectors
+from social import feed, home_feed
 from social.demo import counts_recompute
 from social.models import Follow, Post, Profile
 from social.services.posts import post_create
@@ -118,7 +118,7 @@ def _sandbox(run: ProofRun, threshold: int) -> _Sandbox:
     )
     counts_recompute(user_ids=[author.pk, star.pk])
     for watcher in box.watchers:  # built by reading, as a follower's first visit builds it
-        selectors.feed_page(viewer_id=watcher, first=10, after=None)
+        home_feed.feed_page(viewer_id=watcher, first=10, after=None)
     feed.store_many({pk: [] for pk in box.followers[WATCHERS:]})
     return box
 
@@ -136,7 +136,7 @@ def _race(run: ProofRun, box: _Sandbox) -> _Race:
     def watch(watcher: int, seen: _Watch) -> None:
         deadline = time.monotonic() + VISIBLE_WITHIN
         while len(seen.seen) < len(accounts) and time.monotonic() < deadline:
-            page = selectors.feed_page(viewer_id=watcher, first=10, after=None)
+            page = home_feed.feed_page(viewer_id=watcher, first=10, after=None)
             now = time.time()
             seen.reads, seen.source = seen.reads + 1, page.source
             for item in page.items:
@@ -286,7 +286,7 @@ def fan_out(run: ProofRun) -> Outcome:
         held=_held(box, race, counts, stored=stored),
         expected=f"the post of an account with {box.fanned:,} followers (below the "
         f"threshold) {'written into each of their feeds and ' if stored else ''}seen by "
-        f"every reading follower; the post of one with {len(box.followers):,} (at the "
+        f"every reading follower; the post of one with {len(box.followers):,} (at or above the "
         "threshold) written into no follower's feed, yet seen by every reading follower",
         happened=_story(box, race, counts, stored=stored),
         counts=counts,
