@@ -151,6 +151,27 @@ def chromium_executable() -> str:
 
 
 @pytest.fixture
+def tabs(browser, make_run_server, tmp_path):
+    """Opens browser tabs on the `make run` server (``tabs(WIDE)``, a
+    tests/helpers/consoles.py ``ConsoleVisit``), screenshots going where
+    ``NEXUS_SCREENSHOTS_DIR`` says; every tab is closed when the test ends. The test
+    module provides ``browser`` (``from tests.core.browser import browser_fixture``)."""
+    from tests.helpers.consoles import ConsoleVisit, screenshot_dir
+
+    shots = screenshot_dir(tmp_path)
+    opened: list[ConsoleVisit] = []
+
+    def open_tab(viewport: dict[str, int]) -> ConsoleVisit:
+        visit = ConsoleVisit(browser, make_run_server, viewport, shots)
+        opened.append(visit)
+        return visit
+
+    yield open_tab
+    for visit in opened:
+        visit.close()
+
+
+@pytest.fixture
 def eager(settings):
     """Tasks run in-process after commit (the embedded default), so a test that
     executes on-commit callbacks sees their effects and publishes nothing."""

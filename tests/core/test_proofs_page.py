@@ -11,14 +11,13 @@ from __future__ import annotations
 import json
 import re
 import sqlite3
-from collections.abc import Iterator
 
 import pytest
-from playwright.sync_api import Browser, expect
+from playwright.sync_api import expect
 
 from tests.core.browser import browser_fixture  # noqa: F401  (the `browser` fixture)
 from tests.core.live_servers import Server
-from tests.helpers.consoles import PHONE, WIDE, ConsoleVisit, screenshot_dir
+from tests.helpers.consoles import PHONE, WIDE, ConsoleVisit
 
 pytestmark = [pytest.mark.browser, pytest.mark.timeout(180)]
 
@@ -38,26 +37,13 @@ def listed(make_run_server: Server) -> list[dict]:
 
 
 @pytest.fixture
-def shots(tmp_path):
-    return screenshot_dir(tmp_path)
+def wide(tabs) -> ConsoleVisit:
+    return tabs(WIDE)
 
 
 @pytest.fixture
-def wide(browser: Browser, make_run_server: Server, shots) -> Iterator[ConsoleVisit]:
-    visit = ConsoleVisit(browser, make_run_server, WIDE, shots)
-    try:
-        yield visit
-    finally:
-        visit.close()
-
-
-@pytest.fixture
-def phone(browser: Browser, make_run_server: Server, shots) -> Iterator[ConsoleVisit]:
-    visit = ConsoleVisit(browser, make_run_server, PHONE, shots)
-    try:
-        yield visit
-    finally:
-        visit.close()
+def phone(tabs) -> ConsoleVisit:
+    return tabs(PHONE)
 
 
 def sandbox_users_left(server: Server) -> int:

@@ -11,13 +11,12 @@ phone, where the moderator reads why the queue is empty.
 from __future__ import annotations
 
 import re
-from collections.abc import Iterator
 
 import pytest
-from playwright.sync_api import Browser, expect
+from playwright.sync_api import expect
 
 from tests.core.browser import browser_fixture  # noqa: F401  (the `browser` fixture)
-from tests.helpers.consoles import PHONE, WIDE, ConsoleVisit, screenshot_dir
+from tests.helpers.consoles import PHONE, WIDE
 
 pytestmark = [pytest.mark.browser, pytest.mark.timeout(120)]
 
@@ -46,22 +45,9 @@ def minimal_pdf() -> bytes:
     return bytes(body)
 
 
-@pytest.fixture
-def shots(tmp_path):
-    return screenshot_dir(tmp_path)
-
-
-@pytest.fixture
-def wide(browser: Browser, make_run_server, shots) -> Iterator[ConsoleVisit]:
-    visit = ConsoleVisit(browser, make_run_server, WIDE, shots)
-    yield visit
-    visit.close()
-
-
-def test_a_candidate_applies_and_the_employer_moves_the_application(
-    wide: ConsoleVisit, browser: Browser, make_run_server, shots
-):
-    visit, page = wide, wide.page
+def test_a_candidate_applies_and_the_employer_moves_the_application(tabs):
+    visit = tabs(WIDE)
+    page = visit.page
     visit.open_console("jobs", "demo_candidate")
     search = page.locator("#search-form")
 
@@ -138,21 +124,18 @@ def test_a_candidate_applies_and_the_employer_moves_the_application(
     visit.shot("jobs-console-1280")
 
     # A phone, on the job's own link: one column, the request log below.
-    phone = ConsoleVisit(browser, make_run_server, PHONE, shots)
-    try:
-        phone.open(f"/demo/jobs/#job-{job_id}")
-        phone.wait_for_account("demo_candidate")
-        expect(phone.page.locator("#job-title")).to_have_text(title)
-        expect(phone.page.locator("#job-mine")).to_contain_text(f"application #{number}, in review")
-        expect(phone.page.locator("#applications-list .application").first).to_be_visible()
-        phone.shot("jobs-console-390")
-        # The moderator's queue is empty under `make run`, and the page says why.
-        phone.switch("demo_moderator")
-        expect(phone.page.locator("#moderation-state")).to_contain_text("Moderation is off")
-        phone.expect_logged("GET", "/api/v1/jobs/moderation/queue/", 200)
-        phone.assert_clean()
-    finally:
-        phone.close()
+    phone = tabs(PHONE)
+    phone.open(f"/demo/jobs/#job-{job_id}")
+    phone.wait_for_account("demo_candidate")
+    expect(phone.page.locator("#job-title")).to_have_text(title)
+    expect(phone.page.locator("#job-mine")).to_contain_text(f"application #{number}, in review")
+    expect(phone.page.locator("#applications-list .application").first).to_be_visible()
+    phone.shot("jobs-console-390")
+    # The moderator's queue is empty under `make run`, and the page says why.
+    phone.switch("demo_moderator")
+    expect(phone.page.locator("#moderation-state")).to_contain_text("Moderation is off")
+    phone.expect_logged("GET", "/api/v1/jobs/moderation/queue/", 200)
+    phone.assert_clean()
 
 
 @pytest.mark.django_db

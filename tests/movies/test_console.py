@@ -7,14 +7,13 @@ the page at phone width. Plus the page itself from the Django test client."""
 from __future__ import annotations
 
 import re
-from collections.abc import Callable, Iterator
+from collections.abc import Callable
 
 import pytest
-from playwright.sync_api import Browser, expect
+from playwright.sync_api import expect
 
 from tests.core.browser import browser_fixture  # noqa: F401  (the `browser` fixture)
-from tests.core.live_servers import Server
-from tests.helpers.consoles import PHONE, WIDE, ConsoleVisit, screenshot_dir
+from tests.helpers.consoles import PHONE, WIDE, ConsoleVisit
 
 pytestmark = [pytest.mark.browser, pytest.mark.timeout(120)]
 
@@ -26,21 +25,13 @@ FILTERS = {"search": "shrek", "genre": "animation", "year_min": "2001", "year_ma
 
 
 @pytest.fixture
-def open_console(
-    browser: Browser, make_run_server: Server, tmp_path
-) -> Iterator[Callable[[dict[str, int]], ConsoleVisit]]:
-    opened: list[ConsoleVisit] = []
-    shots = screenshot_dir(tmp_path)
-
+def open_console(tabs) -> Callable[[dict[str, int]], ConsoleVisit]:
     def open_at(viewport: dict[str, int]) -> ConsoleVisit:
-        visit = ConsoleVisit(browser, make_run_server, viewport, shots)
-        opened.append(visit)
+        visit = tabs(viewport)
         visit.open_console("movies", ACCOUNT)
         return visit
 
-    yield open_at
-    for visit in opened:
-        visit.close()
+    return open_at
 
 
 def test_rate_favorite_recommendations_trending_search_and_cold_start(open_console):

@@ -8,15 +8,14 @@ from __future__ import annotations
 
 import re
 import uuid
-from collections.abc import Callable, Iterator
+from collections.abc import Callable
 from datetime import datetime, timedelta
 
 import pytest
-from playwright.sync_api import Browser, expect
+from playwright.sync_api import expect
 
 from tests.core.browser import browser_fixture  # noqa: F401  (the `browser` fixture)
-from tests.core.live_servers import Server
-from tests.helpers.consoles import PHONE, WIDE, ConsoleVisit, screenshot_dir
+from tests.helpers.consoles import PHONE, WIDE, ConsoleVisit
 
 pytestmark = [pytest.mark.browser, pytest.mark.timeout(120)]
 
@@ -25,21 +24,13 @@ SEEDED = "Which Nexus backend should we demo next?"  # polls/demo.py: demo_custo
 
 
 @pytest.fixture
-def open_console(
-    browser: Browser, make_run_server: Server, tmp_path
-) -> Iterator[Callable[[dict[str, int]], ConsoleVisit]]:
-    opened: list[ConsoleVisit] = []
-    shots = screenshot_dir(tmp_path)
-
+def open_console(tabs) -> Callable[[dict[str, int]], ConsoleVisit]:
     def open_at(viewport: dict[str, int]) -> ConsoleVisit:
-        visit = ConsoleVisit(browser, make_run_server, viewport, shots)
-        opened.append(visit)
+        visit = tabs(viewport)
         visit.open_console("polls", ACCOUNT)
         return visit
 
-    yield open_at
-    for visit in opened:
-        visit.close()
+    return open_at
 
 
 def test_create_vote_on_the_live_page_and_close(open_console):

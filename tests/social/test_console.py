@@ -13,7 +13,7 @@ import pytest
 from playwright.sync_api import Locator, Page, expect
 
 from tests.core.browser import browser_fixture  # noqa: F401
-from tests.helpers.consoles import PHONE, WIDE, ConsoleVisit, screenshot_dir
+from tests.helpers.consoles import PHONE, WIDE, ConsoleVisit
 
 pytestmark = [pytest.mark.browser, pytest.mark.timeout(120)]
 
@@ -45,103 +45,98 @@ def _count(card: Locator, label: str) -> int:
     return int(value.inner_text())
 
 
-def test_post_like_comment_follow_and_read_it_in_a_followers_feed(
-    browser, make_run_server, tmp_path
-):
+def test_post_like_comment_follow_and_read_it_in_a_followers_feed(tabs):
     text = f"Console check {uuid.uuid4().hex[:10]}: fan-out on write."
-    visit = ConsoleVisit(browser, make_run_server, WIDE, screenshot_dir(tmp_path))
-    try:
-        visit.open_console("social", "demo_customer")
-        page, feed = visit.page, visit.page.locator("#feed")
-        # The demo feed: both halves of the hybrid, each entry labelled (ada's posts are
-        # merged at read; pages on until one shows, should the session have posted a lot).
-        expect(feed.locator('li.post[data-origin="FANNED_OUT"]').first).to_contain_text(
-            "fanned out at write"
-        )
-        _page_until_merged(page)
-        expect(feed.locator('li.post[data-origin="MERGED_AT_READ"]').first).to_contain_text("@ada")
+    visit = tabs(WIDE)
+    visit.open_console("social", "demo_customer")
+    page, feed = visit.page, visit.page.locator("#feed")
+    # The demo feed: both halves of the hybrid, each entry labelled (ada's posts are
+    # merged at read; pages on until one shows, should the session have posted a lot).
+    expect(feed.locator('li.post[data-origin="FANNED_OUT"]').first).to_contain_text(
+        "fanned out at write"
+    )
+    _page_until_merged(page)
+    expect(feed.locator('li.post[data-origin="MERGED_AT_READ"]').first).to_contain_text("@ada")
 
-        page.locator("#compose textarea").fill(text)
-        page.get_by_role("button", name="Post", exact=True).click()
-        mine = feed.locator("li.post", has_text=text)
-        expect(mine).to_contain_text("@demo_customer")
-        expect(mine.locator(".tag.origin")).to_have_text("fanned out at write")
-        expect(page.locator("#compose-message")).to_contain_text("Posted")
-        _graphql_logged(visit, "ConsoleCreatePost")
+    page.locator("#compose textarea").fill(text)
+    page.get_by_role("button", name="Post", exact=True).click()
+    mine = feed.locator("li.post", has_text=text)
+    expect(mine).to_contain_text("@demo_customer")
+    expect(mine.locator(".tag.origin")).to_have_text("fanned out at write")
+    expect(page.locator("#compose-message")).to_contain_text("Posted")
+    _graphql_logged(visit, "ConsoleCreatePost")
 
-        mine.locator("button.like").click()
-        expect(mine.locator("button.like")).to_have_text("Liked (1)")
-        _graphql_logged(visit, "ConsoleLike")
-        mine.get_by_role("button", name="Comments (0)").click()
-        mine.get_by_placeholder("Write a comment").fill("First!")
-        mine.get_by_role("button", name="Comment", exact=True).click()
-        expect(mine.locator(".comment-list")).to_contain_text("@demo_customer First!")
-        expect(mine.get_by_role("button", name="Comments (1)")).to_be_visible()
-        _graphql_logged(visit, "ConsoleComment")
-        mine.locator("button.share").click()
-        expect(mine.locator("button.share")).to_have_text("Shared (1)")
-        _graphql_logged(visit, "ConsoleShare")
+    mine.locator("button.like").click()
+    expect(mine.locator("button.like")).to_have_text("Liked (1)")
+    _graphql_logged(visit, "ConsoleLike")
+    mine.get_by_role("button", name="Comments (0)").click()
+    mine.get_by_placeholder("Write a comment").fill("First!")
+    mine.get_by_role("button", name="Comment", exact=True).click()
+    expect(mine.locator(".comment-list")).to_contain_text("@demo_customer First!")
+    expect(mine.get_by_role("button", name="Comments (1)")).to_be_visible()
+    _graphql_logged(visit, "ConsoleComment")
+    mine.locator("button.share").click()
+    expect(mine.locator("button.share")).to_have_text("Shared (1)")
+    _graphql_logged(visit, "ConsoleShare")
 
-        # Who to follow: follow the first suggestion, then unfollow it.
-        suggestion = page.locator("#who > li").first
-        name = suggestion.get_attribute("data-username")
-        followers = suggestion.locator(".hint").inner_text()
-        suggestion.get_by_role("button", name="Follow", exact=True).click()
-        expect(suggestion.get_by_role("button", name="Unfollow")).to_be_visible()
-        expect(page.locator("#who-message")).to_have_text(
-            f"You follow @{name}: their recent posts join your feed."
-        )
-        _graphql_logged(visit, "ConsoleFollowUser")
-        suggestion.get_by_role("button", name="Unfollow").click()
-        expect(suggestion.get_by_role("button", name="Follow", exact=True)).to_be_visible()
-        expect(suggestion.locator(".hint")).to_have_text(followers)
-        _graphql_logged(visit, "ConsoleUnfollowUser")
+    # Who to follow: follow the first suggestion, then unfollow it.
+    suggestion = page.locator("#who > li").first
+    name = suggestion.get_attribute("data-username")
+    followers = suggestion.locator(".hint").inner_text()
+    suggestion.get_by_role("button", name="Follow", exact=True).click()
+    expect(suggestion.get_by_role("button", name="Unfollow")).to_be_visible()
+    expect(page.locator("#who-message")).to_have_text(
+        f"You follow @{name}: their recent posts join your feed."
+    )
+    _graphql_logged(visit, "ConsoleFollowUser")
+    suggestion.get_by_role("button", name="Unfollow").click()
+    expect(suggestion.get_by_role("button", name="Follow", exact=True)).to_be_visible()
+    expect(suggestion.locator(".hint")).to_have_text(followers)
+    _graphql_logged(visit, "ConsoleUnfollowUser")
 
-        # Profiles: the suggestion's, then one's own, with their counts.
-        suggestion.locator(".author").click()
-        card = page.locator(f'#profile .profile-card[data-username="{name}"]')
-        expect(card).to_contain_text(f"@{name}")
-        assert f"{_count(card, 'Followers')} follower" in followers
-        expect(card.get_by_role("button", name="Mute")).to_be_visible()
-        expect(card.get_by_role("button", name="Block")).to_be_visible()
-        page.get_by_role("button", name="yours").click()
-        own = page.locator('#profile .profile-card[data-username="demo_customer"]')
-        expect(own).to_contain_text(text)
-        assert _count(own, "Posts") >= 1
-        assert _count(own, "Following") >= 12
-        _graphql_logged(visit, "ConsoleProfile")
+    # Profiles: the suggestion's, then one's own, with their counts.
+    suggestion.locator(".author").click()
+    card = page.locator(f'#profile .profile-card[data-username="{name}"]')
+    expect(card).to_contain_text(f"@{name}")
+    assert f"{_count(card, 'Followers')} follower" in followers
+    expect(card.get_by_role("button", name="Mute")).to_be_visible()
+    expect(card.get_by_role("button", name="Block")).to_be_visible()
+    page.get_by_role("button", name="yours").click()
+    own = page.locator('#profile .profile-card[data-username="demo_customer"]')
+    expect(own).to_contain_text(text)
+    assert _count(own, "Posts") >= 1
+    assert _count(own, "Following") >= 12
+    _graphql_logged(visit, "ConsoleProfile")
 
-        # demo_candidate follows demo_customer: the post is in that feed too, fanned out.
-        visit.switch("demo_candidate")
-        theirs = feed.locator("li.post", has_text=text)
-        expect(theirs).to_contain_text("@demo_customer")
-        expect(theirs.locator(".tag.origin")).to_have_text("fanned out at write")
-        expect(theirs.locator("button.like")).to_have_text("Like (1)")
-        expect(theirs.get_by_role("button", name="Comments (1)")).to_be_visible()
-        expect(theirs.locator(".shared")).to_contain_text("shared by @demo_customer")
-        visit.assert_clean()
-        visit.shot("social-console-1280")
+    # demo_candidate follows demo_customer: the post is in that feed too, fanned out.
+    visit.switch("demo_candidate")
+    theirs = feed.locator("li.post", has_text=text)
+    expect(theirs).to_contain_text("@demo_customer")
+    expect(theirs.locator(".tag.origin")).to_have_text("fanned out at write")
+    expect(theirs.locator("button.like")).to_have_text("Like (1)")
+    expect(theirs.get_by_role("button", name="Comments (1)")).to_be_visible()
+    expect(theirs.locator(".shared")).to_contain_text("shared by @demo_customer")
+    visit.assert_clean()
+    visit.shot("social-console-1280")
 
-        # The same page on a phone: one column, the request log below, nothing sideways.
-        page.set_viewport_size(PHONE)
-        visit.viewport = PHONE
-        main, log = page.locator(".console-main").bounding_box(), page.locator(".console-log")
-        assert log.bounding_box()["y"] >= main["y"] + main["height"]
-        expect(theirs.locator(".tag.origin")).to_be_visible()
-        visit.assert_clean()
-        visit.shot("social-console-390")
+    # The same page on a phone: one column, the request log below, nothing sideways.
+    page.set_viewport_size(PHONE)
+    visit.viewport = PHONE
+    main, log = page.locator(".console-main").bounding_box(), page.locator(".console-log")
+    assert log.bounding_box()["y"] >= main["y"] + main["height"]
+    expect(theirs.locator(".tag.origin")).to_be_visible()
+    visit.assert_clean()
+    visit.shot("social-console-390")
 
-        # Signed out, the controls that need an account are hidden and say why.
-        page.locator("#sign-out").click()
-        visit.wait_for_account(None)
-        expect(page.locator("#compose")).to_be_hidden()
-        expect(page.locator("#compose-hint")).to_be_visible()
-        expect(page.locator("#feed-message")).to_have_text(
-            "Sign in (a demo account above) to read your home feed."
-        )
-        expect(page.locator("#feed li")).to_have_count(0)
-    finally:
-        visit.close()
+    # Signed out, the controls that need an account are hidden and say why.
+    page.locator("#sign-out").click()
+    visit.wait_for_account(None)
+    expect(page.locator("#compose")).to_be_hidden()
+    expect(page.locator("#compose-hint")).to_be_visible()
+    expect(page.locator("#feed-message")).to_have_text(
+        "Sign in (a demo account above) to read your home feed."
+    )
+    expect(page.locator("#feed li")).to_have_count(0)
 
 
 @pytest.mark.django_db
