@@ -88,34 +88,38 @@
     return item ? item.querySelector(".message") : null;
   }
 
+  // The message line is looked up when the click lands: a repaint meanwhile (another
+  // rating's answer) replaces the buttons, not the list item that holds the message.
   async function rate(movie, score, button) {
+    const message = messageFor(button);
     button.disabled = true;
     const reply = await N.post("movies/ratings/", { movie: movie.id, score });
     button.disabled = false;
     if (reply.ok) {
       ratings.set(movie.id, { id: reply.body.id, score: reply.body.score });
-      N.say(messageFor(button), reply.status === 201 ? `Rated ${score} of 5.` : `Rating changed to ${score} of 5.`, "ok");
+      N.say(message, reply.status === 201 ? `Rated ${score} of 5.` : `Rating changed to ${score} of 5.`, "ok");
       changed(movie.id);
     } else {
-      N.say(messageFor(button), reply);
+      N.say(message, reply);
     }
   }
 
   async function toggleFavorite(movie, button) {
+    const message = messageFor(button);
     button.disabled = true;
     const known = favorites.get(movie.id);
     const reply = known ? await N.del(`movies/favorites/${known}/`) : await N.post("movies/favorites/", { movie: movie.id });
     button.disabled = false;
     if (!reply.ok) {
-      N.say(messageFor(button), reply);
+      N.say(message, reply);
       return;
     }
     if (known) {
       favorites.delete(movie.id);
-      N.say(messageFor(button), "Removed from your favorites.", "ok");
+      N.say(message, "Removed from your favorites.", "ok");
     } else {
       favorites.set(movie.id, reply.body.id);
-      N.say(messageFor(button), reply.status === 201 ? "Added to your favorites." : "Already one of your favorites.", "ok");
+      N.say(message, reply.status === 201 ? "Added to your favorites." : "Already one of your favorites.", "ok");
     }
     changed(movie.id);
   }
