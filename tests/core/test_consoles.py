@@ -109,3 +109,16 @@ def test_the_hero_offers_the_proofs_in_demo_mode_only(client, settings):
     )
     assert hero
     assert "/proofs/" not in hero.group(1)
+
+
+def test_the_readme_shows_screenshots_that_exist():
+    """ "See it" in the README shows what `make screenshots` writes (the browser tests take
+    them as they run)."""
+    from pathlib import Path
+
+    root = Path(__file__).resolve().parents[2]
+    readme = (root / "README.md").read_text()
+    shown = re.findall(r"\]\((docs/screenshots/[\w-]+\.png)\)", readme)
+    assert len(shown) >= 6
+    for path in shown:
+        assert (root / path).is_file(), path
