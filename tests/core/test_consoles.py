@@ -40,8 +40,14 @@ def test_every_domain_has_a_console_in_the_shell(client, label):
     policy = response.headers["Content-Security-Policy"]
     assert "'unsafe-inline'" not in policy
     assert "'unsafe-eval'" not in policy
-    # The shell's script first, then the domain's own module, both from this server.
-    scripts = re.findall(r'<script src="([^"]+)"', html)
+    # The shell's script first, then the domain's own module and sheet, both from this
+    # server, each script carrying this response's nonce.
+    nonce = re.search(r"'nonce-([^']+)'", policy)
+    assert nonce is not None
+    tags = re.findall(r'<script src="([^"]+)" nonce="([^"]+)">', html)
+    assert {found for _, found in tags} == {nonce[1]}
+    assert f'<link rel="stylesheet" href="/static/{label}/console.css">' in html
+    scripts = [src for src, _ in tags]
     assert scripts[0].startswith("/static/core/console")
     assert scripts[0].endswith(".js")
     assert any(src.startswith(f"/static/{label}/") for src in scripts[1:]), scripts

@@ -136,21 +136,3 @@ def test_a_candidate_applies_and_the_employer_moves_the_application(tabs):
     expect(phone.page.locator("#moderation-state")).to_contain_text("Moderation is off")
     phone.expect_logged("GET", "/api/v1/jobs/moderation/queue/", 200)
     phone.assert_clean()
-
-
-@pytest.mark.django_db
-def test_the_console_page_loads_its_module_under_the_csp(client):
-    response = client.get("/demo/jobs/")
-
-    assert response.status_code == 200
-    policy = response["Content-Security-Policy"]
-    assert "'unsafe-inline'" not in policy
-    html = response.content.decode()
-    script = re.search(r'<script src="/static/jobs/console\.js[^"]*" nonce="([^"]+)"', html)
-    assert script, "the page does not load jobs/console.js"
-    assert f"'nonce-{script[1]}'" in policy
-    assert '<link rel="stylesheet" href="/static/jobs/console.css' in html
-    # The filters' options are the models' choices, and so are the labels the script shows.
-    assert 'name="employment_type" value="full_time"' in html
-    assert '<script id="jobs-choices" type="application/json">' in html
-    assert '"in_review", "In review"' in html
