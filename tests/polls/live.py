@@ -216,7 +216,8 @@ class EventStream:
             self._text += self._raw
             self._raw = b""
             return
-        while True:
+        # After the last chunk only its (empty) trailer section follows: nothing to decode.
+        while not self.ended:
             if self._chunk is None:
                 line, sep, rest = self._raw.partition(b"\r\n")
                 if not sep:
