@@ -92,6 +92,12 @@ class ConsoleVisit(Visit):
                 return
         super()._console(message)
 
+    def resize(self, viewport: dict[str, int]) -> None:
+        """The same tab at another width (a phone), as a reviewer narrowing the window:
+        the layout reflows, the session and the page's state stay."""
+        self.page.set_viewport_size(viewport)
+        self.viewport = viewport
+
     # ---- what every console test checks ------------------------------------------
     def assert_fits(self) -> None:
         """No horizontal scroll at this width."""

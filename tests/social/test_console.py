@@ -120,8 +120,7 @@ def test_post_like_comment_follow_and_read_it_in_a_followers_feed(tabs):
     visit.shot("social-console-1280")
 
     # The same page on a phone: one column, the request log below, nothing sideways.
-    page.set_viewport_size(PHONE)
-    visit.viewport = PHONE
+    visit.resize(PHONE)
     main, log = page.locator(".console-main").bounding_box(), page.locator(".console-log")
     assert log.bounding_box()["y"] >= main["y"] + main["height"]
     expect(theirs.locator(".tag.origin")).to_be_visible()
