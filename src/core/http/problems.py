@@ -12,6 +12,7 @@ import sqlite3
 import sys
 from typing import Any, TypeGuard, TypeVar
 
+import psycopg
 from django.conf import settings
 from django.core.exceptions import (
     BadRequest,
@@ -49,9 +50,18 @@ security_logger = logging.getLogger("django.security")
 
 PROBLEM_CONTENT_TYPE = "application/problem+json"
 
-# Seconds a client waits before retrying a write the database was too busy to take.
+# Seconds a client waits before retrying a write the database was too busy to take, or
+# that lost its database connection.
 DATABASE_BUSY_RETRY_AFTER = 1
 _LOCKED = ("database is locked", "database table is locked")
+# PostgreSQL's SQLSTATEs for a session that is gone: class 08 (connection exception) and
+# the server ending it (57P01 pg_terminate_backend or a fast shutdown, 57P02 a crash,
+# 57P03 not accepting connections yet).
+_CONNECTION_GONE = ("08", "57P01", "57P02", "57P03")
+DATABASE_UNAVAILABLE_DETAIL = (
+    "The connection to the database was lost while this request ran, or none could be "
+    "had in time. A write is made whole or not at all; retry after `Retry-After` seconds."
+)
 
 _Response = TypeVar("_Response", bound=HttpResponseBase)
 
@@ -232,12 +242,39 @@ def database_busy(exc: BaseException | None) -> TypeGuard[BaseException]:
     )
 
 
+def database_unavailable(exc: BaseException | None) -> TypeGuard[BaseException]:
+    """Whether ``exc`` is a PostgreSQL connection lost under the request (terminated by
+    ``pg_terminate_backend``, a restart or a failover; a network cut) or not to be had
+    (psycopg's pool timed out). Not a bug but an outage: a 503 ``service_unavailable``
+    with ``Retry-After``, never a 500. The request's transaction did not commit, or
+    committed whole: there is no half-written row to fear."""
+    if not isinstance(exc, OperationalError):
+        return False
+    cause = exc.__cause__
+    if not isinstance(cause, psycopg.OperationalError):
+        return False
+    if cause.sqlstate is None:  # psycopg's own: the socket closed, no connection to be had
+        return True
+    return cause.sqlstate.startswith(_CONNECTION_GONE)
+
+
+def database_outage(exc: BaseException | None) -> tuple[ProblemCode, str] | None:
+    """The 503 problem and its detail for a database that could not take the request:
+    SQLite's write lock (``database_busy``) or a lost PostgreSQL connection
+    (``database_unavailable``); None for any other error."""
+    if database_busy(exc):
+        return ProblemCode.DATABASE_BUSY, ProblemCode.DATABASE_BUSY.description
+    if database_unavailable(exc):
+        return ProblemCode.SERVICE_UNAVAILABLE, DATABASE_UNAVAILABLE_DETAIL
+    return None
+
+
 def database_busy_headers() -> dict[str, str]:
     return {"Retry-After": str(DATABASE_BUSY_RETRY_AFTER)}
 
 
 def log_busy(exc: BaseException, path: str | None) -> None:
-    logger.warning("database busy, answered 503 at %s: %s", path, exc)
+    logger.warning("database busy or unavailable, answered 503 at %s: %s", path, exc)
 
 
 def log_refusal(exc: BaseException, path: str | None) -> None:
@@ -286,12 +323,13 @@ def problem_exception_handler(exc: Exception, context: dict[str, Any]) -> Respon
         problem, detail = refused
         return _drf_problem(problem.status, problem.code, detail, instance=instance)
 
-    if database_busy(exc):
+    outage = database_outage(exc)
+    if outage is not None:
         log_busy(exc, instance)
-        busy = ProblemCode.DATABASE_BUSY
+        problem, detail = outage
         return mark_logged(
             _drf_problem(
-                busy.status, busy.code, busy.description, database_busy_headers(), instance=instance
+                problem.status, problem.code, detail, database_busy_headers(), instance=instance
             )
         )
 
@@ -426,12 +464,15 @@ def _error_page(
     return page
 
 
-def database_busy_response(request: HttpRequest, exc: BaseException) -> HttpResponse:
-    """The 503 for a write the database was too busy to take, outside DRF views (plain
-    views, GraphQL, middleware): problem details on API paths, the error page elsewhere."""
+def database_outage_response(
+    request: HttpRequest, exc: BaseException, outage: tuple[ProblemCode, str]
+) -> HttpResponse:
+    """The 503 for a request the database could not take (``database_outage``), outside
+    DRF views (plain views, GraphQL, middleware): problem details on API paths, the
+    error page elsewhere."""
     log_busy(exc, request.path)
-    busy = ProblemCode.DATABASE_BUSY
-    return mark_logged(_error_page(request, busy, busy.description, database_busy_headers()))
+    problem, detail = outage
+    return mark_logged(_error_page(request, problem, detail, database_busy_headers()))
 
 
 def bad_request(request: HttpRequest, exception: Exception | None = None) -> HttpResponse:
@@ -474,8 +515,9 @@ def server_error(request: HttpRequest) -> HttpResponse:
     # Django calls its handler500 while handling the exception (under WSGI, in the same
     # thread): an exception raised by a middleware reaches only this handler.
     exc = sys.exc_info()[1]
-    if database_busy(exc):
-        return database_busy_response(request, exc)
+    outage = database_outage(exc)
+    if exc is not None and outage is not None:
+        return database_outage_response(request, exc, outage)
     return _error_page(request, ProblemCode.SERVER_ERROR, ProblemCode.SERVER_ERROR.description)
 
 
