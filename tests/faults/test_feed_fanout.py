@@ -26,7 +26,7 @@ COOLDOWN = 0.5
 def feed_store(tmp_path, settings) -> Iterator[RedisServer]:
     from core.cache.breaker import reset_breakers
 
-    server = RedisServer(6394, tmp_path).start()
+    server = RedisServer(tmp_path).start()
     settings.SOCIAL_FEED_REDIS_URL = server.url
     settings.REDIS_BREAKER_SECONDS = COOLDOWN
     reset_breakers()
