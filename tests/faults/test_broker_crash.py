@@ -54,7 +54,7 @@ def worker(node, django_db_setup) -> Iterator[Worker]:
         patch.setenv("CELERY_BROKER_URL", node.url)
         (started,) = start_workers(("crash",), include=["tests.faults.probe"])
     yield started
-    started.stop()
+    started.kill()  # a throwaway worker, idle by now: no clean shutdown needed
 
 
 def probe(user_id: int, token: str, **kwargs: str) -> None:
@@ -143,9 +143,12 @@ def crash_under_writes(node: RabbitNode, worker: Worker, gate: Path) -> tuple[An
     assert all(row.attempts == 1 for row in kept)  # tried once, kept for the relay
 
     node.start()  # the same node, port and data
-    # The worker, still busy, has not taken anything from the new node: it holds the
-    # busy task (never acknowledged) and the two queued before the crash, all ready.
-    assert node.messages(queue) == (3, 0)
+    # The worker, still busy, has taken nothing from the node since: it is back with the
+    # busy task (never acknowledged) and the two queued before the crash, all ready. (A
+    # set-up task acknowledged moments before the crash may be back too: the node writes
+    # acknowledgements to disk lazily. Its receipt skips it.)
+    ready, taken = node.messages(queue)
+    assert (ready >= 3, taken) == (True, 0), (ready, taken)
     gate.touch()  # the busy task ends; its acknowledgement has no connection to go to
     assert wait_until(
         lambda: outbox_relay(min_age_seconds=0) >= 0 and not TaskOutbox.objects.exists()
