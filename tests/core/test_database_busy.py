@@ -21,7 +21,7 @@ from rest_framework.test import APIClient
 
 from config.settings.database import sqlite_options
 from core.http.catalogue import ProblemCode
-from core.http.problems import DATABASE_UNAVAILABLE_DETAIL
+from core.http.outages import DATABASE_UNAVAILABLE_DETAIL
 from core.site.graphql.view import NexusGraphQLView
 from tests.core.urls_errors import LOCKED_DATABASE
 from tests.helpers import assert_problem
@@ -133,7 +133,7 @@ def test_a_graphql_field_that_cannot_get_the_lock_makes_the_response_a_503(locke
 
 
 def test_any_other_operational_error_is_still_a_500_problem():
-    from core.http.problems import database_busy
+    from core.http.outages import database_busy
 
     assert not database_busy(OperationalError("no such table: item"))
     assert not database_busy(RuntimeError("database is locked"))
@@ -146,7 +146,7 @@ def test_a_lost_postgresql_connection_is_an_outage_and_a_failing_statement_is_no
     import psycopg
     from psycopg import errors
 
-    from core.http.problems import database_outage, database_unavailable
+    from core.http.outages import database_outage, database_unavailable
 
     def wrapped(cause: BaseException) -> OperationalError:
         exc = OperationalError(str(cause))

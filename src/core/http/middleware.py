@@ -13,8 +13,8 @@ from django.middleware.common import CommonMiddleware as DjangoCommonMiddleware
 from core.http.catalogue import ProblemCode
 from core.http.guard import body_limit, too_large_detail
 from core.http.net import client_ip, peer_is_trusted, trusted_networks
+from core.http.outages import database_outage
 from core.http.problems import (
-    database_outage,
     database_outage_response,
     mark_logged,
     not_found_detail,

@@ -8,11 +8,9 @@ views wired in ``config.urls``. Bodies never carry a traceback.
 from __future__ import annotations
 
 import logging
-import sqlite3
 import sys
-from typing import Any, TypeGuard, TypeVar
+from typing import Any, TypeVar
 
-import psycopg
 from django.conf import settings
 from django.core.exceptions import (
     BadRequest,
@@ -24,7 +22,6 @@ from django.core.exceptions import (
 )
 from django.core.exceptions import PermissionDenied as DjangoPermissionDenied
 from django.core.exceptions import ValidationError as DjangoValidationError
-from django.db import OperationalError
 from django.http import (
     Http404,
     HttpRequest,
@@ -43,25 +40,13 @@ from rest_framework.settings import api_settings
 from rest_framework.views import set_rollback
 
 from core.http.catalogue import ProblemCode, ProblemError, lookup_problem
+from core.http.outages import database_busy_headers, database_outage, log_busy
 from core.http.request_id import get_request_id
 
 logger = logging.getLogger(__name__)
 security_logger = logging.getLogger("django.security")
 
 PROBLEM_CONTENT_TYPE = "application/problem+json"
-
-# Seconds a client waits before retrying a write the database was too busy to take, or
-# that lost its database connection.
-DATABASE_BUSY_RETRY_AFTER = 1
-_LOCKED = ("database is locked", "database table is locked")
-# PostgreSQL's SQLSTATEs for a session that is gone: class 08 (connection exception) and
-# the server ending it (57P01 pg_terminate_backend or a fast shutdown, 57P02 a crash,
-# 57P03 not accepting connections yet).
-_CONNECTION_GONE = ("08", "57P01", "57P02", "57P03")
-DATABASE_UNAVAILABLE_DETAIL = (
-    "The connection to the database was lost while this request ran, or none could be "
-    "had in time. A write is made whole or not at all; retry after `Retry-After` seconds."
-)
 
 _Response = TypeVar("_Response", bound=HttpResponseBase)
 
@@ -231,50 +216,6 @@ def refused_request(exc: BaseException) -> tuple[ProblemCode, str] | None:
     if isinstance(exc, UnreadablePostError):
         return ProblemCode.BAD_REQUEST, "The request body could not be read."
     return None
-
-
-def database_busy(exc: BaseException | None) -> TypeGuard[BaseException]:
-    """Whether ``exc`` is SQLite's "database is locked": a write that waited its busy
-    timeout for the one write lock (config.settings.database) and did not get it. Not a
-    bug but load: a 503 ``database_busy`` with ``Retry-After``, never a 500."""
-    return isinstance(exc, OperationalError | sqlite3.OperationalError) and str(exc).startswith(
-        _LOCKED
-    )
-
-
-def database_unavailable(exc: BaseException | None) -> TypeGuard[BaseException]:
-    """Whether ``exc`` is a PostgreSQL connection lost under the request (terminated by
-    ``pg_terminate_backend``, a restart or a failover; a network cut) or not to be had
-    (psycopg's pool timed out). Not a bug but an outage: a 503 ``service_unavailable``
-    with ``Retry-After``, never a 500. The request's transaction did not commit, or
-    committed whole: there is no half-written row to fear."""
-    if not isinstance(exc, OperationalError):
-        return False
-    cause = exc.__cause__
-    if not isinstance(cause, psycopg.OperationalError):
-        return False
-    if cause.sqlstate is None:  # psycopg's own: the socket closed, no connection to be had
-        return True
-    return cause.sqlstate.startswith(_CONNECTION_GONE)
-
-
-def database_outage(exc: BaseException | None) -> tuple[ProblemCode, str] | None:
-    """The 503 problem and its detail for a database that could not take the request:
-    SQLite's write lock (``database_busy``) or a lost PostgreSQL connection
-    (``database_unavailable``); None for any other error."""
-    if database_busy(exc):
-        return ProblemCode.DATABASE_BUSY, ProblemCode.DATABASE_BUSY.description
-    if database_unavailable(exc):
-        return ProblemCode.SERVICE_UNAVAILABLE, DATABASE_UNAVAILABLE_DETAIL
-    return None
-
-
-def database_busy_headers() -> dict[str, str]:
-    return {"Retry-After": str(DATABASE_BUSY_RETRY_AFTER)}
-
-
-def log_busy(exc: BaseException, path: str | None) -> None:
-    logger.warning("database busy or unavailable, answered 503 at %s: %s", path, exc)
 
 
 def log_refusal(exc: BaseException, path: str | None) -> None:
