@@ -1,4 +1,5 @@
-"""Point the Celery app at another broker address for a fault test."""
+"""Point the Celery app at another broker address for a fault test: a closed port
+(``broker_down``) or a broker of the test's own (``broker_at``)."""
 
 from __future__ import annotations
 
@@ -18,10 +19,16 @@ def _point_at(url: str) -> None:
 
 
 @contextmanager
-def broker_down() -> Iterator[None]:
+def broker_at(url: str) -> Iterator[None]:
     real = current_app.conf.broker_url
-    _point_at(CLOSED_BROKER)
+    _point_at(url)
     try:
         yield
     finally:
         _point_at(real)
+
+
+@contextmanager
+def broker_down() -> Iterator[None]:
+    with broker_at(CLOSED_BROKER):
+        yield

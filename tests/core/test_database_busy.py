@@ -20,6 +20,8 @@ from graphql import ExecutionResult, GraphQLError
 from rest_framework.test import APIClient
 
 from config.settings.database import sqlite_options
+from core.http.catalogue import ProblemCode
+from core.http.outages import DATABASE_UNAVAILABLE_DETAIL
 from core.site.graphql.view import NexusGraphQLView
 from tests.core.urls_errors import LOCKED_DATABASE
 from tests.helpers import assert_problem
@@ -131,8 +133,42 @@ def test_a_graphql_field_that_cannot_get_the_lock_makes_the_response_a_503(locke
 
 
 def test_any_other_operational_error_is_still_a_500_problem():
-    from core.http.problems import database_busy
+    from core.http.outages import database_busy
 
     assert not database_busy(OperationalError("no such table: item"))
     assert not database_busy(RuntimeError("database is locked"))
     assert database_busy(sqlite3.OperationalError("database is locked"))
+
+
+def test_a_lost_postgresql_connection_is_an_outage_and_a_failing_statement_is_not():
+    """tests/faults/test_database_dropped.py drops real connections under writes; here,
+    which of psycopg's errors (as Django wraps them) answer 503 and which stay a 500."""
+    import psycopg
+    from psycopg import errors
+
+    from core.http.outages import database_outage, database_unavailable
+
+    def wrapped(cause: BaseException) -> OperationalError:
+        exc = OperationalError(str(cause))
+        exc.__cause__ = cause
+        return exc
+
+    lost = [
+        errors.AdminShutdown("terminating connection due to administrator command"),  # 57P01
+        errors.CannotConnectNow("the database system is starting up"),  # 57P03
+        psycopg.OperationalError("consuming input failed: server closed the connection"),
+        psycopg.OperationalError("the connection is closed"),
+    ]
+    assert all(database_unavailable(wrapped(cause)) for cause in lost)
+    assert database_outage(wrapped(lost[0])) == (
+        ProblemCode.SERVICE_UNAVAILABLE,
+        DATABASE_UNAVAILABLE_DETAIL,
+    )
+    failing = [
+        errors.QueryCanceled("canceling statement due to statement timeout"),  # 57014
+        errors.DeadlockDetected("deadlock detected"),
+        sqlite3.OperationalError("no such table: item"),
+    ]
+    assert not any(database_unavailable(wrapped(cause)) for cause in failing)
+    assert not database_unavailable(lost[0])  # not through Django: not a request's error
+    assert database_outage(OperationalError("no such table: item")) is None

@@ -1,7 +1,8 @@
-"""A Redis server the test owns: started on its own port, then stopped (the port is
-closed: connections are refused at once), hung (SIGSTOP: connections are accepted
-by the kernel and nothing answers, so every command waits for its socket timeout)
-or resumed."""
+"""A Redis server the test owns: started on a port picked free at run time (so two
+suite runs on one host do not collide) and kept for its restarts, then stopped (the
+port is closed: connections are refused at once), hung (SIGSTOP: connections are
+accepted by the kernel and nothing answers, so every command waits for its socket
+timeout) or resumed."""
 
 from __future__ import annotations
 
@@ -14,10 +15,12 @@ from pathlib import Path
 
 import pytest
 
+from tests.core.live_servers import free_port
+
 
 class RedisServer:
-    def __init__(self, port: int, workdir: Path) -> None:
-        self.port = port
+    def __init__(self, workdir: Path) -> None:
+        self.port = free_port()
         self.workdir = workdir
         self.process: subprocess.Popen | None = None
 
@@ -31,7 +34,7 @@ class RedisServer:
             pytest.fail("redis-server is not installed (apt-get install -y redis-server)")
         with socket.socket() as probe:
             if probe.connect_ex(("127.0.0.1", self.port)) == 0:
-                pytest.fail(f"port {self.port} is taken: another test's Redis is still up")
+                pytest.fail(f"port {self.port} was taken while this Redis was down")
         self.process = subprocess.Popen(
             [
                 binary,

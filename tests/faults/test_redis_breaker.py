@@ -22,7 +22,7 @@ TIMEOUT = 0.3  # socket timeout of the clients below: what a hung Redis costs pe
 
 @pytest.fixture
 def own_redis(tmp_path) -> Iterator[RedisServer]:
-    server = RedisServer(6392, tmp_path).start()
+    server = RedisServer(tmp_path).start()
     reset_breakers()
     yield server
     server.stop()

@@ -34,7 +34,6 @@ from tests.faults.servers import live_servers
 
 pytestmark = [pytest.mark.services, pytest.mark.django_db(transaction=True)]
 
-REDIS_PORT = 6393
 BREAKER_SECONDS = 2.0  # the servers' cool-down (shipped default: 5 s)
 # Query parameters an operation requires, with a value that finds seeded objects.
 REQUIRED_QUERY = {"q": "Fuzz"}
@@ -52,7 +51,7 @@ class Live:
 
 @pytest.fixture(scope="module")
 def live(django_db_setup, tmp_path_factory) -> Iterator[Live]:
-    own = RedisServer(REDIS_PORT, tmp_path_factory.mktemp("redis")).start()
+    own = RedisServer(tmp_path_factory.mktemp("redis")).start()
     env = {
         "REDIS_URL": own.url,
         "SOCIAL_FEED_REDIS_URL": own.url,

@@ -31,6 +31,7 @@ from tests.core.brokers import broker_down
 from tests.core.workers import Worker, start_workers
 from tests.faults.figures import record
 from tests.faults.probe import PROBE_KIND, PROBE_TASK
+from tests.faults.waits import wait_until
 from tests.helpers import client_for
 
 pytestmark = pytest.mark.services
@@ -45,15 +46,6 @@ def workers(django_db_setup) -> Iterator[list[Worker]]:
     yield started
     for worker in started:
         worker.stop()
-
-
-def wait_until(predicate: Callable[[], bool], timeout: float = 30.0) -> bool:
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        if predicate():
-            return True
-        time.sleep(0.1)
-    return predicate()
 
 
 def skipped_lines(workers: list[Worker]) -> int:

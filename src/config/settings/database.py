@@ -19,7 +19,7 @@ def sqlite_options(timeout: float) -> dict[str, object]:
     transaction that read first cannot fail to upgrade to a write ("database is locked"
     at once, the busy timeout skipped); a writer waits up to ``timeout`` seconds for the
     lock. A write that still cannot have it is a 503 ``database_busy`` with Retry-After
-    (core.http.problems)."""
+    (core.http.outages)."""
     return {
         "transaction_mode": "IMMEDIATE",
         "timeout": timeout,

@@ -24,6 +24,12 @@ CELERY_BROKER_CONNECTION_RETRY_ON_STARTUP = True
 TASK_RECEIPT_DAYS = env.int("TASK_RECEIPT_DAYS", default=7)
 # Publishing from a request must not hang when the broker is down: the outbox keeps the task.
 CELERY_TASK_PUBLISH_RETRY_POLICY = {"max_retries": 1, "interval_start": 0, "interval_step": 0.2}
+# Publisher confirms: a publish returns once the broker has the message (persisted, for
+# a durable queue), so the outbox deletes its row only then. Without them a broker that
+# crashed moments after a publish lost the task along with the row (tests/faults/
+# test_broker_crash.py). A confirm that does not come in time leaves the row for the relay.
+CELERY_BROKER_TRANSPORT_OPTIONS = {"confirm_publish": True}
+CELERY_TASK_PUBLISH_CONFIRM_TIMEOUT = 5.0  # seconds
 # Domains add entries through core.tasking.outbox.register_periodic(); see config/celery.py.
 CELERY_BEAT_SCHEDULE: dict = {}
 # Queues beyond the default one, named after it so a test run or a second deployment

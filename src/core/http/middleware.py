@@ -13,9 +13,9 @@ from django.middleware.common import CommonMiddleware as DjangoCommonMiddleware
 from core.http.catalogue import ProblemCode
 from core.http.guard import body_limit, too_large_detail
 from core.http.net import client_ip, peer_is_trusted, trusted_networks
+from core.http.outages import database_outage
 from core.http.problems import (
-    database_busy,
-    database_busy_response,
+    database_outage_response,
     mark_logged,
     not_found_detail,
     problem_response,
@@ -183,13 +183,15 @@ class ProblemFallbackMiddleware(HybridMiddleware):
     details: Django's 404 (also its DEBUG page), 405 from plain views, CSRF
     failures, and 500 pages, so no HTML and no traceback reaches an API client.
 
-    A plain view (GraphQL's included) that raises SQLite's "database is locked" is a 503
-    ``database_busy`` with ``Retry-After`` (DRF views answer it in their exception
-    handler), on every path: load, not a bug."""
+    A plain view (GraphQL's included) that raises SQLite's "database is locked" or loses
+    its PostgreSQL connection is a 503 (``database_busy``, ``service_unavailable``) with
+    ``Retry-After`` (DRF views answer it in their exception handler), on every path:
+    load or an outage, not a bug."""
 
     def process_exception(self, request: HttpRequest, exception: Exception) -> HttpResponse | None:
-        if database_busy(exception):
-            return database_busy_response(request, exception)
+        outage = database_outage(exception)
+        if outage is not None:
+            return database_outage_response(request, exception, outage)
         return None
 
     def after(self, request: HttpRequest, response: HttpResponseBase) -> HttpResponseBase:

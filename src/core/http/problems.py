@@ -8,9 +8,8 @@ views wired in ``config.urls``. Bodies never carry a traceback.
 from __future__ import annotations
 
 import logging
-import sqlite3
 import sys
-from typing import Any, TypeGuard, TypeVar
+from typing import Any, TypeVar
 
 from django.conf import settings
 from django.core.exceptions import (
@@ -23,7 +22,6 @@ from django.core.exceptions import (
 )
 from django.core.exceptions import PermissionDenied as DjangoPermissionDenied
 from django.core.exceptions import ValidationError as DjangoValidationError
-from django.db import OperationalError
 from django.http import (
     Http404,
     HttpRequest,
@@ -42,16 +40,13 @@ from rest_framework.settings import api_settings
 from rest_framework.views import set_rollback
 
 from core.http.catalogue import ProblemCode, ProblemError, lookup_problem
+from core.http.outages import database_busy_headers, database_outage, log_busy
 from core.http.request_id import get_request_id
 
 logger = logging.getLogger(__name__)
 security_logger = logging.getLogger("django.security")
 
 PROBLEM_CONTENT_TYPE = "application/problem+json"
-
-# Seconds a client waits before retrying a write the database was too busy to take.
-DATABASE_BUSY_RETRY_AFTER = 1
-_LOCKED = ("database is locked", "database table is locked")
 
 _Response = TypeVar("_Response", bound=HttpResponseBase)
 
@@ -223,23 +218,6 @@ def refused_request(exc: BaseException) -> tuple[ProblemCode, str] | None:
     return None
 
 
-def database_busy(exc: BaseException | None) -> TypeGuard[BaseException]:
-    """Whether ``exc`` is SQLite's "database is locked": a write that waited its busy
-    timeout for the one write lock (config.settings.database) and did not get it. Not a
-    bug but load: a 503 ``database_busy`` with ``Retry-After``, never a 500."""
-    return isinstance(exc, OperationalError | sqlite3.OperationalError) and str(exc).startswith(
-        _LOCKED
-    )
-
-
-def database_busy_headers() -> dict[str, str]:
-    return {"Retry-After": str(DATABASE_BUSY_RETRY_AFTER)}
-
-
-def log_busy(exc: BaseException, path: str | None) -> None:
-    logger.warning("database busy, answered 503 at %s: %s", path, exc)
-
-
 def log_refusal(exc: BaseException, path: str | None) -> None:
     """Like Django, tell the security log about suspicious requests (not an error of ours)."""
     if isinstance(exc, SuspiciousOperation):
@@ -286,12 +264,13 @@ def problem_exception_handler(exc: Exception, context: dict[str, Any]) -> Respon
         problem, detail = refused
         return _drf_problem(problem.status, problem.code, detail, instance=instance)
 
-    if database_busy(exc):
+    outage = database_outage(exc)
+    if outage is not None:
         log_busy(exc, instance)
-        busy = ProblemCode.DATABASE_BUSY
+        problem, detail = outage
         return mark_logged(
             _drf_problem(
-                busy.status, busy.code, busy.description, database_busy_headers(), instance=instance
+                problem.status, problem.code, detail, database_busy_headers(), instance=instance
             )
         )
 
@@ -426,12 +405,15 @@ def _error_page(
     return page
 
 
-def database_busy_response(request: HttpRequest, exc: BaseException) -> HttpResponse:
-    """The 503 for a write the database was too busy to take, outside DRF views (plain
-    views, GraphQL, middleware): problem details on API paths, the error page elsewhere."""
+def database_outage_response(
+    request: HttpRequest, exc: BaseException, outage: tuple[ProblemCode, str]
+) -> HttpResponse:
+    """The 503 for a request the database could not take (``database_outage``), outside
+    DRF views (plain views, GraphQL, middleware): problem details on API paths, the
+    error page elsewhere."""
     log_busy(exc, request.path)
-    busy = ProblemCode.DATABASE_BUSY
-    return mark_logged(_error_page(request, busy, busy.description, database_busy_headers()))
+    problem, detail = outage
+    return mark_logged(_error_page(request, problem, detail, database_busy_headers()))
 
 
 def bad_request(request: HttpRequest, exception: Exception | None = None) -> HttpResponse:
@@ -474,8 +456,9 @@ def server_error(request: HttpRequest) -> HttpResponse:
     # Django calls its handler500 while handling the exception (under WSGI, in the same
     # thread): an exception raised by a middleware reaches only this handler.
     exc = sys.exc_info()[1]
-    if database_busy(exc):
-        return database_busy_response(request, exc)
+    outage = database_outage(exc)
+    if exc is not None and outage is not None:
+        return database_outage_response(request, exc, outage)
     return _error_page(request, ProblemCode.SERVER_ERROR, ProblemCode.SERVER_ERROR.description)
 
 

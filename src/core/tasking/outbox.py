@@ -25,6 +25,7 @@ import logging
 import threading
 from typing import TYPE_CHECKING, Any
 
+from amqp.exceptions import MessageNacked
 from celery import Task, current_app
 from django.conf import settings
 from django.db import IntegrityError, transaction
@@ -40,8 +41,14 @@ if TYPE_CHECKING:
 
 logger = logging.getLogger(__name__)
 
-# Exceptions that mean "the broker did not take it"; the outbox keeps the task.
-PUBLISH_ERRORS: tuple[type[BaseException], ...] = (OperationalError, OSError, ConnectionError)
+# Exceptions that mean "the broker did not take it" (down, or it refused or did not
+# confirm the message: CELERY_BROKER_TRANSPORT_OPTIONS); the outbox keeps the task.
+PUBLISH_ERRORS: tuple[type[BaseException], ...] = (
+    OperationalError,
+    OSError,
+    ConnectionError,
+    MessageNacked,
+)
 
 # The message header that carries the outbox row's id: the task's idempotency key.
 OUTBOX_ID_HEADER = "nexus_outbox_id"
@@ -127,6 +134,7 @@ def _publish(
         headers=headers,
         retry=True,
         retry_policy=settings.CELERY_TASK_PUBLISH_RETRY_POLICY,
+        confirm_timeout=settings.CELERY_TASK_PUBLISH_CONFIRM_TIMEOUT,
     )
 
 

@@ -49,13 +49,13 @@ from rest_framework.throttling import BaseThrottle
 
 from core.http import parsers
 from core.http.catalogue import ProblemCode, ProblemError, lookup_problem
-from core.http.problems import (
+from core.http.outages import (
     DATABASE_BUSY_RETRY_AFTER,
     database_busy,
     database_busy_headers,
     log_busy,
-    specific_code,
 )
+from core.http.problems import specific_code
 from core.http.query import unknown_parameter_message, unknown_parameters
 from core.identity.authentication import JWTAuthentication
 from core.identity.models import User
