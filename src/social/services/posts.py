@@ -10,6 +10,7 @@ from django.db.models import F
 from django.utils import timezone
 
 from core.cache import versioned as core_cache
+from core.http.catalogue import ProblemCode, ProblemError
 from core.identity import roles
 from core.identity.models import User
 from core.tasking.outbox import enqueue_on_commit
@@ -101,18 +102,37 @@ def post_delete(*, user: User | AnonymousUser, post_id: int) -> None:
         core_cache.invalidate(selectors.TRENDING_NAMESPACE)
 
 
-def post_like(*, user: User | AnonymousUser, post_id: int) -> Post:
-    """Like once; liking again changes nothing."""
-    user = _require_user(user)
-    with transaction.atomic():
-        post = selectors.post_get(post_id=post_id, viewer_id=user.pk)
+# A like racing the same user's unlike: the INSERT meets the other like's row, whose
+# unlike deletes it before get_or_create reads it back. Another round settles it.
+_LIKE_ATTEMPTS = 5
+
+
+def _like_once(*, user: User, post: Post) -> bool:
+    """Whether this call made the like. An IntegrityError is the post deleted meanwhile
+    (its foreign key), or a like that a racing unlike removed between the conflict and the
+    read (try again)."""
+    for _ in range(_LIKE_ATTEMPTS):
         try:
             with transaction.atomic():
                 _, created = Like.objects.get_or_create(
                     user=user, post=post, defaults={"created_at": timezone.now()}
                 )
-        except IntegrityError:  # the post vanished meanwhile
-            raise selectors.not_found("Post") from None
+            return created
+        except IntegrityError:
+            if not Post.objects.filter(pk=post.pk).exists():
+                raise selectors.not_found("Post") from None
+    raise ProblemError(
+        ProblemCode.CONFLICT.problem,
+        "This like raced your unlike of the same post several times; send it again.",
+    )
+
+
+def post_like(*, user: User | AnonymousUser, post_id: int) -> Post:
+    """Like once; liking again changes nothing."""
+    user = _require_user(user)
+    with transaction.atomic():
+        post = selectors.post_get(post_id=post_id, viewer_id=user.pk)
+        created = _like_once(user=user, post=post)
         if created:
             Post.objects.filter(pk=post.pk).update(like_count=F("like_count") + 1)
             _notice(recipient_id=post.author_id, kind="like", post_id=post.pk, actor=user)
