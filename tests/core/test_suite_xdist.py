@@ -146,7 +146,10 @@ def test_servers_browsers_races_and_faults_are_serial(request):
         "tests/core/test_browser.py::": "marked browser",
         "tests/shop/test_concurrency.py::": "in tests/*/test_concurrency.py",
         guard + "test_a_chunked_body_over_the_limit_is_refused_once_past_it[": "live_servers",
-        "tests/client/test_readme_examples.py::": "make_run_server",
+        "tests/client/test_readme_examples.py::test_every_readme_example_runs_against_make_run": (
+            "make_run_server"
+        ),
+        "tests/client/test_readme_examples.py::test_the_readme_documents_a_result_for_": None,
         "tests/faults/test_redis_down.py::": "in tests/faults/*",
         guard + "test_wsgi_non_numeric_content_length_is_a_400": None,
         "tests/shop/test_orders.py::": None,
