@@ -71,8 +71,13 @@ checks: install ## Django system checks, migrations up to date, OpenAPI schema v
 	DJANGO_SETTINGS_MODULE=config.settings.production DJANGO_SECRET_KEY=check-deploy-$$RANDOM$$RANDOM-0123456789abcdefghijklmnopqrstuvwxyz \
 		DJANGO_ALLOWED_HOSTS=nexus.example.org $(MANAGE) check --deploy --fail-level WARNING
 
-pytest: install ## the whole suite (needs the services; see check-services)
-	$(BIN)/pytest $(PYTEST_ARGS)
+# pytest-xdist: PYTEST_WORKERS processes (auto: one per core, at most 2), each with
+# services of its own (config/settings/test.py); the tests that start servers, drive the
+# browser, race or inject faults run in one serial group, on one worker (tests/conftest.py).
+# PYTEST_WORKERS=0 runs the suite in one process; PYTEST_ARGS='tests/shop -x' narrows it.
+PYTEST_WORKERS ?= auto
+pytest: install ## the whole suite on 2 xdist workers (needs the services; see check-services)
+	$(BIN)/pytest -n $(PYTEST_WORKERS) --maxprocesses 2 --dist loadgroup $(PYTEST_ARGS)
 
 # The README's "See it" pictures: the consoles' and the proofs' browser tests take them as
 # they run (tests/helpers/consoles.py writes into NEXUS_SCREENSHOTS_DIR), against the

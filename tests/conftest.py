@@ -3,8 +3,10 @@ RabbitMQ (see config/settings/test.py); `make test` checks they are up first."""
 
 from __future__ import annotations
 
+import fnmatch
 import os
 import time
+from pathlib import Path
 
 import pytest
 from django.core.cache import cache
@@ -61,8 +63,14 @@ def in_ci() -> bool:
     return os.environ.get("CI", "").strip().lower() not in ("", "0", "false")
 
 
+def _test_id(nodeid: str) -> str:
+    """The node id without its parameters and without the ``@group`` suffix that
+    pytest-xdist's loadgroup adds (``tests/x.py::test_y@serial``)."""
+    return nodeid.split("[", 1)[0].split("@", 1)[0]
+
+
 def _allowed(nodeid: str) -> bool:
-    return nodeid.split("[", 1)[0] in CI_SKIP_ALLOWLIST
+    return _test_id(nodeid) in CI_SKIP_ALLOWLIST
 
 
 def _skips(session_or_config) -> list[tuple[str, str]]:
@@ -90,7 +98,23 @@ def pytest_sessionfinish(session, exitstatus):
         session.exitstatus = pytest.ExitCode.TESTS_FAILED
 
 
+# pytest-xdist: what the workers' sessions hand to the controller's summary (the fuzz
+# tests' section: tests/fuzz/summary.py).
+_FUZZ_PARTS = pytest.StashKey[list]()
+
+
+@pytest.hookimpl(optionalhook=True)
+def pytest_testnodedown(node, error) -> None:
+    part = getattr(node, "workeroutput", {}).get("fuzz")
+    if part is not None:
+        node.config.stash.setdefault(_FUZZ_PARTS, []).append(part)
+
+
 def pytest_terminal_summary(terminalreporter, exitstatus, config):
+    if parts := config.stash.get(_FUZZ_PARTS, []):
+        from tests.fuzz import summary
+
+        summary.write(terminalreporter, summary.merged(parts), verbose=config.option.verbose > 0)
     if not in_ci() or hasattr(config, "workerinput"):
         return
     skipped = _skips(config)
@@ -98,7 +122,7 @@ def pytest_terminal_summary(terminalreporter, exitstatus, config):
     terminalreporter.section("CI: skipped tests")
     write(f"allowlist (tests/conftest.py CI_SKIP_ALLOWLIST): {len(CI_SKIP_ALLOWLIST)} entries")
     for nodeid, reason in CI_SKIP_ALLOWLIST.items():
-        hits = sum(1 for skipped_id, _ in skipped if skipped_id.split("[", 1)[0] == nodeid)
+        hits = sum(1 for skipped_id, _ in skipped if _test_id(skipped_id) == nodeid)
         write(f"  {nodeid}: {reason} (skipped {hits} here)")
     refused = [(nodeid, reason) for nodeid, reason in skipped if not _allowed(nodeid)]
     if refused:
@@ -109,17 +133,108 @@ def pytest_terminal_summary(terminalreporter, exitstatus, config):
         write("no skip outside the allowlist")
 
 
+# --- pytest-xdist: the one serial group -----------------------------------------------
+# `make test` runs the suite on two workers (`-n 2 --dist loadgroup`), each with services
+# of its own (config/settings/test.py). A test stays in the one serial group, which a
+# single worker runs one test at a time, when it starts servers or workers (a session's
+# servers then start once), drives the browser, races threads against the database or a
+# server, injects faults (servers of its own, killed connections, a broker stopped), or
+# needs a resource both workers would share. tests/helpers/processes.py's
+# ``require_serial`` fails a test that starts a server outside the group, naming this list.
+SERIAL_GROUP = "serial"
+SERIAL_MARKERS = frozenset({"browser", "services"})
+SERIAL_FIXTURES = frozenset(
+    {
+        "make_run_server",  # `make run` on SQLite, one per session
+        "live_servers",  # uvicorn, gunicorn-asgi and gunicorn-wsgi, one set per session
+        "embedded_server",  # the embedded default's smoke server
+        "embedded",
+        "app_server",  # tests/client's uvicorn
+        "live_server",  # pytest-django's threaded server
+        "chromium_executable",  # and so every browser test
+    }
+)
+SERIAL_PATHS = (
+    "tests/faults/*",  # fault injection
+    "tests/infra/test_proxy_exercise.py",  # nginx
+    "tests/infra/test_topology.py",  # the production topology: nginx, gunicorn, Celery
+    "tests/*/test_concurrency.py",  # races
+    "tests/core/test_*races.py",
+    "tests/core/test_tasks_worker.py",  # Celery workers on the system RabbitMQ
+    "tests/polls/test_stream*.py",  # uvicorn servers and a Redis of their own
+)
+
+
+def serial_reason(item: pytest.Item) -> str | None:
+    """Why ``item`` runs in the serial group, or None when it may run in parallel."""
+    for marker in item.iter_markers():
+        if marker.name in SERIAL_MARKERS:
+            return f"marked {marker.name}"
+    used = SERIAL_FIXTURES.intersection(getattr(item, "fixturenames", ()))
+    if used:
+        return "uses " + ", ".join(sorted(used))
+    path = item.nodeid.split("::", 1)[0]
+    for pattern in SERIAL_PATHS:
+        if fnmatch.fnmatch(path, pattern):
+            return f"in {pattern}"
+    return None
+
+
+@pytest.hookimpl(tryfirst=True)  # before xdist's worker names the groups in the node ids
+def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
+    if not config.pluginmanager.hasplugin("xdist"):
+        return  # `-p no:xdist`: no group to join
+    for item in items:
+        if serial_reason(item):
+            item.add_marker(pytest.mark.xdist_group(SERIAL_GROUP))
+
+
+def pytest_runtest_setup(item: pytest.Item) -> None:
+    """On an xdist worker under loadgroup, the group must show in the node id, which is
+    how xdist's scheduler finds it: a pytest or xdist that stops naming it would run the
+    serial tests in parallel, silently (pytest-dev/pytest-xdist#1386)."""
+    group = os.environ.get("NEXUS_XDIST_SERIAL_GROUP")
+    if group and item.get_closest_marker("xdist_group") and not item.nodeid.endswith(f"@{group}"):
+        pytest.fail(
+            "pytest-xdist did not put this test in the serial group (its node id does not "
+            "end in @serial): see the pin of pytest in pyproject.toml"
+        )
+
+
+def pytest_configure(config: pytest.Config) -> None:
+    """On an xdist worker under loadgroup, servers may start in the serial group only
+    (tests/helpers/processes.py's ``require_serial`` reads this)."""
+    # (xdist sets a worker's --dist to "no", and its own `loadgroup` option.)
+    if hasattr(config, "workerinput") and getattr(config.option, "loadgroup", False):
+        os.environ["NEXUS_XDIST_SERIAL_GROUP"] = SERIAL_GROUP
+
+
 @pytest.fixture(scope="session")
-def make_run_server(tmp_path_factory):
+def migrated_sqlite(request, tmp_path_factory) -> Path:
+    """A freshly migrated SQLite file (the embedded default's), migrated once per run and
+    shared by pytest-xdist's workers (tests/helpers/sqlite.py): copy it, never write to
+    it."""
+    from tests.helpers.sqlite import migrated_template
+
+    base = tmp_path_factory.getbasetemp()
+    if hasattr(request.config, "workerinput"):
+        base = base.parent  # an xdist worker's basetemp is a directory of the run's
+    return migrated_template(base / "sqlite-template")
+
+
+@pytest.fixture(scope="session")
+def make_run_server(tmp_path_factory, migrated_sqlite):
     """What `make run` serves, started once for the session (tests/core/make_run.py):
-    a fresh SQLite file, migrate, seed_demo, the Makefile's uvicorn command line, with
-    `make run`'s settings and throttles. Tests share it: they create what they need under
-    unique names and add no data of their own."""
+    a freshly migrated SQLite file (a copy of ``migrated_sqlite``), the recipe's steps
+    (migrate, which finds nothing to do, and seed_demo), the Makefile's uvicorn command
+    line, with `make run`'s settings and throttles. Tests share it: they create what they
+    need under unique names and add no data of their own."""
     import contextlib
 
     from tests.core.make_run import start_make_run
 
-    with contextlib.contextmanager(start_make_run)(tmp_path_factory.mktemp("make-run")) as server:
+    tmp = tmp_path_factory.mktemp("make-run")
+    with contextlib.contextmanager(start_make_run)(tmp, migrated_sqlite) as server:
         yield server
 
 

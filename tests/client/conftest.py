@@ -1,8 +1,9 @@
 """Fixtures for the frontend integration kit (clients/, docs/frontend.md).
 
-Node-based checks run when Node and npm are on PATH; without them they skip, saying
-how to install Node (the issue asks for the type check "when Node is present"). The
-first run installs clients/typescript's locked packages with `npm ci`.
+Node-based checks run when Node and npm are on PATH and clients/typescript's locked
+packages are installed; without them they skip, saying how to install Node (the issue
+asks for the type check "when Node is present") or the packages. `npm ci` runs before
+the session, never in it: `make test` runs `make client-deps` first.
 """
 
 from __future__ import annotations
@@ -49,14 +50,17 @@ def run(args: list[str], *, cwd: Path = CLIENT, timeout: float = 120, **env: str
 
 @pytest.fixture(scope="session")
 def node() -> str:
-    """The node executable, with clients/typescript's packages installed."""
+    """The node executable, with clients/typescript's packages installed (by `make
+    client-deps`, outside the session: two xdist workers must not both run `npm ci`)."""
     tools = node_tools()
     if tools is None:
         pytest.skip(f"Node.js is not installed: {NODE_INSTALL}")
-    node, npm = tools
     if not (CLIENT / "node_modules" / ".package-lock.json").exists():
-        run([npm, "ci", "--no-audit", "--no-fund"], timeout=600)
-    return node
+        pytest.skip(
+            "clients/typescript's packages are not installed: run `make client-deps` "
+            "(npm ci, as `make test` does before the session)"
+        )
+    return tools[0]
 
 
 def bin_of(name: str) -> str:

@@ -1,6 +1,7 @@
 """Real servers shared by the whole session (tests/core/live_servers.py starts them):
 ``live_servers``, the three ways the app is served, on the suite's test database;
-``embedded``, `make run` on a fresh SQLite file. Each starts once, however many modules
+``embedded``, `make run` on a freshly migrated SQLite file (a copy of tests/conftest.py's
+``migrated_sqlite``). Each starts once, however many modules
 use it."""
 
 from __future__ import annotations
@@ -22,8 +23,9 @@ def live_servers(django_db_setup, tmp_path_factory) -> dict[str, Server]:
 
 
 @pytest.fixture(scope="session")
-def embedded_server(tmp_path_factory) -> Server:
-    with contextlib.contextmanager(start_embedded)(tmp_path_factory.mktemp("embedded")) as server:
+def embedded_server(tmp_path_factory, migrated_sqlite) -> Server:
+    tmp = tmp_path_factory.mktemp("embedded")
+    with contextlib.contextmanager(start_embedded)(tmp, template=migrated_sqlite) as server:
         yield server
 
 

@@ -25,6 +25,7 @@ import json
 import os
 import re
 import shlex
+import shutil
 import socket
 import subprocess
 import sys
@@ -36,7 +37,7 @@ from urllib.parse import quote
 
 import pytest
 
-from tests.helpers.processes import stop, stop_all
+from tests.helpers.processes import require_serial, stop, stop_all
 
 ROOT = Path(__file__).resolve().parents[2]
 UNTRUSTED_PEER = "127.0.0.1"
@@ -210,6 +211,7 @@ def start_servers(
         "LOG_LEVEL": "WARNING",
     }
     env = {**base_env, **(env or {})}
+    require_serial("app servers")
     servers: dict[str, Server] = {}
     files = []
     try:
@@ -233,15 +235,23 @@ def start_servers(
 
 
 def start_embedded(
-    tmp: Path, env: dict[str, str] | None = None, *, database: Path | None = None
+    tmp: Path,
+    env: dict[str, str] | None = None,
+    *,
+    database: Path | None = None,
+    template: Path | None = None,
 ) -> Iterator[Server]:
-    """`make run` as a newcomer runs it: a fresh SQLite file under ``tmp``, migrated and
-    seeded (twice: the seed is idempotent), then `make run`'s uvicorn on it with the
-    embedded default's settings and none of the suite's service URLs; yield it, stop it
-    (a generator for a session-scoped fixture). ``env`` adds to its environment;
+    """`make run` as a newcomer runs it: a fresh SQLite file under ``tmp`` (a copy of
+    ``template``, the session's freshly migrated one, when given), migrated and seeded
+    (twice: the seed is idempotent), then `make run`'s uvicorn on it with the embedded
+    default's settings and none of the suite's service URLs; yield it, stop it (a
+    generator for a session-scoped fixture). ``env`` adds to its environment;
     ``database`` serves that SQLite file instead, as it is (no migrate, no seed)."""
+    require_serial("the embedded server")
     fresh = database is None
     database = tmp / "nexus.sqlite3" if database is None else database
+    if fresh and template is not None:
+        shutil.copyfile(template, database)
     env = {
         # Only what a newcomer's shell has: none of the suite's service URLs.
         "PATH": os.environ["PATH"],

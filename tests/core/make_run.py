@@ -18,6 +18,7 @@ from __future__ import annotations
 
 import os
 import shlex
+import shutil
 import subprocess
 import sys
 import time
@@ -27,7 +28,7 @@ from pathlib import Path
 import pytest
 
 from tests.core.live_servers import ROOT, Server, _run_recipe, free_port, make_run_command
-from tests.helpers.processes import stop
+from tests.helpers.processes import require_serial, stop
 
 
 def newcomer_env(tmp: Path) -> dict[str, str]:
@@ -53,10 +54,15 @@ def make_run_steps() -> list[list[str]]:
     return steps
 
 
-def start_make_run(tmp: Path) -> Iterator[Server]:
+def start_make_run(tmp: Path, template: Path | None = None) -> Iterator[Server]:
     """Run the recipe's steps, start its server and yield it; stop it afterwards (a
-    generator for a session fixture)."""
+    generator for a session fixture). With ``template`` (the session's freshly migrated
+    SQLite file), the database starts as a copy of it: the recipe's `migrate` then finds
+    nothing to do, and every step still runs."""
+    require_serial("`make run`'s server")
     env = newcomer_env(tmp)
+    if template is not None:
+        shutil.copyfile(template, tmp / "nexus.sqlite3")
     for step in make_run_steps():
         result = subprocess.run(
             step, cwd=ROOT, env=env, capture_output=True, text=True, timeout=300, check=False

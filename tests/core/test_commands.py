@@ -37,23 +37,6 @@ def _env(database: Path, tmp: Path) -> dict[str, str]:
     }
 
 
-@pytest.fixture(scope="module")
-def migrated_sqlite(tmp_path_factory) -> Path:
-    """One migrated SQLite file for the module; each test runs on a copy."""
-    tmp = tmp_path_factory.mktemp("commands")
-    database = tmp / "migrated.sqlite3"
-    result = subprocess.run(
-        [sys.executable, str(ROOT / "manage.py"), "migrate", "--noinput"],
-        cwd=ROOT,
-        env=_env(database, tmp),
-        capture_output=True,
-        text=True,
-        timeout=180,
-    )
-    assert result.returncode == 0, result.stdout + result.stderr
-    return database
-
-
 def _check(name: str, report: dict) -> None:
     case = CASES[name]
     if case.fail_after:

@@ -14,6 +14,8 @@ from pathlib import Path
 
 import pytest
 
+from tests.helpers.processes import require_serial
+
 ROOT = Path(__file__).resolve().parents[2]
 
 
@@ -59,6 +61,7 @@ def start_workers(
     from django.conf import settings
     from django.db import connection
 
+    require_serial("Celery workers")
     db = connection.settings_dict
     env = {
         **os.environ,

@@ -22,7 +22,7 @@ import pytest
 from django.core import signals
 from django.db import close_old_connections
 
-from tests.fuzz import harness, world
+from tests.fuzz import harness, summary, world
 
 _REPORTS = pytest.StashKey[list]()
 _BUDGET = pytest.StashKey[harness.Budget]()
@@ -75,40 +75,23 @@ def pytest_generate_tests(metafunc: pytest.Metafunc) -> None:
         metafunc.parametrize("graphql_operation", graphql_operation_labels())
 
 
-def pytest_terminal_summary(terminalreporter, exitstatus, config: pytest.Config) -> None:
+def _part(config: pytest.Config) -> summary.Part | None:
     reports: list[harness.OperationReport] = config.stash.get(_REPORTS, [])
-    if not reports:
-        return
-    budget = config.stash.get(_BUDGET, None)
-    elapsed = budget.finished - budget.started if budget is not None else 0.0
-    runs = [run for report in reports for run in report.runs]
-    failing = [report for report in reports if report.findings or report.errors]
-    findings = sum(len(report.findings) for report in reports)
-    fuzz = harness.FuzzSettings.from_env()
-    writer = terminalreporter
-    writer.section("API fuzzing (schemathesis)", sep="-")
-    writer.write_line(f"settings: {fuzz.describe()}")
-    writer.write_line(
-        f"operations: {len(reports)}, runs (operation x identity): {len(runs)}, "
-        f"cases sent: {sum(run.examples for run in runs)}, "
-        f"stopped by their time share: {sum(run.stopped_by_budget for run in runs)}, "
-        f"wall time: {elapsed:.1f} s"
-    )
-    writer.write_line(
-        f"distinct failures: {findings} on {len(failing)} operation(s)"
-        + (": " + ", ".join(report.operation for report in failing) if failing else "")
-    )
-    if config.getoption("verbose") > 0:
-        for report in reports:
-            statuses: dict[int, int] = {}
-            for run in report.runs:
-                for status, count in run.statuses.items():
-                    statuses[status] = statuses.get(status, 0) + count
-            spread = " ".join(f"{status}:{count}" for status, count in sorted(statuses.items()))
-            writer.write_line(
-                f"  {report.operation}: {report.examples} cases, "
-                f"{len(report.findings)} failure(s); statuses {spread}"
-            )
+    return summary.part_of(reports, config.stash.get(_BUDGET, None)) if reports else None
+
+
+def pytest_sessionfinish(session: pytest.Session) -> None:
+    """On a pytest-xdist worker: hand what it fuzzed to the controller, which writes the
+    section for the whole run (tests/conftest.py)."""
+    part = _part(session.config)
+    if part is not None and hasattr(session.config, "workeroutput"):
+        session.config.workeroutput["fuzz"] = part
+
+
+def pytest_terminal_summary(terminalreporter, exitstatus, config: pytest.Config) -> None:
+    part = _part(config)
+    if part is not None and not hasattr(config, "workerinput"):
+        summary.write(terminalreporter, part, verbose=config.getoption("verbose") > 0)
 
 
 # --- fixtures -------------------------------------------------------------------------------------

@@ -21,6 +21,7 @@ import pytest
 
 from tests.core.factories import UserFactory
 from tests.core.live_servers import Server, free_port
+from tests.helpers.processes import require_serial
 
 __all__ = [
     "POLLS",
@@ -319,6 +320,7 @@ class RedisProcess:
 
     def start(self) -> None:
         assert self.process is None
+        require_serial("a Redis server")
         with self.log.open("a") as output:
             self.process = subprocess.Popen(
                 [

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import io
 import os
+import shutil
 import subprocess
 import sys
 from decimal import Decimal
@@ -154,8 +155,10 @@ def test_seed_shop_fills_the_search_vector_on_postgresql(method):
         assert product.pk in {row[0] for row in cursor.fetchall()}
 
 
-def test_seed_shop_works_on_sqlite(tmp_path):
-    """The embedded default: a fresh SQLite file, bulk_create instead of COPY."""
+def test_seed_shop_works_on_sqlite(tmp_path, migrated_sqlite):
+    """The embedded default: a freshly migrated SQLite file (a copy of the session's),
+    bulk_create instead of COPY."""
+    shutil.copyfile(migrated_sqlite, tmp_path / "seed.sqlite3")
     env = {
         "PATH": os.environ["PATH"],
         "HOME": os.environ.get("HOME", str(tmp_path)),
@@ -167,7 +170,6 @@ def test_seed_shop_works_on_sqlite(tmp_path):
     manage = [sys.executable, str(ROOT / "manage.py")]
     outputs = []
     for command in (
-        ["migrate", "--noinput"],
         ["seed_shop", "--products", "300", "--categories", "35"],
         ["seed_shop", "--products", "300", "--categories", "35"],
         ["shell", "-c", _SQLITE_CHECK],
@@ -177,9 +179,9 @@ def test_seed_shop_works_on_sqlite(tmp_path):
         )
         assert result.returncode == 0, result.stdout + result.stderr
         outputs.append(result.stdout)
-    assert "created 300" in outputs[1]
-    assert "created 0" in outputs[2]
-    assert outputs[3].strip().splitlines()[-1].split() == ["300", "56", "ok"]
+    assert "created 300" in outputs[0]
+    assert "created 0" in outputs[1]
+    assert outputs[2].strip().splitlines()[-1].split() == ["300", "56", "ok"]
 
 
 _SQLITE_CHECK = """
