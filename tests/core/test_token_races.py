@@ -10,6 +10,7 @@ Before the fix (simplejwt's ``blacklist()``, a ``get_or_create``), ten threads g
 
 from __future__ import annotations
 
+import itertools
 import json
 from collections import Counter
 
@@ -18,7 +19,7 @@ from rest_framework.test import APIClient
 from rest_framework_simplejwt.token_blacklist.models import OutstandingToken
 
 from core.identity.tokens import RefreshToken
-from tests.core.factories import UserFactory
+from tests.core.factories import PASSWORD, UserFactory
 from tests.core.live_servers import KINDS, Server
 from tests.helpers import race, raised
 
@@ -47,8 +48,17 @@ def _live_tokens(user) -> list[str]:
     )
 
 
-def _works(refresh: str, n: int = 200) -> bool:
-    status, body = _post(REFRESH, refresh, n)
+_CHECKS = itertools.count()
+
+
+def _works(refresh: str) -> bool:
+    """Whether ``refresh`` still refreshes, asked from an address of its own: the auth
+    throttle counts per address, and a test asks this many times."""
+    n = next(_CHECKS)
+    response = APIClient().post(
+        REFRESH, {"refresh": refresh}, format="json", REMOTE_ADDR=f"198.51.100.{n % 250 + 1}"
+    )
+    status, body = response.status_code, response.json()
     assert status in (200, 401), body
     return status == 200
 
@@ -108,6 +118,43 @@ def test_a_logout_racing_refreshes_of_the_same_token_leaves_at_most_one_live_tok
             assert _works(issued)
         assert not _works(token)
     assert sum(winners.values()) == 6
+
+
+def test_a_password_change_racing_refreshes_leaves_no_live_token():
+    """A thief refreshes a stolen token while its owner changes the password. Whoever
+    wins, once the change has answered 204 no refresh token of the account works: not
+    the stolen one, and not one a racing refresh minted. (Before the user row was locked,
+    a refresh that spent the old token before the change committed recorded its successor
+    after the change had listed what to revoke, and that successor lived on.)"""
+    survivors: list[str] = []
+    for round_ in range(8):
+        user = UserFactory()
+        stolen = RefreshToken.for_user(user)
+        access = str(stolen.access_token)
+        paths = ["password", REFRESH, REFRESH, REFRESH]
+
+        def send(n: int, paths=paths, stolen=str(stolen), access=access, round_=round_):
+            if paths[n] != "password":
+                return _post(REFRESH, stolen, 100 + n)
+            response = APIClient(HTTP_AUTHORIZATION=f"Bearer {access}").post(
+                "/api/v1/auth/password/change/",
+                {"old_password": PASSWORD, "new_password": f"a-new-secret-{round_}-long"},
+                format="json",
+                REMOTE_ADDR="192.0.2.99",
+            )
+            return response.status_code, response.json() if response.content else {}
+
+        outcomes = race(send, range(len(paths)))
+
+        assert raised(outcomes) == []
+        assert outcomes[0] == (204, {}), outcomes
+        refreshes = outcomes[1:]
+        assert [status for status, _ in refreshes].count(200) <= 1, outcomes
+        assert all(_refused(body) for status, body in refreshes if status == 401), outcomes
+        minted = [body["refresh"] for status, body in refreshes if status == 200]
+        assert _live_tokens(user) == [], (round_, outcomes)
+        survivors += [token for token in [str(stolen), *minted] if _works(token)]
+    assert survivors == []
 
 
 @pytest.fixture(params=KINDS)

@@ -241,13 +241,20 @@ def user_tokens_issue(*, user: User) -> TokenPair:
 
 
 def user_tokens_revoke(*, user: User) -> int:
-    """Blacklist all outstanding refresh tokens of ``user`` (logout everywhere)."""
+    """Blacklist all outstanding refresh tokens of ``user`` (logout everywhere).
+
+    The user's row is held first, as a refresh holds it while it spends its token and
+    records the successor: a refresh under way finishes before the outstanding tokens
+    are listed (so its successor is among them), and one that comes later finds its
+    token revoked."""
     from rest_framework_simplejwt.token_blacklist.models import (
         BlacklistedToken,
         OutstandingToken,
     )
 
-    outstanding = OutstandingToken.objects.filter(user=user, blacklistedtoken__isnull=True)
-    rows = [BlacklistedToken(token=token) for token in outstanding]
-    BlacklistedToken.objects.bulk_create(rows, ignore_conflicts=True)
+    with transaction.atomic():
+        list(User.objects.select_for_update(no_key=True).filter(pk=user.pk).values_list("pk"))
+        outstanding = OutstandingToken.objects.filter(user=user, blacklistedtoken__isnull=True)
+        rows = [BlacklistedToken(token=token) for token in outstanding]
+        BlacklistedToken.objects.bulk_create(rows, ignore_conflicts=True)
     return len(rows)

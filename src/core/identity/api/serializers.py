@@ -193,12 +193,20 @@ class TokenRefreshSerializer(jwt_serializers.TokenRefreshSerializer):
         except ExpiredTokenError as exc:
             raise TokenExpired(REFRESH_EXPIRED) from exc
         user_id = tokens.parse_user_id(refresh.payload.get(jwt_settings.USER_ID_CLAIM))
-        user = User.objects.filter(pk=user_id).first() if user_id is not None else None
-        if user is None or not jwt_settings.USER_AUTHENTICATION_RULE(user):
-            raise AuthenticationFailed(
-                self.error_messages["no_active_account"], "no_active_account"
-            )
         with transaction.atomic():
+            # The user's row is held (as ``user_tokens_revoke`` holds it) from before the
+            # spend to the commit: a password change or a logout everywhere racing this
+            # refresh either comes first, and the spend finds the token revoked, or waits,
+            # and then revokes the successor recorded here too.
+            user = (
+                User.objects.select_for_update(no_key=True).filter(pk=user_id).first()
+                if user_id is not None
+                else None
+            )
+            if user is None or not jwt_settings.USER_AUTHENTICATION_RULE(user):
+                raise AuthenticationFailed(
+                    self.error_messages["no_active_account"], "no_active_account"
+                )
             refresh.spend()
             refresh.set_jti()
             refresh.set_exp()
