@@ -40,7 +40,11 @@ dev: install ## like run, with DEBUG pages and auto-reload, for development only
 	DJANGO_DEBUG=true $(BIN)/uvicorn config.asgi:application --host $(HOST) --port $(PORT) \
 		--no-proxy-headers --no-server-header --reload --reload-dir src
 
-test: install client-deps check-services lint checks pytest ## everything CI runs, against real PostgreSQL, Redis, RabbitMQ
+# lint and checks each keep one core busy for half a minute: they run side by side, each
+# target's output printed whole when it ends, then the suite takes both cores.
+test: install client-deps check-services ## everything CI runs, against real PostgreSQL, Redis, RabbitMQ
+	$(MAKE) --no-print-directory -j2 --output-sync=target lint checks
+	$(MAKE) --no-print-directory pytest
 
 check-services: install ## stop early, naming the service, if PostgreSQL, Redis or RabbitMQ is down
 	$(TEST_SETTINGS) $(MANAGE) check_services

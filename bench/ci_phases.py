@@ -5,7 +5,8 @@
 clones the repository at ``--ref`` into a temporary directory (as CI does), then runs,
 one after the other and timed each, the targets `.ci/run`'s `make test` runs: `make
 install` and `make client-deps` (the installs, from uv's and npm's caches as on the
-project machine), `make check-services`, `make lint`, `make checks` and `make pytest`,
+project machine), `make check-services`, `make lint` beside `make checks` (two jobs, as
+`make test` runs them) and `make pytest`,
 with CI=true; prints one line per phase, the load average before and after, and the
 summary line of the suite. `.ci/run`'s own step, apt-get for Chromium and nginx, installs
 nothing on a machine that has them and is not timed.
@@ -32,8 +33,7 @@ MAKE = shutil.which("make") or "/usr/bin/make"
 PHASES = (
     ("installs", ["install", "client-deps"]),
     ("check-services", ["check-services"]),
-    ("lint", ["lint"]),
-    ("checks", ["checks"]),
+    ("lint ∥ checks", ["-j2", "--output-sync=target", "lint", "checks"]),  # as `make test`
     ("pytest", ["pytest"]),
 )
 
