@@ -11,8 +11,8 @@
 3. runs each domain's scenarios next to their ceilings in the same run (each runner's
    ``full``): the core endpoints, the shop's product list, the social feed, the job
    search, poll votes and the SSE fan-out, movie recommendations (serving and the
-   offline evaluation); each scenario in paired rounds (the API and its ceiling back
-   to back at 16 connections, the order swapped every round);
+   offline evaluation); each scenario in paired rounds (the API and its ceiling one
+   after the other at each connection count, the order reversed every round);
 4. prints one table (p50, p95, throughput, the median ratio to the ceiling over the
    paired rounds with its min-max, RSS per worker) and the total wall time;
 5. unless a round started while another job loaded the machine (the 1-minute load
@@ -197,9 +197,9 @@ def render_section(latest: dict) -> str:
         *(describe_run(runs[run_id], by_run[run_id]) for run_id in ordered if run_id in runs),
         "",
         "How: each domain's server is gunicorn with production settings (gthread, 2 "
-        "workers) plus a bench URLconf for its ceilings; each scenario runs in rounds, the "
-        "API and its ceiling back to back at 16 connections and then at 2 (the order "
-        "swapped every round), after a 1 s warm-up; p50/p95 at 2 connections and "
+        "workers) plus a bench URLconf for its ceilings; each scenario runs in rounds, each "
+        "round at 2 connections then at 16, the API and its ceiling one after the other at "
+        "each (the order reversed every round), after a 1 s warm-up; p50/p95 at 2 connections and "
         "throughput at 16 are the medians of the rounds; the ratio is the median of the "
         "rounds' paired ratios (the API's throughput over its ceiling's in the same round) "
         "and its spread, min-max (the same read in raw SQL in a bare Django view, or the "

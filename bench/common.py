@@ -296,7 +296,7 @@ def prepare(specs: list[SeedSpec], log: Callable[[str], None] = print) -> dict[s
         }
         reuse = all(ok for ok, _ in decisions.values())
         if not reuse and records:
-            log(f"{database}: {decisions}; dropping it to seed again")
+            log(f"{physical(database)}: {decisions}; dropping it to seed again")
             drop_database(database)
         ensure_database(group[0].env, database)
         for spec in group:
@@ -309,8 +309,8 @@ def prepare(specs: list[SeedSpec], log: Callable[[str], None] = print) -> dict[s
                 seconds = records[spec.domain]["seconds"]
             else:
                 if ok:
-                    reason = f"seeded again with the rest of {database}"
-                log(f"{spec.domain}: seeding {database} ({reason})")
+                    reason = f"seeded again with the rest of {physical(database)}"
+                log(f"{spec.domain}: seeding {physical(database)} ({reason})")
                 info = spec.seed(spec.env)
                 seconds = time.perf_counter() - started
                 record_seed(spec, info, seconds)
@@ -780,8 +780,9 @@ def interleaved(
     """Every target at every connection count, ``rounds`` times in turn; the median of
     each, and each round's figure (``rps_rounds``). Within a round the targets run one
     after the other at one connection count before the next count, so an API and its
-    ceiling at 16 connections are measured back to back (a pair), the order swapped
-    every round. Each round's start is reported to the load watch (``LOAD``)."""
+    ceiling at 16 connections are measured within seconds of each other (a pair), the
+    order reversed every round. Each round's start is reported to the load watch
+    (``LOAD``)."""
     runs: dict[tuple[str, int], list[dict]] = {}
     names = list(targets)
     levels = list(connections)

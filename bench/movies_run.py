@@ -1,6 +1,7 @@
 """Benchmark the movies domain on PostgreSQL + Redis with MovieLens loaded.
 
-    make bench-movies                # or: python bench/movies_run.py [--users 200]
+    python bench/movies_run.py [--users 200]
+    make bench-movies   # only ``full`` below, as make bench runs it, into the latest run
 
 1. creates and migrates ``nexus_bench_movies`` (bench/common.py) and seeds it
    (unless its recorded seed version matches)

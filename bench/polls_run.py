@@ -1,7 +1,8 @@
 """Benchmark the polls on PostgreSQL + Redis + RabbitMQ: votes per second next to the
 vote's raw-SQL ceiling, and live results streamed to a thousand subscribers.
 
-    make bench-polls                 # or: python bench/polls_run.py [--users 5000]
+    python bench/polls_run.py [--users 5000]
+    make bench-polls    # only ``full`` below, as make bench runs it, into the latest run
 
 1. creates and migrates ``nexus_bench_polls`` (bench/common.py) and seeds it
    (unless its recorded seed version matches)
