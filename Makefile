@@ -140,30 +140,26 @@ beat: install ## Celery beat: the periodic schedule every context adds to
 		CELERY_BROKER_URL=$${CELERY_BROKER_URL:-amqp://guest:guest@127.0.0.1:5672//} \
 		$(BIN)/celery -A config beat --loglevel INFO --schedule var/celerybeat-schedule
 
-bench: install bench-tools ## one run of every domain's benchmark vs its ceiling (~12 min once seeded): table, RESULTS.md section, bench/ratios.png
-	$(BIN)/python bench/all_run.py
+bench: install bench-tools ## every domain vs its ceiling, 5 paired rounds each (~20 min once seeded, after up to 5 min waiting for a quiet machine): RESULTS.md section, bench/ratios.png
+	$(BIN)/python bench/all_run.py --command "make bench" $(BENCH_ARGS)
 
 bench-tools: ## wrk, from Debian's packages when it is missing (as root)
 	@command -v wrk >/dev/null || { [ "$$(id -u)" = 0 ] && command -v apt-get >/dev/null \
 		&& apt-get install -y -qq wrk >/dev/null; } || { echo "wrk is missing: apt-get install wrk"; exit 1; }
 
-bench-core: install bench-tools ## the core endpoints (both server modes) and their raw-SQL ceilings
-	$(BIN)/python bench/run.py
-
-bench-shop: install bench-tools ## seed 1M products and measure the catalog, its raw-SQL ceiling and checkout
-	$(BIN)/python bench/shop_run.py
-
-bench-social: install bench-tools ## seed users, posts and follows; the feed (GraphQL, REST) against its LATERAL ceiling
-	$(BIN)/python bench/social_run.py
-
-bench-polls: install bench-tools ## votes/s against the vote's raw-SQL ceiling, and SSE fan-out to 1,000 subscribers
-	$(BIN)/python bench/polls_run.py
-
-bench-jobs: install bench-tools ## seed 100k job postings and measure the search against its raw-SQL ceiling
-	$(BIN)/python bench/jobs_run.py
-
-bench-movies: install bench-tools ## MovieLens + training time, the evaluation table, recommendations and search vs their ceilings
-	$(BIN)/python bench/movies_run.py
+# Each domain's part of `make bench`, its rows written into the latest run (the other
+# domains' rows kept). BENCH_ARGS passes options on (e.g. "--duration 1 --no-write");
+# the domains' own detailed runs (both server modes, checkout, cold reads) are
+# `python bench/<domain>_run.py` (core: bench/run.py).
+BENCH_DOMAINS := core shop social polls jobs movies
+bench-core: install bench-tools ## make bench's core rows (me, GraphQL me, notifications) into the latest run
+bench-shop: install bench-tools ## make bench's shop rows (product list, detail) into the latest run
+bench-social: install bench-tools ## make bench's social rows (the feed, GraphQL and REST) into the latest run
+bench-polls: install bench-tools ## make bench's polls rows (votes, SSE fan-out) into the latest run
+bench-jobs: install bench-tools ## make bench's jobs rows (search) into the latest run
+bench-movies: install bench-tools ## make bench's movies rows (recommendations, search, evaluation) into the latest run
+$(addprefix bench-,$(BENCH_DOMAINS)):
+	$(BIN)/python bench/all_run.py --only $(@:bench-%=%) --command "make $@" $(BENCH_ARGS)
 
 clean: ## remove the virtualenvs and local state
 	rm -rf .venv $(TOOLS) var .pytest_cache .ruff_cache .mypy_cache

@@ -17,6 +17,7 @@ import contextlib
 import hashlib
 import http.client
 import json
+import math
 import os
 import re
 import shutil
@@ -24,6 +25,7 @@ import socket
 import statistics
 import subprocess
 import sys
+import threading
 import time
 import urllib.parse
 import urllib.request
@@ -51,12 +53,19 @@ SERVERS = {
 # --- environment and databases ----------------------------------------------------------
 
 
+def physical(database: str) -> str:
+    """The name a bench database has on the server: its own, plus
+    ``BENCH_DATABASE_SUFFIX`` (for a trial of the harness beside someone else's bench
+    databases on a shared server: ``harness`` makes ``nexus_bench`` ``nexus_benchharness``)."""
+    return database + os.environ.get("BENCH_DATABASE_SUFFIX", "")
+
+
 def database_url(database: str) -> str:
     """A bench database on the local server; ``BENCH_DATABASE_URL`` may move the
     default one (``nexus_bench``) elsewhere."""
     if database == DATABASE_PREFIX and os.environ.get("BENCH_DATABASE_URL"):
         return os.environ["BENCH_DATABASE_URL"]
-    return f"postgres://postgres@127.0.0.1:5432/{database}"
+    return f"postgres://postgres@127.0.0.1:5432/{physical(database)}"
 
 
 def throttle_names() -> set[str]:
@@ -138,7 +147,7 @@ def database_exists(database: str) -> bool:
 
     with psycopg.connect(ADMIN_URL, autocommit=True) as db:
         query = "SELECT 1 FROM pg_database WHERE datname = %s"
-        return db.execute(query, [database]).fetchone() is not None
+        return db.execute(query, [physical(database)]).fetchone() is not None
 
 
 def ensure_database(env: dict[str, str], database: str) -> None:
@@ -148,7 +157,7 @@ def ensure_database(env: dict[str, str], database: str) -> None:
     _guard(database)
     if not database_exists(database):
         with psycopg.connect(ADMIN_URL, autocommit=True) as db:
-            db.execute(f'CREATE DATABASE "{database}"')
+            db.execute(f'CREATE DATABASE "{physical(database)}"')
     for command in (["migrate", "--noinput"], ["collectstatic", "--noinput"]):
         subprocess.run(  # noqa: S603
             [sys.executable, str(ROOT / "manage.py"), *command, "-v", "0"],
@@ -164,7 +173,7 @@ def drop_database(database: str) -> None:
 
     _guard(database)
     with psycopg.connect(ADMIN_URL, autocommit=True) as db:
-        db.execute(f'DROP DATABASE IF EXISTS "{database}" WITH (FORCE)')
+        db.execute(f'DROP DATABASE IF EXISTS "{physical(database)}" WITH (FORCE)')
 
 
 def run_script(script: str, args: Iterable[str], env: dict[str, str]) -> str:
@@ -287,7 +296,7 @@ def prepare(specs: list[SeedSpec], log: Callable[[str], None] = print) -> dict[s
         }
         reuse = all(ok for ok, _ in decisions.values())
         if not reuse and records:
-            log(f"{database}: {decisions}; dropping it to seed again")
+            log(f"{physical(database)}: {decisions}; dropping it to seed again")
             drop_database(database)
         ensure_database(group[0].env, database)
         for spec in group:
@@ -300,8 +309,8 @@ def prepare(specs: list[SeedSpec], log: Callable[[str], None] = print) -> dict[s
                 seconds = records[spec.domain]["seconds"]
             else:
                 if ok:
-                    reason = f"seeded again with the rest of {database}"
-                log(f"{spec.domain}: seeding {database} ({reason})")
+                    reason = f"seeded again with the rest of {physical(database)}"
+                log(f"{spec.domain}: seeding {physical(database)} ({reason})")
                 info = spec.seed(spec.env)
                 seconds = time.perf_counter() - started
                 record_seed(spec, info, seconds)
@@ -410,6 +419,192 @@ def purge(queue: str) -> None:
             connection.default_channel.queue_purge(queue)
     except Exception as error:  # a missing queue or broker is fine here
         print(f"could not purge {queue}: {error}", flush=True)
+
+
+# --- the machine's load ---------------------------------------------------------------
+
+QUIET_BELOW = 0.5  # the 1-minute load average a run waits for before its first round
+QUIET_WAIT = 300.0  # seconds it waits at most
+OTHERS_LIMIT = 1.0  # the most "load less the benchmark's own" a round may start at
+# Shared services the benchmark drives the whole time (their runnable threads count as
+# the benchmark's own while it runs): Redis, RabbitMQ, PostgreSQL's own processes.
+SERVICES = ("redis-server", "beam.smp", "epmd", "erl_child_setup")
+
+
+def read_loadavg() -> tuple[float, float, float]:
+    """The kernel's 1-, 5- and 15-minute load averages."""
+    one, five, fifteen = Path("/proc/loadavg").read_text().split()[:3]
+    return float(one), float(five), float(fifteen)
+
+
+def format_load(averages: Iterable[float]) -> str:
+    return " ".join(f"{value:.2f}" for value in averages)
+
+
+def wait_for_quiet(
+    read: Callable[[], tuple[float, float, float]] = read_loadavg,
+    *,
+    below: float = QUIET_BELOW,
+    limit: float = QUIET_WAIT,
+    every: float = 5.0,
+    sleep: Callable[[float], None] = time.sleep,
+    clock: Callable[[], float] = time.monotonic,
+    log: Callable[[str], None] = print,
+) -> dict:
+    """Wait up to ``limit`` seconds for the 1-minute load average to fall below
+    ``below``; then print the three averages. Returns {quiet, waited, averages}."""
+    started = clock()
+    averages = read()
+    while averages[0] >= below and clock() - started < limit:
+        sleep(min(every, max(0.0, limit - (clock() - started))))
+        averages = read()
+    waited = clock() - started
+    quiet = averages[0] < below
+    log(
+        f"load average (1, 5, 15 min) {format_load(averages)} after waiting {waited:.0f} s "
+        + ("(below" if quiet else "(still not below")
+        + f" {below} for the 1-minute one)"
+    )
+    return {"quiet": quiet, "waited": round(waited, 1), "averages": list(averages)}
+
+
+def _stat_fields(path: Path) -> tuple[str, list[str]]:
+    head, rest = path.read_text().rsplit(")", 1)
+    return head.split("(", 1)[1], rest.split()
+
+
+def own_runnable(root: int | None = None, proc: Path = Path("/proc")) -> int:
+    """How many threads of the benchmark are runnable or in uninterruptible sleep (what
+    the load average counts) right now: the process tree of ``root`` (this process:
+    servers, wrk, seeds), the PostgreSQL backends of the bench databases, and the
+    shared services it drives (``SERVICES``, PostgreSQL's background processes)."""
+    root = os.getpid() if root is None else root
+    processes: dict[int, tuple[int, str, int, str]] = {}  # pid: ppid, name, threads, state
+    for entry in proc.iterdir():
+        if not entry.name.isdigit():
+            continue
+        with contextlib.suppress(OSError, ValueError, IndexError):
+            name, fields = _stat_fields(entry / "stat")
+            processes[int(entry.name)] = (int(fields[1]), name, int(fields[17]), fields[0])
+    count = 0
+    for pid, (_, name, threads, state) in processes.items():
+        if not _is_own(pid, name, root, processes, proc):
+            continue
+        if threads <= 1:
+            count += state in ("R", "D")
+            continue
+        with contextlib.suppress(OSError):
+            for task in (proc / str(pid) / "task").iterdir():
+                with contextlib.suppress(OSError, ValueError, IndexError):
+                    count += _stat_fields(task / "stat")[1][0] in ("R", "D")
+    return count
+
+
+def _is_own(pid: int, name: str, root: int, processes: dict, proc: Path) -> bool:
+    if name in SERVICES:
+        return True
+    if name == "postgres":
+        try:
+            command = (proc / str(pid) / "cmdline").read_bytes().replace(b"\0", b" ").decode()
+        except OSError:
+            return False
+        # A client's backend names its database and client address; the rest are the
+        # server's own processes (writer, checkpointer, autovacuum...).
+        return DATABASE_PREFIX in command or "(" not in command
+    seen: set[int] = set()
+    while pid > 1 and pid not in seen:
+        if pid == root:
+            return True
+        seen.add(pid)
+        pid = processes.get(pid, (0,))[0]
+    return False
+
+
+@dataclass
+class RoundLoad:
+    """The load at the start of a round: the kernel's 1-minute average, the share of it
+    that is the benchmark's own (the same 1-minute average of its runnable threads), and
+    the rest (another job)."""
+
+    label: str
+    load1: float
+    own: float
+
+    @property
+    def others(self) -> float:
+        return max(0.0, self.load1 - self.own)
+
+
+class LoadWatch:
+    """The 1-minute load at the start of every round, less the benchmark's own
+    processes. A thread samples ``own()`` (runnable threads of the benchmark) every
+    ``every`` seconds into an exponentially damped average with the kernel's 1-minute
+    constant, so that it can be taken off the kernel's figure. ``read`` and ``own`` are
+    replaceable (the tests feed them)."""
+
+    def __init__(
+        self,
+        read: Callable[[], tuple[float, float, float]] = read_loadavg,
+        own: Callable[[], int] = own_runnable,
+        *,
+        every: float = 2.0,
+        limit: float = OTHERS_LIMIT,
+        clock: Callable[[], float] = time.monotonic,
+    ) -> None:
+        self.read, self.own, self.every, self.limit, self.clock = read, own, every, limit, clock
+        self.own_load = 0.0
+        self.at: float | None = None
+        self.rounds: list[RoundLoad] = []
+        self._stop = threading.Event()
+        self._thread: threading.Thread | None = None
+
+    def sample(self) -> float:
+        """One sample of the benchmark's runnable threads into its 1-minute average."""
+        now, runnable = self.clock(), self.own()
+        if self.at is not None:
+            decay = math.exp(-(now - self.at) / 60.0)
+            self.own_load = self.own_load * decay + runnable * (1 - decay)
+        self.at = now
+        return self.own_load
+
+    def round_started(self, label: str) -> RoundLoad:
+        self.sample()
+        entry = RoundLoad(label, self.read()[0], round(self.own_load, 2))
+        self.rounds.append(entry)
+        return entry
+
+    def refused(self) -> list[RoundLoad]:
+        """The rounds that started while another job loaded the machine."""
+        return [entry for entry in self.rounds if entry.others > self.limit]
+
+    def worst(self) -> RoundLoad | None:
+        return max(self.rounds, key=lambda entry: entry.others, default=None)
+
+    def start(self) -> LoadWatch:
+        self.sample()
+        self._thread = threading.Thread(target=self._run, daemon=True)
+        self._thread.start()
+        return self
+
+    def stop(self) -> None:
+        self._stop.set()
+        if self._thread is not None:
+            self._thread.join()
+
+    def _run(self) -> None:
+        while not self._stop.wait(self.every):
+            with contextlib.suppress(Exception):  # a vanished process mid-scan, say
+                self.sample()
+
+
+LOAD: LoadWatch | None = None  # set by bench/all_run.py for a measured run
+
+
+def round_started(label: str) -> None:
+    """Every measurement round calls this at its start: the load watch, if one runs,
+    records the load then."""
+    if LOAD is not None:
+        LOAD.round_started(label)
 
 
 # --- HTTP clients -----------------------------------------------------------------------
@@ -555,13 +750,22 @@ MEDIAN_KEYS = ("rps", "p50_ms", "p95_ms", "p99_ms")
 
 
 def median_figures(runs: list[dict]) -> dict:
+    """The medians of a target's rounds, with each round's requests/s in order
+    (``rps_rounds``: what ``compared`` pairs with the ceiling's same round)."""
     return {
         **{key: statistics.median(run[key] for run in runs) for key in MEDIAN_KEYS},
         "rounds": len(runs),
         "rps_min": min(run["rps"] for run in runs),
         "rps_max": max(run["rps"] for run in runs),
+        "rps_rounds": [run["rps"] for run in runs],
         "errors": sum(run["errors"] for run in runs),
     }
+
+
+def round_order(names: list, round_: int) -> list:
+    """The targets' order in a round: as given in even rounds, reversed in odd ones, so
+    that neither an API nor its ceiling always runs first after the other's load."""
+    return list(names) if round_ % 2 == 0 else list(reversed(names))
 
 
 def interleaved(
@@ -573,12 +777,20 @@ def interleaved(
     warmup: float = 1,
     log: Callable[[str], None] = print,
 ) -> dict[tuple[str, int], dict]:
-    """Every target at every connection count, ``rounds`` times in turn (a drift in
-    what else runs on the machine weighs on each alike); the median of each."""
+    """Every target at every connection count, ``rounds`` times in turn; the median of
+    each, and each round's figure (``rps_rounds``). Within a round the targets run one
+    after the other at one connection count before the next count, so an API and its
+    ceiling at 16 connections are measured within seconds of each other (a pair), the
+    order reversed every round. Each round's start is reported to the load watch
+    (``LOAD``)."""
     runs: dict[tuple[str, int], list[dict]] = {}
+    names = list(targets)
+    levels = list(connections)
     for round_ in range(rounds):
-        for name, target in targets.items():
-            for conns in connections:
+        round_started(f"round {round_ + 1} of {rounds}: {', '.join(map(str, names))}")
+        for conns in levels:
+            for name in round_order(names, round_):
+                target = targets[name]
                 if round_ == 0 and warmup:
                     target.load(warmup, conns)  # caches, connections, plans
                 figures = target.load(duration, conns)
@@ -590,13 +802,34 @@ def interleaved(
     return {key: median_figures(figures) for key, figures in runs.items()}
 
 
+def paired_ratios(api_rounds: list[float], ceiling_rounds: list[float]) -> list[float]:
+    """The API's throughput over its ceiling's, round by round (a round with a zero
+    ceiling is left out)."""
+    if len(api_rounds) != len(ceiling_rounds):
+        raise ValueError(f"{len(api_rounds)} API rounds against {len(ceiling_rounds)}")
+    pairs = zip(api_rounds, ceiling_rounds, strict=True)
+    return [api / ceiling for api, ceiling in pairs if ceiling]
+
+
+def ratio_summary(ratios: list[float]) -> dict:
+    """The median of paired ratios and their spread: {ratio, ratio_min, ratio_max, pairs}."""
+    if not ratios:
+        return {"ratio": None, "ratio_min": None, "ratio_max": None, "pairs": 0}
+    return {
+        "ratio": statistics.median(ratios),
+        "ratio_min": min(ratios),
+        "ratio_max": max(ratios),
+        "pairs": len(ratios),
+    }
+
+
 @dataclass
 class Context:
     """What a domain's part of the full run is given: the measurement's length, the
     rounds, what the seeds returned (by domain), and where to log."""
 
-    duration: float = 3
-    rounds: int = 3
+    duration: float = 2.5
+    rounds: int = 5
     infos: dict = field(default_factory=dict)
     log: Callable[[str], None] = print
 
@@ -640,9 +873,11 @@ def compared(
     note: str = "",
 ) -> Row:
     """A table row from ``interleaved`` figures: p50/p95 at ``low`` connections,
-    requests/s at ``high``, and their ratio to the ceiling's requests/s at ``high``.
-    ``ceiling`` may be a list of kinds (several raw-SQL forms of the same read): the
-    fastest of them at ``high`` is the ceiling."""
+    requests/s at ``high``, and the ratio to the ceiling at ``high``: the median of the
+    rounds' paired ratios (each round's API over the same round's ceiling), with their
+    spread (``extra``: ratio_min, ratio_max, pairs). Figures without rounds give the
+    ratio of the medians. ``ceiling`` may be a list of kinds (several raw-SQL forms of
+    the same read): the fastest of them at ``high`` (by its median) is the ceiling."""
     kinds = ceiling if isinstance(ceiling, list) else [ceiling]
     best = max(kinds, key=lambda kind: figures[(kind, high)]["rps"])
     errors = sum(figures[(kind, c)]["errors"] for kind in (api, *kinds) for c in (low, high))
@@ -652,19 +887,25 @@ def compared(
         notes.append(f"ceiling: {label}, the fastest of {len(kinds)}")
     if errors:
         notes.append(f"{errors} errors")
+    api_high, ceiling_high = figures[(api, high)], figures[(best, high)]
+    if "rps_rounds" in api_high and "rps_rounds" in ceiling_high:
+        summary = ratio_summary(paired_ratios(api_high["rps_rounds"], ceiling_high["rps_rounds"]))
+    else:
+        summary = {"ratio": ratio(api_high["rps"], ceiling_high["rps"]), "pairs": 0}
     return Row(
         domain=domain,
         scenario=scenario,
         p50_ms=figures[(api, low)]["p50_ms"],
         p95_ms=figures[(api, low)]["p95_ms"],
-        rps=figures[(api, high)]["rps"],
-        ratio=ratio(figures[(api, high)]["rps"], figures[(best, high)]["rps"]),
+        rps=api_high["rps"],
+        ratio=summary["ratio"],
         rss_mib=rss_mib,
         note="; ".join(notes),
         extra={
             "ceiling": best,
-            "ceiling_rps": figures[(best, high)]["rps"],
+            "ceiling_rps": ceiling_high["rps"],
             "ceiling_p50_ms": figures[(best, low)]["p50_ms"],
+            **{key: value for key, value in summary.items() if key != "ratio"},
         },
     )
 
@@ -675,20 +916,33 @@ def _number(value: float | None, digits: int = 1) -> str:
     return f"{value:,.{digits}f}"
 
 
-def render_table(rows: list[Row]) -> str:
-    """The Markdown table of a full run."""
+def ratio_cell(row: Row) -> str:
+    """The ratio column: the median of the paired rounds and their spread (min-max)."""
+    if row.ratio is None:
+        return "—"
+    low, high = row.extra.get("ratio_min"), row.extra.get("ratio_max")
+    if low is None or high is None or not row.extra.get("pairs"):
+        return f"{row.ratio:.0%}"
+    return f"{row.ratio:.0%} ({low * 100:.0f}-{high * 100:.0f}%)"
+
+
+def render_table(rows: list[Row], runs: dict[str, str] | None = None) -> str:
+    """The Markdown table of a run. ``runs`` (a row's ``extra["run"]`` -> a short label)
+    adds a column naming the run each row came from."""
+    run_head, run_rule = ("| run ", "| --- ") if runs else ("", "")
     lines = [
         "| domain | scenario | p50 ms | p95 ms | throughput | ceiling throughput "
-        "| ratio to ceiling | RSS per worker MiB | notes |",
-        "| --- | --- | ---: | ---: | ---: | ---: | ---: | ---: | --- |",
+        f"| ratio to ceiling (median of paired rounds, min-max) | RSS per worker MiB {run_head}"
+        "| notes |",
+        f"| --- | --- | ---: | ---: | ---: | ---: | ---: | ---: {run_rule}| --- |",
     ]
     for row in rows:
         throughput = "—" if row.rps is None else f"{row.rps:,.0f} {row.unit}"
         ceiling = row.extra.get("ceiling_rps")
+        run_cell = f"| {runs.get(row.extra.get('run', ''), '—')} " if runs else ""
         lines.append(
             f"| {row.domain} | {row.scenario} | {_number(row.p50_ms)} | {_number(row.p95_ms)} "
             f"| {throughput} | {'—' if ceiling is None else f'{ceiling:,.0f}'} "
-            f"| {'—' if row.ratio is None else f'{row.ratio:.0%}'} "
-            f"| {_number(row.rss_mib)} | {row.note} |"
+            f"| {ratio_cell(row)} | {_number(row.rss_mib)} {run_cell}| {row.note} |"
         )
     return "\n".join(lines)

@@ -1,10 +1,11 @@
 """Bench-only URLconf: every product URL, plus the raw-SQL ceilings of the two core
 reads that bench/run.py measures next to the API in the same run.
 
-Each ceiling is a minimal Django view (no DRF view, serializer, throttle or
-pagination class) behind the same middleware as the API, authenticated by the same
-JWT with the same class (``core.identity.authentication.JWTAuthentication``: the signature,
-then the user's row), so authentication costs both the same:
+Each ceiling is a minimal Django view (no DRF view, serializer or pagination class)
+behind the same middleware as the API, paying what the API pays before its read
+(bench/ceilings.py): the same JWT checked by the same class
+(``core.identity.authentication.JWTAuthentication``), then REST's default throttles
+on the same Redis counters:
 
 - ``/bench/core/raw/me/``: the user's roles in one statement, the API's fields;
 - ``/bench/core/raw/notifications/``: the newest 20 of the user's notifications by
@@ -15,14 +16,13 @@ from __future__ import annotations
 
 import json
 
+from ceilings import checked
 from django.db import connection
 from django.http import HttpRequest, HttpResponse
 from django.urls import path
-from rest_framework.exceptions import APIException
 
 from config.urls import handler400, handler403, handler404, handler500  # noqa: F401
 from config.urls import urlpatterns as product_urlpatterns
-from core.identity.authentication import JWTAuthentication
 
 PAGE_SIZE = 20
 
@@ -40,18 +40,10 @@ def _iso(value) -> str | None:  # type: ignore[no-untyped-def]
     return value.isoformat().replace("+00:00", "Z") if value is not None else None
 
 
-def _user(request: HttpRequest):  # type: ignore[no-untyped-def]
-    try:
-        authenticated = JWTAuthentication().authenticate(request)  # type: ignore[arg-type]
-    except APIException:
-        return None
-    return authenticated[0] if authenticated else None
-
-
 def raw_me(request: HttpRequest) -> HttpResponse:
-    user = _user(request)
-    if user is None:
-        return HttpResponse(status=401)
+    user, refused = checked(request)
+    if refused is not None:
+        return refused
     with connection.cursor() as cursor:
         cursor.execute(ROLES_SQL, [user.pk])
         roles = [row[0] for row in cursor.fetchall()]
@@ -69,9 +61,9 @@ def raw_me(request: HttpRequest) -> HttpResponse:
 
 
 def raw_notifications(request: HttpRequest) -> HttpResponse:
-    user = _user(request)
-    if user is None:
-        return HttpResponse(status=401)
+    user, refused = checked(request)
+    if refused is not None:
+        return refused
     with connection.cursor() as cursor:
         cursor.execute(NOTIFICATIONS_SQL, [user.pk, PAGE_SIZE])
         rows = cursor.fetchall()

@@ -1,18 +1,22 @@
 """Bench-only URLconf: every product URL, plus the ceilings bench/movies_run.py
 measures next to the API in the same run.
 
-- ``/bench/movies/raw/recommendations/?user=<id>``: a minimal Django view (no DRF, no
-  authentication, no throttle, no serializer) returning the same cached list the API
-  serves for that user (the same ``core.cache.versioned`` entry, read as the API reads
-  it: one round trip), encoded with ``json.dumps``.
+Both are minimal Django views (no DRF view, no serializer) that pay what the API pays
+before its read (bench/ceilings.py): the bearer token checked by the same class, and
+REST's default throttles on the same counters.
+
+- ``/bench/movies/raw/recommendations/``: the token's user's cached list, the same
+  one the API serves them (the same ``core.cache.versioned`` entry, read as the API
+  reads it: one round trip), encoded with ``json.dumps``.
 - ``/bench/movies/raw/movies/?search=...``: the same cached catalog page as the API
-  when it is cached, read as the API reads it.
+  when it is cached, read as the API reads it (anonymous, as the API is called).
 """
 
 from __future__ import annotations
 
 import json
 
+from ceilings import checked
 from django.http import HttpRequest, HttpResponse
 from django.urls import path
 
@@ -31,7 +35,10 @@ PAGE_SIZE = 20  # the API's default page
 
 
 def raw_recommendations(request: HttpRequest) -> HttpResponse:
-    user_id = int(request.GET["user"])
+    user, refused = checked(request)
+    if refused is not None:
+        return refused
+    user_id = user.pk
     version = current_version()
     parts = recommendations_parts(version, None)
     items = peek(recommendations_namespace(user_id), parts, default=[])[:PAGE_SIZE]
@@ -40,6 +47,9 @@ def raw_recommendations(request: HttpRequest) -> HttpResponse:
 
 
 def raw_movies(request: HttpRequest) -> HttpResponse:
+    _, refused = checked(request, anonymous=True)
+    if refused is not None:
+        return refused
     query = query_part(dict(request.GET.lists()))
     parts = ["list", SHAPE, request.build_absolute_uri("/"), query]  # as movies.selectors
     body = peek(CATALOG_NAMESPACE, parts, default={})

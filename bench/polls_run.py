@@ -1,7 +1,8 @@
 """Benchmark the polls on PostgreSQL + Redis + RabbitMQ: votes per second next to the
 vote's raw-SQL ceiling, and live results streamed to a thousand subscribers.
 
-    make bench-polls                 # or: python bench/polls_run.py [--users 5000]
+    python bench/polls_run.py [--users 5000]
+    make bench-polls    # only ``full`` below, as make bench runs it, into the latest run
 
 1. creates and migrates ``nexus_bench_polls`` (bench/common.py) and seeds it
    (unless its recorded seed version matches)
@@ -56,9 +57,13 @@ from common import (
     Row,
     SeedSpec,
     domain_env,
+    paired_ratios,
     percentile,
     prepare,
     purge,
+    ratio_summary,
+    round_order,
+    round_started,
     rss_kib,
     script_seed,
     start_gunicorn,
@@ -284,11 +289,14 @@ def measure_votes(server: str, tokens: dict, args: argparse.Namespace) -> dict:
         wait_for(base + "/health/live/")
         paths = {API_KIND: API + "/{id}/vote/", RAW_KIND: RAW + "/{id}/vote/"}
         runs: dict[tuple[int, str], list[dict]] = {}
-        # Rounds interleave the API and its ceiling, so that a drift in what else runs
-        # on the two cores weighs on both; each figure is the median over the rounds.
+        # Rounds pair the API and its ceiling back to back (the order swapped every
+        # round), so that a drift in what else runs on the two cores weighs on both;
+        # each figure is the median over the rounds, the ratio that of the pairs.
         for round_ in range(args.rounds):
+            round_started(f"votes round {round_ + 1} of {args.rounds}")
             for threads in (16, 2):
-                for kind, path in paths.items():
+                for kind in round_order(list(paths), round_):
+                    path = paths[kind]
                     if round_ == 0:  # warm-up: connections, plans, caches; its own poll
                         poll = new_poll(base, tokens["owner"], f"warm-up {kind} {threads}")
                         outcome = voters_run(
@@ -640,6 +648,7 @@ def measure_stream(tokens: dict, args: argparse.Namespace) -> dict:
         wait_for(base + "/health/live/")
         wait_for(f"http://127.0.0.1:{STREAM_PORT}/health/live/")
         poll = new_poll(base, tokens["owner"], "stream fan-out")
+        round_started("SSE fan-out")
         figures = asyncio.run(fan_out(base, poll, tokens, stream.pid, args))
     finally:
         for process in (stream, web):
@@ -680,6 +689,12 @@ def full(context: Context) -> list[Row]:
     notes = [] if votes["all_exact"] else ["tallies NOT exact"]
     if not all(r["all_201"] for r in votes["votes"]):
         notes.append("some votes not 201")
+    paired = ratio_summary(
+        paired_ratios(
+            [run["votes_per_s"] for run in by[(16, API_KIND)]["runs"]],
+            [run["votes_per_s"] for run in by[(16, RAW_KIND)]["runs"]],
+        )
+    )
     rows = [
         Row(
             "polls",
@@ -687,13 +702,14 @@ def full(context: Context) -> list[Row]:
             by[(2, API_KIND)]["p50_ms"],
             by[(2, API_KIND)]["p95_ms"],
             by[(16, API_KIND)]["votes_per_s"],
-            ratio=by[(16, API_KIND)]["votes_per_s"] / by[(16, RAW_KIND)]["votes_per_s"],
+            ratio=paired["ratio"],
             rss_mib=votes.get("rss_mib"),
             note="; ".join(["p50/p95 at 2 clients, votes/s at 16", *notes]),
             unit="votes/s",
             extra={
                 "ceiling_rps": by[(16, RAW_KIND)]["votes_per_s"],
                 "ceiling_p50_ms": by[(2, RAW_KIND)]["p50_ms"],
+                **{key: value for key, value in paired.items() if key != "ratio"},
             },
         )
     ]

@@ -2,12 +2,13 @@
 bench/polls_run.py measures next to ``POST /api/v1/polls/polls/{id}/vote/`` in the
 same run.
 
-The ceiling is a minimal Django view (no DRF view, serializer, throttle, cache
-invalidation or stream publish) behind the same middleware as the API, authenticated
-by the same JWT with the same class (``core.identity.authentication.JWTAuthentication``: the
-signature, then the user's row), so authentication costs both the same. It runs the
-vote's transaction as ``polls.services.vote_cast`` does (its module docstring), in
-raw SQL, for a single-choice vote ``{"option": id}``:
+The ceiling is a minimal Django view (no DRF view or serializer) behind the same
+middleware as the API, paying what the API pays around the vote (bench/ceilings.py):
+the same JWT checked by the same class (``core.identity.authentication.JWTAuthentication``),
+then the vote's own throttles (``ScopedUserThrottle`` and ``ScopedIPThrottle`` at the
+scope ``poll_vote``, the same Redis counters). It runs the vote's transaction as
+``polls.services.vote_cast`` does (its module docstring), in raw SQL, for a
+single-choice vote ``{"option": id}``:
 
 1. the conditional ``UPDATE polls_poll`` bumping ``version`` and ``voter_count``
    while the poll is open (it takes the poll's row lock), returning the poll's kind,
@@ -19,6 +20,9 @@ raw SQL, for a single-choice vote ``{"option": id}``:
 4. ``INSERT polls_vote``;
 
 in one transaction; a refusal rolls it back (409 closed/already voted, 400 option).
+Then, as the service does on commit: the poll's cached results are invalidated
+(``core.cache.versioned.invalidate`` of ``polls.selectors.results_namespace``) and its
+stream is woken (``core.live.topics.publish_on_commit`` of ``polls.services.stream_topic``).
 """
 
 from __future__ import annotations
@@ -31,16 +35,20 @@ from collections.abc import Callable
 from datetime import UTC, datetime
 from pathlib import Path
 
+from ceilings import checked, refusal
 from django.db import connection, transaction
 from django.http import HttpRequest, HttpResponse, JsonResponse
 from django.urls import path
 from django.utils import timezone
 from django.views.decorators.csrf import csrf_exempt
-from rest_framework.exceptions import AuthenticationFailed
 
 from config.urls import handler400, handler403, handler404, handler500  # noqa: F401
 from config.urls import urlpatterns as product_urlpatterns
-from core.identity.authentication import JWTAuthentication
+from core.cache.versioned import invalidate
+from core.http.throttling import ScopedIPThrottle, ScopedUserThrottle
+from core.live import topics
+from polls.selectors import results_namespace
+from polls.services import stream_topic
 
 OPEN_LOCK_SQL = """
 UPDATE polls_poll SET version = version + 1, voter_count = voter_count + 1
@@ -60,11 +68,11 @@ INSERT INTO polls_vote (ballot_id, poll_id, option_id, single, created_at)
 VALUES (%s, %s, %s, %s, %s)
 """
 
-_authenticator = JWTAuthentication()
+VOTE_THROTTLES = (ScopedUserThrottle, ScopedIPThrottle)  # polls.api.views.VoteView's
 
 
 def _problem(status: int, code: str) -> JsonResponse:
-    return JsonResponse({"status": status, "code": code}, status=status)
+    return refusal(status, code)
 
 
 class _Refused(Exception):
@@ -76,13 +84,9 @@ class _Refused(Exception):
 def raw_vote(request: HttpRequest, pk: int) -> HttpResponse:
     if request.method != "POST":
         return _problem(405, "method_not_allowed")
-    try:
-        authenticated = _authenticator.authenticate(request)
-    except AuthenticationFailed:
-        authenticated = None
-    if authenticated is None:
-        return _problem(401, "not_authenticated")
-    user = authenticated[0]
+    user, refused = checked(request, classes=VOTE_THROTTLES, scope="poll_vote")
+    if refused is not None:
+        return refused
     try:
         option = int(json.loads(request.body)["option"])
     except (ValueError, KeyError, TypeError):
@@ -104,6 +108,10 @@ def raw_vote(request: HttpRequest, pk: int) -> HttpResponse:
             if cursor.fetchone() is None:
                 raise _Refused(400, "invalid_choice")
             cursor.execute(VOTE_INSERT_SQL, [ballot[0], pk, option, kind == "single", now])
+            # What the service does once the vote commits: drop the cached results,
+            # then wake the streams.
+            invalidate(results_namespace(pk))
+            topics.publish_on_commit(stream_topic(pk))
     except _Refused as refused:  # raised inside the transaction: rolled back
         return _problem(refused.status, refused.code)
     return JsonResponse(

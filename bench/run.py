@@ -1,6 +1,7 @@
 """Benchmark the core endpoints on PostgreSQL + Redis + RabbitMQ with seeded data.
 
-    python bench/run.py [--duration 10] [--servers asgi,wsgi]   # make bench-core
+    python bench/run.py [--duration 10] [--servers asgi,wsgi]
+    make bench-core    # only ``full`` below, as make bench runs it, into the latest run
 
 1. creates the database ``nexus_bench`` (if missing), migrates it and seeds it with
    bench/seed_core.py (200k users, 1M notifications by default), unless its recorded

@@ -1,6 +1,7 @@
 """Benchmark the social feed on PostgreSQL + Redis at scale.
 
-    make bench-social     # or: python bench/social_run.py [--users 10000 --posts 1000000]
+    python bench/social_run.py [--users 10000 --posts 1000000]
+    make bench-social     # only ``full`` below, as make bench runs it, into the latest run
 
 1. creates and migrates ``nexus_bench_social`` and seeds it (bench/social_seed.py ->
    ``manage.py seed_social``): N users, M posts over a year, K follows per user;

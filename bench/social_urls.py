@@ -1,31 +1,36 @@
 """Bench-only URLconf: every product URL, plus the raw-SQL ceiling of the home feed
 that bench/social_run.py measures next to the API in the same run.
 
-The ceiling is a minimal Django view (no DRF, no GraphQL, no Redis, no throttle): the
-same JWT authentication (core's), the fan-out-on-read query in one raw SQL statement
-(the LATERAL top-20 per followed account of DESIGN.md, joined to the post, its author,
-the viewer's like and the newest share), the same fields per entry as the REST feed,
-encoded with ``json.dumps``. It sits behind the same middleware as the API.
+The ceiling is a minimal Django view (no DRF, no GraphQL, no feed in Redis): the same
+JWT authentication and throttles as the API (bench/ceilings.py), the fan-out-on-read
+query in one raw SQL statement (the LATERAL top-20 per followed account of DESIGN.md,
+joined to the post, its author, the viewer's like and the newest share) with the
+feed's filters (no followee the viewer mutes, no post by an author the viewer mutes or
+who is blocked either way, as ``social.feed.FEED_SQL``), the same fields per entry as
+the REST feed, encoded with ``json.dumps``. It sits behind the same middleware as the
+API.
 """
 
 from __future__ import annotations
 
 import json
 
+from ceilings import checked
 from django.db import connection
 from django.http import HttpRequest, HttpResponse
 from django.urls import path
-from rest_framework.exceptions import APIException
 
 from config.urls import handler400, handler403, handler404, handler500  # noqa: F401
 from config.urls import urlpatterns as product_urlpatterns
-from core.identity.authentication import JWTAuthentication
 
 PAGE_SIZE = 20
 
 CEILING_SQL = """
 WITH sources AS (
-    SELECT followee_id AS uid FROM social_follow WHERE follower_id = %(viewer)s
+    SELECT f.followee_id AS uid FROM social_follow f
+    WHERE f.follower_id = %(viewer)s
+      AND NOT EXISTS (SELECT 1 FROM social_mute m
+                      WHERE m.muter_id = %(viewer)s AND m.muted_id = f.followee_id)
     UNION ALL SELECT %(viewer)s
 ), entries AS (
     SELECT p.id AS post_id, p.created_at AS at
@@ -38,8 +43,15 @@ WITH sources AS (
         SELECT post_id, created_at FROM social_share WHERE user_id = s.uid
         ORDER BY created_at DESC, id DESC LIMIT %(limit)s) sh
 ), top AS (
-    SELECT post_id, max(at) AS at FROM entries GROUP BY post_id
-    ORDER BY at DESC, post_id DESC LIMIT %(limit)s
+    SELECT e.post_id, max(e.at) AS at
+    FROM entries e JOIN social_post vp ON vp.id = e.post_id
+    WHERE NOT EXISTS (SELECT 1 FROM social_mute m
+                      WHERE m.muter_id = %(viewer)s AND m.muted_id = vp.author_id)
+      AND NOT EXISTS (SELECT 1 FROM social_block b
+                      WHERE (b.blocker_id = vp.author_id AND b.blocked_id = %(viewer)s)
+                         OR (b.blocker_id = %(viewer)s AND b.blocked_id = vp.author_id))
+    GROUP BY e.post_id
+    ORDER BY at DESC, e.post_id DESC LIMIT %(limit)s
 )
 SELECT p.id, p.content, p.media_url, p.created_at, p.updated_at, p.like_count,
        p.comment_count, p.share_count, u.id, u.username,
@@ -62,13 +74,10 @@ def _iso(value) -> str | None:  # type: ignore[no-untyped-def]
 
 
 def feed_ceiling(request: HttpRequest) -> HttpResponse:
-    try:
-        authenticated = JWTAuthentication().authenticate(request)  # type: ignore[arg-type]
-    except APIException:
-        authenticated = None
-    if authenticated is None:
-        return HttpResponse(status=401)
-    viewer = authenticated[0].pk
+    user, refused = checked(request)
+    if refused is not None:
+        return refused
+    viewer = user.pk
     with connection.cursor() as cursor:
         cursor.execute(CEILING_SQL, {"viewer": viewer, "limit": PAGE_SIZE})
         rows = cursor.fetchall()

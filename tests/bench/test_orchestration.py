@@ -4,6 +4,8 @@ it writes. No server, database or wrk is started here."""
 
 from __future__ import annotations
 
+import json
+import math
 import sys
 from pathlib import Path
 
@@ -241,49 +243,269 @@ def test_render_table_has_one_line_per_row_and_dashes_for_what_was_not_measured(
 
 
 def _run(**overrides) -> dict:
-    row = common.compared("jobs", "search", "api", "ceiling", _figures(), rss_mib=90.0)
     return {
         "date": "2026-12-06 22:15 UTC",
         "command": "make bench",
-        "arguments": "--duration 4 --rounds 2",
+        "arguments": "--only jobs --duration 4 --rounds 5",
         "machine": "Linux, 2 cores",
         "cores": 2,
         "load_start": "3.10 2.50 2.00",
-        "load_end": "0.20 0.30 0.40",
+        "load_end": "4.20 3.30 2.40",
+        "quiet": {"quiet": True, "waited": 95.0, "averages": [0.42, 1.5, 1.9]},
+        "worst_round": {
+            "label": "round 2 of 5: api, ceiling",
+            "load1": 2.6,
+            "own": 2.1,
+            "others": 0.5,
+        },
         "wall_seconds": 900.0,
         "seed_seconds": 30.0,
         "duration": 4,
-        "rounds": 2,
+        "rounds": 5,
         "seeds": {"jobs": "seed 1-abc reused"},
-        "rows": [row],
+        "minutes": {"jobs": 14.5},
         **overrides,
     }
 
 
-def test_the_section_says_date_command_machine_load_and_holds_the_table():
-    section = all_run.render_section(_run())
+def _row(domain: str, scenario: str = "search") -> common.Row:
+    return common.compared(domain, scenario, "api", "ceiling", _figures(), rss_mib=90.0)
+
+
+def _latest(run: dict, rows: list, domains: list[str]) -> dict:
+    return all_run.merge_latest(None, run, rows, domains)
+
+
+def test_the_section_says_which_run_date_command_machine_and_load_and_holds_the_table():
+    section = all_run.render_section(_latest(_run(), [_row("jobs")], ["jobs"]))
     assert section.startswith(all_run.START + "\n## Latest full run\n")
     assert section.rstrip().endswith(all_run.END)
-    assert "Date: 2026-12-06 22:15 UTC" in section
-    assert "`make bench`" in section
+    assert "The rows come from one run" in section
+    assert "**2026-12-06 22:15** UTC: jobs; `make bench`" in section
     assert "Linux, 2 cores" in section
-    assert "3.10 2.50 2.00" in section
-    assert "0.20 0.30 0.40" in section
-    assert "machine was loaded" in section
-    assert "| jobs | search | 6.5 | 13.0 | 300 req/s | 600 | 50% | 90.0 |" in section
-    assert "15.0 min" in section
+    assert "before the first round 0.42 1.50 1.90 after waiting 95 s" in section
+    assert "at most 0.50 (2.60 - 2.10 its own, round 2 of 5: api, ceiling)" in section
+    assert "4.20 3.30 2.40 (the benchmark's own processes count in it)" in section
+    assert "| jobs | search | 6.5 | 13.0 | 300 req/s | 600 | 50% | 90.0 | 2026-12-06 22:15 |" in (
+        section
+    )
+    assert "wall time 15.0 min" in section
 
 
-def test_a_quiet_machine_is_not_called_loaded():
-    section = all_run.render_section(_run(load_start="0.10 0.1 0.1", load_end="0.5 0.3 0.2"))
-    assert "loaded" not in section
+def test_a_run_that_never_found_a_quiet_machine_says_so():
+    run = _run(quiet={"quiet": False, "waited": 300.0, "averages": [0.8, 0.9, 1.0]})
+    section = all_run.render_section(_latest(run, [_row("jobs")], ["jobs"]))
+    assert "after waiting 300 s (the 1-minute one never fell below 0.5)" in section
 
 
-def test_the_benchmarks_own_load_at_the_end_does_not_make_the_machine_loaded():
-    """By its end the load average counts the run's own servers and clients."""
-    section = all_run.render_section(_run(load_start="0.70 2.4 2.4", load_end="4.04 3.39 3.05"))
-    assert "loaded" not in section
-    assert "4.04 3.39 3.05 (the benchmark's own processes count in it)" in section
+def test_a_domains_run_replaces_its_rows_and_keeps_the_others_saying_when_each_came():
+    full = _run(date="2026-12-06 22:15 UTC", seeds={"core": "seed c", "jobs": "seed j"})
+    latest = _latest(full, [_row("core", "me"), _row("jobs", "search")], ["core", "jobs"])
+    again = _run(date="2026-12-07 09:00 UTC", command="make bench-jobs", seeds={"jobs": "j2"})
+    fresh = _row("jobs", "search, again")
+    merged = all_run.merge_latest(latest, again, [fresh], ["jobs"])
+    assert [(r["domain"], r["scenario"], r["extra"]["run"]) for r in merged["rows"]] == [
+        ("core", "me", "2026-12-06 22:15 UTC"),
+        ("jobs", "search, again", "2026-12-07 09:00 UTC"),
+    ]
+    assert set(merged["runs"]) == {"2026-12-06 22:15 UTC", "2026-12-07 09:00 UTC"}
+    section = all_run.render_section(merged)
+    assert "The rows come from 2 runs, newest first" in section
+    newest, older = (
+        section.index("**2026-12-07 09:00** UTC: jobs"),
+        section.index("**2026-12-06 22:15** UTC: core;"),
+    )
+    assert newest < older
+    assert "seeds: core: seed c." in section  # the older run's jobs seed is no longer shown
+    assert "| core | me |" in section
+    assert "| 2026-12-06 22:15 | " in section
+    assert "| jobs | search, again |" in section
+    assert "| 2026-12-07 09:00 | " in section
+    assert "| jobs | search |" not in section
+
+    # Once every row of a run is replaced, the run is no longer listed.
+    last = _run(date="2026-12-07 10:00 UTC", seeds={"core": "c2"})
+    replaced = all_run.merge_latest(merged, last, [_row("core", "me")], ["core"])
+    assert set(replaced["runs"]) == {"2026-12-07 09:00 UTC", "2026-12-07 10:00 UTC"}
+
+
+def _watch(load1: float, own_now: int, seconds: float) -> common.LoadWatch:
+    """A watch whose benchmark had ``own_now`` runnable threads for ``seconds``, sampled
+    every 2 s, and whose kernel reports ``load1``."""
+    clock = iter(range(0, 10_000, 2))
+    watch = common.LoadWatch(
+        read=lambda: (load1, 1.0, 1.0), own=lambda: own_now, clock=lambda: next(clock)
+    )
+    for _ in range(int(seconds / 2)):
+        watch.sample()
+    return watch
+
+
+def test_the_benchmarks_own_share_follows_the_kernels_one_minute_average():
+    watch = _watch(3.0, 3, 600)  # ten minutes of 3 runnable threads: the average is 3
+    entry = watch.round_started("round 1")
+    assert entry.own == pytest.approx(3.0, abs=0.01)
+    assert entry.others == pytest.approx(0.0, abs=0.01)
+    one_minute = _watch(3.0, 3, 60)  # after one minute, 1 - 1/e of it, as the kernel's
+    assert one_minute.own_load == pytest.approx(3 * (1 - math.exp(-58 / 60)), abs=0.01)
+
+
+def test_a_loaded_machine_is_refused_and_the_benchmarks_own_load_is_not():
+    busy = _watch(4.5, 3, 600)  # 3 of the 4.5 are the benchmark's: 1.5 is another job's
+    busy.round_started("round 1 of 5: me")
+    assert [entry.label for entry in busy.refused()] == ["round 1 of 5: me"]
+    message = all_run.refusal(busy)
+    assert "1 of 1 rounds" in message
+    assert "1.50 (4.50 - 3.00 its own) at round 1 of 5: me" in message
+    assert "Not writing bench/RESULTS.md" in message
+
+    own = _watch(3.9, 3, 600)  # 0.9 left: under the limit
+    own.round_started("round 1")
+    assert own.refused() == []
+    assert all_run.refusal(own) == ""
+
+
+def test_publish_writes_nothing_when_a_round_started_on_a_loaded_machine(tmp_path, capsys):
+    results, latest = tmp_path / "RESULTS.md", tmp_path / "latest-run.json"
+    results.write_text("# Benchmark results\n\n## Older\n")
+    busy = _watch(4.5, 3, 600)
+    busy.round_started("round 3 of 5: me")
+    code = all_run.publish(
+        _run(), [_row("jobs")], ["jobs"], busy, results=results, latest_path=latest,
+        chart_path=None,
+    )  # fmt: skip
+    assert code == 1
+    assert results.read_text() == "# Benchmark results\n\n## Older\n"
+    assert not latest.exists()
+    assert "another job was running" in capsys.readouterr().out
+
+    quiet = _watch(0.3, 0, 600)
+    quiet.round_started("round 1 of 5: me")
+    code = all_run.publish(
+        _run(), [_row("jobs")], ["jobs"], quiet, results=results, latest_path=latest,
+        chart_path=None,
+    )  # fmt: skip
+    assert code == 0
+    written = results.read_text()
+    assert written.startswith("# Benchmark results\n\n" + all_run.START)
+    assert "| jobs | search |" in written
+    assert written.endswith("## Older\n")
+    assert [r["domain"] for r in json.loads(latest.read_text())["rows"]] == ["jobs"]
+
+
+def test_wait_for_quiet_stops_once_the_load_falls_below_half_and_prints_it():
+    readings = iter([(1.4, 2.0, 2.0), (0.9, 1.9, 2.0), (0.45, 1.8, 2.0), (0.1, 0.1, 0.1)])
+    now = [0.0]
+    lines: list[str] = []
+    quiet = common.wait_for_quiet(
+        lambda: next(readings),
+        sleep=lambda seconds: now.__setitem__(0, now[0] + seconds),
+        clock=lambda: now[0],
+        log=lines.append,
+    )
+    assert quiet == {"quiet": True, "waited": 10.0, "averages": [0.45, 1.8, 2.0]}
+    assert lines == [
+        "load average (1, 5, 15 min) 0.45 1.80 2.00 after waiting 10 s (below 0.5 for the "
+        "1-minute one)"
+    ]
+
+
+def test_wait_for_quiet_gives_up_after_five_minutes():
+    now = [0.0]
+    lines: list[str] = []
+    quiet = common.wait_for_quiet(
+        lambda: (2.5, 2.4, 2.3),
+        sleep=lambda seconds: now.__setitem__(0, now[0] + seconds),
+        clock=lambda: now[0],
+        log=lines.append,
+    )
+    assert quiet == {"quiet": False, "waited": 300.0, "averages": [2.5, 2.4, 2.3]}
+    assert "still not below 0.5" in lines[0]
+
+
+def _proc(root: Path, pid: int, name: str, state: str, ppid: int, command: str = "",
+          tasks: list[str] | None = None) -> None:  # fmt: skip
+    """A /proc/<pid> with the stat fields own_runnable reads (state, ppid, threads)."""
+    entry = root / str(pid)
+    entry.mkdir()
+    threads = len(tasks) if tasks else 1
+    rest = [state, str(ppid), *["0"] * 15, str(threads), *["0"] * 5]
+    (entry / "stat").write_text(f"{pid} ({name}) {' '.join(rest)}\n")
+    (entry / "cmdline").write_bytes(command.replace(" ", "\0").encode())
+    for number, task_state in enumerate(tasks or []):
+        task = entry / "task" / str(pid + number)
+        task.mkdir(parents=True)
+        (task / "stat").write_text(f"{pid + number} ({name}) {task_state} {ppid} 0\n")
+
+
+def test_own_runnable_counts_the_benchmarks_tree_its_databases_and_the_services(tmp_path):
+    _proc(tmp_path, 100, "python", "S", 1)  # the benchmark, sleeping
+    _proc(tmp_path, 101, "gunicorn", "S", 100, tasks=["R", "R", "S"])  # its server's threads
+    _proc(tmp_path, 102, "wrk", "R", 101)  # a grandchild
+    _proc(tmp_path, 200, "pytest", "R", 1)  # another job
+    _proc(tmp_path, 300, "postgres", "R", 1, "postgres: postgres nexus_bench_social 127.0.0.1(5)")
+    _proc(tmp_path, 301, "postgres", "R", 1, "postgres: postgres nexus_jobs 127.0.0.1(6) SELECT")
+    _proc(tmp_path, 302, "postgres", "D", 1, "postgres: walwriter")
+    _proc(tmp_path, 400, "redis-server", "R", 1, "redis-server *:6379")
+    (tmp_path / "self").mkdir()  # not a process
+    assert common.own_runnable(100, proc=tmp_path) == 6  # 2 + wrk + backend + walwriter + redis
+
+
+def test_paired_ratios_take_the_median_of_the_rounds_and_their_spread():
+    ratios = common.paired_ratios([200, 190, 210, 180, 220], [300, 310, 290, 330, 280])
+    summary = common.ratio_summary(ratios)
+    assert summary["ratio"] == pytest.approx(200 / 300)
+    assert summary["ratio_min"] == pytest.approx(180 / 330)
+    assert summary["ratio_max"] == pytest.approx(220 / 280)
+    assert summary["pairs"] == 5
+    assert common.ratio_summary([]) == {
+        "ratio": None, "ratio_min": None, "ratio_max": None, "pairs": 0,
+    }  # fmt: skip
+    with pytest.raises(ValueError, match="5 API rounds against 4"):
+        common.paired_ratios([1, 2, 3, 4, 5], [1, 2, 3, 4])
+
+
+def test_compared_reports_the_median_paired_ratio_not_the_ratio_of_medians():
+    figures = _figures()
+    # The medians (200 and 300) would say 67%; the pairs say 50% (the API and its
+    # ceiling rose and fell together round by round).
+    figures[("api", 16)] = {**figures[("api", 16)], "rps": 200.0, "rps_rounds": [100, 200, 300]}
+    figures[("ceiling", 16)] = {**figures[("ceiling", 16)], "rps": 300.0,
+                                "rps_rounds": [150, 500, 600]}  # fmt: skip
+    row = common.compared("core", "me", "api", "ceiling", figures)
+    assert row.ratio == pytest.approx(0.5)
+    assert (row.extra["ratio_min"], row.extra["ratio_max"]) == (pytest.approx(0.4), 0.5 + 1 / 6)
+    assert common.ratio_cell(row) == "50% (40-67%)"
+
+
+class _FakeTarget:
+    def __init__(self, name: str, calls: list) -> None:
+        self.name, self.calls = name, calls
+
+    def load(self, duration: float, connections: int) -> dict:
+        self.calls.append((self.name, connections, duration))
+        rps = 100.0 if self.name == "api" else 200.0
+        return {"rps": rps, "p50_ms": 1.0, "p95_ms": 2.0, "p99_ms": 3.0, "errors": 0}
+
+
+def test_interleaved_pairs_api_and_ceiling_back_to_back_swapping_the_order(monkeypatch):
+    calls: list = []
+    starts: list[str] = []
+    monkeypatch.setattr(common, "round_started", starts.append)
+    targets = {"api": _FakeTarget("api", calls), "ceiling": _FakeTarget("ceiling", calls)}
+    figures = common.interleaved(
+        targets, rounds=3, duration=2.5, connections=(16, 2), warmup=0, log=lambda line: None
+    )
+    assert [(name, conns) for name, conns, _ in calls] == [
+        ("api", 16), ("ceiling", 16), ("api", 2), ("ceiling", 2),
+        ("ceiling", 16), ("api", 16), ("ceiling", 2), ("api", 2),
+        ("api", 16), ("ceiling", 16), ("api", 2), ("ceiling", 2),
+    ]  # fmt: skip
+    assert len(starts) == 3
+    assert starts[0] == "round 1 of 3: api, ceiling"
+    assert figures[("api", 16)]["rps_rounds"] == [100.0, 100.0, 100.0]
+    row = common.compared("core", "me", "api", "ceiling", figures)
+    assert common.ratio_cell(row) == "50% (50-50%)"
 
 
 def test_replace_section_keeps_everything_outside_the_markers():
@@ -291,9 +513,10 @@ def test_replace_section_keeps_everything_outside_the_markers():
     once = all_run.replace_section(others, "SECTION-1\n")
     assert once == "# Benchmarks\n\nIntro.\n\nSECTION-1\n\n## Core platform\n\nOld figures.\n"
 
-    first = all_run.render_section(_run())
+    first = all_run.render_section(_latest(_run(), [_row("jobs")], ["jobs"]))
     written = all_run.replace_section(others, first)
-    second = all_run.render_section(_run(date="2026-12-07 09:00 UTC"))
+    again = _run(date="2026-12-07 09:00 UTC")
+    second = all_run.render_section(_latest(again, [_row("jobs")], ["jobs"]))
     rewritten = all_run.replace_section(written, second)
     assert "2026-12-06" not in rewritten
     assert rewritten.count(all_run.START) == 1
