@@ -306,14 +306,15 @@ def report(results: dict) -> None:
         f"{seeded['lexicon_words']:,} lexicon words\n"
     )
     print(
-        "| query | corrected | lookup ms | matching | page query ms "
+        "| query | corrected | lookup ms | matching | ranked | page query ms "
         "| seq scan on jobs_job | indexes |"
     )
-    print("| --- | --- | ---: | ---: | ---: | --- | --- |")
+    print("| --- | --- | ---: | ---: | ---: | ---: | --- | --- |")
     for name, plan in seeded["plans"].items():
         corrected = ", ".join(f"{k}→{v}" for k, v in plan["corrections"].items()) or "none"
         print(
             f"| {name} | {corrected} | {plan['lookup_ms']:.2f} | {plan['matching']:,} "
+            f"| {plan.get('ranked', plan['matching']):,} "
             f"| {plan['execution_ms']:.1f} | {'yes' if plan['seq_scan_on_jobs'] else 'no'} "
             f"| {', '.join(plan['indexes'])} |"
         )
