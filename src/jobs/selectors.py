@@ -14,9 +14,10 @@ Search on PostgreSQL, as pg_trgm's documentation suggests for text search:
    ``('pythn' | 'python') & 'develop'``), ranked with ``ts_rank_cd``. Only the
    vector's GIN index serves it, never a sequential scan. A correction widens a
    search, never narrows it: a word found only in descriptions still finds them.
-   Only the newest ``SEARCH_CANDIDATES`` matches are ranked (``rank_candidates``):
-   a common word matches half the board, and ranking every match cost more than
-   the rest of the request (bench/RESULTS.md, "Jobs search, bounded").
+   A list by relevance ranks only the newest ``SEARCH_CANDIDATES`` matches
+   (``rank_candidates``): a common word matches half the board, and ranking every
+   match cost more than the rest of the request (bench/RESULTS.md, "Jobs search,
+   bounded"). Other orders list every match.
    The page is cut on the job rows alone, then read whole with its company and its
    snippets (``ts_headline``) in the same statement (``SearchResults``).
 
@@ -249,25 +250,32 @@ def rank_candidates(
 
 
 def _search_postgresql(
-    jobs: QuerySet[Job], text: str, corrections: dict[str, str]
+    jobs: QuerySet[Job], text: str, corrections: dict[str, str], *, bounded: bool
 ) -> QuerySet[Job]:
     query = CorrectedSearchQuery(text, corrections)
     rank = SearchRank(F("search_vector"), query, cover_density=True)
-    matches = rank_candidates(jobs, jobs.filter(search_vector=query), SEARCH_CANDIDATES)
+    limit = SEARCH_CANDIDATES if bounded else None
+    matches = rank_candidates(jobs, jobs.filter(search_vector=query), limit)
     results: QuerySet[Job] = matches.annotate(rank=Cast(rank, FloatField()))
     results.__class__ = SearchResults  # kept by every clone (filter, order_by, ...)
     return results
 
 
 def job_search(
-    jobs: QuerySet[Job], text: str, corrections: dict[str, str] | None = None
+    jobs: QuerySet[Job],
+    text: str,
+    corrections: dict[str, str] | None = None,
+    *,
+    bounded: bool = True,
 ) -> QuerySet[Job]:
     """Full-text search, annotated with ``rank`` (higher is better). ``corrections``:
-    ``search_corrections(text)``, looked up here when not given."""
+    ``search_corrections(text)``, looked up here when not given. ``bounded``: on
+    PostgreSQL, only the newest ``SEARCH_CANDIDATES`` matches (for a list by relevance;
+    a list in another order needs them all)."""
     if corrections is None:
         corrections = search_corrections(text)
     if connection.vendor == "postgresql":
-        return _search_postgresql(jobs, text, corrections)
+        return _search_postgresql(jobs, text, corrections, bounded=bounded)
     return fulltext_sqlite.search(jobs, text, corrections)
 
 
@@ -291,11 +299,12 @@ def job_filter(
     tags: list[str] | None = None,
     now: datetime | None = None,
     corrections: dict[str, str] | None = None,
+    bounded: bool = True,
     **_: object,
 ) -> QuerySet[Job]:
     """The list's filters. ``salary_min`` (in ``currency``, per ``salary_min_period``) keeps
     jobs whose range reaches it, compared per year; jobs without a salary or in another
-    currency do not match. ``corrections``: see ``job_search``."""
+    currency do not match. ``corrections``, ``bounded``: see ``job_search``."""
     if location:
         jobs = jobs.filter(location__icontains=location)
     if remote is not None:
@@ -322,7 +331,7 @@ def job_filter(
         else:
             jobs = jobs.filter(tags__icontains=f'"{tag}"')
     if q:
-        jobs = job_search(jobs, q, corrections)
+        jobs = job_search(jobs, q, corrections, bounded=bounded)
     return jobs
 
 
