@@ -702,9 +702,11 @@ def wrk(
     tokens_file: str = "",
     body: str = "",
     method: str = "",
+    paths_file: str = "",
 ) -> dict:
     """wrk with bench/report.lua: a bearer token (or a random one of a file's lines per
-    request), a JSON body (POST unless ``method`` says otherwise)."""
+    request), a JSON body (POST unless ``method`` says otherwise), the paths of a file's
+    lines in turn (one per request) instead of the URL's."""
     if shutil.which("wrk") is None:
         sys.exit("wrk is not installed: apt-get install wrk")
     env = {
@@ -713,6 +715,7 @@ def wrk(
         "BENCH_TOKENS": tokens_file,
         "BENCH_BODY": body,
         "BENCH_METHOD": method or ("POST" if body else "GET"),
+        "BENCH_PATHS": paths_file,
     }
     result = subprocess.run(  # noqa: S603
         wrk_command(url, duration, connections),
@@ -728,12 +731,14 @@ def wrk(
 
 @dataclass
 class Target:
-    """One URL to load with wrk, and how to call it."""
+    """One URL to load with wrk, and how to call it (``paths_file``: paths on the URL's
+    host to take in turn, one per request)."""
 
     url: str
     token: str = ""
     tokens_file: str = ""
     body: str = ""
+    paths_file: str = ""
 
     def load(self, duration: float, connections: int) -> dict:
         return wrk(
@@ -743,6 +748,7 @@ class Target:
             token=self.token,
             tokens_file=self.tokens_file,
             body=self.body,
+            paths_file=self.paths_file,
         )
 
 

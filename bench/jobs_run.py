@@ -9,10 +9,12 @@
 2. starts gunicorn as bench/common.py does (production settings, 2 workers; ``wsgi``:
    gthread) on port 8103, with bench/jobs_settings.py, which only adds the raw-SQL
    ceiling view of bench/jobs_urls.py;
-3. for ``?q=senior python&remote=true&salary_min=3000`` and the typo ``?q=pythn
-   developer``: the API and the same search in raw SQL in a minimal Django view (the
-   ceiling); checks both return the same page (ids, fields and snippets), then wrk at
-   2 and 16 connections, in interleaved rounds (medians reported).
+3. for two scenarios, each rotating through 24 terms (``FILTERED_TERMS`` with
+   ``remote=true&salary_min=3000``, ``TYPO_TERMS`` alone; every request takes the next
+   term: bench/report.lua's ``BENCH_PATHS``): the API and the same search in raw SQL in
+   a minimal Django view (the ceiling, bounded as the API is); checks both return the
+   same page for every term (ids, fields and snippets), then wrk at 2 and 16
+   connections, in interleaved rounds (medians reported).
 
 Prints Markdown tables and writes bench/out/jobs-<server>.json. Needs ``wrk``.
 
@@ -52,13 +54,32 @@ QUEUE = "nexus-bench-jobs"
 API = "/api/v1/jobs/jobs/"
 RAW = "/bench/jobs/raw/jobs/"
 API_KIND, RAW_KIND = "api", "raw SQL ceiling"
-SCENARIOS = {
-    "q=senior python&remote=true&salary_min=3000": {
-        "q": "senior python",
-        "remote": "true",
-        "salary_min": "3000",
-    },
-    "q=pythn developer (typo)": {"q": "pythn developer"},
+# Each scenario rotates through its terms (every request draws the next one: bench/report.lua
+# with BENCH_PATHS), so no single hot query is measured: typos the lexicon corrects, and
+# queries with the filters of the senior-python search. Both API and ceiling get each list.
+TYPO_TERMS = (
+    "pythn developer", "javscript developer", "kubernets engineer", "typscript engineer",
+    "pyhton engineer", "djnago developer", "terrafrom devops", "andriod developer",
+    "machne learning", "securty analyst", "frontnd engineer", "bakend developer",
+    "raect developer", "senoir data engineer", "postgresl database", "kotln developer",
+    "embeded engineer", "product mangaer", "obsrvability engineer", "playwrigth testing",
+    "laravle developer", "swfit developer", "reseacher", "enginer",
+)  # fmt: skip
+FILTERED_TERMS = (
+    "senior python", "lead java", "junior react", "senior go", "data engineer",
+    "rust engineer", "devops kubernetes", "typescript", "machine learning", "senior backend",
+    "frontend vue", "ios swift", "android kotlin", "cloud architect", "security analyst",
+    "qa automation", "product manager", "ux designer", "php laravel", "ruby rails",
+    "site reliability", "senior data scientist", "developer", "engineer",
+)  # fmt: skip
+FILTERS = {"remote": "true", "salary_min": "3000"}
+SCENARIOS: dict[str, list[dict[str, str]]] = {
+    f"q=<{len(FILTERED_TERMS)} terms, senior python first>&remote=true&salary_min=3000": [
+        {"q": term, **FILTERS} for term in FILTERED_TERMS
+    ],
+    f"q=<{len(TYPO_TERMS)} typos, pythn developer first> (typo)": [
+        {"q": term} for term in TYPO_TERMS
+    ],
 }
 
 
@@ -162,36 +183,52 @@ def get_json(url: str) -> dict:
     return fetch(url)[1]
 
 
+def paths(prefix: str, terms: list[dict[str, str]]) -> list[str]:
+    return [f"{prefix}?{urllib.parse.urlencode(params)}" for params in terms]
+
+
 def urls_checked(base: str) -> tuple[dict, dict]:
-    """Each search's API and ceiling URLs, and whether the two answer alike."""
-    urls = {
-        name: {
-            API_KIND: f"{base}{API}?{urllib.parse.urlencode(params)}",
-            RAW_KIND: f"{base}{RAW}?{urllib.parse.urlencode(params)}",
-        }
-        for name, params in SCENARIOS.items()
-    }
+    """Each scenario's API and ceiling targets (the first term's URL and a file of every
+    term's path, for wrk to take in turn), and whether the two answer alike for every
+    term."""
+    OUT.mkdir(parents=True, exist_ok=True)
+    targets: dict[str, dict[str, Target]] = {}
     same = {}
-    for name, pair in urls.items():
-        api, raw = get_json(pair[API_KIND]), get_json(pair[RAW_KIND])
+    for number, (name, terms) in enumerate(SCENARIOS.items()):
+        targets[name] = {}
+        lists = {API_KIND: paths(API, terms), RAW_KIND: paths(RAW, terms)}
+        for kind, kind_paths in lists.items():
+            listed = OUT / f"jobs-paths-{number}-{'api' if kind == API_KIND else 'raw'}.txt"
+            listed.write_text("\n".join(kind_paths) + "\n")
+            targets[name][kind] = Target(f"{base}{kind_paths[0]}", paths_file=str(listed))
+        pages = []
+        for api_path, raw_path in zip(lists[API_KIND], lists[RAW_KIND], strict=True):
+            api, raw = get_json(base + api_path), get_json(base + raw_path)
+            pages.append((api, raw))
         same[name] = {
-            "results": len(api["results"]),
-            "corrected": api["corrected"],
-            "same_corrected": api["corrected"] == raw["corrected"],
-            "same_page": api["results"] == raw["results"],
-            "same_ids": [r["id"] for r in api["results"]] == [r["id"] for r in raw["results"]],
+            "terms": len(terms),
+            "results": sum(len(api["results"]) for api, _ in pages),
+            "corrected": sum(bool(api["corrected"]) for api, _ in pages),
+            "same_corrected": all(api["corrected"] == raw["corrected"] for api, raw in pages),
+            "same_page": all(api["results"] == raw["results"] for api, raw in pages),
+            "same_ids": all(
+                [r["id"] for r in api["results"]] == [r["id"] for r in raw["results"]]
+                for api, raw in pages
+            ),
         }
-    return urls, same
+    return targets, same
 
 
 def full(context: Context) -> list[Row]:
     """The job search's part of ``make bench``: both searches next to their ceiling."""
     base = f"http://127.0.0.1:{PORT}"
     with serving("wsgi", jobs_env(), PORT) as process:
-        urls, same = urls_checked(base)
+        by_scenario, same = urls_checked(base)
         context.log(f"jobs: same results as the ceiling: {same}")
         targets = {
-            (name, kind): Target(url) for name, pair in urls.items() for kind, url in pair.items()
+            (name, kind): target
+            for name, pair in by_scenario.items()
+            for kind, target in pair.items()
         }
         figures = interleaved(
             targets, rounds=context.rounds, duration=context.duration, log=context.log
@@ -218,20 +255,23 @@ def measure(server: str, seeded: dict, args: argparse.Namespace) -> dict:
     with serving(server, jobs_env(server), PORT) as process:
         meter = CpuMeter(process.pid)
         meter.start()
-        urls, same = urls_checked(base)
+        targets, same = urls_checked(base)
         results["same_results"] = same
-        results["urls"] = urls
+        results["urls"] = {
+            name: {kind: target.url for kind, target in pair.items()}
+            for name, pair in targets.items()
+        }
         print("same results as the ceiling:", same, flush=True)
 
         runs: dict[tuple[str, str, int], list[dict]] = {}
         for round_ in range(args.rounds):
-            for name, pair in urls.items():
-                for kind, url in pair.items():
+            for name, pair in targets.items():
+                for kind, target in pair.items():
                     for connections in (2, 16):
                         if round_ == 0:
-                            Target(url).load(2, connections)  # warm-up: connections, plans
+                            target.load(2, connections)  # warm-up: connections, plans
                         before = meter.snapshot()
-                        figures = Target(url).load(args.duration, connections)
+                        figures = target.load(args.duration, connections)
                         figures["other_cores"] = meter.others(before, meter.snapshot())
                         figures["load1"] = os.getloadavg()[0]  # the 1-minute load after it
                         runs.setdefault((name, kind, connections), []).append(figures)
@@ -266,14 +306,15 @@ def report(results: dict) -> None:
         f"{seeded['lexicon_words']:,} lexicon words\n"
     )
     print(
-        "| query | corrected | lookup ms | matching | page query ms "
+        "| query | corrected | lookup ms | matching | ranked | page query ms "
         "| seq scan on jobs_job | indexes |"
     )
-    print("| --- | --- | ---: | ---: | ---: | --- | --- |")
+    print("| --- | --- | ---: | ---: | ---: | ---: | --- | --- |")
     for name, plan in seeded["plans"].items():
         corrected = ", ".join(f"{k}→{v}" for k, v in plan["corrections"].items()) or "none"
         print(
             f"| {name} | {corrected} | {plan['lookup_ms']:.2f} | {plan['matching']:,} "
+            f"| {plan.get('ranked', plan['matching']):,} "
             f"| {plan['execution_ms']:.1f} | {'yes' if plan['seq_scan_on_jobs'] else 'no'} "
             f"| {', '.join(plan['indexes'])} |"
         )

@@ -3,11 +3,12 @@ that bench/jobs_run.py measures next to the API in the same run.
 
 The ceiling is a minimal Django view (no DRF, no serializer, no throttle): the same
 search as ``GET /api/v1/jobs/jobs/?q=...`` (the same correction lookup, the same
-filters, the same rank, the same order, the same snippets) as two SQL statements: the
-API's lexicon lookup (``jobs.selectors.CORRECTION_SQL``, run when the API runs it),
-then a CTE that ranks and cuts the page and then joins the company and builds the
-headlines for those rows only, encoded with ``json.dumps`` with the API's fields. It
-sits behind the same middleware.
+filters, the same bounded candidates, the same rank, the same order, the same
+snippets) as two SQL statements: the API's lexicon lookup
+(``jobs.selectors.CORRECTION_SQL``, run when the API runs it), then a CTE that keeps
+the newest ``jobs.selectors.SEARCH_CANDIDATES`` matches, ranks them and cuts the
+page, and then joins the company and builds the headlines for those rows only,
+encoded with ``json.dumps`` with the API's fields. It sits behind the same middleware.
 """
 
 from __future__ import annotations
@@ -21,6 +22,7 @@ from django.urls import path
 
 from config.urls import handler400, handler403, handler404, handler500  # noqa: F401
 from config.urls import urlpatterns as product_urlpatterns
+from jobs import selectors
 from jobs.selectors import (
     CORRECTION_SQL,
     CORRECTION_THRESHOLD,
@@ -32,13 +34,19 @@ from jobs.selectors import (
 PAGE_SIZE = 20
 
 SEARCH_SQL = """
-WITH page AS (
-    SELECT j.id,
-           ts_rank_cd(j.search_vector, {tsquery})::double precision AS rank
+WITH candidates AS (
+    SELECT j.id
     FROM jobs_job j
     WHERE j.status = 'published' AND j.expires_at > now()
       {filters}
       AND j.search_vector @@ {tsquery}
+    ORDER BY j.id DESC
+    LIMIT %(candidates)s
+), page AS (
+    SELECT j.id,
+           ts_rank_cd(j.search_vector, {tsquery})::double precision AS rank
+    FROM jobs_job j
+    WHERE j.id IN (SELECT id FROM candidates)
     ORDER BY rank DESC, j.id DESC
     LIMIT %(limit)s
 )
@@ -60,7 +68,8 @@ FACTORS = {"hour": 2080, "month": 12, "year": 1}
 def raw_jobs(request: HttpRequest) -> HttpResponse:
     """``?q=&remote=&salary_min=&currency=``: one page by relevance, with snippets."""
     text = request.GET.get("q", "")
-    params: dict = {"q": text, "limit": PAGE_SIZE + 1}
+    # ``LIMIT NULL`` is no limit: every match ranked, as the API without a bound.
+    params: dict = {"q": text, "limit": PAGE_SIZE + 1, "candidates": selectors.SEARCH_CANDIDATES}
     filters = []
     if "remote" in request.GET:
         filters.append("AND j.remote = %(remote)s")
@@ -142,6 +151,7 @@ def _item(row: tuple) -> dict:
         "salary_period": salary_period,
         "tags": json.loads(tags) if isinstance(tags, str) else tags,
         "status": status,
+        "allowed_transitions": [],  # the bench reads anonymously: no moves
         "rejection_reason": "",
         "submitted_at": _utc(submitted_at),
         "published_at": _utc(published_at),

@@ -1,5 +1,7 @@
 -- wrk script: a bearer token (BENCH_TOKEN), or a random one per request of the lines
--- of the file BENCH_TOKENS; a JSON body (BENCH_BODY) and a method (BENCH_METHOD).
+-- of the file BENCH_TOKENS; a JSON body (BENCH_BODY) and a method (BENCH_METHOD);
+-- BENCH_PATHS, a file of request paths (with their query strings), one a line: each
+-- request takes the next line, in turn (each thread from its own starting line).
 -- Prints one JSON line at the end: rps, latency percentiles (ms), errors (socket
 -- errors, timeouts and responses outside 2xx; non2xx counts the latter alone).
 local token = os.getenv("BENCH_TOKEN")
@@ -14,21 +16,39 @@ if body and body ~= "" then
   wrk.headers["Content-Type"] = "application/json"
 end
 
-local tokens = {}
-if tokens_file and tokens_file ~= "" then
-  for line in io.lines(tokens_file) do
-    if line ~= "" then tokens[#tokens + 1] = line end
+local function lines(file)
+  local found = {}
+  if file and file ~= "" then
+    for line in io.lines(file) do
+      if line ~= "" then found[#found + 1] = line end
+    end
   end
+  return found
+end
+
+local tokens = lines(tokens_file)
+local paths = lines(os.getenv("BENCH_PATHS"))
+offset = 0  -- a global: setup() gives each thread its own starting line
+local sent = 0
+if #tokens > 0 or #paths > 0 then
   math.randomseed(os.time())
   request = function()
-    wrk.headers["Authorization"] = "Bearer " .. tokens[math.random(#tokens)]
-    return wrk.format()
+    if #tokens > 0 then
+      wrk.headers["Authorization"] = "Bearer " .. tokens[math.random(#tokens)]
+    end
+    if #paths == 0 then return wrk.format() end
+    local path = paths[(offset + sent) % #paths + 1]
+    sent = sent + 1
+    return wrk.format(nil, path)
   end
 end
 
 non2xx = 0  -- a global: done() reads each thread's count with thread:get
 local counters = {}
-setup = function(thread) counters[#counters + 1] = thread end
+setup = function(thread)
+  counters[#counters + 1] = thread
+  thread:set("offset", (#counters - 1) * 7)
+end
 response = function(status, headers, body)
   if status < 200 or status >= 300 then non2xx = non2xx + 1 end
 end

@@ -14,6 +14,10 @@ Search on PostgreSQL, as pg_trgm's documentation suggests for text search:
    ``('pythn' | 'python') & 'develop'``), ranked with ``ts_rank_cd``. Only the
    vector's GIN index serves it, never a sequential scan. A correction widens a
    search, never narrows it: a word found only in descriptions still finds them.
+   A list by relevance ranks only the newest ``SEARCH_CANDIDATES`` matches
+   (``rank_candidates``): a common word matches half the board, and ranking every
+   match cost more than the rest of the request (bench/RESULTS.md, "Jobs search,
+   bounded"). Other orders list every match.
    The page is cut on the job rows alone, then read whole with its company and its
    snippets (``ts_headline``) in the same statement (``SearchResults``).
 
@@ -70,6 +74,9 @@ TYPO_MIN_LENGTH = 4
 # "developr"/"developer" 0.58, "northwnd"/"northwind" 0.58. ``%`` (which the index
 # serves) also needs pg_trgm.similarity_threshold, 0.3 by default, below this.
 CORRECTION_THRESHOLD = 0.4
+# How many matches a search ranks at most: the newest ones (by id, the order they were
+# posted in); the rest are not found by relevance. None ranks every match.
+SEARCH_CANDIDATES: int | None = 1000
 
 # One statement for all the words: those the lexicon lacks (the primary key says),
 # that the english configuration keeps (not a stop word, one lexeme), each with its
@@ -230,27 +237,45 @@ def search_corrections(text: str) -> dict[str, str]:
         return dict(cursor.fetchall())
 
 
+def rank_candidates(
+    jobs: QuerySet[Job], matches: QuerySet[Job], limit: int | None
+) -> QuerySet[Job]:
+    """The newest ``limit`` of ``matches`` (``jobs`` filtered by the search), as
+    ``jobs.filter(id IN (SELECT id FROM matches ORDER BY id DESC LIMIT n))``: ranking
+    then reads and scores at most ``limit`` rows, whatever the query matches. All the
+    matches for None."""
+    if limit is None:
+        return matches
+    return jobs.filter(pk__in=matches.order_by("-pk").values("pk")[:limit])
+
+
 def _search_postgresql(
-    jobs: QuerySet[Job], text: str, corrections: dict[str, str]
+    jobs: QuerySet[Job], text: str, corrections: dict[str, str], *, bounded: bool
 ) -> QuerySet[Job]:
     query = CorrectedSearchQuery(text, corrections)
     rank = SearchRank(F("search_vector"), query, cover_density=True)
-    results: QuerySet[Job] = jobs.filter(search_vector=query).annotate(
-        rank=Cast(rank, FloatField())
-    )
+    limit = SEARCH_CANDIDATES if bounded else None
+    matches = rank_candidates(jobs, jobs.filter(search_vector=query), limit)
+    results: QuerySet[Job] = matches.annotate(rank=Cast(rank, FloatField()))
     results.__class__ = SearchResults  # kept by every clone (filter, order_by, ...)
     return results
 
 
 def job_search(
-    jobs: QuerySet[Job], text: str, corrections: dict[str, str] | None = None
+    jobs: QuerySet[Job],
+    text: str,
+    corrections: dict[str, str] | None = None,
+    *,
+    bounded: bool = True,
 ) -> QuerySet[Job]:
     """Full-text search, annotated with ``rank`` (higher is better). ``corrections``:
-    ``search_corrections(text)``, looked up here when not given."""
+    ``search_corrections(text)``, looked up here when not given. ``bounded``: on
+    PostgreSQL, only the newest ``SEARCH_CANDIDATES`` matches (for a list by relevance;
+    a list in another order needs them all)."""
     if corrections is None:
         corrections = search_corrections(text)
     if connection.vendor == "postgresql":
-        return _search_postgresql(jobs, text, corrections)
+        return _search_postgresql(jobs, text, corrections, bounded=bounded)
     return fulltext_sqlite.search(jobs, text, corrections)
 
 
@@ -274,11 +299,12 @@ def job_filter(
     tags: list[str] | None = None,
     now: datetime | None = None,
     corrections: dict[str, str] | None = None,
+    bounded: bool = True,
     **_: object,
 ) -> QuerySet[Job]:
     """The list's filters. ``salary_min`` (in ``currency``, per ``salary_min_period``) keeps
     jobs whose range reaches it, compared per year; jobs without a salary or in another
-    currency do not match. ``corrections``: see ``job_search``."""
+    currency do not match. ``corrections``, ``bounded``: see ``job_search``."""
     if location:
         jobs = jobs.filter(location__icontains=location)
     if remote is not None:
@@ -305,7 +331,7 @@ def job_filter(
         else:
             jobs = jobs.filter(tags__icontains=f'"{tag}"')
     if q:
-        jobs = job_search(jobs, q, corrections)
+        jobs = job_search(jobs, q, corrections, bounded=bounded)
     return jobs
 
 

@@ -316,6 +316,30 @@ def test_pages_follow_the_relevance_order_without_repeats():
     assert seen == ids(client.get(JOBS, {"q": "python", "page_size": 100}))
 
 
+@pytest.mark.skipif(connection.vendor != "postgresql", reason="PostgreSQL's bounded ranking")
+def test_only_the_newest_matches_are_ranked_on_every_page(monkeypatch):
+    """A search by relevance ranks at most ``SEARCH_CANDIDATES`` matches, the newest:
+    an older job that would rank first is not listed, and the pages walk the
+    candidates by relevance without repeats. Ordered by date, every match is listed."""
+    make_job(title="Kotlin engineer", description="Kotlin, kotlin and kotlin.")  # oldest
+    in_description = make_job(title="Office manager", description="We use Kotlin daily.")
+    in_title = make_job(title="Kotlin developer", description="Build services.")
+    in_tags = make_job(title="Mobile developer", description="Apps.", tags=["kotlin"])
+    make_job(title="Gardener", description="Plants.")
+    monkeypatch.setattr(selectors, "SEARCH_CANDIDATES", 3)
+    client = client_for()
+    seen: list[int] = []
+    url = f"{JOBS}?q=kotlin&page_size=2"
+    while url:
+        page = client.get(url).json()
+        seen += [item["id"] for item in page["results"]]
+        url = page["next"]
+
+    assert seen == [in_title.pk, in_tags.pk, in_description.pk]
+    by_date = ids(client.get(JOBS, {"q": "kotlin", "ordering": "-published_at"}))
+    assert len(by_date) == 4  # another order lists every match
+
+
 def _plan(queryset) -> str:
     sql, params = queryset.query.sql_with_params()
     return _explain(sql, params)

@@ -4925,7 +4925,7 @@ export interface operations {
                 experience_level?: string;
                 /** @description Part of it. */
                 location?: string;
-                /** @description `relevance` (needs `q`; the default with it), `-published_at` (the default without), `-salary_max` (per year). */
+                /** @description `relevance` (needs `q`; the default with it: on PostgreSQL, the newest 1,000 matches ranked, older ones left out), `-published_at` (the default without), `-salary_max` (per year). */
                 ordering?: "-published_at" | "-salary_max" | "relevance";
                 /** @description Items per page, 1 to 100 (default 20). */
                 page_size?: number;

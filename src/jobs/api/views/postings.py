@@ -109,7 +109,8 @@ class JobListView(APIView):
                 "ordering",
                 str,
                 enum=list(JobPagination.orderings),
-                description="`relevance` (needs `q`; the default with it), `-published_at` "
+                description="`relevance` (needs `q`; the default with it: on PostgreSQL, "
+                "the newest 1,000 matches ranked, older ones left out), `-published_at` "
                 "(the default without), `-salary_max` (per year).",
             ),
             *PAGE_PARAMETERS,
@@ -128,8 +129,11 @@ class JobListView(APIView):
             raise ValidationError({"ordering": ["`relevance` needs `q`."]}, code="invalid_choice")
         # One lookup in the search lexicon when q has a word to check; none otherwise.
         corrections = selectors.search_corrections(text) if text else {}
+        # Ranked by relevance: the newest matches only (selectors.SEARCH_CANDIDATES).
+        bounded = paginator.ordering_name(request) == "relevance"
         jobs = selectors.job_filter(
-            selectors.job_open(), **{**params, "q": text, "corrections": corrections}
+            selectors.job_open(),
+            **{**params, "q": text, "corrections": corrections, "bounded": bounded},
         )
         if text:  # the snippets come with the page's rows, in the page's query
             jobs = selectors.job_with_snippets(jobs, text, corrections)
