@@ -143,13 +143,16 @@ def same_list(targets: dict) -> bool:
 
 
 def evaluation_summary(table: str, seconds: float) -> str:
-    """The shipped model's NDCG@10 and its multiple of the most-popular baseline, from
-    evaluate_recommender's table."""
+    """The shipped model's NDCG@10, its multiple of the most-popular baseline, its
+    coverage and popularity bias, from evaluate_recommender's table."""
     for line in table.splitlines():
         if line.startswith("| hybrid"):
             cells = [cell.strip() for cell in line.strip("|").split("|")]
             numbers = [cell for cell in cells if re.fullmatch(r"[\d.]+x?", cell)]
-            return f"hybrid NDCG@10 {numbers[2]} = {numbers[-1]} most popular; {seconds:.0f} s"
+            return (
+                f"hybrid NDCG@10 {numbers[2]} = {numbers[-1]} most popular; coverage "
+                f"{numbers[4]}, ARP@10 {numbers[5]}; {seconds:.0f} s"
+            )
     return f"{seconds:.0f} s (no hybrid row found)"
 
 

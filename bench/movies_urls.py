@@ -6,8 +6,9 @@ before its read (bench/ceilings.py): the bearer token checked by the same class,
 REST's default throttles on the same counters.
 
 - ``/bench/movies/raw/recommendations/``: the token's user's cached list, the same
-  one the API serves them (the same ``core.cache.versioned`` entry, read as the API
-  reads it: one round trip), encoded with ``json.dumps``.
+  one the API serves them (the same ``core.cache.versioned`` entry with the model
+  version beside it, read as the API reads it: one round trip), encoded with
+  ``json.dumps``.
 - ``/bench/movies/raw/movies/?search=...``: the same cached catalog page as the API
   when it is cached, read as the API reads it (anonymous, as the API is called).
 """
@@ -22,9 +23,10 @@ from django.urls import path
 
 from config.urls import handler400, handler403, handler404, handler500  # noqa: F401
 from config.urls import urlpatterns as product_urlpatterns
-from core.cache.versioned import peek, query_part
+from core.cache.versioned import lookup_beside, peek, query_part
 from movies.cache_keys import (
     CATALOG_NAMESPACE,
+    MODEL_VERSION_KEY,
     SHAPE,
     recommendations_namespace,
     recommendations_parts,
@@ -38,10 +40,11 @@ def raw_recommendations(request: HttpRequest) -> HttpResponse:
     user, refused = checked(request)
     if refused is not None:
         return refused
-    user_id = user.pk
-    version = current_version()
-    parts = recommendations_parts(version, None)
-    items = peek(recommendations_namespace(user_id), parts, default=[])[:PAGE_SIZE]
+    namespace, parts = recommendations_namespace(user.pk), recommendations_parts(None)
+    entry, _, raw_version = lookup_beside(namespace, parts, MODEL_VERSION_KEY)
+    version = int(raw_version) if raw_version is not None else current_version()
+    ranked = isinstance(entry, tuple) and len(entry) == 2 and entry[0] == version
+    items = entry[1][:PAGE_SIZE] if ranked else []
     body = {"results": items, "next": None, "previous": None, "model_version": version}
     return HttpResponse(json.dumps(body), content_type="application/json")
 

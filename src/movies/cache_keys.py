@@ -19,6 +19,8 @@ def recommendations_namespace(user_id: int) -> str:
 SHAPE = "s2"
 
 
-def recommendations_parts(version: int | None, genre_slug: str | None) -> list[object]:
-    """The key parts of one of a user's lists: the model version and the genre."""
-    return [SHAPE, version or 0, genre_slug or "-"]
+def recommendations_parts(genre_slug: str | None) -> list[object]:
+    """The key parts of one of a user's lists: the genre. The model version that ranked
+    the list is stored with it (``(version, items)``), not in its key, so a warm read
+    fetches the entry and ``MODEL_VERSION_KEY`` in the same ``MGET``."""
+    return [SHAPE, "ranked", genre_slug or "-"]

@@ -8,7 +8,10 @@ the item at rank ``i`` is in ``R``):
 - Precision@k = hits / k; Recall@k = hits / |R|;
 - NDCG@k = sum(hit_i / log2(i + 1)) / sum_{i <= min(|R|, k)} 1 / log2(i + 1);
 - AP@k = sum(hit_i * Precision@i) / min(|R|, k); MAP@k is its mean;
-- coverage = distinct items recommended to anyone / items in the catalogue.
+- coverage = distinct items recommended to anyone / items in the catalogue;
+- popularity bias (ARP@k, average recommendation popularity) = the mean, over users,
+  of how many training ratings their top-k items have: the most-popular list sets the
+  ceiling, a lower figure reaches further into the long tail.
 
 Users with no relevant held-out item are not scored (they have nothing to find).
 """
@@ -82,9 +85,14 @@ def user_metrics(ranked: Sequence[int], relevant: set[int], k: int = K) -> dict[
 
 
 def aggregate(
-    lists: dict[object, Sequence[int]], truth: dict[object, set[int]], catalog_size: int, k: int = K
+    lists: dict[object, Sequence[int]],
+    truth: dict[object, set[int]],
+    catalog_size: int,
+    k: int = K,
+    item_counts: dict[int, int] | None = None,
 ) -> dict[str, float]:
-    """Mean metrics over the users with relevant items, and catalog coverage."""
+    """Mean metrics over the users with relevant items, catalog coverage and, given
+    each item's training ratings, the popularity bias (ARP@k)."""
     scored = [user_metrics(lists.get(user, []), relevant, k) for user, relevant in truth.items()]
     recommended = {item for ranked in lists.values() for item in list(ranked)[:k]}
     means = {
@@ -93,7 +101,20 @@ def aggregate(
     }
     means["coverage"] = len(recommended) / catalog_size if catalog_size else 0.0
     means["users"] = float(len(scored))
+    if item_counts is not None:
+        per_user = [
+            np.mean([item_counts.get(item, 0) for item in list(lists[user])[:k]])
+            for user in truth
+            if lists.get(user)
+        ]
+        means["popularity"] = float(np.mean(per_user)) if per_user else 0.0
     return means
+
+
+def rating_counts(train: Ratings) -> dict[int, int]:
+    """How many training ratings each item has."""
+    items, counts = np.unique(train.items, return_counts=True)
+    return {int(item): int(count) for item, count in zip(items, counts, strict=True)}
 
 
 def relevant_items(test: Ratings) -> dict[object, set[int]]:
@@ -139,8 +160,11 @@ def model_lists(
     collaborative_only: bool = False,
     k: int = K,
     batch: int = 256,
+    blend: tuple[Recommender, float] | None = None,
 ) -> dict[object, list[int]]:
-    """Top-``k`` for each user from the model, batch-scored, minus what they rated."""
+    """Top-``k`` for each user from the model, batch-scored, minus what they rated.
+    ``blend=(other, a)`` adds ``a`` times the other model's collaborative scores (each
+    part normalised per user, as the hybrid does): for the evaluation only."""
     users = list(users)
     row_of = {user: n for n, user in enumerate(users)}
     mask = np.fromiter((u.item() in row_of for u in train.users), dtype=bool, count=len(train))
@@ -158,6 +182,9 @@ def model_lists(
     for start in range(0, len(users), batch):
         stop = min(start + batch, len(users))
         scores = model.score_matrix(weights[start:stop], collaborative_only=collaborative_only)
+        if blend is not None:
+            other, share = blend
+            scores += share * other.score_matrix(weights[start:stop], collaborative_only=True)
         scores[seen[start:stop].toarray() > 0] = -np.inf
         top = np.argpartition(-scores, k, axis=1)[:, :k]
         for offset, candidates in enumerate(top):
@@ -168,8 +195,21 @@ def model_lists(
 
 def fit(train: Ratings, item_genres: dict[int, list[int]], params: Params) -> Recommender:
     return Recommender.fit(
-        users=train.users, items=train.items, item_genres=item_genres, params=params
+        users=train.users,
+        items=train.items,
+        scores=train.scores,
+        item_genres=item_genres,
+        params=params,
     )
+
+
+CF_CANDIDATES = (
+    # EASE on the ratings scaled to 0-1, then on 1 per rating (what shipped before),
+    # then cosine item-kNN with three shrinkages.
+    *(("ease", "rating", strength, 400) for strength in (100.0, 250.0, 500.0)),
+    *(("ease", "binary", strength, 400) for strength in (300.0, 1000.0)),
+    *(("cosine", "binary", strength, 100) for strength in (10.0, 50.0, 100.0)),
+)
 
 
 def tune(
@@ -178,44 +218,67 @@ def tune(
     *,
     seed: int = 42,
     log: Callable[[str], None] = lambda line: None,
-) -> tuple[Params, list[tuple[Params, float]]]:
+) -> tuple[Params, list[tuple[str, Params, float]]]:
     """Choose hyper-parameters by NDCG@10 on a validation split carved from ``train``
-    (never the test split): first the neighbourhood (size, shrinkage, weighting) on the
-    collaborative part alone, then the content and popularity weights of the hybrid."""
+    (never the test split): first the collaborative part alone (EASE on ratings or on
+    1 per rating and its lambda, cosine item-kNN and its shrinkage), then how many
+    neighbours each item keeps, then the content and popularity weights of the hybrid.
+    A blend of the best EASE with the best item-kNN is scored too: it ships only if it
+    wins (it has not: the serving path scores one matrix)."""
     fit_part, validation = split(train, seed=seed + 1)
     truth = relevant_items(validation)
-    tried: list[tuple[Params, float]] = []
+    tried: list[tuple[str, Params, float]] = []
 
-    def score(params: Params, collaborative_only: bool) -> float:
-        model = fit(fit_part, item_genres, params)
-        lists = model_lists(model, fit_part, truth.keys(), collaborative_only=collaborative_only)
+    def score(
+        label: str,
+        model: Recommender,
+        collaborative_only: bool,
+        blend: tuple[Recommender, float] | None = None,
+    ) -> float:
+        lists = model_lists(
+            model, fit_part, truth.keys(), collaborative_only=collaborative_only, blend=blend
+        )
         ndcg = aggregate(lists, truth, len(model.item_ids))["ndcg"]
-        tried.append((params, ndcg))
-        log(f"  validation ndcg@10 {ndcg:.4f}  {params.as_dict()}  cf-only={collaborative_only}")
+        tried.append((label, model.params, ndcg))
+        log(f"  validation ndcg@10 {ndcg:.4f}  {label}  {model.params.as_dict()}")
         return ndcg
 
-    best, best_score = Params(), -1.0
-    for algorithm, strengths in (("ease", (100.0, 300.0, 1000.0)), ("cosine", (10.0,))):
-        for weighting in ("liked", "binary"):
-            for strength in strengths:
-                params = Params(
-                    algorithm=algorithm,
-                    regularization=strength,
-                    weighting=weighting,
-                    neighbours=200 if algorithm == "ease" else 100,
-                    content_weight=0.0,
-                    popularity_weight=0.0,
-                )
-                ndcg = score(params, True)
-                if ndcg > best_score:
-                    best, best_score = params, ndcg
+    models: dict[Params, tuple[Recommender, float]] = {}
+    for algorithm, values, strength, neighbours in CF_CANDIDATES:
+        params = Params(
+            algorithm=algorithm,
+            values=values,
+            regularization=strength,
+            neighbours=neighbours,
+            content_weight=0.0,
+            popularity_weight=0.0,
+        )
+        model = fit(fit_part, item_genres, params)
+        models[params] = (model, score("collaborative only", model, True))
+    best_ease = max((p for p in models if p.algorithm == "ease"), key=lambda p: models[p][1])
+    best_cosine = max((p for p in models if p.algorithm == "cosine"), key=lambda p: models[p][1])
+    for neighbours in (200, 800):
+        params = replace(best_ease, neighbours=neighbours)
+        model = fit(fit_part, item_genres, params)
+        models[params] = (model, score("collaborative only", model, True))
+    best = max(models, key=lambda p: models[p][1])
+    for share in (0.1, 0.3):
+        blended = score(
+            f"blend + {share} x {best_cosine.algorithm} (shrinkage {best_cosine.regularization:g})",
+            models[best][0],
+            True,
+            blend=(models[best_cosine][0], share),
+        )
+        if blended > models[best][1]:
+            log(f"  note: the blend beats the best single model ({blended:.4f}); not shipped")
+    model = models[best][0]
     best_hybrid, best_hybrid_score = best, -1.0
-    for content in (0.0, 0.05, 0.1):
-        for popularity in (0.0, 0.05):
-            params = replace(best, content_weight=content, popularity_weight=popularity)
-            ndcg = score(params, False)
+    for content in (0.0, 0.1, 0.2, 0.3):
+        for popularity in (0.0, 0.05, 0.1):
+            model.params = replace(best, content_weight=content, popularity_weight=popularity)
+            ndcg = score("hybrid", model, False)
             if ndcg > best_hybrid_score:
-                best_hybrid, best_hybrid_score = params, ndcg
+                best_hybrid, best_hybrid_score = model.params, ndcg
     return best_hybrid, tried
 
 
@@ -225,44 +288,62 @@ def evaluate(
     params: Params,
     *,
     seed: int = 42,
+    cosine_shrinkage: float = 50.0,  # what tune() chose for item-kNN
 ) -> dict[str, dict[str, float]]:
     """The table: popularity, the collaborative part alone and the hybrid on the
-    seeded test split."""
+    seeded test split, then cosine item-kNN alone and blended with the collaborative
+    part, for comparison."""
     train, test = split(ratings, seed=seed)
     truth = relevant_items(test)
     catalog = len(set(item_genres) | {int(i) for i in np.unique(ratings.items)})
+    counts = rating_counts(train)
+
+    def row(lists: dict[object, list[int]]) -> dict[str, float]:
+        return aggregate(lists, truth, catalog, item_counts=counts)
+
     started = time.perf_counter()
     model = fit(train, item_genres, params)
     fit_seconds = time.perf_counter() - started
     rows = {
-        "most popular": aggregate(popularity_lists(train, truth.keys()), truth, catalog),
-        f"{params.algorithm} item-item (collaborative only)": aggregate(
-            model_lists(model, train, truth.keys(), collaborative_only=True), truth, catalog
+        "most popular": row(popularity_lists(train, truth.keys())),
+        f"{params.algorithm} item-item (collaborative only)": row(
+            model_lists(model, train, truth.keys(), collaborative_only=True)
         ),
-        "hybrid (shipped)": aggregate(model_lists(model, train, truth.keys()), truth, catalog),
+        "hybrid (shipped)": row(model_lists(model, train, truth.keys())),
     }
     rows["hybrid (shipped)"]["fit_seconds"] = fit_seconds
     if params.algorithm != "cosine":
         cosine = fit(
             train,
             item_genres,
-            replace(params, algorithm="cosine", neighbours=100, regularization=10.0),
+            replace(
+                params,
+                algorithm="cosine",
+                values="binary",
+                neighbours=100,
+                regularization=cosine_shrinkage,
+            ),
         )
-        rows["cosine item-kNN (collaborative only, for comparison)"] = aggregate(
-            model_lists(cosine, train, truth.keys(), collaborative_only=True), truth, catalog
+        rows["cosine item-kNN (collaborative only, for comparison)"] = row(
+            model_lists(cosine, train, truth.keys(), collaborative_only=True)
+        )
+        rows[f"{params.algorithm} + 0.1 x cosine blend (collaborative only, not shipped)"] = row(
+            model_lists(model, train, truth.keys(), collaborative_only=True, blend=(cosine, 0.1))
         )
     return rows
 
 
 def format_table(rows: dict[str, dict[str, float]]) -> str:
     lines = [
-        "| model | P@10 | R@10 | NDCG@10 | MAP@10 | coverage | NDCG vs popular |",
-        "| --- | ---: | ---: | ---: | ---: | ---: | ---: |",
+        "| model | P@10 | R@10 | NDCG@10 | MAP@10 | coverage | popularity bias (ARP@10) "
+        "| NDCG vs popular |",
+        "| --- | ---: | ---: | ---: | ---: | ---: | ---: | ---: |",
     ]
     base = next(iter(rows.values()))["ndcg"] or 1.0
     for name, m in rows.items():
+        popularity = f"{m['popularity']:.1f}" if "popularity" in m else "—"
         lines.append(
             f"| {name} | {m['precision']:.4f} | {m['recall']:.4f} | {m['ndcg']:.4f} "
-            f"| {m['map']:.4f} | {m['coverage']:.3f} | {m['ndcg'] / base:.2f}x |"
+            f"| {m['map']:.4f} | {m['coverage']:.3f} | {popularity} | {m['ndcg'] / base:.2f}x |"
         )
     return "\n".join(lines)

@@ -4,13 +4,14 @@ offline evaluation run the very same code.
 Collaborative part: item-item weights, either EASE (Steck, "Embarrassingly Shallow
 Autoencoders", 2019: a ridge regression of each item on all others, closed form,
 one matrix inverse over the items rated at least ``min_support`` times) or shrunk
-cosine neighbours; each item keeps its ``neighbours`` strongest positive links in a
-sparse matrix ``S``. A user is scored by summing, over what they rated or favorited,
-the rows of those items weighted by how much they liked them: ``score = w @ S``.
-That is the fold-in: a new rating changes ``w`` and the next list uses it, with no
-retraining. EASE ships because it measured better on the evaluation (NDCG@10 about
-1.88x the popularity baseline, against 1.5x for cosine item-kNN; see
-``manage.py evaluate_recommender`` and bench/RESULTS.md).
+cosine neighbours; each item keeps its ``neighbours`` links largest in magnitude
+(EASE's negative ones too) in a sparse matrix ``S``. A user is scored by summing, over
+what they rated or favorited, the rows of those items weighted by how much they liked
+them: ``score = w @ S``. That is the fold-in: a new rating changes ``w`` and the next
+list uses it, with no retraining. EASE, fitted on the ratings scaled to 0-1, ships
+because it measured best on a validation split (the hybrid's NDCG@10 on the test split
+is about 2.1x the popularity baseline, against 1.5x for cosine item-kNN and no gain
+from blending the two; see ``manage.py evaluate_recommender`` and bench/RESULTS.md).
 
 Hybrid: ``cf / max(cf) + content_weight * genre affinity + popularity_weight *
 log-popularity``; genres the user dislikes are damped. With no collaborative signal
@@ -28,7 +29,7 @@ from dataclasses import asdict, dataclass, field
 from typing import Any
 
 import numpy as np
-from scipy import sparse
+from scipy import linalg, sparse
 
 # Weight of a rating in a user's profile: how much "rated X" pulls X's neighbours.
 # ``liked``: max(score - 2.5, 0) (a 2.0 pulls nothing, a 5.0 pulls most);
@@ -44,23 +45,27 @@ ALGORITHMS = ("ease", "cosine")
 @dataclass(frozen=True)
 class Params:
     """The shipped defaults are what ``evaluate_recommender --tune`` chose on a
-    validation split carved from the training part of MovieLens (NDCG@10 there):
-    EASE 0.167-0.175 against cosine item-kNN 0.136-0.147; lambda 1000 (0.1746) over
-    300 (0.1718) and 100 (0.1669); "liked" weighting over "binary" (0.1666 at best);
-    then genre 0.1 and popularity 0.05 on top (0.1784)."""
+    validation split carved from the training part of MovieLens (never the test split;
+    the figures are in bench/RESULTS.md): EASE on the ratings scaled to 0-1 over EASE on
+    1 per rating and over cosine item-kNN, its lambda, the neighbours each item keeps,
+    then the genre and popularity weights of the hybrid."""
 
     # ``ease``: regularised least-squares item-item weights (Steck 2019), ``regularization``
     # is its lambda; ``cosine``: shrunk cosine similarity, ``regularization`` is the
-    # shrinkage. Either way each item keeps its ``neighbours`` strongest positive links.
+    # shrinkage. Each item keeps its ``neighbours`` links largest in magnitude (EASE's
+    # negative ones included; cosine has none).
     algorithm: str = "ease"
-    neighbours: int = 200
-    regularization: float = 1000.0
+    neighbours: int = 400
+    regularization: float = 250.0
     weighting: str = "liked"
-    content_weight: float = 0.1
-    popularity_weight: float = 0.05
+    content_weight: float = 0.2
+    popularity_weight: float = 0.1
     # EASE inverts an items x items matrix: only items rated at least this often
     # take part (about half the catalogue, nearly every rating).
     min_support: int = 3
+    # What EASE's user-item matrix holds: ``rating`` (the score / 5) or ``binary`` (1
+    # per rating, whatever the score).
+    values: str = "rating"
 
     def as_dict(self) -> dict[str, Any]:
         return asdict(self)
@@ -82,32 +87,45 @@ def ease_neighbours(
     k: int,
     regularization: float,
     min_support: int,
+    values: np.ndarray | None = None,
 ) -> sparse.csr_matrix:
     """EASE item-item weights ``B = I - P / diag(P)``, ``P = (X'X + lambda I)^-1``, on
-    the binary user-item matrix restricted to items with ``min_support`` ratings; row
-    ``j`` keeps the ``k`` largest positive weights from ``j`` to other items."""
+    the user-item matrix restricted to items with ``min_support`` ratings: ``X`` holds
+    ``values`` (the ratings scaled to 0-1) or, without them, 1 per rating. Row ``j``
+    keeps the ``k`` weights from ``j`` to other items largest in magnitude, negative
+    ones included (an item that predicts another's absence pulls it down)."""
+    data = np.ones(len(users), dtype=np.float32) if values is None else values
     x = sparse.csr_matrix(
-        (np.ones(len(users), dtype=np.float32), (users, items)), shape=(n_users, n_items)
+        (np.asarray(data, dtype=np.float32), (users, items)), shape=(n_users, n_items)
     )
-    x.data[:] = 1.0
+    np.minimum(x.data, 1.0, out=x.data)  # a duplicate (should not exist) counts once
     counts = np.bincount(items, minlength=n_items)
     keep = np.flatnonzero(counts >= max(min_support, 1))
     if len(keep) < 2:
         return sparse.csr_matrix((n_items, n_items), dtype=np.float32)
     dense = x[:, keep].toarray()
-    gram = dense.T @ dense
+    gram = dense.T @ dense  # float32, as before: half the memory of float64
+    del dense
     gram[np.diag_indices_from(gram)] += regularization
-    inverse = np.linalg.inv(gram)
-    weights = -inverse / np.diag(inverse)[None, :]
+    # LAPACK in place (getrf, getri): no second items x items matrix for the inverse.
+    weights = linalg.inv(gram, overwrite_a=True, check_finite=False)
+    del gram
+    weights /= -np.diag(weights).copy()[None, :]  # in place: one items x items matrix
     np.fill_diagonal(weights, 0.0)
     k = max(1, min(k, len(keep) - 1))
-    top = np.argpartition(-weights, k - 1, axis=1)[:, :k]
-    values = np.take_along_axis(weights, top, axis=1)
-    positive = values > 0
-    rows = np.repeat(keep, k).reshape(top.shape)[positive]
-    cols = keep[top][positive]
+    rows, cols, vals = [], [], []
+    block = 512  # rows at a time: the selection's temporaries stay block x items
+    for start in range(0, len(keep), block):
+        part = weights[start : start + block]
+        top = np.argpartition(-np.abs(part), k - 1, axis=1)[:, :k]
+        kept = np.take_along_axis(part, top, axis=1)
+        nonzero = kept != 0
+        rows.append(np.repeat(keep[start : start + block], k).reshape(top.shape)[nonzero])
+        cols.append(keep[top][nonzero])
+        vals.append(kept[nonzero])
     return sparse.csr_matrix(
-        (values[positive].astype(np.float32), (rows, cols)), shape=(n_items, n_items)
+        (np.concatenate(vals).astype(np.float32), (np.concatenate(rows), np.concatenate(cols))),
+        shape=(n_items, n_items),
     )
 
 
@@ -194,7 +212,6 @@ class Recommender:
         self.item_ids = np.asarray(item_ids, dtype=np.int64)
         self.index = {int(item): n for n, item in enumerate(self.item_ids)}
         self.sim = sim.tocsr()
-        self.sim_t = self.sim.T.tocsr()  # column access for explanations
         self.popularity = np.asarray(popularity, dtype=np.float32)
         self.item_genres = item_genres.tocsr().astype(np.float32)
         self.genre_ids = np.asarray(genre_ids, dtype=np.int64)
@@ -212,8 +229,10 @@ class Recommender:
         items: np.ndarray,
         item_genres: dict[int, list[int]],
         params: Params,
+        scores: np.ndarray | None = None,
     ) -> Recommender:
-        """``users``/``items``: one entry per rating (any hashable user key, item ids).
+        """``users``/``items``/``scores``: one entry per rating (any hashable user key,
+        item ids, 0.5-5.0; without scores every rating counts as a 5.0).
         ``item_genres``: every catalogue item (rated or not) with its genre ids."""
         item_ids = np.array(sorted(set(item_genres) | {int(i) for i in np.unique(items)}))
         index = {int(item): n for n, item in enumerate(item_ids)}
@@ -229,6 +248,7 @@ class Recommender:
                 k=params.neighbours,
                 regularization=params.regularization,
                 min_support=params.min_support,
+                values=None if params.values != "rating" or scores is None else scores / 5.0,
             )
         else:
             sim = item_neighbours(
@@ -309,7 +329,7 @@ class Recommender:
             if content.max() > 0:
                 content = content / content.max()
         final = cf + params.content_weight * content + params.popularity_weight * self.popularity
-        if not cf.any():
+        if not (cf > 0).any():
             # No collaborative signal: popularity leads, stated genres steer it.
             final = self.popularity + 0.5 * content
         if profile.disliked_genres:
@@ -344,11 +364,13 @@ class Recommender:
             if len(picked) >= n:
                 break
         idx, weights = self._weights(profile)
+        # The profile's rows of S, by column: what each rated item gives each pick.
+        given = self.sim[idx].tocsc() if len(idx) else None
         return [
             Recommendation(
                 item_id=int(self.item_ids[p]),
                 score=round(float(final[p]), 6),
-                reason=self._reason(p, idx, weights, profile, cf[p], content[p]),
+                reason=self._reason(p, idx, weights, given, profile, cf[p], content[p]),
             )
             for p in picked
         ]
@@ -358,16 +380,15 @@ class Recommender:
         position: int,
         idx: np.ndarray,
         weights: np.ndarray,
+        given: sparse.csc_matrix | None,
         profile: Profile,
         cf: float,
         content: float,
     ) -> tuple[str, int | None, float | None]:
-        if cf > 0 and len(idx):
-            column = self.sim_t[position]
+        if cf > 0 and len(idx) and given is not None:
+            column = given[:, position]  # row n: what idx[n] gives this item
             sims = dict(zip(column.indices.tolist(), column.data.tolist(), strict=True))
-            contributions = [
-                (weights[n] * sims.get(int(j), 0.0), int(j)) for n, j in enumerate(idx)
-            ]
+            contributions = [(weights[n] * sims.get(n, 0.0), int(j)) for n, j in enumerate(idx)]
             best, source = max(contributions)
             if best > 0:
                 item = int(self.item_ids[source])
@@ -384,13 +405,15 @@ class Recommender:
         return ("popular", int(self.genre_ids[genres[0]]) if len(genres) else None, None)
 
     def similar(self, item_id: int, *, n: int = 10) -> list[tuple[int, float]]:
-        """The item's nearest neighbours, most similar first."""
+        """The item's nearest neighbours, most similar first (its positive links only:
+        an EASE weight below zero says "seldom together", not "similar")."""
         position = self.index.get(item_id)
         if position is None:
             return []
         row = self.sim[position]
         order = np.argsort(-row.data, kind="stable")[:n]
-        return [(int(self.item_ids[row.indices[o]]), float(row.data[o])) for o in order]
+        pairs = ((int(self.item_ids[row.indices[o]]), float(row.data[o])) for o in order)
+        return [(item, weight) for item, weight in pairs if weight > 0]
 
     def popular(self, *, n: int, exclude: set[int] | None = None) -> list[int]:
         blocked = exclude or set()

@@ -3,8 +3,9 @@
 The recommender model is loaded from the database once per process and version
 (``current_model``); which version is current comes from the cache (one Redis GET),
 falling back to the database. A user's list is computed once and cached
-(``core.cache.versioned``, a namespace per user, the model version in the key): serving a
-cached list touches neither the model nor the database.
+(``core.cache.versioned``, a namespace per user, stored with the model version that
+ranked it): serving a cached list is one round trip, the model version read in the same
+``MGET`` as the list, and touches neither the model nor the database.
 """
 
 from __future__ import annotations
@@ -19,7 +20,7 @@ from django.core.cache import cache
 from django.db.models import Count, Prefetch, QuerySet
 from django.utils import timezone
 
-from core.cache.versioned import cached, query_part
+from core.cache.versioned import cached, lookup_beside, namespace_version, query_part, store
 from movies import tmdb
 from movies.cache_keys import (
     CATALOG_NAMESPACE,
@@ -338,12 +339,28 @@ def recommendations_for(
     *, user: User, genre: Genre | None = None
 ) -> tuple[list[dict[str, Any]], int | None]:
     """The user's list, best first, ``MAX_RECOMMENDATIONS`` at most (computed once, then
-    from the cache), and the model version that ranked it."""
-    version = current_version()
-    items = cached(
-        recommendations_namespace(user.pk),
-        recommendations_parts(version, genre.slug if genre else None),
-        lambda: _recommendations(user, genre),
+    from the cache), and the model version that ranked it.
+
+    A warm read is one round trip: the user's namespace version, the cached entry
+    (``(model version, list)``) and the current model version, in one ``MGET``. A list
+    ranked by another model than the current one is a miss, so a new model takes over
+    every list at once; so does a rating (it bumps the user's namespace)."""
+    namespace = recommendations_namespace(user.pk)
+    parts = recommendations_parts(genre.slug if genre else None)
+    entry, namespace_at, raw_version = lookup_beside(namespace, parts, MODEL_VERSION_KEY)
+    # The model version's key expires (300 s): then the database says, and sets it again.
+    version = int(raw_version) if raw_version is not None else current_version()
+    if isinstance(entry, tuple) and len(entry) == 2 and entry[0] == version:
+        ranked: list[dict[str, Any]] = entry[1]
+        return ranked, version
+    if namespace_at is None:
+        namespace_at = namespace_version(namespace)  # the user's first list: start one
+    version, items = _recommendations(user, genre)
+    store(
+        namespace,
+        parts,
+        namespace_at,
+        (version, items),
         timeout=settings.MOVIES_RECOMMENDATIONS_TTL,
     )
     return items, version
@@ -394,7 +411,9 @@ def _reason_text(
     return "popular", "popular with viewers"
 
 
-def _recommendations(user: User, genre: Genre | None) -> list[dict[str, Any]]:
+def _recommendations(user: User, genre: Genre | None) -> tuple[int | None, list[dict[str, Any]]]:
+    """The list and the model version that ranked it (None: no model yet, the most
+    rated)."""
     version, model = current_model()
     profile, titles = profile_of(user)
     allowed = set(genre.movies.values_list("id", flat=True)) if genre else None
@@ -427,4 +446,4 @@ def _recommendations(user: User, genre: Genre | None) -> list[dict[str, Any]]:
                 "model_version": version,
             }
         )
-    return results
+    return version, results

@@ -226,8 +226,10 @@ def model_train(*, params: Params | None = None) -> TrainReport:
     loads it from the database), keep the last few versions."""
     params = params or Params()
     started = time.perf_counter()
-    keys, items, _scores, item_genres = training_data()
-    model = Recommender.fit(users=keys, items=items, item_genres=item_genres, params=params)
+    keys, items, scores, item_genres = training_data()
+    model = Recommender.fit(
+        users=keys, items=items, scores=scores, item_genres=item_genres, params=params
+    )
     blob = model.dumps()
     seconds = time.perf_counter() - started
     with transaction.atomic():

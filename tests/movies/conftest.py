@@ -27,7 +27,7 @@ def trained(catalog) -> Catalog:
     from movies import services
     from movies.recommender import Params
 
-    # The shipped lambda (1000) is tuned for MovieLens' 100k ratings; on 30 raters it
+    # The shipped lambda (250) is tuned for MovieLens' 100k ratings; on 30 raters it
     # would drown the signal, so the tests' model uses a lambda sized for them.
     services.model_train(params=Params(regularization=5.0))
     return catalog

@@ -7,6 +7,7 @@ import pytest
 
 from movies import recommender, services
 from movies.models import RecommenderModel
+from tests.core.redis_commands import redis_commands
 from tests.helpers import client_for
 from tests.movies.factories import (
     FAVORITES,
@@ -20,6 +21,10 @@ from tests.movies.factories import (
 )
 
 pytestmark = pytest.mark.django_db
+
+
+def _refuse(*args, **kwargs):
+    raise AssertionError("the model was consulted for a cached list")
 
 
 def _ids(response) -> list[int]:
@@ -195,11 +200,8 @@ def test_a_cached_list_does_no_model_computation(trained, monkeypatch, django_as
     first = client.get(RECOMMENDATIONS, {"page_size": 20})
     assert first.status_code == 200
 
-    def refuse(*args, **kwargs):
-        raise AssertionError("the model was consulted for a cached list")
-
-    monkeypatch.setattr(recommender.Recommender, "score", refuse)
-    monkeypatch.setattr(recommender.Recommender, "loads", refuse)
+    monkeypatch.setattr(recommender.Recommender, "score", _refuse)
+    monkeypatch.setattr(recommender.Recommender, "loads", _refuse)
     with django_assert_num_queries(0):  # the token's user is cached too
         second = client.get(RECOMMENDATIONS, {"page_size": 20})
 
@@ -226,6 +228,62 @@ def test_a_new_model_version_is_loaded_by_version_and_lists_follow_it(trained):
 
     assert client.get(RECOMMENDATIONS).json()["model_version"] == 2
     assert list(selectors._models) == [2]  # one version in memory per process
+
+
+def test_a_warm_list_reads_the_model_version_in_the_same_round_trip(trained, monkeypatch):
+    from movies import selectors
+
+    user = customer()
+    client = client_for(user)
+    first = client.get(RECOMMENDATIONS)
+    monkeypatch.setattr(recommender.Recommender, "score", _refuse)
+
+    with redis_commands() as read:
+        items, version = selectors.recommendations_for(user=user)
+    with redis_commands() as request:
+        second = client.get(RECOMMENDATIONS)
+
+    # The user's namespace version, the list and the model version: one MGET.
+    assert read == ["MGET"]
+    assert version == 1
+    assert [item["movie"]["id"] for item in items[:20]] == _ids(first)
+    # The whole request: the token's user, the throttle, the list (no GET of its own).
+    assert len(request) == 3
+    assert "GET" not in request
+    assert second.json() == first.json()
+
+
+def test_a_new_model_takes_over_cached_lists_at_once(trained, django_capture_on_commit_callbacks):
+    from django.core.cache import cache
+
+    from movies.cache_keys import MODEL_VERSION_KEY
+
+    client = client_for(customer())
+    assert client.get(RECOMMENDATIONS).json()["model_version"] == 1
+
+    with django_capture_on_commit_callbacks(execute=True):
+        services.model_train(params=recommender.Params(regularization=5.0))
+    body = client.get(RECOMMENDATIONS).json()
+
+    assert cache.get(MODEL_VERSION_KEY) == 2
+    assert body["model_version"] == 2
+    assert {item["model_version"] for item in body["results"]} == {2}
+
+
+def test_an_expired_model_version_key_keeps_the_cached_list(trained, monkeypatch):
+    from django.core.cache import cache
+
+    from movies.cache_keys import MODEL_VERSION_KEY
+
+    client = client_for(customer())
+    first = client.get(RECOMMENDATIONS).json()
+    cache.delete(MODEL_VERSION_KEY)  # its 300 s are up
+    monkeypatch.setattr(recommender.Recommender, "score", _refuse)
+
+    second = client.get(RECOMMENDATIONS).json()
+
+    assert second == first  # served from the cache: the database named the same model
+    assert cache.get(MODEL_VERSION_KEY) == 1
 
 
 def test_model_artefact_round_trips_through_the_database(trained):

@@ -116,21 +116,33 @@ def lookup(namespace: str, parts: Iterable[object]) -> tuple[Any, int | None]:
     """The entry's value if it was written under the namespace's current version (else
     ``MISS``), and that version (None if the namespace has none yet, or the cache is
     unreachable): one ``MGET``."""
+    value, version, _ = lookup_beside(namespace, parts, None)
+    return value, version
+
+
+def lookup_beside(
+    namespace: str, parts: Iterable[object], other_key: str | None
+) -> tuple[Any, int | None, Any]:
+    """``lookup``, and the raw value of ``other_key`` (None when absent) read in the
+    same ``MGET``: for an entry that also depends on a global the caller checks itself
+    (which model ranked a list), still one round trip."""
     if _pending_bumps:
         _retry_pending_bumps()
     version_key = _VERSION_KEY.format(namespace=namespace)
     key = entry_key(namespace, *parts)
-    found = cache.get_many([version_key, key])  # {} when the cache is unreachable
+    keys = [version_key, key] if other_key is None else [version_key, key, other_key]
+    found = cache.get_many(keys)  # {} when the cache is unreachable
+    other = found.get(other_key) if other_key is not None else None
     raw_version = found.get(version_key)
     if raw_version is None:
-        return MISS, None
+        return MISS, None, other
     version = int(raw_version)
     entry = found.get(key)
     # Entries are (version, value): a cached None stays apart from a miss, and an entry
     # of an older version (or of another format) is a miss.
     if isinstance(entry, tuple) and len(entry) == 2 and entry[0] == version:
-        return entry[1], version
-    return MISS, version
+        return entry[1], version, other
+    return MISS, version, other
 
 
 def peek(namespace: str, parts: Iterable[object], default: Any = None) -> Any:
@@ -159,9 +171,24 @@ def cached(
     # The version was read before loading: should a write bump it meanwhile, this entry
     # is stored under the old one, and the next read loads again.
     loaded = loader()
-    if version is not None:
-        cache.set(entry_key(namespace, *parts), (version, loaded), timeout=timeout)
+    store(namespace, parts, version, loaded, timeout=timeout)
     return loaded
+
+
+def store(
+    namespace: str,
+    parts: Iterable[object],
+    version: int | None,
+    value: Any,
+    *,
+    timeout: int | None = 300,
+) -> None:
+    """Store ``value`` for ``namespace``/``parts`` under ``version``: the one read
+    before the value was loaded (``lookup``, or ``namespace_version`` when that had
+    none), so a write that bumped it meanwhile turns this entry into a miss. Nothing is
+    stored without a version (the cache was unreachable)."""
+    if version is not None:
+        cache.set(entry_key(namespace, *parts), (version, value), timeout=timeout)
 
 
 def _bump_or_remember(namespace: str) -> None:
