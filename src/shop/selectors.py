@@ -163,8 +163,8 @@ def unpaid_units_held(*, user_id: int, now: datetime) -> dict[int | None, int]:
 
 
 # Past this many categories in a subtree, its page is one query on the IN list (the
-# planner's choice) rather than one seek per category: planning a branch costs about
-# 0.3-1 ms (bench/RESULTS.md, "The category list's plan").
+# planner's choice) rather than one seek per category: each branch is planned, about
+# 1-3 ms a branch on a loaded machine (bench/RESULTS.md, "The category list's plan").
 SEEK_MAX_CATEGORIES = 32
 
 
