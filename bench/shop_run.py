@@ -9,11 +9,12 @@
    gthread, ``asgi``: uvicorn workers), with bench/shop_settings.py, which only adds
    the raw-SQL ceiling views of bench/shop_urls.py;
 3. for the product list (a mid-level category, a price range, ordered by price:
-   first page and 50 cursors deep) and a product detail: the API, the same query in
-   raw SQL in a minimal Django view (the ceiling), and for the list a LATERAL rewrite
-   of it; checks all three return the same page, then wrk at 2 connections (p50/p95,
-   warm cache) and 16 (req/s), in interleaved rounds (medians reported); then cold:
-   Redis flushed before each of N sequential requests on one kept-alive connection;
+   first page and 50 cursors deep; and uncached: the smallest category, in stock only)
+   and a product detail: the API, the same query in raw SQL in a minimal Django view
+   (the ceiling), and for the list a LATERAL rewrite of it; checks all three return
+   the same page, then wrk at 2 connections (p50/p95, warm cache) and 16 (req/s), in
+   interleaved rounds (medians reported); then cold: Redis flushed before each of N
+   sequential requests on one kept-alive connection;
 4. checkout: 16 buyers (threads, one token each) POST /api/v1/shop/orders/ for one
    hot product for N seconds (orders/s, no oversell: stock + units sold == initial),
    then sell out 200 units (exactly 200 orders, stock 0, the rest 409).
@@ -58,6 +59,7 @@ QUEUE = "nexus-bench-shop"  # the orders' tasks; no worker consumes them here
 API = "/api/v1/shop"
 RAW = "/bench/shop/raw"
 API_KIND, SAME_KIND, LATERAL_KIND = "api", "raw SQL, same query", "raw SQL, LATERAL"
+UNCACHED = "list, small category, in stock"
 
 
 # 16 buyers hold thousands of unpaid units of the hot product: the per-customer cap on
@@ -242,9 +244,18 @@ def urls_checked(base: str, params: dict, depth: int) -> tuple[dict, dict]:
     for kind, url in first.items():
         deep[kind], pages[kind] = follow(client, url, depth)
     detail = params["detail_id"]
+    # The list served uncached: ``in_stock`` pages are never cached (every sale changes
+    # them), so each request plans and runs the page query, here in the smallest leaf.
+    small = urllib.parse.urlencode({"category": params["small_category"], "in_stock": "true"})
+    uncached = {
+        API_KIND: f"{base}{API}/products/?{small}&ordering=price",
+        SAME_KIND: f"{base}{RAW}/products/?{small}",
+        LATERAL_KIND: f"{base}{RAW}/products/?{small}&sql=lateral",
+    }
     scenarios = {
         "list, first page": first,
         f"list, {depth} cursors deep": deep,
+        UNCACHED: uncached,
         "detail": {
             API_KIND: f"{base}{API}/products/{detail}/",
             SAME_KIND: f"{base}{RAW}/products/{detail}/",
@@ -252,9 +263,12 @@ def urls_checked(base: str, params: dict, depth: int) -> tuple[dict, dict]:
     }
     # A ceiling must answer the same question: the same products, fields and order.
     firsts = {kind: client.get_json(url)["results"] for kind, url in first.items()}
+    smalls = {kind: client.get_json(url)["results"] for kind, url in uncached.items()}
     same = {
         "first page": all(page == firsts[API_KIND] for page in firsts.values()),
         "deep page": all(page["results"] == pages[API_KIND]["results"] for page in pages.values()),
+        UNCACHED: bool(smalls[API_KIND])
+        and all(page == smalls[API_KIND] for page in smalls.values()),
         "detail": client.get_json(scenarios["detail"][API_KIND])
         == client.get_json(scenarios["detail"][SAME_KIND]),
     }
@@ -307,8 +321,9 @@ def measure(server: str, params: dict, args: argparse.Namespace) -> dict:
 
 def full(context: Context) -> list[Row]:
     """The shop's part of ``make bench``: the product list (first page and 50 cursors
-    deep) and a product detail, next to the same reads in raw SQL; for the list the
-    faster of the same query and its LATERAL rewrite is the ceiling."""
+    deep, and the smallest category in stock, uncached) and a product detail, next to
+    the same reads in raw SQL; for the list the faster of the same query and its
+    LATERAL rewrite is the ceiling."""
     params = context.infos["shop"]
     base = f"http://127.0.0.1:{PORT}"
     with serving("wsgi", server_env_for("wsgi"), PORT) as process:
@@ -333,6 +348,16 @@ def full(context: Context) -> list[Row]:
             notes.append("ceiling answers differently")
         if name in checks:
             scenario = f"GET /api/v1/shop/products/ ({name}, {params['matching']:,} matching)"
+        elif name == UNCACHED:
+            scenario = (
+                f"GET /api/v1/shop/products/?category=…&in_stock=true&ordering=price "
+                f"(uncached: the smallest category, {params['small_category_products']:,} "
+                f"products, of a Zipf catalog whose largest has "
+                f"{params['largest_category_products']:,})"
+            )
+            notes = ["neither side caches (in_stock pages never are)"]
+            if not same[name]:
+                notes.append("ceiling answers differently")
         else:
             scenario = "GET /api/v1/shop/products/{id}/"
         rows.append(

@@ -69,11 +69,28 @@ class Product(models.Model):
             models.CheckConstraint(condition=Q(stock__gte=0), name="shop_product_stock_gte_0"),
             models.CheckConstraint(condition=Q(price__gte=0), name="shop_product_price_gte_0"),
         ]
-        # Keyset pagination: each ordering has an index ending in id, for active products.
+        # Keyset pagination: each ordering has an index ending in id, for active products,
+        # over the whole catalog and within one category (a category's page is one seek
+        # per category of its subtree: ``shop.selectors.CategorySeekQuerySet``).
         indexes = [
             models.Index(
                 fields=["category", "price", "id"],
                 name="shop_prod_cat_price",
+                condition=Q(is_active=True),
+            ),
+            models.Index(
+                fields=["category", "created_at", "id"],
+                name="shop_prod_cat_created",
+                condition=Q(is_active=True),
+            ),
+            models.Index(
+                fields=["category", "name", "id"],
+                name="shop_prod_cat_name",
+                condition=Q(is_active=True),
+            ),
+            models.Index(
+                fields=["category", "popularity", "id"],
+                name="shop_prod_cat_popular",
                 condition=Q(is_active=True),
             ),
             models.Index(

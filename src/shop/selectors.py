@@ -5,7 +5,7 @@ from __future__ import annotations
 from collections.abc import Callable, Mapping, Sequence
 from datetime import datetime
 from decimal import Decimal
-from typing import Any, TypedDict
+from typing import Any, Self, TypedDict
 
 from django.contrib.postgres.search import SearchQuery, SearchRank
 from django.core.exceptions import ValidationError
@@ -24,6 +24,7 @@ from django.db.models import (
 )
 from django.db.models.expressions import CombinedExpression
 from django.db.models.functions import Cast, Coalesce
+from django.db.models.query import ModelIterable
 from django.utils import timezone
 
 from core.cache.versioned import cached, query_part
@@ -161,8 +162,73 @@ def unpaid_units_held(*, user_id: int, now: datetime) -> dict[int | None, int]:
     return dict(rows)
 
 
+# Past this many categories in a subtree, its page is one query on the IN list (the
+# planner's choice) rather than one seek per category: each branch is planned, about
+# 1-3 ms a branch on a loaded machine (bench/RESULTS.md, "The category list's plan").
+SEEK_MAX_CATEGORIES = 32
+
+
+class CategorySeekQuerySet(QuerySet[Product]):
+    """Products whose page in a category subtree is one index seek per category.
+
+    ``in_categories(ids)`` filters on ``category_id IN ids``. Evaluated ordered and
+    sliced (a keyset page), such a queryset over several categories runs as
+    ``(... WHERE category_id = c1 ORDER BY key, id LIMIT n) UNION ALL (... c2 ...)
+    ORDER BY key, id LIMIT n``: each branch reads at most n entries of the
+    ``(category, key, id)`` index and is planned with its own category's statistics,
+    so a 15-product category costs what it should next to a 400,000-product one,
+    by every ordering (PostgreSQL 15 cannot read an index in order across an IN
+    list: it either sorts the whole subtree or walks the global sort-key index
+    filtering out every other category, which at a million products and a
+    misestimated subtree takes seconds). One category is one seek already
+    (``IN (c)`` is ``= c``). The rows are the same as the plain query's, in the same
+    order: each category's first n, merged, hold the first n of all."""
+
+    _seek_categories: tuple[int, ...] = ()
+
+    def in_categories(self, ids: Sequence[int]) -> Self:
+        products = self.filter(category_id__in=ids)
+        if 1 < len(ids) <= SEEK_MAX_CATEGORIES:
+            products._seek_categories = tuple(ids)
+        return products
+
+    def _clone(self) -> Self:
+        # Every chained queryset is a clone: it keeps the categories to seek.
+        clone: Self = super()._clone()  # type: ignore[misc]  # Django's, not in the stubs
+        clone._seek_categories = self._seek_categories
+        return clone
+
+    def _fetch_all(self) -> None:
+        if self._result_cache is None and self._seeks():
+            self._result_cache = list(self._per_category())
+        super()._fetch_all()
+
+    def _seeks(self) -> bool:
+        query = self.query
+        return bool(
+            self._seek_categories
+            and connection.vendor == "postgresql"
+            and query.order_by
+            and query.high_mark is not None
+            and not query.combinator
+            and not query.distinct
+            and self._iterable_class is ModelIterable
+        )
+
+    def _per_category(self) -> QuerySet[Product]:
+        low, high = self.query.low_mark, self.query.high_mark
+        ordering = list(self.query.order_by)
+        base = self.all()
+        base._seek_categories = ()
+        base.query.clear_limits()
+        branches = [base.filter(category_id=category)[:high] for category in self._seek_categories]
+        merged = branches[0].union(*branches[1:], all=True).order_by(*ordering)
+        page: QuerySet[Product] = merged[low:high]
+        return page
+
+
 def product_queryset(*, staff: bool) -> QuerySet[Product]:
-    products = Product.objects.select_related("category").defer("search_vector")
+    products = CategorySeekQuerySet(Product).select_related("category").defer("search_vector")
     return products if staff else products.filter(is_active=True)
 
 
@@ -282,7 +348,10 @@ def product_filter(
     """The list's filters. The stock filters read the stock available now
     (``available_stock``), as the list shows it."""
     if category_ids is not None:
-        products = products.filter(category_id__in=category_ids)
+        if isinstance(products, CategorySeekQuerySet) and not search:
+            products = products.in_categories(category_ids)
+        else:  # a search's rank orders no index: the GIN index finds its rows
+            products = products.filter(category_id__in=category_ids)
     if min_price is not None:
         products = products.filter(price__gte=min_price)
     if max_price is not None:

@@ -7,6 +7,7 @@ import os
 import shutil
 import subprocess
 import sys
+from collections import Counter
 from decimal import Decimal
 from pathlib import Path
 
@@ -132,6 +133,30 @@ def test_seed_shop_tops_up_and_never_duplicates():
         f"{SEED_SKU_PREFIX}{number:08d}" for number in range(1, 651)
     ]
     assert Category.objects.count() == categories
+
+
+def _leaves_by_sku() -> dict[str, str]:
+    seeded = Product.objects.filter(sku__startswith=SEED_SKU_PREFIX)
+    return dict(seeded.values_list("sku", "category__slug"))
+
+
+@pytest.mark.django_db
+def test_seed_shop_skew_makes_a_few_huge_categories_and_many_tiny_ones_every_time():
+    """``--skew 1.5`` over 35 leaves: the largest leaf holds about 40% of the products
+    (a Zipf law: 1/H(35, 1.5) = 0.44), most leaves a handful; a second seed from
+    scratch puts every product in the same leaf."""
+    _seed_shop(1000, skew=1.5, categories=35)
+    skewed = _leaves_by_sku()
+    Product.objects.filter(sku__startswith=SEED_SKU_PREFIX).delete()
+    _seed_shop(1000, skew=1.5, categories=35)
+    again = _leaves_by_sku()
+
+    sizes = sorted(Counter(skewed.values()).values(), reverse=True)
+    assert sum(sizes) == 1000
+    assert 340 <= sizes[0] <= 540
+    assert sizes[0] > 2 * sizes[1] > 4 * sizes[9]
+    assert len([n for n in sizes if n <= 15]) >= 17
+    assert again == skewed
 
 
 @pytest.mark.django_db

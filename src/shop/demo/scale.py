@@ -6,6 +6,7 @@ same word lists as the demo's, with fewer words per product."""
 from __future__ import annotations
 
 import io
+import itertools
 import json
 import math
 import random
@@ -96,6 +97,19 @@ def _scale_categories(leaves: int) -> list[ScaleLeaf]:
         if depth == 2 and leaf is not None:
             result.append(ScaleLeaf(by_slug[slug].pk, department, leaf))
     return result
+
+
+def leaf_weights(count: int, skew: float) -> list[float] | None:
+    """Cumulative weights for drawing a leaf of ``count`` when category sizes follow a
+    Zipf law of exponent ``skew`` (the leaf of rank r weighs 1/r**skew: a few huge
+    leaves, many tiny ones), or None for a uniform draw (``skew`` 0). Which leaf gets
+    which rank is a fixed shuffle, so the huge leaves are spread over the tree and the
+    same ``skew`` always gives the same sizes."""
+    if skew <= 0:
+        return None
+    ranks = list(range(1, count + 1))
+    random.Random(f"nexus-shop-zipf:{count}").shuffle(ranks)  # noqa: S311 (not secrets)
+    return list(itertools.accumulate(1 / rank**skew for rank in ranks))
 
 
 def _scale_row(rng: random.Random, number: int, where: ScaleLeaf, now: Any) -> dict[str, Any]:
@@ -248,6 +262,7 @@ def catalog_seed(
     leaves: int = DEFAULT_LEAVES,
     batch: int = 5000,
     method: str = "auto",
+    skew: float = 0.0,
     progress: Callable[[int, int, float], None] | None = None,
 ) -> SeedReport:
     """Top the generated catalog up to ``products`` products (SKUs ``SEED-00000001``...).
@@ -268,15 +283,19 @@ def catalog_seed(
     number = int(last[len(SEED_SKU_PREFIX) :]) if last else 0
     wanted = max(0, products - existing)
     columns = _copy_columns()
+    weights = leaf_weights(len(tree), skew)
+
+    def draw(rng: random.Random) -> ScaleLeaf:
+        if weights is None:
+            return tree[rng.randrange(len(tree))]
+        return rng.choices(tree, cum_weights=weights)[0]
+
     now = timezone.now()
     done = 0
     while done < wanted:
         size = min(batch, wanted - done)
         rng = random.Random(f"nexus-shop-scale:{number}")  # noqa: S311 (not secrets)
-        rows = [
-            _scale_row(rng, number + offset + 1, tree[rng.randrange(len(tree))], now)
-            for offset in range(size)
-        ]
+        rows = [_scale_row(rng, number + offset + 1, draw(rng), now) for offset in range(size)]
         with transaction.atomic():
             if method == "copy":
                 _insert_copy(rows, columns)
