@@ -24,7 +24,7 @@ from django.db.models.functions import RowNumber
 from core.http.catalogue import ProblemError
 from core.identity import roles
 from core.identity.models import User
-from social import error_codes, feed
+from social import error_codes, feed, feed_sql
 from social.feed import Entry
 from social.models import Follow, Mute, Post, Share
 from social.paging import backward, feed_cursor, feed_cursor_decode
@@ -102,20 +102,29 @@ def newest_sharers(*, viewer_id: int, post_ids: Collection[int]) -> dict[int, Sh
 
 
 def followed_celebrity_ids(*, viewer_id: int) -> list[int]:
-    """Accounts the viewer follows that are too big to fan out (merged at read time)."""
+    """Accounts the viewer follows that are too big to fan out (merged at read time),
+    cached beside the viewer's feed (``feed.stars_read``): dropped with it by the
+    viewer's follow, unfollow, mute and block, and for every follower of an account
+    that crosses the fan-out threshold (``services.relationships``)."""
+    cached = feed.stars_read(viewer_id)
+    if cached is not None:
+        return cached
     muted = Mute.objects.filter(muter_id=viewer_id, muted_id=OuterRef("followee_id"))
-    return list(
+    stars = list(
         Follow.objects.filter(
             follower_id=viewer_id,
             followee__social_profile__follower_count__gte=settings.SOCIAL_FANOUT_MAX_FOLLOWERS,
         )
         .filter(~Exists(muted))
+        .order_by("followee_id")
         .values_list("followee_id", flat=True)
     )
+    feed.stars_store(viewer_id, stars)
+    return stars
 
 
 def feed_rebuild_entries(*, viewer_id: int) -> list[Entry]:
-    return feed.entries_from_db(
+    return feed_sql.entries_from_db(
         viewer_id,
         limit=settings.SOCIAL_FEED_MAX_ITEMS,
         exclude_sources_over=settings.SOCIAL_FANOUT_MAX_FOLLOWERS,
@@ -135,14 +144,14 @@ def feed_entries(
     try:
         got = feed.read(viewer_id, before=before, count=want)
     except feed.Unavailable:
-        return feed.entries_from_db(viewer_id, limit=want, before=before), "database"
+        return feed_sql.entries_from_db(viewer_id, limit=want, before=before), "database"
     if got is None:
         rebuilt = feed_rebuild_entries(viewer_id=viewer_id)
         feed.store(viewer_id, rebuilt)
         entries = [e for e in rebuilt if before is None or e < before][:want]
         source = "rebuilt"
         if len(entries) < want and len(rebuilt) >= settings.SOCIAL_FEED_MAX_ITEMS:
-            entries = feed.entries_from_db(
+            entries = feed_sql.entries_from_db(
                 viewer_id,
                 limit=want,
                 before=before,
@@ -154,7 +163,7 @@ def feed_entries(
         if len(entries) < want and size >= settings.SOCIAL_FEED_MAX_ITEMS:
             # Past the cached window: older entries come from the database.
             tail_from = entries[-1] if entries else before
-            entries = entries + feed.entries_from_db(
+            entries = entries + feed_sql.entries_from_db(
                 viewer_id,
                 limit=want - len(entries),
                 before=tail_from,
@@ -162,7 +171,7 @@ def feed_entries(
             )
     if celebrities:
         merged = {entry.post_id: entry for entry in entries}
-        for entry in feed.entries_from_authors(list(celebrities), limit=want, before=before):
+        for entry in feed_sql.entries_from_authors(list(celebrities), limit=want, before=before):
             if entry.post_id not in merged or merged[entry.post_id] < entry:
                 merged[entry.post_id] = entry
         entries = sorted(merged.values(), reverse=True)[:want]
@@ -202,11 +211,11 @@ def feed_entries_newer(
     except feed.Unavailable:
         got = None
     if got is None or not got[1]:
-        return feed.entries_from_db(viewer_id, limit=want, after=after), "database"
+        return feed_sql.entries_from_db(viewer_id, limit=want, after=after), "database"
     entries = got[0]
     if celebrities:
         merged = {entry.post_id: entry for entry in entries}
-        for entry in feed.entries_from_authors(list(celebrities), limit=want, after=after):
+        for entry in feed_sql.entries_from_authors(list(celebrities), limit=want, after=after):
             if entry.post_id not in merged or merged[entry.post_id] < entry:
                 merged[entry.post_id] = entry
         entries = sorted(merged.values())[:want]
