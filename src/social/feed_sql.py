@@ -15,6 +15,33 @@ from social.feed import Entry, to_ms
 
 # --- PostgreSQL: fan-out on read ------------------------------------------------------
 
+# The newest page(s) of a feed with many sources (a rebuild, the first page from the
+# database) read a bounded window: each source's newest few times (about 2N over all
+# sources) give a floor, the N-th newest of them, and the top-N-per-source shape below
+# then reads only rows at or after it. At least N posts have a row at or after the floor
+# (it is the N-th newest post among those times), so the newest N entries are there too,
+# unless some of those posts are hidden (muted, blocked): then fewer than N come back and
+# the query runs again without the floor (``entries_from_db``).
+FLOOR_SQL = """, per_source AS (
+    SELECT ceil(2.0 * %(limit)s / count(*))::int AS n FROM sources
+), newest AS (
+    SELECT p.id AS post_id, p.at FROM sources s CROSS JOIN LATERAL (
+        SELECT id, created_at AS at FROM social_post WHERE author_id = s.uid
+        ORDER BY created_at DESC, id DESC LIMIT (SELECT n FROM per_source)
+    ) p
+    UNION ALL
+    SELECT sh.post_id, sh.at FROM sources s CROSS JOIN LATERAL (
+        SELECT post_id, created_at AS at FROM social_share WHERE user_id = s.uid
+        ORDER BY created_at DESC, id DESC LIMIT (SELECT n FROM per_source)
+    ) sh
+), floor AS (
+    SELECT max(at) AS at FROM newest GROUP BY post_id
+    ORDER BY 1 DESC OFFSET %(limit)s - 1 LIMIT 1
+)"""
+# No floor (fewer times than N): every row, as without one.
+FLOOR_FILTER = "AND created_at >= coalesce((SELECT at FROM floor), '-infinity')"
+FLOORED = ", EXISTS (SELECT 1 FROM floor) AS floored"
+
 # The "top N per followed author" shape: for each source (everyone the viewer follows,
 # and the viewer), its newest N posts and N shares by index (social_post_author_time,
 # social_share_user_time), then the newest N overall. Exact for the first N entries:
@@ -27,7 +54,7 @@ WITH sources AS (
                       WHERE m.muter_id = %(viewer)s AND m.muted_id = f.followee_id)
       {exclude_sources}
     UNION ALL SELECT %(viewer)s
-), entries AS (
+){floor}, entries AS (
     SELECT p.id AS post_id, p.created_at AS at
     FROM sources s CROSS JOIN LATERAL (
         SELECT id, created_at FROM social_post
@@ -42,7 +69,7 @@ WITH sources AS (
         ORDER BY created_at {order}, id {order} LIMIT %(limit)s
     ) sh
 )
-SELECT e.post_id, max(e.at) AS at
+SELECT e.post_id, max(e.at) AS at{floored}
 FROM entries e JOIN social_post p ON p.id = e.post_id
 WHERE NOT EXISTS (SELECT 1 FROM social_mute m
                   WHERE m.muter_id = %(viewer)s AND m.muted_id = p.author_id)
@@ -89,18 +116,28 @@ def entries_from_db(
         return _entries_orm(
             viewer_id, limit=limit, before=before, after=after, over=exclude_sources_over
         )
-    sql = FEED_SQL.format(
-        post_before=post_before,
-        share_before=share_before,
-        exclude_sources=exclude_sources,
-        order="ASC" if after is not None else "DESC",
-    )
+
+    def run(floor: bool) -> list[tuple[Any, ...]]:
+        sql = FEED_SQL.format(
+            floor=FLOOR_SQL if floor else "",
+            floored=FLOORED if floor else "",
+            post_before=FLOOR_FILTER if floor else post_before,
+            share_before=FLOOR_FILTER if floor else share_before,
+            exclude_sources=exclude_sources,
+            order="ASC" if after is not None else "DESC",
+        )
+        with connection.cursor() as cursor:
+            cursor.execute(sql, params)
+            return cursor.fetchall()
+
     if before is not None or after is not None:
         params["limit"] = limit + 50
-    with connection.cursor() as cursor:
-        cursor.execute(sql, params)
-        rows = cursor.fetchall()
-    entries = [Entry(to_ms(at), post_id) for post_id, at in rows]
+        rows = run(floor=False)
+    else:  # the newest entries: a bounded window first (FLOOR_SQL)
+        rows = run(floor=True)
+        if len(rows) < limit and (not rows or rows[0][2]):
+            rows = run(floor=False)  # the floor may have cut entries off: read them all
+    entries = [Entry(to_ms(row[1]), row[0]) for row in rows]
     return _cut(entries, before=before, after=after)[:limit]
 
 
