@@ -56,7 +56,10 @@ WITH sources AS (
 SELECT p.id, p.content, p.media_url, p.created_at, p.updated_at, p.like_count,
        p.comment_count, p.share_count, u.id, u.username,
        EXISTS (SELECT 1 FROM social_like l WHERE l.post_id = p.id AND l.user_id = %(viewer)s),
-       sh.user_id, su.username, sh.created_at
+       sh.user_id, su.username, sh.created_at,
+       CASE WHEN sh.user_id IS NULL THEN 0 ELSE (
+           SELECT count(*) FROM social_share x
+           WHERE x.post_id = p.id AND x.user_id IN (SELECT uid FROM sources)) END
 FROM top t
 JOIN social_post p ON p.id = t.post_id
 JOIN core_user u ON u.id = p.author_id
@@ -97,6 +100,7 @@ def feed_ceiling(request: HttpRequest) -> HttpResponse:
             },
             "shared_by": {"id": row[11], "username": row[12]} if row[11] else None,
             "shared_at": _iso(row[13]),
+            "shared_by_count": row[14],
         }
         for row in rows
     ]

@@ -18,16 +18,17 @@ from datetime import datetime
 from typing import TYPE_CHECKING
 
 from django.conf import settings
-from django.db.models import Exists, OuterRef, Q, Subquery
+from django.db.models import Count, Exists, F, OuterRef, Q, Subquery, Window
+from django.db.models.functions import RowNumber
 
 from core.http.catalogue import ProblemError
 from core.identity import roles
 from core.identity.models import User
-from social import error_codes, feed
+from social import error_codes, feed, feed_sql
 from social.feed import Entry
 from social.models import Follow, Mute, Post, Share
 from social.paging import backward, feed_cursor, feed_cursor_decode
-from social.selectors import visible_posts
+from social.selectors import AUTHOR_COLUMNS, visible_posts
 
 if TYPE_CHECKING:
     from django.contrib.auth.models import AnonymousUser
@@ -48,6 +49,7 @@ class FeedItem:
     shared_by: User | None = None
     shared_at: datetime | None = None
     origin: str = FANNED_OUT  # FANNED_OUT or MERGED_AT_READ (the module's docstring)
+    shared_by_count: int = 0  # how many the feed follows (or its owner) shared it
 
     @property
     def cursor(self) -> str:
@@ -63,21 +65,66 @@ class FeedPage:
     previous_cursor: str | None = None  # a ``feed:back`` cursor: the page before
 
 
+@dataclass(frozen=True)
+class Sharer:
+    """A post's newest share by the accounts a feed follows (or its owner), and how many
+    of them shared it."""
+
+    user: User  # the columns a post's author shows (``selectors.AUTHOR_COLUMNS``)
+    created_at: datetime
+    count: int
+
+
+def newest_sharers(*, viewer_id: int, post_ids: Collection[int]) -> dict[int, Sharer]:
+    """Each post's newest share by the accounts the viewer follows (or the viewer), and
+    how many of them shared it: one row a post, however many shared it (the database
+    counts them; Python sees the newest only). One query."""
+    sources = Follow.objects.filter(follower_id=viewer_id).values("followee_id")
+    newest = [F("created_at").desc(), F("id").desc()]
+    # In the model's field order, as ``from_db`` takes a row with columns left out.
+    columns = [f.attname for f in User._meta.concrete_fields if f.attname in AUTHOR_COLUMNS]
+    rows = (
+        Share.objects.filter(post_id__in=list(post_ids))
+        .filter(Q(user_id__in=sources) | Q(user_id=viewer_id))
+        .annotate(
+            rank=Window(RowNumber(), partition_by=[F("post_id")], order_by=newest),
+            sharers=Window(Count("id"), partition_by=[F("post_id")]),
+        )
+        .filter(rank=1)
+        .values_list("post_id", "created_at", "sharers", *(f"user__{c}" for c in columns))
+    )
+    found = {}
+    for post_id, created_at, count, *user in rows:
+        # As a deferred row: any other column is loaded if read, never made up.
+        sharer = User.from_db(Share.objects.db, columns, user)
+        found[post_id] = Sharer(user=sharer, created_at=created_at, count=count)
+    return found
+
+
 def followed_celebrity_ids(*, viewer_id: int) -> list[int]:
-    """Accounts the viewer follows that are too big to fan out (merged at read time)."""
+    """Accounts the viewer follows that are too big to fan out (merged at read time),
+    cached beside the viewer's feed (``feed.stars_read``): dropped with it by the
+    viewer's follow, unfollow, mute and block, and for every follower of an account
+    that crosses the fan-out threshold (``services.relationships``)."""
+    cached = feed.stars_read(viewer_id)
+    if cached is not None:
+        return cached
     muted = Mute.objects.filter(muter_id=viewer_id, muted_id=OuterRef("followee_id"))
-    return list(
+    stars = list(
         Follow.objects.filter(
             follower_id=viewer_id,
             followee__social_profile__follower_count__gte=settings.SOCIAL_FANOUT_MAX_FOLLOWERS,
         )
         .filter(~Exists(muted))
+        .order_by("followee_id")
         .values_list("followee_id", flat=True)
     )
+    feed.stars_store(viewer_id, stars)
+    return stars
 
 
 def feed_rebuild_entries(*, viewer_id: int) -> list[Entry]:
-    return feed.entries_from_db(
+    return feed_sql.entries_from_db(
         viewer_id,
         limit=settings.SOCIAL_FEED_MAX_ITEMS,
         exclude_sources_over=settings.SOCIAL_FANOUT_MAX_FOLLOWERS,
@@ -97,14 +144,14 @@ def feed_entries(
     try:
         got = feed.read(viewer_id, before=before, count=want)
     except feed.Unavailable:
-        return feed.entries_from_db(viewer_id, limit=want, before=before), "database"
+        return feed_sql.entries_from_db(viewer_id, limit=want, before=before), "database"
     if got is None:
         rebuilt = feed_rebuild_entries(viewer_id=viewer_id)
         feed.store(viewer_id, rebuilt)
         entries = [e for e in rebuilt if before is None or e < before][:want]
         source = "rebuilt"
         if len(entries) < want and len(rebuilt) >= settings.SOCIAL_FEED_MAX_ITEMS:
-            entries = feed.entries_from_db(
+            entries = feed_sql.entries_from_db(
                 viewer_id,
                 limit=want,
                 before=before,
@@ -116,7 +163,7 @@ def feed_entries(
         if len(entries) < want and size >= settings.SOCIAL_FEED_MAX_ITEMS:
             # Past the cached window: older entries come from the database.
             tail_from = entries[-1] if entries else before
-            entries = entries + feed.entries_from_db(
+            entries = entries + feed_sql.entries_from_db(
                 viewer_id,
                 limit=want - len(entries),
                 before=tail_from,
@@ -124,7 +171,7 @@ def feed_entries(
             )
     if celebrities:
         merged = {entry.post_id: entry for entry in entries}
-        for entry in feed.entries_from_authors(list(celebrities), limit=want, before=before):
+        for entry in feed_sql.entries_from_authors(list(celebrities), limit=want, before=before):
             if entry.post_id not in merged or merged[entry.post_id] < entry:
                 merged[entry.post_id] = entry
         entries = sorted(merged.values(), reverse=True)[:want]
@@ -164,11 +211,11 @@ def feed_entries_newer(
     except feed.Unavailable:
         got = None
     if got is None or not got[1]:
-        return feed.entries_from_db(viewer_id, limit=want, after=after), "database"
+        return feed_sql.entries_from_db(viewer_id, limit=want, after=after), "database"
     entries = got[0]
     if celebrities:
         merged = {entry.post_id: entry for entry in entries}
-        for entry in feed.entries_from_authors(list(celebrities), limit=want, after=after):
+        for entry in feed_sql.entries_from_authors(list(celebrities), limit=want, after=after):
             if entry.post_id not in merged or merged[entry.post_id] < entry:
                 merged[entry.post_id] = entry
         entries = sorted(merged.values())[:want]
@@ -237,28 +284,20 @@ def feed_page(
     has_next, has_previous = (True, more) if back else (more, position is not None)
     # Entries newer than their post came from a share: who shared it, and when.
     shared = [e.post_id for e in page if e.score > feed.to_ms(posts[e.post_id].created_at)]
-    sharers: dict[int, Share] = {}
-    if shared:
-        sources = Follow.objects.filter(follower_id=viewer_id).values("followee_id")
-        for share in (
-            Share.objects.filter(post_id__in=shared)
-            .filter(Q(user_id__in=sources) | Q(user_id=viewer_id))
-            .select_related("user")
-            .order_by("-created_at", "-id")
-        ):
-            sharers.setdefault(share.post_id, share)
+    sharers = newest_sharers(viewer_id=viewer_id, post_ids=shared) if shared else {}
     items = []
     for entry in page:
         sharer, post = sharers.get(entry.post_id), posts[entry.post_id]
         # Who brought it, the sharer or the author, decides how it came: fan-out pushes
         # everyone's posts and shares but the celebrities' (merged in as read).
-        brought_by = sharer.user_id if sharer else post.author_id
+        brought_by = sharer.user.pk if sharer else post.author_id
         items.append(
             FeedItem(
                 entry=entry,
                 post=post,
                 shared_by=sharer.user if sharer else None,
                 shared_at=sharer.created_at if sharer else None,
+                shared_by_count=sharer.count if sharer else 0,
                 origin=MERGED_AT_READ if brought_by in celebrities else FANNED_OUT,
             )
         )

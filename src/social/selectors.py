@@ -51,10 +51,19 @@ def is_blocked_between(a_id: int, b_id: int) -> bool:
     return Block.objects.between(a_id, b_id).exists()
 
 
+# The author's columns a post shows (GraphQL's ``User`` fields, REST's author): not the
+# password hash, the email or the login bookkeeping of every author on a page.
+AUTHOR_COLUMNS = ("id", "username", "first_name", "last_name", "date_joined", "is_staff")
+POST_COLUMNS = tuple(field.name for field in Post._meta.concrete_fields)
+
+
 def visible_posts(*, viewer_id: int | None) -> QuerySet[Post]:
     """Posts the viewer may see, each with the count of its comments they may not
-    (``hidden_comment_count``, which ``visible_comment_count`` takes off)."""
-    posts = Post.objects.select_related("author")
+    (``hidden_comment_count``, which ``visible_comment_count`` takes off); authors
+    as the columns a post shows (``AUTHOR_COLUMNS``)."""
+    posts = Post.objects.select_related("author").only(
+        *POST_COLUMNS, *(f"author__{column}" for column in AUTHOR_COLUMNS)
+    )
     if viewer_id is None:
         return posts
     posts = posts.filter(~Exists(Block.objects.between(viewer_id, OuterRef("author_id"))))

@@ -7,6 +7,7 @@ import pytest
 
 from core.http.timestamps import iso_utc
 from social import feed, home_feed
+from tests.helpers import client_for
 from tests.social import factories as f
 from tests.social.factories import FEED, codes, feed_ids
 
@@ -159,6 +160,44 @@ def test_a_post_shared_twice_appears_once_with_the_newest_share(gql, alice, bob,
     feed.invalidate([alice.pk])
     again = gql(FEED, user=alice, first=10)["data"]["feed"]["edges"]
     assert again == edges
+
+
+SHARERS = """
+{ feed(first: 10) { edges {
+  sharedBy { username firstName lastName } sharedByCount node { id author { username } }
+} } }
+"""
+
+
+def test_a_post_shared_by_many_shows_the_newest_sharer_and_how_many_shared_it(gql, alice):
+    author, stranger = f.user("dave"), f.user("erin")
+    friends = [f.user(f"friend{i}", first_name=f"First{i}", last_name="Last") for i in range(3)]
+    for friend in friends:
+        f.follow(alice, friend)
+    shared, plain = f.post(author, "shared"), f.post(friends[0], "plain")
+    for friend in friends:
+        f.share(friend, shared)
+    f.share(stranger, shared)  # newest, but alice does not follow erin
+
+    edges = gql(SHARERS, user=alice)["data"]["feed"]["edges"]
+    rest = client_for(alice).get("/api/v1/social/feed/").json()["results"]
+
+    assert edges == [
+        {
+            "sharedBy": {"username": "friend2", "firstName": "First2", "lastName": "Last"},
+            "sharedByCount": 3,
+            "node": {"id": str(shared.pk), "author": {"username": "dave"}},
+        },
+        {
+            "sharedBy": None,
+            "sharedByCount": 0,
+            "node": {"id": str(plain.pk), "author": {"username": "friend0"}},
+        },
+    ]
+    assert [(r["post"]["id"], r["shared_by"], r["shared_by_count"]) for r in rest] == [
+        (shared.pk, {"id": friends[2].pk, "username": "friend2"}, 3),
+        (plain.pk, None, 0),
+    ]
 
 
 def test_share_mutation_puts_the_post_in_followers_feeds(gql, alice, bob, carol):

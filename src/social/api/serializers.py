@@ -6,6 +6,7 @@ from typing import Any
 
 from rest_framework import serializers
 
+from core.http.timestamps import iso_utc
 from social import home_feed, selectors
 
 
@@ -36,10 +37,36 @@ class PostSerializer(serializers.Serializer):
         return post.pk in self.context.get("liked", ())
 
 
+def post_data(post: Any, *, liked: bool) -> dict[str, Any]:
+    """``PostSerializer``'s representation, built as a plain dict (no serializer
+    fields per post): the hot lists' path. ``liked``: whether the viewer likes it."""
+    return {
+        "id": post.pk,
+        "content": post.content,
+        "media_url": post.media_url or None,
+        "author": {"id": post.author.pk, "username": post.author.username},
+        "created_at": iso_utc(post.created_at),
+        "updated_at": iso_utc(post.updated_at),
+        "like_count": post.like_count,
+        "comment_count": selectors.visible_comment_count(post),
+        "share_count": post.share_count,
+        "viewer_has_liked": liked,
+    }
+
+
 class FeedEntrySerializer(serializers.Serializer):
     post = PostSerializer(read_only=True)
-    shared_by = AuthorSerializer(read_only=True, allow_null=True)
+    shared_by = AuthorSerializer(
+        read_only=True,
+        allow_null=True,
+        help_text="The newest of those who shared the post into the feed, or null.",
+    )
     shared_at = serializers.DateTimeField(read_only=True, allow_null=True)
+    shared_by_count = serializers.IntegerField(
+        read_only=True,
+        help_text="How many of the accounts you follow (and you) shared the post: "
+        "`shared_by` is the newest of them; 0 if it came by its author.",
+    )
     origin = serializers.ChoiceField(
         choices=home_feed.ORIGINS,
         read_only=True,

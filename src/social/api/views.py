@@ -89,7 +89,7 @@ class SocialView(APIView):
         viewer = self.viewer_id()
         if viewer is not None and posts:
             liked = selectors.liked_post_ids(viewer_id=viewer, among=[p.pk for p in posts])
-        return s.PostSerializer(posts, many=True, context={"liked": liked}).data
+        return [s.post_data(post, liked=post.pk in liked) for post in posts]
 
 
 def _bad_cursor() -> ValidationError:
@@ -135,6 +135,7 @@ class FeedView(SocialView):
                     else None
                 ),
                 "shared_at": iso_utc(item.shared_at),
+                "shared_by_count": item.shared_by_count,
                 "origin": item.origin,
             }
             for item, post in zip(page.items, posts, strict=True)

@@ -288,6 +288,11 @@ class FeedConnection(relay.Connection):
             UserType, description="Who shared the post into the feed (the newest share), or null."
         )
         shared_at = DateTime(description="When it was shared, or null.")
+        shared_by_count = graphene.Int(
+            required=True,
+            description="How many of the accounts the viewer follows (and the viewer) "
+            "shared the post: `sharedBy` is the newest of them; 0 if it came by its author.",
+        )
         origin = graphene.Field(
             FeedOrigin,
             required=True,
@@ -325,16 +330,25 @@ def user_connection(users: list[Any], has_next: bool) -> UserConnection:
     return UserConnection(edges=edges, page_info=_page_info(cursors, has_next))
 
 
-def feed_connection(page: home_feed.FeedPage) -> FeedConnection:
+def feed_connection(page: home_feed.FeedPage) -> dict[str, Any]:
+    """The feed page as ``FeedConnection`` reads it: plain dicts (graphene's default
+    resolvers read keys as they read attributes), not an object built per edge."""
     cursors = [item.cursor for item in page.items]
     edges = [
-        FeedConnection.Edge(
-            node=item.post,
-            cursor=item.cursor,
-            shared_by=item.shared_by,
-            shared_at=item.shared_at,
-            origin=item.origin,
-        )
-        for item in page.items
+        {
+            "node": item.post,
+            "cursor": cursor,
+            "shared_by": item.shared_by,
+            "shared_at": item.shared_at,
+            "shared_by_count": item.shared_by_count,
+            "origin": item.origin,
+        }
+        for item, cursor in zip(page.items, cursors, strict=True)
     ]
-    return FeedConnection(edges=edges, page_info=_page_info(cursors, page.has_next))
+    page_info = {
+        "has_next_page": page.has_next,
+        "has_previous_page": False,
+        "start_cursor": cursors[0] if cursors else None,
+        "end_cursor": cursors[-1] if cursors else None,
+    }
+    return {"edges": edges, "page_info": page_info}

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING
 
+from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.db import IntegrityError, transaction
 from django.db.models import F
@@ -42,7 +43,24 @@ def _unfollow_rows(follower_id: int, followee_id: int) -> bool:
         Profile.objects.filter(user_id=followee_id, follower_count__gt=0).update(
             follower_count=F("follower_count") - 1
         )
+        _on_threshold_crossed(followee_id, now_at=settings.SOCIAL_FANOUT_MAX_FOLLOWERS - 1)
     return bool(deleted)
+
+
+def _on_threshold_crossed(followee_id: int, *, now_at: int) -> None:
+    """If the followee's follower count is now ``now_at`` (just up to the fan-out
+    threshold, or just below it), it became a celebrity or stopped being one: each of
+    its followers' feeds, with their cached followed celebrities, is rebuilt on its next
+    read (posts it wrote while on the other side come in by the right path)."""
+    count = (
+        Profile.objects.filter(user_id=followee_id).values_list("follower_count", flat=True).first()
+    )
+    if count != now_at:
+        return
+    followers = list(
+        Follow.objects.filter(followee_id=followee_id).values_list("follower_id", flat=True)
+    )
+    _feeds_invalidate_on_commit(*followers)
 
 
 def _feeds_invalidate_on_commit(*user_ids: int) -> None:
@@ -68,6 +86,7 @@ def follow_create(*, user: User | AnonymousUser, username: str) -> User:
         if created:
             Profile.objects.filter(user_id=user.pk).update(following_count=F("following_count") + 1)
             Profile.objects.filter(user_id=other.pk).update(follower_count=F("follower_count") + 1)
+            _on_threshold_crossed(other.pk, now_at=settings.SOCIAL_FANOUT_MAX_FOLLOWERS)
             _notice(recipient_id=other.pk, kind="follow", post_id=0, actor=user)
             _feeds_invalidate_on_commit(user.pk)
     return other

@@ -121,6 +121,8 @@ export type FeedEdge = {
   sharedAt?: Maybe<Scalars['DateTime']['output']>;
   /** Who shared the post into the feed (the newest share), or null. */
   sharedBy?: Maybe<User>;
+  /** How many of the accounts the viewer follows (and the viewer) shared the post: `sharedBy` is the newest of them; 0 if it came by its author. */
+  sharedByCount: Scalars['Int']['output'];
 };
 
 /** How an entry reached the home feed: the hybrid fan-out's two halves. */

@@ -1883,9 +1883,12 @@ export interface components {
         };
         FeedEntry: {
             readonly post: components["schemas"]["Post"];
+            /** @description The newest of those who shared the post into the feed, or null. */
             readonly shared_by: components["schemas"]["Author"] | null;
             /** Format: date-time */
             readonly shared_at: string | null;
+            /** @description How many of the accounts you follow (and you) shared the post: `shared_by` is the newest of them; 0 if it came by its author. */
+            readonly shared_by_count: number;
             /**
              * @description How the entry reached the feed: `fanned_out`, pushed into it when posted or shared; `merged_at_read`, from a followed account with at least SOCIAL_FANOUT_MAX_FOLLOWERS followers, merged in as the feed is read.
              *
