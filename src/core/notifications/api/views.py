@@ -24,8 +24,10 @@ class NotificationCursorPagination(CursorPagination):
     ordering = ("-created_at", "-id")
 
 
-# A notification as the list shows it, the serializer's fields built once per process.
+# A notification as the list shows it, the serializer's fields built once per process,
+# from the columns it shows (``values()``: no model objects).
 _NOTIFICATION = Representation(serializers.NotificationSerializer)
+_SHOWN = ("id", "kind", "title", "body", "data", "created_at", "read_at")
 
 
 _BOOLEANS = {"true": True, "1": True, "false": False, "0": False}
@@ -74,7 +76,7 @@ class NotificationListView(generics.ListAPIView[Notification]):
         return selectors.notification_list(user=user, unread=None if read is None else not read)
 
     def list(self, request: Request, *args: object, **kwargs: object) -> Response:
-        page = self.paginate_queryset(self.filter_queryset(self.get_queryset()))
+        page = self.paginate_queryset(self.filter_queryset(self.get_queryset()).values(*_SHOWN))
         assert page is not None  # the view is always paginated
         return self.get_paginated_response(_NOTIFICATION.many(page))
 
