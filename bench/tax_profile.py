@@ -1,30 +1,38 @@
 """The fixed per-request tax, in-process (Django test client: no server, no load
-generator, not the ``make bench`` ratios): three hot requests, each signed in with a JWT,
-on a database the bench seeds fill (bench/movies_seed.py and ``manage.py seed_social``):
+generator, not the ``make bench`` ratios): five hot requests, each signed in with a JWT,
+on a database the bench seeds fill (bench/seed_core.py, bench/movies_seed.py and
+``manage.py seed_social``):
 
-- ``me``: ``GET /api/v1/auth/me/``;
+- ``me``: ``GET /api/v1/auth/me/`` (as ``bench_heavy``, bench/run.py's user);
+- ``graphql me``: ``{ me { username roles } }``, bench/run.py's document;
+- ``notifications``: ``GET /api/v1/auth/notifications/``, the first 20 of ``bench_heavy``'s;
 - ``recommendations``: ``GET /api/v1/movies/recommendations/``, warm and cached;
 - ``graphql feed``: ``{ feed(first: 20) { ... } }``, the bench's document.
 
 For each: requests per second, SQL queries and Redis round trips per request, and with
 ``--profile`` a pyinstrument profile (the top functions by share of time). ``--compare``
 alternates rounds of the code as it is with rounds of the code as it was before the
-per-request tax work (issue 19), restored by patches that live in this script only:
-``core.cache.versioned.cached`` reading the namespace version, then the value; JWT
-authentication loading the whole user; the GraphQL view parsing and validating every
-document.
+per-request tax work (issue 19), restored by patches that live in this script only
+(``--undo`` names which, ``CHANGES``): ``core.cache.versioned.cached`` reading the
+namespace version, then the value; JWT authentication loading the whole user; the
+GraphQL view parsing and validating every document; the roles read by a query on every
+request; DRF serializers built per response.
 
 A small seed takes about a minute, on a database of its own (production settings: set
 DJANGO_SECRET_KEY, DJANGO_ALLOWED_HOSTS and DJANGO_SECURE_SSL_REDIRECT=false as this
-script does)::
+script does); seed what the scenarios you run need::
 
-    manage.py migrate && python bench/movies_seed.py --users 200 \\
+    manage.py migrate && python bench/seed_core.py --users 2000 --notifications 100000 \
+        --heavy-share 0.5 && python bench/movies_seed.py --users 200 \
         && manage.py seed_social --users 5000 --posts 200000 --follows 100
 
-then::
+(then ``VACUUM ANALYZE core_notification``: seed_core.py rewrites every row's
+``created_at``, and the dead index entries it leaves at the head of the heavy user's
+range cost the first page 469 buffer reads, 1 ms, until autovacuum comes), then::
 
-    PYTHONPATH=src:bench DATABASE_URL=postgres://.../nexus_tax_bench \\
-        python bench/tax_profile.py [--requests 400] [--rounds 5] [--compare] [--profile]
+    PYTHONPATH=src:bench DATABASE_URL=postgres://.../nexus_tax_bench \
+        python bench/tax_profile.py [--requests 400] [--rounds 5] [--only me,notifications] \
+        [--compare [--undo roles,serializers]] [--profile]
 
 Results: bench/RESULTS.md, "Per-request tax — in-process".
 """
@@ -58,6 +66,7 @@ os.environ.setdefault("JWT_ACCESS_MINUTES", "600")
 for _name in throttle_names():  # as the bench: no throttle refuses the loop
     os.environ.setdefault(_name, RAISED)
 
+GRAPHQL_ME = "{ me { username roles } }"  # bench/run.py's document
 GRAPHQL_FEED = (  # bench/social_run.py's document
     "{ feed(first: 20) { edges { cursor sharedBy { id username } sharedAt node { id content "
     "mediaUrl author { id username } createdAt updatedAt likeCount commentCount shareCount "
@@ -104,29 +113,58 @@ def counting() -> Iterator[Counters]:
 # --- the scenarios -----------------------------------------------------------------------
 
 
-def scenarios() -> dict[str, Callable[[], Any]]:
+def scenarios(only: list[str]) -> dict[str, Callable[[], Any]]:
+    """The requests named in ``only`` (all when empty), each with a client signed in as
+    a user its seed made: ``seed_user_*`` (seed_social), ``bench_movies_*``
+    (movies_seed.py), ``bench_heavy`` (seed_core.py, the notifications' reader)."""
     from django.contrib.auth import get_user_model
     from django.test import Client
 
     from core.identity.tokens import AccessToken
 
     users = get_user_model().objects
-    reader = users.filter(username__startswith="seed_user_").order_by("pk").first()
-    rater = users.filter(username__startswith="bench_movies_").order_by("pk").first()
-    if reader is None or rater is None:
-        sys.exit("seed first: bench/movies_seed.py and manage.py seed_social (see the docstring)")
 
-    def client_for(user: Any) -> Client:
+    def client_as(prefix: str, seed: str) -> Client:
+        user = users.filter(username__startswith=prefix).order_by("pk").first()
+        if user is None:
+            sys.exit(f"seed first: {seed} (see the docstring)")
         return Client(HTTP_AUTHORIZATION=f"Bearer {AccessToken.for_user(user)}")
 
-    me, recs, feed = client_for(reader), client_for(rater), client_for(reader)
-    return {
-        "me": lambda: me.get("/api/v1/auth/me/"),
-        "recommendations": lambda: recs.get("/api/v1/movies/recommendations/"),
-        "graphql feed": lambda: feed.post(
+    def me() -> Callable[[], Any]:
+        client = client_as("bench_heavy", "bench/seed_core.py")
+        return lambda: client.get("/api/v1/auth/me/")
+
+    def graphql_me() -> Callable[[], Any]:
+        client = client_as("bench_heavy", "bench/seed_core.py")
+        return lambda: client.post(
+            "/graphql/", {"query": GRAPHQL_ME}, content_type="application/json"
+        )
+
+    def notifications() -> Callable[[], Any]:
+        client = client_as("bench_heavy", "bench/seed_core.py")
+        return lambda: client.get("/api/v1/auth/notifications/")
+
+    def recommendations() -> Callable[[], Any]:
+        client = client_as("bench_movies_", "bench/movies_seed.py")
+        return lambda: client.get("/api/v1/movies/recommendations/")
+
+    def feed() -> Callable[[], Any]:
+        client = client_as("seed_user_", "manage.py seed_social")
+        return lambda: client.post(
             "/graphql/", {"query": GRAPHQL_FEED}, content_type="application/json"
-        ),
+        )
+
+    makers = {
+        "me": me,
+        "graphql me": graphql_me,
+        "notifications": notifications,
+        "recommendations": recommendations,
+        "graphql feed": feed,
     }
+    unknown = set(only) - set(makers)
+    if unknown:
+        sys.exit(f"unknown scenarios: {sorted(unknown)}; known: {sorted(makers)}")
+    return {name: make() for name, make in makers.items() if not only or name in only}
 
 
 def check(response: Any) -> None:
@@ -138,11 +176,15 @@ def check(response: Any) -> None:
         raise AssertionError(response.content[:300])
 
 
-def rate(call: Callable[[], Any], requests: int) -> float:
-    started = time.perf_counter()
+def rate(call: Callable[[], Any], requests: int) -> tuple[float, float]:
+    """Requests per second (wall clock), and this process's CPU microseconds per request
+    (``process_time``: the Python side's own work, which waiting on PostgreSQL and Redis
+    and other jobs on the cores move far less than the wall clock)."""
+    started, cpu = time.perf_counter(), time.process_time()
     for _ in range(requests):
         call()
-    return requests / (time.perf_counter() - started)
+    wall, cpu = time.perf_counter() - started, time.process_time() - cpu
+    return requests / wall, cpu / requests * 1e6
 
 
 # --- the code as it was (for --compare only) ---------------------------------------------
@@ -183,21 +225,79 @@ def _get_user_before(self: Any, validated_token: Any) -> Any:
     return SimpleJWT.get_user(self, validated_token)
 
 
-@contextmanager
-def as_before() -> Iterator[None]:
-    """The three changes undone, in this process, for the block."""
+def _user_with_roles_before(*, user: Any) -> Any:
+    """``core.identity.selectors.user_with_roles`` before the roles travelled with the
+    token's cached user: the groups, one query, every request."""
+    from django.db.models import prefetch_related_objects
+
+    user.__dict__.pop("_nexus_role_names", None)
+    prefetch_related_objects([user], "groups")
+    return user
+
+
+class _UserPerRequest:
+    """``me/`` before ``core.http.representation``: a ``UserSerializer`` per response."""
+
+    def one(self, user: Any) -> Any:
+        from core.identity.api.serializers import UserSerializer
+
+        return UserSerializer(user).data
+
+
+def _list_models_before(self: Any, request: Any, *args: Any, **kwargs: Any) -> Any:
+    """The notifications page before it read ``values()``: a model object per row."""
+    from core.notifications.api import views
+
+    page = self.paginate_queryset(self.filter_queryset(self.get_queryset()))
+    return self.get_paginated_response(views._NOTIFICATION.many(page))
+
+
+def _patches(undone: set[str]) -> list[tuple[Any, str, Any]]:
+    """The patches that undo the named changes (see ``CHANGES``)."""
+    from rest_framework import mixins
+
     from core.cache import versioned
-    from core.identity import authentication
+    from core.identity import authentication, selectors
+    from core.identity.api import views as identity_views
+    from core.notifications.api.views import NotificationListView
     from core.site.graphql import view
     from movies import selectors as movies_selectors
 
-    patches = [
-        (versioned, "cached", _cached_before),
-        (movies_selectors, "cached", _cached_before),
-        (authentication.JWTAuthentication, "get_user", _get_user_before),
-        (view, "cached_document", lambda key: None),
-        (view, "remember_document", lambda key, document, size: None),
-    ]
+    by_change: dict[str, list[tuple[Any, str, Any]]] = {
+        "cache": [
+            (versioned, "cached", _cached_before),
+            (movies_selectors, "cached", _cached_before),
+        ],
+        "jwt": [(authentication.JWTAuthentication, "get_user", _get_user_before)],
+        "documents": [
+            (view, "cached_document", lambda key: None),
+            (view, "remember_document", lambda key, document, size: None),
+        ],
+        "roles": [(selectors, "user_with_roles", _user_with_roles_before)],
+        "serializers": [
+            (identity_views, "_ME", _UserPerRequest()),
+            (NotificationListView, "list", mixins.ListModelMixin.list),
+        ],
+        "rows": [(NotificationListView, "list", _list_models_before)],
+    }
+    if "serializers" in undone:  # DRF's list, which reads model objects itself
+        by_change["rows"] = []
+    return [patch for change in CHANGES if change in undone for patch in by_change[change]]
+
+
+# What --undo may name: the one-MGET cached read, the token's user from its cached
+# columns, the GraphQL documents kept by hash (the first per-request tax work); the roles
+# carried with the cached user, the serializers built once, and the notifications page
+# read as ``values()`` (the second; "serializers" undone restores DRF's list, model
+# objects, whatever "rows" says).
+CHANGES = ("cache", "jwt", "documents", "roles", "serializers", "rows")
+UNDONE: set[str] = set(CHANGES)
+
+
+@contextmanager
+def as_before() -> Iterator[None]:
+    """The changes named by --undo undone, in this process, for the block."""
+    patches = _patches(UNDONE)
     saved = [(target, name, getattr(target, name)) for target, name, _ in patches]
     for target, name, replacement in patches:
         setattr(target, name, replacement)
@@ -264,6 +364,7 @@ WATCHED = {
     "throttles": (
         "RecommendationListView.check_throttles",
         "MeView.check_throttles",
+        "NotificationListView.check_throttles",
         "NexusGraphQLView._throttle",
     ),
     "cached reads (core.cache.versioned; after: the user's columns too)": (
@@ -273,7 +374,21 @@ WATCHED = {
     "GraphQL parse": ("parse (graphql/language/parser.py",),
     "GraphQL validate": ("validate (graphql/validation",),
     "GraphQL execute": ("execute (graphql/execution/execute.py",),
-    "serializer fields built (DRF get_fields)": ("UserSerializer.get_fields",),
+    "the roles (a query, or the cached columns)": (
+        "user_with_roles",
+        "prefetch_related_objects",
+    ),
+    "serializer fields built (DRF get_fields)": (
+        "UserSerializer.get_fields",
+        "NotificationSerializer.get_fields",
+    ),
+    "serializing (to_representation)": (
+        "UserSerializer.to_representation",
+        "ListSerializer.to_representation",
+        "Representation.one",
+        "Representation.many",
+    ),
+    "the page (paginate_queryset)": ("NotificationCursorPagination.paginate_queryset",),
     "JSON render": ("JSONRenderer.render", "dumps (json/__init__"),
     "SQL (execute_sql)": ("SQLCompiler.execute_sql",),
 }
@@ -326,24 +441,34 @@ def main() -> None:
     parser.add_argument("--rounds", type=int, default=5)
     parser.add_argument("--profile", action="store_true")
     parser.add_argument("--top", type=int, default=40, help="functions per profile table")
-    parser.add_argument("--only", default="", help="a scenario name")
+    parser.add_argument("--only", default="", help="scenario names, comma-separated (default: all)")
     parser.add_argument(
         "--compare", action="store_true", help="alternate rounds with the code as it was"
     )
+    parser.add_argument(
+        "--undo",
+        default=",".join(CHANGES),
+        help=f"with --compare, the changes 'before' undoes (default: all of {', '.join(CHANGES)})",
+    )
     args = parser.parse_args()
+    UNDONE.clear()
+    UNDONE.update(name.strip() for name in args.undo.split(",") if name.strip())
+    if UNDONE - set(CHANGES):
+        sys.exit(f"unknown changes: {sorted(UNDONE - set(CHANGES))}; known: {list(CHANGES)}")
 
     import django
 
     django.setup()
-    calls = scenarios()
-    if args.only:
-        calls = {args.only: calls[args.only]}
+    calls = scenarios([name.strip() for name in args.only.split(",") if name.strip()])
     modes = ["before", "after"] if args.compare else ["now"]
 
-    print("| request | mode | requests/s (median of rounds) | min-max | SQL | Redis |")
-    print("| --- | --- | ---: | ---: | ---: | ---: |")
+    print(
+        "| request | mode | requests/s (median of rounds) | min-max "
+        "| CPU µs per request (median) | min-max | SQL | Redis |"
+    )
+    print("| --- | --- | ---: | ---: | ---: | ---: | ---: | ---: |")
     for name, call in calls.items():
-        figures: dict[str, list[float]] = {each: [] for each in modes}
+        figures: dict[str, list[tuple[float, float]]] = {each: [] for each in modes}
         counts: dict[str, tuple[float, float]] = {}
         for name_of_mode in modes:
             with mode(name_of_mode):
@@ -359,10 +484,12 @@ def main() -> None:
                 with mode(name_of_mode):
                     figures[name_of_mode].append(rate(call, args.requests))
         for name_of_mode in modes:
-            runs = figures[name_of_mode]
+            runs = [each for each, _ in figures[name_of_mode]]
+            cpus = [each for _, each in figures[name_of_mode]]
             print(
                 f"| {name} | {name_of_mode} | {statistics.median(runs):.0f} | "
-                f"{min(runs):.0f}-{max(runs):.0f} | {counts[name_of_mode][0]} | "
+                f"{min(runs):.0f}-{max(runs):.0f} | {statistics.median(cpus):,.0f} | "
+                f"{min(cpus):,.0f}-{max(cpus):,.0f} | {counts[name_of_mode][0]} | "
                 f"{counts[name_of_mode][1]} |"
             )
     if args.profile:

@@ -18,6 +18,9 @@ from rest_framework.request import Request
 
 from core.cache.breaker import _BreakerMixin
 from core.http.throttling import AuthIPThrottle, SlidingWindowThrottle, rate_limits
+from tests.core.factories import UserFactory
+from tests.core.redis_commands import redis_commands
+from tests.helpers import client_for
 
 RATE_LIMIT = re.compile(r'"(?P<policy>\w+)";r=(?P<r>\d+);t=(?P<t>\d+)')
 
@@ -358,3 +361,31 @@ def test_the_schema_documents_the_headers_as_they_are_sent(client, rates):
     for response in sent:
         for name in ("RateLimit", "RateLimit-Policy"):
             assert re.fullmatch(headers[name]["schema"]["pattern"], response[name]), name
+
+
+HOT_READS = {
+    "me": lambda client: client.get("/api/v1/auth/me/"),
+    "graphql me": lambda client: client.post(
+        "/graphql/", {"query": "{ me { username roles } }"}, format="json"
+    ),
+    "notifications": lambda client: client.get("/api/v1/auth/notifications/"),
+}
+
+
+@pytest.mark.django_db
+@pytest.mark.parametrize("read", list(HOT_READS))
+def test_a_signed_in_hot_read_is_two_round_trips_and_its_headers_come_from_them(rates, read):
+    """With a warm token, the whole request talks to Redis twice: the user with its
+    roles (one MGET) and the throttle (one script, whose answer the RateLimit headers
+    say); nothing reads the counters back."""
+    rates(user="50/min")
+    client = client_for(UserFactory())
+    assert HOT_READS[read](client).status_code == 200  # the script loaded, the user cached
+
+    with redis_commands() as sent:
+        response = HOT_READS[read](client)
+
+    assert response.status_code == 200
+    assert sorted(sent) == ["EVALSHA", "MGET"]
+    assert response["RateLimit-Policy"] == '"user";q=50;w=60'
+    assert rate_limit_of(response)[:2] == ("user", 48)

@@ -7,17 +7,20 @@ that has only expired is ``token_expired``, apart from the forged, malformed and
 misused ones (``token_not_valid``): the client refreshes rather than signs in again.
 
 The token's user is not read from the database on every request. Its columns, the
-password aside, are cached (``core.cache.versioned``, one namespace per user, one round
-trip on a warm read) and the request gets a ``User`` built from them, its password
-deferred (read from the database only if something asks for it). Every save and delete
-of a user bumps that user's namespace, at once and again after the commit
-(``forget_user``, connected to the model's signals in ``register``), so what is checked
-per request stays exactly what simplejwt checks on the row: the user exists
-(``user_not_found``), is active (``user_inactive``) and, when ``CHECK_REVOKE_TOKEN`` is
-on, still has the password the token was issued for (``password_changed``). A change
-that bypasses the model's signals (``QuerySet.update()``, raw SQL) calls
-``forget_user(pk)`` itself; otherwise it is seen within ``USER_CACHE_SECONDS``. With the
-cache down, each request reads the row, as before.
+password aside, and its role names (its groups, ``core.identity.roles``) are cached
+(``core.cache.versioned``, one namespace per user, one round trip on a warm read) and the
+request gets a ``User`` built from them, its password deferred (read from the database
+only if something asks for it) and its roles known (``role_names``, ``User.roles``: no
+query). Every save and delete of a user, and every change to its groups (either side of
+the relation, a group renamed or deleted), bumps that user's namespace, at once and
+again after the commit (``forget_user``, connected to the signals in ``register``), so
+what is checked per request stays exactly what simplejwt checks on the row: the user
+exists (``user_not_found``), is active (``user_inactive``) and, when
+``CHECK_REVOKE_TOKEN`` is on, still has the password the token was issued for
+(``password_changed``); and a role taken away is gone on the next request. A change that
+bypasses the signals (``QuerySet.update()``, ``bulk_create`` of memberships, raw SQL)
+calls ``forget_user(pk)`` itself; otherwise it is seen within ``USER_CACHE_SECONDS``.
+With the cache down, each request reads the row and the roles, as before.
 """
 
 from __future__ import annotations
@@ -26,8 +29,9 @@ import hashlib
 from functools import cache
 from typing import Any
 
+from django.contrib.auth.models import Group
 from django.db import router
-from django.db.models.signals import post_delete, post_save
+from django.db.models.signals import m2m_changed, post_delete, post_save, pre_delete
 from django.utils.translation import gettext, gettext_lazy
 from rest_framework_simplejwt import authentication
 from rest_framework_simplejwt.exceptions import (
@@ -123,13 +127,20 @@ def _columns_tag() -> str:
 
 
 def _parts() -> list[object]:
-    # The columns, and whether the password's fingerprint is kept (CHECK_REVOKE_TOKEN).
-    return ["columns", _columns_tag(), "fp" if api_settings.CHECK_REVOKE_TOKEN else "-"]
+    # The columns, whether the password's fingerprint is kept (CHECK_REVOKE_TOKEN), and
+    # the entry's layout (the columns, the fingerprint, the role names).
+    return [
+        "columns",
+        _columns_tag(),
+        "fp" if api_settings.CHECK_REVOKE_TOKEN else "-",
+        "roles",
+    ]
 
 
 def token_user(user_id: int) -> User:
-    """The user ``user_id`` (``user_not_found`` if there is none): from its cached
-    columns, its password deferred; on a miss, the row (then cached)."""
+    """The user ``user_id`` (``user_not_found`` if there is none) with its role names:
+    from its cached columns, its password deferred; on a miss, the row and its groups'
+    names (then cached)."""
     loaded: list[User] = []
 
     def load() -> tuple[object, ...]:
@@ -140,16 +151,16 @@ def token_user(user_id: int) -> User:
         fingerprint = (
             get_md5_hash_password(user.password) if api_settings.CHECK_REVOKE_TOKEN else None
         )
-        return (*(getattr(user, name) for name in _cached_fields()), fingerprint)
+        roles = tuple(sorted(user.groups.values_list("name", flat=True)))
+        return (*(getattr(user, name) for name in _cached_fields()), fingerprint, roles)
 
     row = cached(user_namespace(user_id), _parts(), load, timeout=USER_CACHE_SECONDS)
-    if loaded:
-        user = loaded[0]
-    else:
-        names = _cached_fields()
-        user = User.from_db(router.db_for_read(User), names, row[: len(names)])
-    fingerprint = row[-1]
+    names = _cached_fields()
+    columns, (fingerprint, roles) = row[: len(names)], row[len(names) :]
+    user = loaded[0] if loaded else User.from_db(router.db_for_read(User), names, columns)
     user._nexus_password_fingerprint = fingerprint if isinstance(fingerprint, str) else None
+    assert isinstance(roles, tuple)  # the names, as load() stored them
+    user._nexus_role_names = frozenset(roles)
     return user
 
 
@@ -166,8 +177,45 @@ def _user_changed(sender: type[User], instance: User, **kwargs: Any) -> None:
         forget_user(instance.pk)
 
 
+def _forget_members(group: Group) -> None:
+    for user_id in group.user_set.values_list("pk", flat=True):
+        forget_user(user_id)
+
+
+def _memberships_changed(
+    sender: type[Any], instance: User | Group, action: str, reverse: bool, **kwargs: Any
+) -> None:
+    """``user.groups.add/remove/set/clear`` (``instance`` a user) and
+    ``group.user_set....`` (``reverse``: ``instance`` a group, ``pk_set`` user ids)."""
+    if not reverse:
+        if action in ("post_add", "post_remove", "post_clear"):
+            assert isinstance(instance, User)
+            instance.__dict__.pop("_nexus_role_names", None)  # this object's roles too
+            forget_user(instance.pk)
+        return
+    assert isinstance(instance, Group)
+    if action == "pre_clear":  # the members are about to go: forget them while known
+        _forget_members(instance)
+    elif action in ("post_add", "post_remove"):
+        for user_id in kwargs.get("pk_set") or ():
+            forget_user(user_id)
+
+
+def _group_changed(sender: type[Group], instance: Group, **kwargs: Any) -> None:
+    # A group renamed or about to be deleted: its members' role names change.
+    if instance.pk is not None and not kwargs.get("created", False):
+        _forget_members(instance)
+
+
 def register() -> None:
-    """Forget a user's cached columns whenever the model saves or deletes it (called
-    from ``CoreConfig.ready``)."""
+    """Forget a user's cached columns whenever the model saves or deletes it, or its
+    groups change (called from ``CoreConfig.ready``)."""
     post_save.connect(_user_changed, sender=User, dispatch_uid="core.identity.user_saved")
     post_delete.connect(_user_changed, sender=User, dispatch_uid="core.identity.user_deleted")
+    m2m_changed.connect(
+        _memberships_changed,
+        sender=User.groups.through,
+        dispatch_uid="core.identity.user_groups_changed",
+    )
+    post_save.connect(_group_changed, sender=Group, dispatch_uid="core.identity.group_saved")
+    pre_delete.connect(_group_changed, sender=Group, dispatch_uid="core.identity.group_deleted")

@@ -34,7 +34,8 @@ class User(AbstractUser):
 
     objects: ClassVar[NexusUserManager] = NexusUserManager()
 
-    # core.identity.roles caches the role names on the instance (one query per object).
+    # core.identity.roles caches the role names on the instance (one query per object);
+    # core.identity.authentication sets them on the token's user from its cache.
     _nexus_role_names: frozenset[str]
     # core.identity.authentication: the password's fingerprint the token's user was
     # cached with (CHECK_REVOKE_TOKEN), None otherwise.
@@ -52,7 +53,11 @@ class User(AbstractUser):
 
     @property
     def roles(self) -> list[str]:
-        # Uses the prefetch cache when the caller prefetched "groups".
+        # The names already known on this object (core.identity.roles, the token's
+        # cached user) or its groups (the prefetch cache when the caller prefetched them).
+        known: frozenset[str] | None = self.__dict__.get("_nexus_role_names")
+        if known is not None:
+            return sorted(known)
         return sorted(group.name for group in self.groups.all())
 
     def has_role(self, role: str) -> bool:

@@ -8,6 +8,8 @@ from core.identity.models import User
 
 
 def user_with_roles(*, user: User) -> User:
-    """Load the roles of a user already in hand (e.g. ``request.user``): one query."""
-    prefetch_related_objects([user], "groups")
+    """The roles of a user already in hand (e.g. ``request.user``) loaded: none when
+    they are known (the token's user brings them from its cache), else one query."""
+    if "_nexus_role_names" not in user.__dict__:
+        prefetch_related_objects([user], "groups")
     return user

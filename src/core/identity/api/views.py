@@ -14,12 +14,16 @@ from rest_framework.response import Response
 from rest_framework.views import APIView
 from rest_framework_simplejwt import views as jwt_views
 
+from core.http.representation import Representation
 from core.http.throttling import AuthIPThrottle
 from core.identity import selectors, services
 from core.identity.actors import authenticated_user
 from core.identity.api import serializers
 
 _AUTH_THROTTLES = [AuthIPThrottle]
+
+# The user as ``me/`` shows it, the serializer's fields built once per process.
+_ME = Representation(serializers.UserSerializer)
 
 
 if TYPE_CHECKING:
@@ -121,7 +125,7 @@ class MeView(NoStoreMixin, APIView):
     @extend_schema(summary="Current user", responses={200: serializers.UserSerializer})
     def get(self, request: Request) -> Response:
         user = selectors.user_with_roles(user=authenticated_user(request))
-        return Response(serializers.UserSerializer(user).data)
+        return Response(_ME.one(user))
 
     @extend_schema(
         summary="Update my profile",
@@ -133,7 +137,7 @@ class MeView(NoStoreMixin, APIView):
         payload = serializers.ProfileUpdateSerializer(data=request.data, partial=True)
         payload.is_valid(raise_exception=True)
         user = services.user_update(user=authenticated_user(request), data=payload.validated_data)
-        return Response(serializers.UserSerializer(selectors.user_with_roles(user=user)).data)
+        return Response(_ME.one(selectors.user_with_roles(user=user)))
 
 
 @extend_schema(

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from typing import Any
 
 from rest_framework import serializers
@@ -19,8 +20,10 @@ class NotificationSerializer(serializers.ModelSerializer[Notification]):
         fields = ("id", "kind", "title", "body", "data", "created_at", "read_at", "read")
         read_only_fields = fields
 
-    def get_read(self, obj: Notification) -> bool:
-        return obj.read_at is not None
+    def get_read(self, obj: Notification | Mapping[str, Any]) -> bool:
+        # A model or its shown columns as a dict (the list reads ``values()``).
+        read_at = obj["read_at"] if isinstance(obj, Mapping) else obj.read_at
+        return read_at is not None
 
 
 NotificationPageSerializer = envelope_serializer(

@@ -13,6 +13,7 @@ from rest_framework.response import Response
 from rest_framework.views import APIView
 
 from core.http.pagination import CursorPagination
+from core.http.representation import Representation
 from core.identity.actors import authenticated_user
 from core.notifications import selectors, services
 from core.notifications.api import serializers
@@ -21,6 +22,12 @@ from core.notifications.models import Notification
 
 class NotificationCursorPagination(CursorPagination):
     ordering = ("-created_at", "-id")
+
+
+# A notification as the list shows it, the serializer's fields built once per process,
+# from the columns it shows (``values()``: no model objects).
+_NOTIFICATION = Representation(serializers.NotificationSerializer)
+_SHOWN = ("id", "kind", "title", "body", "data", "created_at", "read_at")
 
 
 _BOOLEANS = {"true": True, "1": True, "false": False, "0": False}
@@ -67,6 +74,11 @@ class NotificationListView(generics.ListAPIView[Notification]):
             read = not unread
         user = authenticated_user(self.request)
         return selectors.notification_list(user=user, unread=None if read is None else not read)
+
+    def list(self, request: Request, *args: object, **kwargs: object) -> Response:
+        page = self.paginate_queryset(self.filter_queryset(self.get_queryset()).values(*_SHOWN))
+        assert page is not None  # the view is always paginated
+        return self.get_paginated_response(_NOTIFICATION.many(page))
 
 
 @extend_schema(
