@@ -82,19 +82,23 @@ def pdf_bytes(size: int = 600) -> bytes:
     return body + b"%" * max(0, size - len(body) - 6) + b"\n%%EOF"
 
 
-def docx_bytes() -> bytes:
+def _zip(members: dict[str, str]) -> bytes:
+    """A zip archive of ``members``, the same bytes every time: a member written by name
+    is stamped with the current time, and pytest-xdist's workers, which each build the
+    parameters of a test, must collect the same ones."""
     buffer = io.BytesIO()
     with zipfile.ZipFile(buffer, "w") as archive:
-        archive.writestr("[Content_Types].xml", "<Types/>")
-        archive.writestr("word/document.xml", "<w:document/>")
+        for name, text in members.items():
+            archive.writestr(zipfile.ZipInfo(name, date_time=(2026, 1, 1, 0, 0, 0)), text)
     return buffer.getvalue()
+
+
+def docx_bytes() -> bytes:
+    return _zip({"[Content_Types].xml": "<Types/>", "word/document.xml": "<w:document/>"})
 
 
 def plain_zip_bytes() -> bytes:
-    buffer = io.BytesIO()
-    with zipfile.ZipFile(buffer, "w") as archive:
-        archive.writestr("notes.txt", "not a word document")
-    return buffer.getvalue()
+    return _zip({"notes.txt": "not a word document"})
 
 
 def ids(response) -> list[int]:

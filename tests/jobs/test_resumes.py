@@ -74,6 +74,7 @@ def test_a_bad_resume_is_a_400_that_stores_nothing(resume_dir, name, content, co
         ),
         ("cv.bin", pdf_bytes(), "application/pdf", "pdf"),  # judged by content, not name
     ],
+    ids=["pdf", "docx", "pdf-named-bin"],
 )
 def test_a_pdf_or_docx_is_stored_privately(resume_dir, name, content, expected_type, extension):
     job = make_job()
