@@ -5,9 +5,12 @@ REST's throttles, and introspection and GraphiQL are settings."""
 from __future__ import annotations
 
 import time
+from collections.abc import Callable
 
 import pytest
 from graphql import get_introspection_query
+from graphql.language.ast import Token
+from graphql.language.lexer import Lexer
 from rest_framework_simplejwt.tokens import AccessToken
 
 from tests.core.factories import UserFactory
@@ -23,36 +26,50 @@ def error_code(response) -> str:
     return response.json()["errors"][0]["extensions"]["code"]
 
 
-def test_a_megabyte_document_is_refused_in_milliseconds(client, settings):
+@pytest.fixture
+def lexed(monkeypatch) -> Callable[[], int]:
+    """How many GraphQL tokens the server's lexer has read so far: what a limit saves is
+    counted, not timed (a clock measures the machine's load as much as the parser)."""
+    count = 0
+    advance = Lexer.advance
+
+    def counted(lexer: Lexer) -> Token:
+        nonlocal count
+        count += 1
+        return advance(lexer)
+
+    monkeypatch.setattr(Lexer, "advance", counted)
+    return lambda: count
+
+
+def test_a_megabyte_document_is_refused_before_it_is_parsed(client, settings, lexed):
     settings.DATA_UPLOAD_MAX_MEMORY_SIZE = 2_000_000
     document = "{ me { " + "username " * 120_000 + "} }"  # ~1.1 MB
     assert len(document) > 1_000_000
 
-    started = time.monotonic()
     response = post(client, document)
-    elapsed = time.monotonic() - started
 
     assert response.status_code == 400
     assert error_code(response) == "query_too_complex"
     assert "bytes" in response.json()["errors"][0]["message"]
-    assert elapsed < 0.5
+    assert lexed() == 0
 
 
-def test_a_document_with_too_many_tokens_stops_parsing_at_the_limit(client, settings):
+def test_a_document_with_too_many_tokens_stops_parsing_at_the_limit(client, settings, lexed):
+    """200,000 tokens sent; the lexer reads no further than the limit (counted, not timed:
+    a clock would measure the machine's load as much as the parser)."""
     settings.GRAPHQL_MAX_QUERY_BYTES = 10_000_000
     settings.DATA_UPLOAD_MAX_MEMORY_SIZE = 10_000_000
     document = "{ me { " + "id " * 200_000 + "} }"
 
-    started = time.monotonic()
     response = post(client, document)
-    elapsed = time.monotonic() - started
 
     assert response.status_code == 400
     assert error_code(response) == "query_too_complex"
     assert (
         f"more than {settings.GRAPHQL_MAX_TOKENS} tokens" in response.json()["errors"][0]["message"]
     )
-    assert elapsed < 1
+    assert 0 < lexed() <= settings.GRAPHQL_MAX_TOKENS + 1
 
 
 def test_a_syntax_error_is_a_graphql_parse_error(client):
@@ -112,7 +129,9 @@ def test_a_fragment_bomb_is_checked_in_linear_time(client):
     started = time.monotonic()
     response = post(client, query)
 
-    assert time.monotonic() - started < 1
+    # Linear: milliseconds on a quiet machine. Expanded naively it would not end today;
+    # the bound leaves room for a loaded machine, not for 2**40 paths.
+    assert time.monotonic() - started < 10
     assert response.status_code == 200
     assert response.json() == {"data": {"me": None}}
 

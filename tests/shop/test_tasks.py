@@ -50,8 +50,9 @@ def _outbox() -> list[tuple[str, list]]:
 def test_placing_an_order_writes_its_confirmation_to_the_outbox(
     product, django_capture_on_commit_callbacks
 ):
+    buyer = client_for(customer())  # made before: its roles' cache drop commits too
     with django_capture_on_commit_callbacks(execute=False) as callbacks:
-        response = _buy(client_for(customer()), product)
+        response = _buy(buyer, product)
 
     assert response.status_code == 201
     assert _outbox() == [("shop.tasks.order_confirmation_task", [response.json()["id"]])]
@@ -59,8 +60,9 @@ def test_placing_an_order_writes_its_confirmation_to_the_outbox(
 
 
 def test_a_refused_order_enqueues_nothing(product, django_capture_on_commit_callbacks):
+    buyer = client_for(customer())
     with django_capture_on_commit_callbacks(execute=False) as callbacks:
-        response = _buy(client_for(customer()), product, 21)
+        response = _buy(buyer, product, 21)
 
     assert response.status_code == 409
     assert _outbox() == []
