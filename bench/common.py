@@ -208,6 +208,21 @@ def last_json(output: str) -> dict:
     raise ValueError(f"no JSON line in {output[-300:]!r}")
 
 
+def vacuum_analyze(*tables: str) -> None:
+    """``VACUUM (ANALYZE)`` the tables a seed filled, on Django's connection (a seed
+    script's last step; autocommit, as VACUUM runs outside a transaction).
+
+    A fresh bulk load has no statistics, no hint bits and no visibility map: the first
+    reads of each page would write it, the plans would be the planner's guesses and an
+    index-only scan would visit the heap; and any row a seed rewrote leaves a dead
+    version in every index until autovacuum comes. A table in service is vacuumed."""
+    from django.db import connection
+
+    with connection.cursor() as cursor:
+        for table in tables:
+            cursor.execute(f"VACUUM (ANALYZE) {connection.ops.quote_name(table)}")
+
+
 # --- seed versions ----------------------------------------------------------------------
 
 SEED_TABLE_SQL = """

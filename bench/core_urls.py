@@ -7,7 +7,10 @@ behind the same middleware as the API, paying what the API pays before its read
 (``core.identity.authentication.JWTAuthentication``), then REST's default throttles
 on the same Redis counters:
 
-- ``/bench/core/raw/me/``: the user's roles in one statement, the API's fields;
+- ``/bench/core/raw/me/``: the API's fields, the roles as the API reads them: the names
+  the token's cached user carries (``core.identity.authentication.token_user``; no
+  statement), else, as ``core.identity.selectors.user_with_roles`` does, one (GraphQL's
+  ``{ me }`` is compared with this one too: it has no ceiling of its own);
 - ``/bench/core/raw/notifications/``: the newest 20 of the user's notifications by
   ``(created_at, id)`` on the same index, the API's fields, ``json.dumps``.
 """
@@ -44,9 +47,13 @@ def raw_me(request: HttpRequest) -> HttpResponse:
     user, refused = checked(request)
     if refused is not None:
         return refused
-    with connection.cursor() as cursor:
-        cursor.execute(ROLES_SQL, [user.pk])
-        roles = [row[0] for row in cursor.fetchall()]
+    known = user.__dict__.get("_nexus_role_names")  # carried by the token's cached user
+    if known is not None:
+        roles = sorted(known)
+    else:
+        with connection.cursor() as cursor:
+            cursor.execute(ROLES_SQL, [user.pk])
+            roles = [row[0] for row in cursor.fetchall()]
     body = {
         "id": user.pk,
         "username": user.username,

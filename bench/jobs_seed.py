@@ -22,6 +22,7 @@ import sys
 import time
 
 import django
+from common import vacuum_analyze
 
 QUERIES = {
     "senior python, remote, salary_min": {
@@ -52,9 +53,7 @@ def main() -> None:
     # A fresh bulk load has no statistics and no hint bits: the first reads of each page
     # would write it (4,653 pages for one search at 100,000 jobs), and the plans below
     # would be the planner's guesses. What a board in service looks like: vacuumed.
-    with connection.cursor() as cursor:
-        for table in ("jobs_job", "jobs_company", "jobs_searchword"):
-            cursor.execute(f"VACUUM (ANALYZE) {table}")
+    vacuum_analyze("jobs_job", "jobs_company", "jobs_searchword")
 
     plans = {}
     for name, params in QUERIES.items():

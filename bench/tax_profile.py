@@ -26,9 +26,7 @@ script does); seed what the scenarios you run need::
         --heavy-share 0.5 && python bench/movies_seed.py --users 200 \
         && manage.py seed_social --users 5000 --posts 200000 --follows 100
 
-(then ``VACUUM ANALYZE core_notification``: seed_core.py rewrites every row's
-``created_at``, and the dead index entries it leaves at the head of the heavy user's
-range cost the first page 469 buffer reads, 1 ms, until autovacuum comes), then::
+(seed_core.py leaves its tables vacuumed and analyzed), then::
 
     PYTHONPATH=src:bench DATABASE_URL=postgres://.../nexus_tax_bench \
         python bench/tax_profile.py [--requests 400] [--rounds 5] [--only me,notifications] \

@@ -1,5 +1,6 @@
 """The ceilings `make bench` compares the API with pay what the API pays (issue 19): the
-token check, the throttles (their RateLimit headers), the feed's mute and block filters,
+token check, the throttles (their RateLimit headers), `/me`'s roles read as the API reads
+them (the same answer, no more SQL, cold or warm), the feed's mute and block filters,
 and around a vote its throttles, the results' cache invalidation and the stream publish.
 Each bench URLconf (bench/*_urls.py) is served by Django's test client; no server, wrk
 or seeded database."""
@@ -11,9 +12,13 @@ import sys
 from pathlib import Path
 
 import pytest
+from django.contrib.auth.models import Group
+from django.db import connection
+from django.test.utils import CaptureQueriesContext
 from django.utils import timezone
 
 from core.http.throttling import SlidingWindowThrottle
+from core.identity.authentication import forget_user
 from core.live import topics
 from polls.models import Poll
 from social.models import Block, Mute
@@ -64,6 +69,52 @@ def test_the_core_and_movies_ceilings_check_the_token_and_the_throttle(settings,
     search = client.get("/bench/movies/raw/movies/?search=star")  # anonymous, as the bench
     assert search.status_code == 200
     assert search["RateLimit-Policy"] == '"anon";q=1000;w=60'
+
+
+def test_the_me_ceiling_answers_as_the_api_with_no_more_sql(settings, rates):
+    """The API and GraphQL read the roles the token's cached user carries (no statement
+    when warm); the ceiling must read them there too, not pay a query they no longer make."""
+    settings.ROOT_URLCONF = "core_urls"
+    reader = user("ceiling_roles", roles=["moderator", "customer"])
+    client = client_for()
+    headers = bearer(reader)
+    me_query = json.dumps({"query": "{ me { username roles } }"})
+    requests = {
+        "api": lambda: client.get("/api/v1/auth/me/", **headers),
+        "graphql": lambda: client.post(
+            "/graphql/", me_query, content_type="application/json", **headers
+        ),
+        "ceiling": lambda: client.get("/bench/core/raw/me/", **headers),
+    }
+
+    def answers(cold: bool) -> tuple[dict[str, dict], dict[str, int]]:
+        bodies, statements = {}, {}
+        for name, request in requests.items():
+            if cold:
+                forget_user(reader.pk)  # the next request reads the row and its groups
+            with CaptureQueriesContext(connection) as queries:
+                response = request()
+            assert response.status_code == 200, response.content
+            bodies[name], statements[name] = response.json(), len(queries)
+        return bodies, statements
+
+    for cold in (True, False):  # the first request after a change, then every other one
+        bodies, statements = answers(cold)
+        assert bodies["ceiling"] == bodies["api"]
+        assert bodies["ceiling"]["roles"] == ["customer", "moderator"]
+        assert bodies["graphql"] == {
+            "data": {"me": {"username": "ceiling_roles", "roles": ["customer", "moderator"]}}
+        }
+        assert statements["ceiling"] <= min(statements["api"], statements["graphql"]), (
+            cold,
+            statements,
+        )
+    assert statements == {"api": 0, "graphql": 0, "ceiling": 0}  # warm
+
+    reader.groups.remove(Group.objects.get(name="moderator"))  # seen on the next request
+    bodies, statements = answers(cold=False)
+    assert bodies["ceiling"]["roles"] == bodies["api"]["roles"] == ["customer"]
+    assert statements["ceiling"] <= statements["api"]
 
 
 def test_the_feed_ceiling_leaves_out_muted_and_blocked_authors(settings, rates):
