@@ -4,10 +4,10 @@ and the result set that cuts a page on the job rows before it reads them whole."
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING, Self, overload
+from typing import TYPE_CHECKING, Any, Self, overload
 
 from django.contrib.postgres.search import SearchQuery
-from django.db.models import QuerySet
+from django.db.models import Lookup, QuerySet
 from django.db.models.query import ModelIterable
 
 from jobs.models import Job
@@ -39,6 +39,27 @@ class CorrectedSearchQuery(SearchQuery):
     ) -> tuple[str, list[str | int]]:
         sql, params = super().as_sql(compiler, connection, function, template)
         return corrected_tsquery(sql, list(params), self.corrections)
+
+
+if TYPE_CHECKING:  # generic in django-stubs only
+    _ArrayLookup = Lookup[list[int]]
+else:
+    _ArrayLookup = Lookup
+
+
+class AnyOf(_ArrayLookup):
+    """``lhs = ANY(rhs)``, ``rhs`` an array (an ``ArraySubquery``): the rows whose
+    ``lhs`` the array holds, read by an index on ``lhs`` (``IN (subquery)`` is a semi
+    join, which the planner may serve by scanning the whole table)."""
+
+    lookup_name = "any_of"
+
+    def as_sql(
+        self, compiler: SQLCompiler, connection: BaseDatabaseWrapper
+    ) -> tuple[str, list[Any]]:
+        lhs, lhs_params = self.process_lhs(compiler, connection)
+        rhs, rhs_params = self.process_rhs(compiler, connection)
+        return f"{lhs} = ANY({rhs})", [*lhs_params, *rhs_params]
 
 
 class SearchResults(QuerySet[Job]):

@@ -45,7 +45,11 @@ FLOORED = ", EXISTS (SELECT 1 FROM floor) AS floored"
 # The "top N per followed author" shape: for each source (everyone the viewer follows,
 # and the viewer), its newest N posts and N shares by index (social_post_author_time,
 # social_share_user_time), then the newest N overall. Exact for the first N entries:
-# any of them is among its author's (or sharer's) N newest.
+# any of them is among its author's (or sharer's) N newest. Each entry carries its
+# post's author (a post's is its source; a share's is read by primary key for each of
+# the sharer's N shares): joined once outside, on the planner's estimate of N rows a
+# source, the posts table would be hashed whole, a sequential scan of every post
+# (tests/social/test_feed_plans.py).
 FEED_SQL = """
 WITH sources AS (
     SELECT f.followee_id AS uid FROM social_follow f
@@ -55,27 +59,29 @@ WITH sources AS (
       {exclude_sources}
     UNION ALL SELECT %(viewer)s
 ){floor}, entries AS (
-    SELECT p.id AS post_id, p.created_at AS at
+    SELECT p.id AS post_id, p.created_at AS at, s.uid AS author_id
     FROM sources s CROSS JOIN LATERAL (
         SELECT id, created_at FROM social_post
         WHERE author_id = s.uid {post_before}
         ORDER BY created_at {order}, id {order} LIMIT %(limit)s
     ) p
     UNION ALL
-    SELECT sh.post_id, sh.created_at
+    SELECT sh.post_id, sh.created_at, sh.author_id
     FROM sources s CROSS JOIN LATERAL (
-        SELECT post_id, created_at FROM social_share
-        WHERE user_id = s.uid {share_before}
-        ORDER BY created_at {order}, id {order} LIMIT %(limit)s
+        SELECT n.post_id, n.created_at, p.author_id
+        FROM (SELECT post_id, created_at FROM social_share
+              WHERE user_id = s.uid {share_before}
+              ORDER BY created_at {order}, id {order} LIMIT %(limit)s) n
+        JOIN social_post p ON p.id = n.post_id
     ) sh
 )
 SELECT e.post_id, max(e.at) AS at{floored}
-FROM entries e JOIN social_post p ON p.id = e.post_id
+FROM entries e
 WHERE NOT EXISTS (SELECT 1 FROM social_mute m
-                  WHERE m.muter_id = %(viewer)s AND m.muted_id = p.author_id)
+                  WHERE m.muter_id = %(viewer)s AND m.muted_id = e.author_id)
   AND NOT EXISTS (SELECT 1 FROM social_block b
-                  WHERE (b.blocker_id = p.author_id AND b.blocked_id = %(viewer)s)
-                     OR (b.blocker_id = %(viewer)s AND b.blocked_id = p.author_id))
+                  WHERE (b.blocker_id = e.author_id AND b.blocked_id = %(viewer)s)
+                     OR (b.blocker_id = %(viewer)s AND b.blocked_id = e.author_id))
 GROUP BY e.post_id
 ORDER BY at {order}, e.post_id {order}
 LIMIT %(limit)s
