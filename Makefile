@@ -94,9 +94,12 @@ screenshots: install client-deps check-services ## re-take docs/screenshots/ (th
 # operation and sequence); this is the long run: NEXUS_FUZZ_EXAMPLES generated cases per
 # operation and identity (anonymous, customer, candidate, employer, moderator, staff, each
 # owning objects of a seeded world: tests/fuzz/world.py), and as many create/read/update/
-# delete sequences per resource (tests/fuzz/sequences.py), no time cap. Seeded, so a
-# failure found here is found again. One domain: make fuzz PYTEST_ARGS='-k shop'.
-fuzz: install check-services ## schemathesis at length: every REST operation and GraphQL field as every role, and CRUD sequences (NEXUS_FUZZ_EXAMPLES=300)
+# delete sequences per resource (tests/fuzz/sequences.py), no time cap. Seeded: a fresh
+# seed each run unless NEXUS_FUZZ_SEED gives one, printed, and in every failure's replay
+# command. It leaves its log: bench/fuzz/<UTC start>-<commit>.json and .md (the commit,
+# settings, seed, per operation its cases, statuses and failures, the totals, the command;
+# tests/fuzz/runlog.py). One domain: make fuzz PYTEST_ARGS='-k shop'.
+fuzz: install check-services ## schemathesis at length: every REST operation and GraphQL field as every role, and CRUD sequences (NEXUS_FUZZ_EXAMPLES=300); log in bench/fuzz/
 	NEXUS_FUZZ_SECONDS=0 NEXUS_FUZZ_EXAMPLES=$${NEXUS_FUZZ_EXAMPLES:-300} \
 		$(BIN)/pytest tests/fuzz -m fuzz -v --timeout=1800 $(PYTEST_ARGS)
 

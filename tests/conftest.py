@@ -98,8 +98,17 @@ def pytest_sessionfinish(session, exitstatus):
         session.exitstatus = pytest.ExitCode.TESTS_FAILED
 
 
+# The fuzzing's seed, one per session (tests/fuzz/runlog.py): the controller draws it
+# (pytest_configure, below), its pytest-xdist workers take it.
+@pytest.hookimpl(optionalhook=True)
+def pytest_configure_node(node) -> None:
+    from tests.fuzz import runlog
+
+    runlog.configure_node(node)
+
+
 # pytest-xdist: what the workers' sessions hand to the controller's summary (the fuzz
-# tests' section: tests/fuzz/summary.py).
+# tests' section, tests/fuzz/summary.py, and the full run's log, tests/fuzz/runlog.py).
 _FUZZ_PARTS = pytest.StashKey[list]()
 
 
@@ -112,9 +121,9 @@ def pytest_testnodedown(node, error) -> None:
 
 def pytest_terminal_summary(terminalreporter, exitstatus, config):
     if parts := config.stash.get(_FUZZ_PARTS, []):
-        from tests.fuzz import summary
+        from tests.fuzz import runlog, summary
 
-        summary.write(terminalreporter, summary.merged(parts), verbose=config.option.verbose > 0)
+        runlog.finish(terminalreporter, exitstatus, config, summary.merged(parts))
     if not in_ci() or hasattr(config, "workerinput"):
         return
     skipped = _skips(config)
@@ -203,10 +212,14 @@ def pytest_runtest_setup(item: pytest.Item) -> None:
 
 def pytest_configure(config: pytest.Config) -> None:
     """On an xdist worker under loadgroup, servers may start in the serial group only
-    (tests/helpers/processes.py's ``require_serial`` reads this)."""
+    (tests/helpers/processes.py's ``require_serial`` reads this). Every session fixes the
+    fuzzing's seed (tests/fuzz/runlog.py)."""
+    from tests.fuzz import runlog
+
     # (xdist sets a worker's --dist to "no", and its own `loadgroup` option.)
     if hasattr(config, "workerinput") and getattr(config.option, "loadgroup", False):
         os.environ["NEXUS_XDIST_SERIAL_GROUP"] = SERIAL_GROUP
+    runlog.configure(config)
 
 
 @pytest.fixture(scope="session")

@@ -9,7 +9,8 @@ users own a seeded world (tests/fuzz/world.py). Each chain of tests/fuzz/sequenc
 
 The slice in ``make test`` shares ``NEXUS_FUZZ_SECONDS`` (60 s by default) between all
 of those runs; ``make fuzz`` lifts the cap and runs ``NEXUS_FUZZ_EXAMPLES`` per run
-(cases per operation and identity, sequences per chain).
+(cases per operation and identity, sequences per chain), and writes its log under
+``bench/fuzz/`` (tests/fuzz/runlog.py, which also fixes the session's seed).
 """
 
 from __future__ import annotations
@@ -22,7 +23,7 @@ import pytest
 from django.core import signals
 from django.db import close_old_connections
 
-from tests.fuzz import harness, summary, world
+from tests.fuzz import harness, runlog, summary, world
 
 _REPORTS = pytest.StashKey[list]()
 _BUDGET = pytest.StashKey[harness.Budget]()
@@ -89,9 +90,10 @@ def pytest_sessionfinish(session: pytest.Session) -> None:
 
 
 def pytest_terminal_summary(terminalreporter, exitstatus, config: pytest.Config) -> None:
+    """Without pytest-xdist: the section, and the full run's log."""
     part = _part(config)
     if part is not None and not hasattr(config, "workerinput"):
-        summary.write(terminalreporter, part, verbose=config.getoption("verbose") > 0)
+        runlog.finish(terminalreporter, exitstatus, config, part)
 
 
 # --- fixtures -------------------------------------------------------------------------------------
@@ -252,9 +254,10 @@ def fuzz_run(
     fuzz_budget,
     fuzz_reports,
     problem_check,
+    request,
 ):
     """Fuzz one operation as every identity with the given checks; fail with every
-    distinct failure found."""
+    distinct failure found, and the command that replays them."""
 
     def known(case, index: int) -> bool:
         return world.known_values(case, fuzz_world, index)
@@ -263,7 +266,10 @@ def fuzz_run(
         return world.graphql_known_values(case, fuzz_world, index)
 
     def run(operation, checks: list, *, graphql: bool = False) -> harness.OperationReport:
-        report = harness.OperationReport(operation.label)
+        nodeid = request.node.nodeid
+        report = harness.OperationReport(
+            operation.label, nodeid=nodeid, replay=fuzz_settings.replay(nodeid)
+        )
         fuzz_reports.append(report)
         for identity in fuzz_identities:
             stats = harness.fuzz_operation(
@@ -313,7 +319,10 @@ def fuzz_sequence(
     def run(chain: sequences.Chain | sequences.GraphQLChain) -> harness.OperationReport:
         graphql = isinstance(chain, sequences.GraphQLChain)
         create = chain.create.label if isinstance(chain, sequences.GraphQLChain) else chain.create
-        report = harness.OperationReport(f"sequence {chain.name} ({create})")
+        nodeid = request.node.nodeid
+        report = harness.OperationReport(
+            f"sequence {chain.name} ({create})", nodeid=nodeid, replay=fuzz_settings.replay(nodeid)
+        )
         fuzz_reports.append(report)
         stats = sequences.run_chain(
             chain,

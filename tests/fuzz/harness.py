@@ -19,9 +19,11 @@ distinct failure, not the first one.
 A run stops when its examples are done or its share of the time budget is spent
 (``Budget``): Hypothesis is interrupted between two cases by an exception it does not
 catch (``_BudgetSpent`` derives from BaseException, like KeyboardInterrupt).
-Generation is seeded (``derandomize``, or ``NEXUS_FUZZ_SEED``), never reads or writes
-an example database, so a run replays the same cases; a time cap only shortens the
-sequence.
+Generation is seeded: the session picks ``NEXUS_FUZZ_SEED`` (a fresh one unless it is
+given: tests/fuzz/runlog.py) and every run hands it to schemathesis' own seed setting
+(``HypothesisTestConfig.seed``, which applies Hypothesis' ``@seed``); with no seed at all
+(the harness's own tests) generation is derandomized. No run reads or writes an example
+database, so the same seed replays the same cases; a time cap only shortens the sequence.
 """
 
 from __future__ import annotations
@@ -101,6 +103,17 @@ class FuzzSettings:
         budget = "no time cap" if self.seconds is None else f"{self.seconds:g} s in total"
         seed = "derandomized" if self.seed is None else f"seed {self.seed}"
         return f"up to {self.examples} generated examples per run, {budget}, {seed}"
+
+    def replay(self, nodeid: str) -> str:
+        """The command that runs one fuzz test again with this run's seed and examples, and
+        no time cap: the same cases in the same order (all of them, where a time share cut
+        this run short)."""
+        seed = "" if self.seed is None else f"{ENV_SEED}={self.seed} "
+        test = nodeid.split("@", 1)[0]  # pytest-xdist's loadgroup suffix
+        return (
+            f"{seed}{ENV_SECONDS}=0 {ENV_EXAMPLES}={self.examples} "
+            f".venv/bin/pytest -p no:xdist -m fuzz {shlex.quote(test)}"
+        )
 
 
 class Budget:
@@ -313,6 +326,8 @@ class OperationReport:
     findings: dict[tuple, Finding] = field(default_factory=dict)
     runs: list[RunStats] = field(default_factory=list)
     errors: list[str] = field(default_factory=list)  # the harness could not fuzz (schema etc.)
+    nodeid: str = ""  # the pytest test that fuzzed it
+    replay: str = ""  # the command that runs that test again with the same cases
 
     @property
     def examples(self) -> int:
@@ -341,6 +356,8 @@ class OperationReport:
             f"{len(self.errors)} harness error(s) [{runs}]"
         )
         parts = [head]
+        if self.replay:
+            parts.append(f"replay (same seed, same cases): {self.replay}")
         parts += [f"harness error: {error}" for error in self.errors]
         ordered = sorted(self.findings.values(), key=lambda f: (f.check, f.status, f.title))
         parts += [finding.render(i) for i, finding in enumerate(ordered, 1)]
@@ -765,6 +782,16 @@ def _query_parameters(operation: APIOperation) -> list[str]:
     return [parameter.name for parameter in container] if container is not None else []
 
 
+def _forget_probed_methods(operation: APIOperation) -> None:
+    """Schemathesis' coverage phase probes each path with the methods it does not declare
+    once per loaded schema (the paths it has probed are kept on the schema object, which
+    the session shares): left alone, a run's cases would depend on which runs came before
+    it, so the same seed would not replay them. Each run probes its path again."""
+    probed = getattr(operation.schema, "coverage_unexpected_methods_seen", None)
+    if isinstance(probed, set):
+        probed.clear()
+
+
 def fuzz_operation(
     operation: APIOperation,
     identity: Identity,
@@ -787,6 +814,7 @@ def fuzz_operation(
     run = _Run(operation, identity, checks, report, stats, deadline)
     started = time.monotonic()
     positive = 0
+    _forget_probed_methods(operation)
 
     def one_case(case: Case) -> None:
         nonlocal positive
@@ -814,10 +842,10 @@ def fuzz_operation(
         test = create_test(
             operation=operation,
             test_func=hypothesis.settings(_hypothesis_settings(fuzz))(one_case),
-            config=HypothesisTestConfig(project=operation.schema.config, modes=list(_UNIT_MODES)),
+            config=HypothesisTestConfig(
+                project=operation.schema.config, modes=list(_UNIT_MODES), seed=fuzz.seed
+            ),
         )
-        if fuzz.seed is not None:
-            test = hypothesis.seed(fuzz.seed)(test)
         test()
     except _BudgetSpent:
         stats.stopped_by_budget = True

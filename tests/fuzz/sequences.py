@@ -790,7 +790,7 @@ def run_chain(
         else:
             machine = chain_machine(chain, schema, world, run)
         if fuzz.seed is not None:
-            machine._hypothesis_internal_use_seed = fuzz.seed  # what @seed() sets
+            machine = hypothesis.seed(fuzz.seed)(machine)  # Hypothesis' @seed, on the machine
         run_state_machine_as_test(machine, settings=settings)
     except harness._BudgetSpent:
         stats.stopped_by_budget = True
