@@ -23,6 +23,7 @@ from __future__ import annotations
 import http.client
 import json
 import os
+import random
 import re
 import shlex
 import shutil
@@ -47,8 +48,31 @@ BODY_LIMIT = 64 * 1024
 KINDS = ("uvicorn", "gunicorn-asgi", "gunicorn-wsgi")
 
 
+EPHEMERAL_RANGE = Path("/proc/sys/net/ipv4/ip_local_port_range")
+LOWEST_PORT = 10_000
+
+
 def free_port() -> int:
-    with socket.socket() as sock:
+    """A port free now, for a server the suite starts, picked below the kernel's
+    ephemeral range. A client's connection never takes its source port there, so a
+    probe of a server still starting can never connect to itself (TCP's simultaneous
+    open on loopback, when the source port it drew is the port probed): such a socket
+    reads its own request back as the answer (``BadStatusLine: GET /health/live/``)
+    and holds the port the server is about to bind."""
+    try:
+        low = int(EPHEMERAL_RANGE.read_text().split()[0])
+    except (OSError, ValueError, IndexError):
+        low = 32_768  # Linux's default
+    draw = random.SystemRandom()
+    for _ in range(100 if low > LOWEST_PORT + 1_000 else 0):
+        port = draw.randrange(LOWEST_PORT, low)
+        with socket.socket() as sock:
+            try:
+                sock.bind(("127.0.0.1", port))
+            except OSError:
+                continue  # taken: draw again
+            return port
+    with socket.socket() as sock:  # no room below the range: any free port
         sock.bind(("127.0.0.1", 0))
         return sock.getsockname()[1]
 
@@ -187,7 +211,7 @@ def _wait_until_up(server: Server, deadline: float) -> None:
         try:
             if server.request("GET", "/health/live/").status == 200:
                 return
-        except OSError:
+        except (OSError, http.client.HTTPException):  # not listening, or not answering yet
             time.sleep(0.1)
     server.process.kill()
     pytest.fail(f"{server.kind} did not start:\n{server.log.read_text()[-3000:]}")
